@@ -1,0 +1,26 @@
+package dev.deltaci.core.pipeline;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One job of a pipeline as written in {@code .delta/pipeline.yml}.
+ *
+ * @param key            the job's id under {@code jobs:}, unique in the pipeline
+ * @param name           display name; defaults to the key
+ * @param env            job environment, merged over the pipeline's
+ * @param needs          keys of the jobs that must succeed first
+ * @param steps          the shell steps, run in order
+ * @param timeoutMinutes wall-clock limit for the whole job
+ */
+public record JobSpec(String key, String name, Map<String, String> env, List<String> needs,
+                      List<StepSpec> steps, int timeoutMinutes) {
+
+    public static final int DEFAULT_TIMEOUT_MINUTES = 60;
+
+    public JobSpec {
+        env = Map.copyOf(env);
+        needs = List.copyOf(needs);
+        steps = List.copyOf(steps);
+    }
+}

@@ -1,0 +1,14 @@
+package dev.deltaci.core.pipeline;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** A parsed, validated pipeline: its jobs form a DAG through {@code needs}. */
+public record Pipeline(String name, Map<String, String> env, Map<String, JobSpec> jobs) {
+
+    public Pipeline {
+        env = Map.copyOf(env);
+        jobs = Collections.unmodifiableMap(new LinkedHashMap<>(jobs));
+    }
+}

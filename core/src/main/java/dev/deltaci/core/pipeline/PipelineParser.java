@@ -1,0 +1,358 @@
+package dev.deltaci.core.pipeline;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+
+/**
+ * Reads {@code .delta/pipeline.yml} into a {@link Pipeline}.
+ *
+ * <p>Works on the YAML node tree (not plain maps) so that every problem can name the line and
+ * column it was found at. It collects all problems it can before failing, so one edit can fix
+ * them all.
+ */
+public final class PipelineParser {
+
+    public static final String DEFAULT_PATH = ".delta/pipeline.yml";
+    public static final int MAX_FILE_BYTES = 256 * 1024;
+    public static final int MAX_TIMEOUT_MINUTES = 72 * 60;
+
+    private static final Pattern JOB_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final List<String> TOP_KEYS = List.of("name", "env", "jobs");
+    private static final List<String> JOB_KEYS = List.of("name", "env", "needs", "steps", "timeout-minutes");
+    private static final List<String> STEP_KEYS = List.of("name", "run");
+
+    private final String file;
+    private final List<ConfigProblem> problems = new ArrayList<>();
+
+    private PipelineParser(String file) {
+        this.file = file;
+    }
+
+    /** Parses and validates; throws with every problem found. */
+    public static Pipeline parse(String file, String yaml) throws PipelineException {
+        return new PipelineParser(file).run(yaml);
+    }
+
+    private Pipeline run(String yaml) throws PipelineException {
+        if (yaml.getBytes(StandardCharsets.UTF_8).length > MAX_FILE_BYTES) {
+            throw new PipelineException(List.of(new ConfigProblem(file, 1, 1,
+                    "file is larger than " + MAX_FILE_BYTES / 1024 + " KiB")));
+        }
+        Node root = compose(yaml);
+        if (root == null) {
+            throw new PipelineException(problems);
+        }
+        Pipeline pipeline = readPipeline(root);
+        if (!problems.isEmpty()) {
+            throw new PipelineException(problems);
+        }
+        return pipeline;
+    }
+
+    private Node compose(String yaml) {
+        LoadSettings settings = LoadSettings.builder().setLabel(file).setAllowDuplicateKeys(true).build();
+        try {
+            Optional<Node> node = new Compose(settings).composeString(yaml);
+            if (node.isEmpty()) {
+                problems.add(new ConfigProblem(file, 1, 1, "file is empty; expected a mapping with 'jobs'"));
+                return null;
+            }
+            return node.get();
+        } catch (MarkedYamlEngineException e) {
+            Mark mark = e.getProblemMark().or(e::getContextMark).orElse(null);
+            String what = e.getProblem() == null ? e.getMessage() : e.getProblem();
+            problems.add(new ConfigProblem(file, mark == null ? 1 : mark.getLine() + 1,
+                    mark == null ? 1 : mark.getColumn() + 1, "invalid YAML: " + what));
+            return null;
+        } catch (YamlEngineException e) {
+            problems.add(new ConfigProblem(file, 1, 1, "invalid YAML: " + e.getMessage()));
+            return null;
+        }
+    }
+
+    private Pipeline readPipeline(Node root) {
+        Map<String, NodeTuple> top = mapping(root, "the pipeline", TOP_KEYS);
+        if (top == null) {
+            return null;
+        }
+        String name = top.containsKey("name") ? scalar(top.get("name").getValueNode(), "name") : null;
+        Map<String, String> env = top.containsKey("env") ? env(top.get("env").getValueNode(), "env") : Map.of();
+        NodeTuple jobsTuple = top.get("jobs");
+        if (jobsTuple == null) {
+            problem(root, "missing 'jobs': a pipeline needs at least one job");
+            return null;
+        }
+        Map<String, NodeTuple> jobNodes = mapping(jobsTuple.getValueNode(), "'jobs'", null);
+        if (jobNodes == null) {
+            return null;
+        }
+        if (jobNodes.isEmpty()) {
+            problem(jobsTuple.getValueNode(), "'jobs' is empty: a pipeline needs at least one job");
+            return null;
+        }
+        Map<String, JobSpec> jobs = new LinkedHashMap<>();
+        for (Map.Entry<String, NodeTuple> entry : jobNodes.entrySet()) {
+            String key = entry.getKey();
+            if (!JOB_KEY.matcher(key).matches()) {
+                problem(entry.getValue().getKeyNode(), "job id '" + key
+                        + "' is invalid: use letters, digits, '-' and '_', starting with a letter or '_' (at most 64)");
+                continue;
+            }
+            JobSpec job = readJob(key, entry.getValue().getValueNode());
+            if (job != null) {
+                Map<String, String> merged = new HashMap<>(env);
+                merged.putAll(job.env());
+                jobs.put(key, new JobSpec(key, job.name(), merged, job.needs(), job.steps(), job.timeoutMinutes()));
+            }
+        }
+        checkNeeds(jobs, jobNodes);
+        return new Pipeline(name, env, jobs);
+    }
+
+    private JobSpec readJob(String key, Node node) {
+        String where = "job '" + key + "'";
+        Map<String, NodeTuple> fields = mapping(node, where, JOB_KEYS);
+        if (fields == null) {
+            return null;
+        }
+        String name = fields.containsKey("name") ? scalar(fields.get("name").getValueNode(), where + " name") : key;
+        Map<String, String> env = fields.containsKey("env")
+                ? env(fields.get("env").getValueNode(), where + " env") : Map.of();
+        List<String> needs = fields.containsKey("needs")
+                ? stringOrList(fields.get("needs").getValueNode(), where + " needs") : List.of();
+        int timeout = JobSpec.DEFAULT_TIMEOUT_MINUTES;
+        if (fields.containsKey("timeout-minutes")) {
+            timeout = timeoutMinutes(fields.get("timeout-minutes").getValueNode(), where);
+        }
+        NodeTuple stepsTuple = fields.get("steps");
+        if (stepsTuple == null) {
+            problem(node, where + " has no 'steps': expected a list of steps with 'run'");
+            return null;
+        }
+        List<StepSpec> steps = steps(stepsTuple.getValueNode(), where);
+        return new JobSpec(key, name == null ? key : name, env, needs, steps, timeout);
+    }
+
+    private List<StepSpec> steps(Node node, String where) {
+        if (!(node instanceof SequenceNode sequence)) {
+            problem(node, where + " 'steps' must be a list, found " + describe(node));
+            return List.of();
+        }
+        if (sequence.getValue().isEmpty()) {
+            problem(node, where + " 'steps' is empty: expected at least one step with 'run'");
+        }
+        List<StepSpec> steps = new ArrayList<>();
+        int index = 0;
+        for (Node stepNode : sequence.getValue()) {
+            index++;
+            String stepWhere = where + " step " + index;
+            Map<String, NodeTuple> fields = mapping(stepNode, stepWhere, STEP_KEYS);
+            if (fields == null) {
+                continue;
+            }
+            String name = fields.containsKey("name") ? scalar(fields.get("name").getValueNode(), stepWhere + " name") : null;
+            NodeTuple run = fields.get("run");
+            if (run == null) {
+                problem(stepNode, stepWhere + " has no 'run': expected a shell command");
+                continue;
+            }
+            String command = scalar(run.getValueNode(), stepWhere + " run");
+            if (command != null && command.isBlank()) {
+                problem(run.getValueNode(), stepWhere + " 'run' is empty");
+            } else if (command != null) {
+                steps.add(new StepSpec(name, command));
+            }
+        }
+        return steps;
+    }
+
+    private int timeoutMinutes(Node node, String where) {
+        String text = scalar(node, where + " timeout-minutes");
+        if (text == null) {
+            return JobSpec.DEFAULT_TIMEOUT_MINUTES;
+        }
+        try {
+            int minutes = Integer.parseInt(text.strip());
+            if (minutes >= 1 && minutes <= MAX_TIMEOUT_MINUTES) {
+                return minutes;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        problem(node, where + " 'timeout-minutes' must be a whole number from 1 to " + MAX_TIMEOUT_MINUTES
+                + ", found '" + text + "'");
+        return JobSpec.DEFAULT_TIMEOUT_MINUTES;
+    }
+
+    /** Unknown jobs in {@code needs} and cycles are errors, reported at the {@code needs} entry. */
+    private void checkNeeds(Map<String, JobSpec> jobs, Map<String, NodeTuple> jobNodes) {
+        for (JobSpec job : jobs.values()) {
+            for (String need : job.needs()) {
+                if (need.equals(job.key())) {
+                    problem(needsNode(jobNodes, job.key()), "job '" + job.key() + "' needs itself");
+                } else if (!jobNodes.containsKey(need)) {
+                    problem(needsNode(jobNodes, job.key()), "job '" + job.key() + "' needs unknown job '" + need
+                            + "'; jobs are: " + String.join(", ", jobNodes.keySet()));
+                }
+            }
+        }
+        Set<String> done = new HashSet<>();
+        for (String start : jobs.keySet()) {
+            List<String> cycle = findCycle(start, jobs, new ArrayList<>(), new HashSet<>(), done);
+            if (cycle != null) {
+                problem(needsNode(jobNodes, cycle.get(0)), "'needs' form a cycle: " + String.join(" -> ", cycle));
+                return;
+            }
+        }
+    }
+
+    private static List<String> findCycle(String key, Map<String, JobSpec> jobs, List<String> path,
+                                          Set<String> onPath, Set<String> done) {
+        if (onPath.contains(key)) {
+            List<String> cycle = new ArrayList<>(path.subList(path.indexOf(key), path.size()));
+            cycle.add(key);
+            return cycle;
+        }
+        JobSpec job = jobs.get(key);
+        if (job == null || done.contains(key)) {
+            return null;
+        }
+        path.add(key);
+        onPath.add(key);
+        for (String need : job.needs()) {
+            if (!need.equals(key)) {
+                List<String> cycle = findCycle(need, jobs, path, onPath, done);
+                if (cycle != null) {
+                    return cycle;
+                }
+            }
+        }
+        path.remove(path.size() - 1);
+        onPath.remove(key);
+        done.add(key);
+        return null;
+    }
+
+    private static Node needsNode(Map<String, NodeTuple> jobNodes, String key) {
+        Node job = jobNodes.get(key).getValueNode();
+        if (job instanceof MappingNode mapping) {
+            for (NodeTuple tuple : mapping.getValue()) {
+                if (tuple.getKeyNode() instanceof ScalarNode s && s.getValue().equals("needs")) {
+                    return tuple.getValueNode();
+                }
+            }
+        }
+        return job;
+    }
+
+    // --- node helpers -------------------------------------------------------------------------
+
+    /** A mapping's entries by key, in file order; unknown and duplicate keys are problems. */
+    private Map<String, NodeTuple> mapping(Node node, String where, List<String> allowedKeys) {
+        if (!(node instanceof MappingNode mapping)) {
+            problem(node, where + " must be a mapping, found " + describe(node));
+            return null;
+        }
+        Map<String, NodeTuple> entries = new LinkedHashMap<>();
+        for (NodeTuple tuple : mapping.getValue()) {
+            if (!(tuple.getKeyNode() instanceof ScalarNode keyNode)) {
+                problem(tuple.getKeyNode(), where + " has a key that is not a plain string");
+                continue;
+            }
+            String key = keyNode.getValue();
+            if (entries.containsKey(key)) {
+                problem(keyNode, where + " has '" + key + "' twice");
+            } else if (allowedKeys != null && !allowedKeys.contains(key)) {
+                problem(keyNode, where + " has unknown key '" + key + "'; expected one of: "
+                        + String.join(", ", allowedKeys));
+            } else {
+                entries.put(key, tuple);
+            }
+        }
+        return entries;
+    }
+
+    private String scalar(Node node, String where) {
+        if (node instanceof ScalarNode s) {
+            return s.getValue();
+        }
+        problem(node, where + " must be a string, found " + describe(node));
+        return null;
+    }
+
+    private List<String> stringOrList(Node node, String where) {
+        if (node instanceof ScalarNode s) {
+            return List.of(s.getValue());
+        }
+        if (node instanceof SequenceNode sequence) {
+            List<String> values = new ArrayList<>();
+            for (Node item : sequence.getValue()) {
+                String value = scalar(item, where + " entry");
+                if (value != null) {
+                    values.add(value);
+                }
+            }
+            return values;
+        }
+        problem(node, where + " must be a job id or a list of job ids, found " + describe(node));
+        return List.of();
+    }
+
+    private Map<String, String> env(Node node, String where) {
+        Map<String, NodeTuple> entries = mapping(node, where, null);
+        if (entries == null) {
+            return Map.of();
+        }
+        Map<String, String> env = new HashMap<>();
+        for (Map.Entry<String, NodeTuple> entry : entries.entrySet()) {
+            if (!ENV_NAME.matcher(entry.getKey()).matches()) {
+                problem(entry.getValue().getKeyNode(), where + " variable name '" + entry.getKey()
+                        + "' is invalid: use letters, digits and '_', not starting with a digit");
+                continue;
+            }
+            String value = scalar(entry.getValue().getValueNode(), where + " '" + entry.getKey() + "'");
+            if (value != null) {
+                env.put(entry.getKey(), value);
+            }
+        }
+        return env;
+    }
+
+    private static String describe(Node node) {
+        if (node instanceof MappingNode) {
+            return "a mapping";
+        }
+        if (node instanceof SequenceNode) {
+            return "a list";
+        }
+        if (node instanceof ScalarNode s) {
+            return s.getValue().isEmpty() ? "nothing" : "'" + s.getValue() + "'";
+        }
+        return "something else";
+    }
+
+    private void problem(Node node, String message) {
+        Mark mark = node == null ? null : node.getStartMark().orElse(null);
+        problems.add(new ConfigProblem(file, mark == null ? 1 : mark.getLine() + 1,
+                mark == null ? 1 : mark.getColumn() + 1, message));
+    }
+}

@@ -1,0 +1,59 @@
+package dev.deltaci.functions.config;
+
+import dev.deltaci.functions.logs.LogStore;
+import dev.deltaci.functions.progress.RunProgressor;
+import dev.deltaci.functions.queue.JobQueue;
+import dev.deltaci.functions.repo.PipelineSource;
+import dev.deltaci.functions.store.JobStore;
+import dev.deltaci.functions.webhook.WebhookSecret;
+import java.time.Clock;
+import java.util.Map;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * Everything a handler is built from: the AWS clients, the deployment's configuration and the
+ * clock. Handlers get one of these and nothing else, which is the seam tests and the local host
+ * use to point them at another stack.
+ */
+public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, ControlPlaneConfig config,
+                           WebhookSecret webhookSecret, PipelineSource pipelineSource, Clock clock) {
+
+    /** Built once per Lambda container from its environment and default credentials. */
+    public static ControlPlane fromEnvironment(Map<String, String> env) {
+        ClientOverrideConfiguration overrides = ClientOverrideConfiguration.builder()
+                .retryStrategy(RetryMode.STANDARD)
+                .build();
+        return new ControlPlane(
+                DynamoDbClient.builder().httpClient(UrlConnectionHttpClient.create())
+                        .overrideConfiguration(overrides).build(),
+                SqsClient.builder().httpClient(UrlConnectionHttpClient.create())
+                        .overrideConfiguration(overrides).build(),
+                S3Client.builder().httpClient(UrlConnectionHttpClient.create())
+                        .overrideConfiguration(overrides).build(),
+                ControlPlaneConfig.fromEnvironment(env),
+                WebhookSecret.fromEnvironment(env),
+                PipelineSource.git(),
+                Clock.systemUTC());
+    }
+
+    public JobStore jobStore() {
+        return new JobStore(dynamo, config.tableName(), clock);
+    }
+
+    public JobQueue jobQueue() {
+        return new JobQueue(sqs, config.queueUrl());
+    }
+
+    public LogStore logStore() {
+        return new LogStore(s3, config.bucketName());
+    }
+
+    public RunProgressor runProgressor() {
+        return new RunProgressor(jobStore(), jobQueue());
+    }
+}

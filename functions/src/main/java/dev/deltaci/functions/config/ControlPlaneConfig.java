@@ -1,0 +1,39 @@
+package dev.deltaci.functions.config;
+
+import dev.deltaci.core.job.Lease;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * What a function needs to know about its deployment. In Lambda it comes from the environment
+ * that {@code infra/template.yaml} sets; locally the function host resolves the same template.
+ *
+ * @param tableName       the DynamoDB table (env {@code TABLE_NAME})
+ * @param queueUrl        the SQS job queue (env {@code QUEUE_URL})
+ * @param bucketName      the S3 bucket for logs and artifacts (env {@code BUCKET_NAME})
+ * @param leasePolicy     lease TTL (env {@code LEASE_TTL_SECONDS}, default 30)
+ * @param maxWebhookBytes largest webhook body accepted (env {@code MAX_WEBHOOK_BYTES}, default 1 MiB)
+ */
+public record ControlPlaneConfig(String tableName, String queueUrl, String bucketName,
+                                 Lease.Policy leasePolicy, int maxWebhookBytes) {
+
+    public static final int DEFAULT_MAX_WEBHOOK_BYTES = 1024 * 1024;
+
+    public static ControlPlaneConfig fromEnvironment(Map<String, String> env) {
+        return new ControlPlaneConfig(
+                required(env, "TABLE_NAME"),
+                required(env, "QUEUE_URL"),
+                required(env, "BUCKET_NAME"),
+                new Lease.Policy(Duration.ofSeconds(Long.parseLong(env.getOrDefault("LEASE_TTL_SECONDS", "30")))),
+                Integer.parseInt(env.getOrDefault("MAX_WEBHOOK_BYTES", String.valueOf(DEFAULT_MAX_WEBHOOK_BYTES))));
+    }
+
+    private static String required(Map<String, String> env, String name) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("environment variable " + name
+                    + " is not set; it comes from infra/template.yaml");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.deltaci.functions.handlers;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.deltaci.functions.config.ControlPlane;
+import dev.deltaci.functions.webhook.WebhookService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/** {@code POST /webhooks/github}: GitHub webhooks in, runs out. Parsing and logic live in {@link WebhookService}. */
+public final class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WebhookHandler.class);
+
+    private final WebhookService service;
+
+    /** Lambda's constructor: real clients, built once per container. */
+    public WebhookHandler() {
+        this(ControlPlane.fromEnvironment(System.getenv()));
+    }
+
+    public WebhookHandler(ControlPlane plane) {
+        this.service = new WebhookService(plane.jobStore(), plane.jobQueue(), plane.pipelineSource(),
+                plane.webhookSecret(), plane.config().maxWebhookBytes(), plane.clock());
+    }
+
+    @Override
+    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        var headers = HttpHandlers.headers(event);
+        MDC.put("deliveryId", String.valueOf(headers.get(WebhookService.DELIVERY_HEADER)));
+        try {
+            var response = service.handle(headers, HttpHandlers.body(event));
+            LOG.info("webhook answered {} {}", response.status(), response.body());
+            return HttpHandlers.toResponse(response);
+        } finally {
+            MDC.clear();
+        }
+    }
+}

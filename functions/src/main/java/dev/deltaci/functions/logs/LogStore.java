@@ -1,0 +1,58 @@
+package dev.deltaci.functions.logs;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Job logs in S3, one object per chunk: {@code logs/<run>/<job>/epoch-<epoch>/<seq>.log}.
+ * The epoch in the key keeps a stale attempt's chunks apart from the accepted attempt's, and the
+ * zero-padded sequence number makes listing order the reading order.
+ */
+public final class LogStore {
+
+    private final S3Client s3;
+    private final String bucket;
+
+    public LogStore(S3Client s3, String bucket) {
+        this.s3 = s3;
+        this.bucket = bucket;
+    }
+
+    public static String attemptPrefix(String runId, String jobKey, long epoch) {
+        return "logs/" + runId + "/" + jobKey + "/epoch-" + epoch + "/";
+    }
+
+    public static String chunkKey(String runId, String jobKey, long epoch, int seq) {
+        return attemptPrefix(runId, jobKey, epoch) + String.format("%08d.log", seq);
+    }
+
+    /** Stores one chunk; writing the same chunk twice is harmless. */
+    public void putChunk(String runId, String jobKey, long epoch, int seq, String text) {
+        s3.putObject(b -> b.bucket(bucket).key(chunkKey(runId, jobKey, epoch, seq)).contentType("text/plain; charset=utf-8"),
+                RequestBody.fromString(text, StandardCharsets.UTF_8));
+    }
+
+    /** The chunk keys of one attempt, in sequence order. */
+    public List<String> listChunks(String runId, String jobKey, long epoch) {
+        List<String> keys = new ArrayList<>();
+        String token = null;
+        do {
+            String continuation = token;
+            ListObjectsV2Response page = s3.listObjectsV2(b -> b.bucket(bucket)
+                    .prefix(attemptPrefix(runId, jobKey, epoch)).continuationToken(continuation));
+            page.contents().stream().map(S3Object::key).forEach(keys::add);
+            token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
+        } while (token != null);
+        keys.sort(String::compareTo);
+        return keys;
+    }
+
+    public String read(String key) {
+        return s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asString(StandardCharsets.UTF_8);
+    }
+}

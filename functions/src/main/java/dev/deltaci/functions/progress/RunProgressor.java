@@ -1,0 +1,69 @@
+package dev.deltaci.functions.progress;
+
+import dev.deltaci.core.job.DagProgress;
+import dev.deltaci.core.job.JobState;
+import dev.deltaci.core.job.RunState;
+import dev.deltaci.functions.queue.JobMessage;
+import dev.deltaci.functions.queue.JobQueue;
+import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.store.JobStore;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Moves a run forward after one of its jobs changed: queues dependants whose needs are met,
+ * skips those that can no longer run, and stores the run state derived from its jobs.
+ *
+ * <p>Convergent and safe to repeat or to run concurrently: it reads the run's jobs, and every
+ * move is a conditional write from BLOCKED, so two progressors cannot both queue a job.
+ */
+public final class RunProgressor {
+
+    private final JobStore store;
+    private final JobQueue queue;
+
+    public RunProgressor(JobStore store, JobQueue queue) {
+        this.store = store;
+        this.queue = queue;
+    }
+
+    public RunState advance(String runId) {
+        Map<String, JobState> states = new LinkedHashMap<>();
+        Map<String, DagProgress.JobNode> nodes = new LinkedHashMap<>();
+        for (JobRecord job : store.listJobs(runId)) {
+            states.put(job.jobKey(), job.state());
+            nodes.put(job.jobKey(), new DagProgress.JobNode(job.jobKey(), job.state(), job.needs()));
+        }
+        List<JobMessage> toEnqueue = new ArrayList<>();
+        // each round settles one layer of the DAG (a skip can make its dependants skippable)
+        for (int round = 0; round <= nodes.size(); round++) {
+            DagProgress.Decisions decisions = DagProgress.next(nodes);
+            if (decisions.isEmpty()) {
+                break;
+            }
+            for (Map.Entry<String, String> skip : decisions.toSkip().entrySet()) {
+                store.skip(runId, skip.getKey(), skip.getValue());
+                settle(nodes, states, skip.getKey(), JobState.SKIPPED);
+            }
+            for (String key : decisions.toQueue()) {
+                if (store.promote(runId, key)) {
+                    toEnqueue.add(new JobMessage(runId, key, 0));
+                }
+                settle(nodes, states, key, JobState.QUEUED);
+            }
+        }
+        queue.enqueue(toEnqueue);
+        RunState derived = RunState.derive(states.values());
+        store.updateRunStatus(runId, derived);
+        return derived;
+    }
+
+    private static void settle(Map<String, DagProgress.JobNode> nodes, Map<String, JobState> states, String key,
+                               JobState state) {
+        DagProgress.JobNode node = nodes.get(key);
+        nodes.put(key, new DagProgress.JobNode(key, state, node.needs()));
+        states.put(key, state);
+    }
+}

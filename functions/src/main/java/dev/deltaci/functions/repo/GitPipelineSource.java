@@ -1,0 +1,99 @@
+package dev.deltaci.functions.repo;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * Reads files with the {@code git} command. A local path (or {@code file://} URL) is read in
+ * place; any other URL is fetched shallowly at the one commit into a scratch repository.
+ */
+final class GitPipelineSource implements PipelineSource {
+
+    private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}");
+    private static final long GIT_TIMEOUT_SECONDS = 60;
+
+    @Override
+    public Optional<String> read(String cloneUrl, String sha, String path) throws RepositoryUnavailableException {
+        if (!SHA.matcher(sha).matches()) {
+            throw new IllegalArgumentException("not a full commit sha: '" + sha + "'");
+        }
+        Path local = localPath(cloneUrl);
+        if (local != null) {
+            return show(local, sha, path);
+        }
+        Path scratch = null;
+        try {
+            scratch = Files.createTempDirectory("delta-fetch-");
+            git(scratch, "init", "--quiet", "--bare");
+            Result fetch = git(scratch, "fetch", "--quiet", "--depth", "1", cloneUrl, sha);
+            if (fetch.exitCode() != 0) {
+                throw new RepositoryUnavailableException("cannot fetch " + sha + " from " + cloneUrl + ": " + fetch.output());
+            }
+            return show(scratch, sha, path);
+        } catch (IOException e) {
+            throw new RepositoryUnavailableException("cannot read " + cloneUrl + ": " + e.getMessage());
+        } finally {
+            deleteQuietly(scratch);
+        }
+    }
+
+    private static Path localPath(String cloneUrl) {
+        String candidate = cloneUrl.startsWith("file://") ? cloneUrl.substring("file://".length()) : cloneUrl;
+        return candidate.startsWith("/") ? Path.of(candidate) : null;
+    }
+
+    private Optional<String> show(Path repo, String sha, String path) throws RepositoryUnavailableException {
+        if (git(repo, "cat-file", "-e", sha + "^{commit}").exitCode() != 0) {
+            throw new RepositoryUnavailableException("commit " + sha + " is not in " + repo);
+        }
+        if (git(repo, "cat-file", "-e", sha + ":" + path).exitCode() != 0) {
+            return Optional.empty();
+        }
+        Result show = git(repo, "show", sha + ":" + path);
+        if (show.exitCode() != 0) {
+            throw new RepositoryUnavailableException("cannot read " + path + " at " + sha + ": " + show.output());
+        }
+        return Optional.of(show.output());
+    }
+
+    private record Result(int exitCode, String output) {
+    }
+
+    private static Result git(Path dir, String... args) throws RepositoryUnavailableException {
+        List<String> command = new ArrayList<>(List.of("git", "-C", dir.toString()));
+        command.addAll(List.of(args));
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            process.getOutputStream().close();
+            byte[] out = process.getInputStream().readAllBytes();
+            if (!process.waitFor(GIT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new RepositoryUnavailableException("git " + args[0] + " timed out in " + dir);
+            }
+            return new Result(process.exitValue(), new String(out, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new RepositoryUnavailableException("cannot run git: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RepositoryUnavailableException("interrupted while running git");
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // scratch space in the temp directory; the OS reclaims it
+        }
+    }
+}

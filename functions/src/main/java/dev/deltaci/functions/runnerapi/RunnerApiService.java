@@ -1,0 +1,241 @@
+package dev.deltaci.functions.runnerapi;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deltaci.core.job.FailureClass;
+import dev.deltaci.core.job.JobState;
+import dev.deltaci.core.job.Lease;
+import dev.deltaci.core.job.RunState;
+import dev.deltaci.functions.http.ApiResponse;
+import dev.deltaci.functions.logs.LogStore;
+import dev.deltaci.functions.progress.RunProgressor;
+import dev.deltaci.functions.store.CompleteOutcome;
+import dev.deltaci.functions.store.HeartbeatOutcome;
+import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.store.JobStore;
+import dev.deltaci.functions.store.LeaseOutcome;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The runner API: the only way a runner changes anything. A runner holds no database
+ * credentials; its authority is the lease this API grants, and every call after the lease must
+ * name the epoch it was granted at.
+ *
+ * <pre>
+ * POST /runner/lease      {runId, jobKey, runnerId, epoch}          → 200 acquired | 409 not_leasable
+ * POST /runner/heartbeat  {runId, jobKey, runnerId, epoch}          → 200 renewed  | 409 lease_lost
+ * POST /runner/logs       {runId, jobKey, runnerId, epoch, seq, text} → 200 stored | 409 lease_lost
+ * POST /runner/complete   {runId, jobKey, runnerId, epoch, exitCode, failureClass, logChunks}
+ *                                                                   → 200 accepted | already_completed | 409
+ * </pre>
+ */
+public final class RunnerApiService {
+
+    public static final int MAX_LOG_CHUNK_BYTES = 256 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+
+    private final JobStore store;
+    private final LogStore logs;
+    private final RunProgressor progressor;
+    private final Lease.Policy leasePolicy;
+
+    public RunnerApiService(JobStore store, LogStore logs, RunProgressor progressor, Lease.Policy leasePolicy) {
+        this.store = store;
+        this.logs = logs;
+        this.progressor = progressor;
+        this.leasePolicy = leasePolicy;
+    }
+
+    public ApiResponse handle(String action, byte[] body) {
+        Request request;
+        try {
+            request = Request.parse(body);
+        } catch (BadRequest e) {
+            return ApiResponse.error(400, e.getMessage());
+        }
+        try {
+            return switch (action) {
+                case "lease" -> lease(request);
+                case "heartbeat" -> heartbeat(request);
+                case "logs" -> logs(request);
+                case "complete" -> complete(request);
+                default -> ApiResponse.error(404, "unknown runner action '" + action
+                        + "'; expected lease, heartbeat, logs or complete");
+            };
+        } catch (BadRequest e) {
+            return ApiResponse.error(400, e.getMessage());
+        }
+    }
+
+    private ApiResponse lease(Request r) {
+        LeaseOutcome outcome = store.lease(r.runId, r.jobKey, r.runnerId, r.epoch, leasePolicy);
+        if (outcome instanceof LeaseOutcome.Acquired acquired) {
+            JobRecord job = acquired.job();
+            if (job.needs().isEmpty()) {
+                // a root job starting is what moves a run from PENDING to RUNNING
+                store.updateRunStatus(job.runId(), RunState.RUNNING);
+            }
+            return ApiResponse.of(200, "outcome", "acquired", "lease", leaseJson(job), "job", jobJson(job));
+        }
+        if (outcome instanceof LeaseOutcome.NotLeasable notLeasable) {
+            return ApiResponse.of(409, "outcome", "not_leasable", "state", notLeasable.state().name(),
+                    "reason", notLeasable.reason());
+        }
+        return ApiResponse.of(404, "outcome", "unknown_job", "error", "no job " + r.jobKey + " in run " + r.runId);
+    }
+
+    private ApiResponse heartbeat(Request r) {
+        HeartbeatOutcome outcome = store.heartbeat(r.runId, r.jobKey, r.runnerId, r.epoch, leasePolicy);
+        if (outcome instanceof HeartbeatOutcome.Renewed renewed) {
+            return ApiResponse.of(200, "outcome", "renewed", "leaseExpiresAtEpochMs", renewed.leaseExpiresAtEpochMs());
+        }
+        return leaseLost(((HeartbeatOutcome.LeaseLost) outcome).reason());
+    }
+
+    private ApiResponse logs(Request r) throws BadRequest {
+        int seq = r.requiredInt("seq");
+        if (seq < 0) {
+            throw new BadRequest("'seq' must be 0 or more");
+        }
+        String text = r.requiredText("text");
+        if (text.getBytes(StandardCharsets.UTF_8).length > MAX_LOG_CHUNK_BYTES) {
+            return ApiResponse.error(413, "log chunk is larger than " + MAX_LOG_CHUNK_BYTES + " bytes");
+        }
+        Optional<String> lost = store.checkLease(r.runId, r.jobKey, r.runnerId, r.epoch);
+        if (lost.isPresent()) {
+            return leaseLost(lost.get());
+        }
+        logs.putChunk(r.runId, r.jobKey, r.epoch, seq, text);
+        return ApiResponse.of(200, "outcome", "stored", "seq", seq);
+    }
+
+    private ApiResponse complete(Request r) throws BadRequest {
+        int exitCode = r.requiredInt("exitCode");
+        int logChunks = r.requiredInt("logChunks");
+        String failureClassName = r.optionalText("failureClass");
+        FailureClass failureClass;
+        try {
+            failureClass = failureClassName == null ? null : FailureClass.fromWireName(failureClassName);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(e.getMessage());
+        }
+        if (failureClass == null && exitCode != 0) {
+            failureClass = FailureClass.SCRIPT_FAILURE;
+        }
+        JobState finalState = failureClass == null ? JobState.SUCCEEDED : failureClass.terminalState();
+        CompleteOutcome outcome = store.complete(r.runId, r.jobKey, r.runnerId, r.epoch, finalState, exitCode,
+                failureClass == null ? null : failureClass.wireName(), logChunks);
+        if (outcome instanceof CompleteOutcome.LeaseLost lost) {
+            return leaseLost(lost.reason());
+        }
+        // also after AlreadyCompleted: the first call may have died before advancing the run
+        progressor.advance(r.runId);
+        String name = outcome instanceof CompleteOutcome.Accepted ? "accepted" : "already_completed";
+        return ApiResponse.of(200, "outcome", name, "state", finalState.name());
+    }
+
+    private static ApiResponse leaseLost(String reason) {
+        return ApiResponse.of(409, "outcome", "lease_lost", "reason", reason);
+    }
+
+    private Map<String, Object> leaseJson(JobRecord job) {
+        Map<String, Object> lease = new LinkedHashMap<>();
+        lease.put("epoch", job.leaseEpoch());
+        lease.put("expiresAtEpochMs", job.leaseExpiresAtEpochMs());
+        lease.put("ttlMs", leasePolicy.ttl().toMillis());
+        lease.put("heartbeatIntervalMs", leasePolicy.heartbeatInterval().toMillis());
+        return lease;
+    }
+
+    private static Map<String, Object> jobJson(JobRecord job) {
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("runId", job.runId());
+        spec.put("jobKey", job.jobKey());
+        spec.put("name", job.name());
+        spec.put("attempt", job.attempt());
+        spec.put("cloneUrl", job.cloneUrl());
+        spec.put("sha", job.sha());
+        spec.put("ref", job.ref());
+        spec.put("env", job.spec().env());
+        spec.put("timeoutMinutes", job.spec().timeoutMinutes());
+        spec.put("steps", job.spec().steps().stream()
+                .map(s -> Map.of("name", s.displayName(), "run", s.run())).toList());
+        return spec;
+    }
+
+    /** The fields every runner call carries, checked before anything is read or written. */
+    private static final class Request {
+        final JsonNode json;
+        final String runId;
+        final String jobKey;
+        final String runnerId;
+        final long epoch;
+
+        private Request(JsonNode json) throws BadRequest {
+            this.json = json;
+            this.runId = id("runId");
+            this.jobKey = id("jobKey");
+            this.runnerId = id("runnerId");
+            JsonNode epochNode = json.get("epoch");
+            if (epochNode == null || !epochNode.canConvertToLong() || epochNode.asLong() < 0) {
+                throw new BadRequest("'epoch' must be a whole number of 0 or more");
+            }
+            this.epoch = epochNode.asLong();
+        }
+
+        static Request parse(byte[] body) throws BadRequest {
+            JsonNode json;
+            try {
+                json = JSON.readTree(body);
+            } catch (IOException e) {
+                throw new BadRequest("body is not valid JSON");
+            }
+            if (json == null || !json.isObject()) {
+                throw new BadRequest("body must be a JSON object");
+            }
+            return new Request(json);
+        }
+
+        private String id(String field) throws BadRequest {
+            String value = optionalText(field);
+            if (value == null || !ID.matcher(value).matches()) {
+                throw new BadRequest("'" + field + "' is missing or not an id (letters, digits, '_.:-', at most 128)");
+            }
+            return value;
+        }
+
+        String optionalText(String field) {
+            JsonNode node = json.get(field);
+            return node == null || node.isNull() || !node.isTextual() ? null : node.asText();
+        }
+
+        String requiredText(String field) throws BadRequest {
+            String value = optionalText(field);
+            if (value == null) {
+                throw new BadRequest("'" + field + "' must be a string");
+            }
+            return value;
+        }
+
+        int requiredInt(String field) throws BadRequest {
+            JsonNode node = json.get(field);
+            if (node == null || !node.canConvertToInt() || !node.isIntegralNumber()) {
+                throw new BadRequest("'" + field + "' must be a whole number");
+            }
+            return node.asInt();
+        }
+    }
+
+    /** The request is malformed; answered with 400 and no state change. */
+    private static final class BadRequest extends Exception {
+        BadRequest(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package dev.deltaci.functions.store;
+
+import dev.deltaci.core.job.JobState;
+import dev.deltaci.core.pipeline.JobSpec;
+import java.util.List;
+
+/**
+ * A job as stored: its spec, where it is, and the lease that governs it.
+ *
+ * @param attempt     1 for the first try, + 1 for each requeue
+ * @param leaseEpoch  raised by one at every lease; the fencing token
+ * @param logChunks   how many log chunks the accepted attempt reported, or -1 before completion
+ */
+public record JobRecord(String runId, String jobKey, String name, JobState state, List<String> needs,
+                        JobSpec spec, String cloneUrl, String sha, String ref, int attempt,
+                        long leaseEpoch, String leaseOwner, long leaseExpiresAtEpochMs,
+                        Integer exitCode, String failureClass, String reason,
+                        long createdAtEpochMs, long startedAtEpochMs, long finishedAtEpochMs,
+                        int logChunks) {
+}

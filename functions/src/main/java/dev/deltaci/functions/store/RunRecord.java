@@ -1,0 +1,13 @@
+package dev.deltaci.functions.store;
+
+import dev.deltaci.core.job.RunState;
+
+/**
+ * A run as stored. {@code status} is a cache of the state derived from its jobs.
+ *
+ * @param materialized true once all its jobs are written and its first jobs enqueued
+ */
+public record RunRecord(String runId, String repository, String cloneUrl, String sha, String ref,
+                        String trigger, RunState status, String failureClass, String message,
+                        int jobCount, boolean materialized, long createdAtEpochMs, long updatedAtEpochMs) {
+}

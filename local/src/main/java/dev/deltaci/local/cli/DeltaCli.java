@@ -1,0 +1,36 @@
+package dev.deltaci.local.cli;
+
+import dev.deltaci.runner.RunnerMain;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code delta}: the command line of Delta CI. */
+@Command(name = "delta", mixinStandardHelpOptions = true, version = "Delta CI 0.1.0",
+        description = "Delta CI: a serverless CI control plane on AWS, runnable whole on this machine.",
+        subcommands = {RunCommand.class, RunnerMain.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
+                "0:success",
+                "1:the run failed or was cancelled",
+                "2:usage or configuration error",
+                "3:Delta CI itself failed"})
+public final class DeltaCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command, e.g. 'delta run examples/hello'");
+    }
+
+    public static int execute(String... args) {
+        return new CommandLine(new DeltaCli()).execute(args);
+    }
+
+    public static void main(String[] args) {
+        if (System.getProperty("log4j2.configurationFile") == null) {
+            System.setProperty("log4j2.configurationFile", "log4j2-local.xml");
+        }
+        System.exit(execute(args));
+    }
+}

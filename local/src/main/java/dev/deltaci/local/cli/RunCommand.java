@@ -1,0 +1,168 @@
+package dev.deltaci.local.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.deltaci.core.job.FailureClass;
+import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.store.RunRecord;
+import dev.deltaci.local.host.GitHubPush;
+import dev.deltaci.local.host.LocalControlPlane;
+import dev.deltaci.local.host.RunnerPool;
+import dev.deltaci.local.repo.LocalRepository;
+import dev.deltaci.local.stack.EmbeddedStack;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code delta run}: one real run through the whole control plane on the embedded stack —
+ * a signed push webhook, the webhook function, DynamoDB, SQS, runner processes and S3.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run a repository's .delta/pipeline.yml end to end on the embedded AWS stack.",
+                "Boots dynalite, ElasticMQ and S3Proxy, hosts the functions on a loopback port, starts runner",
+                "processes and sends a signed GitHub push webhook for the commit. A directory that is not the top",
+                "of a git repository (such as examples/hello) is copied into a throwaway commit first."},
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
+                "0:the run succeeded",
+                "1:the run failed or was cancelled",
+                "2:usage error, or the pipeline file is invalid (config_error)",
+                "3:Delta CI itself failed (stack did not start, run did not finish in time)"})
+public final class RunCommand implements Callable<Integer> {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", defaultValue = ".", paramLabel = "PATH",
+            description = "Repository or directory to run (default: the current directory).")
+    Path path;
+
+    @Option(names = "--ref", paramLabel = "REF", description = "Branch, tag or commit to run (git repositories only; default HEAD).")
+    String ref;
+
+    @Option(names = "--runners", paramLabel = "N", defaultValue = "2", description = "Runner processes to start, 1-16 (default: ${DEFAULT-VALUE}).")
+    int runners;
+
+    @Option(names = "--json", description = "Print progress to stderr and end with one JSON summary object on stdout.")
+    boolean json;
+
+    @Option(names = "--wait-minutes", paramLabel = "M", defaultValue = "120",
+            description = "Give up waiting for the run after this long (default: ${DEFAULT-VALUE}).")
+    int waitMinutes;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream progress = json ? System.err : System.out;
+        if (runners < 1 || runners > 16) {
+            return usage("--runners must be from 1 to 16, got " + runners);
+        }
+        LocalRepository repo;
+        try {
+            repo = LocalRepository.resolve(path, ref);
+        } catch (LocalRepository.RepositoryException e) {
+            return usage(e.getMessage());
+        }
+        long began = System.nanoTime();
+        try (repo) {
+            if (repo.warning() != null) {
+                progress.println("warning: " + repo.warning());
+            }
+            progress.println("▸ starting the embedded AWS stack (dynalite, ElasticMQ, S3Proxy)…");
+            EmbeddedStack stack;
+            try {
+                stack = EmbeddedStack.start(null);
+            } catch (RuntimeException e) {
+                spec.commandLine().getErr().println("error: the embedded stack did not start: " + e.getMessage());
+                return ExitCodes.INTERNAL;
+            }
+            Path workDir = Files.createTempDirectory("delta-run-");
+            String secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(32));
+            try (stack;
+                 LocalControlPlane plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults(secret));
+                 RunnerPool pool = RunnerPool.start(runners, plane.runnerTarget(), workDir)) {
+                progress.printf("▸ stack ready in %d ms; functions on %s; %d runner(s); building %s at %s%n",
+                        stack.startMillis(), plane.apiUrl(), runners, repo.name(), repo.sha().substring(0, 12));
+                return execute(repo, plane, secret, progress, began, stack.startMillis());
+            } finally {
+                deleteQuietly(workDir);
+            }
+        }
+    }
+
+    private int execute(LocalRepository repo, LocalControlPlane plane, String secret, PrintStream progress,
+                        long began, long stackMillis) throws Exception {
+        GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), secret, GitHubPush.payload(repo));
+        JsonNode answer = new ObjectMapper().readTree(delivery.body());
+        if (delivery.status() >= 300 || !answer.has("runId")) {
+            spec.commandLine().getErr().println("error: the webhook was refused (" + delivery.status() + "): " + delivery.body());
+            return ExitCodes.INTERNAL;
+        }
+        String runId = answer.get("runId").asText();
+        progress.println("▸ run " + runId + " created by push webhook " + delivery.deliveryId());
+        RunWatcher watcher = new RunWatcher(plane.plane().jobStore(), plane.plane().logStore(), progress);
+        Optional<RunRecord> finished = watcher.follow(runId, Duration.ofMinutes(waitMinutes));
+        if (finished.isEmpty()) {
+            spec.commandLine().getErr().println("error: run " + runId + " did not finish within " + waitMinutes + " minutes");
+            return ExitCodes.INTERNAL;
+        }
+        RunRecord run = finished.get();
+        List<JobRecord> jobs = plane.plane().jobStore().listJobs(runId);
+        long wallMillis = Duration.ofNanos(System.nanoTime() - began).toMillis();
+        printOutcome(run, jobs, progress, wallMillis);
+        if (json) {
+            Map<String, Object> summary = RunSummary.of(run, jobs, wallMillis);
+            summary.put("stackStartMillis", stackMillis);
+            System.out.println(JSON.writeValueAsString(summary));
+        }
+        if (FailureClass.CONFIG_ERROR.wireName().equals(run.failureClass())) {
+            return ExitCodes.USAGE_OR_CONFIG;
+        }
+        return switch (run.status()) {
+            case SUCCEEDED -> ExitCodes.SUCCEEDED;
+            default -> ExitCodes.RUN_FAILED;
+        };
+    }
+
+    private static void printOutcome(RunRecord run, List<JobRecord> jobs, PrintStream out, long wallMillis) {
+        if (run.message() != null) {
+            out.println(run.message());
+        }
+        out.printf("▸ run %s %s in %.1f s%n", run.runId(), run.status(), wallMillis / 1000.0);
+        for (JobRecord job : jobs) {
+            String detail = job.reason() != null ? job.reason()
+                    : job.exitCode() == null ? "" : "exit " + job.exitCode()
+                    + (job.failureClass() == null ? "" : ", " + job.failureClass());
+            out.printf("    %-10s %s%s%n", job.state(), job.name(), detail.isEmpty() ? "" : "  (" + detail + ")");
+        }
+    }
+
+    private int usage(String message) {
+        spec.commandLine().getErr().println("error: " + message);
+        spec.commandLine().getErr().println("see 'delta run --help'");
+        return ExitCodes.USAGE_OR_CONFIG;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException ignored) {
+            // temp space
+        }
+    }
+
+}

@@ -1,0 +1,49 @@
+package dev.deltaci.local.cli;
+
+import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.store.RunRecord;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The {@code --json} result of a run: one object, stable field names, for scripts. */
+final class RunSummary {
+
+    private RunSummary() {
+    }
+
+    static Map<String, Object> of(RunRecord run, List<JobRecord> jobs, long wallMillis) {
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("runId", run.runId());
+        summary.put("status", run.status().name());
+        summary.put("repository", run.repository());
+        summary.put("sha", run.sha());
+        summary.put("ref", run.ref());
+        if (run.failureClass() != null) {
+            summary.put("failureClass", run.failureClass());
+        }
+        if (run.message() != null) {
+            summary.put("message", run.message());
+        }
+        summary.put("wallMillis", wallMillis);
+        summary.put("jobs", jobs.stream().map(RunSummary::job).toList());
+        return summary;
+    }
+
+    private static Map<String, Object> job(JobRecord job) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("key", job.jobKey());
+        out.put("name", job.name());
+        out.put("status", job.state().name());
+        out.put("attempts", job.leaseEpoch() == 0 ? 0 : job.attempt());
+        out.put("exitCode", job.exitCode());
+        out.put("failureClass", job.failureClass());
+        out.put("durationMs", job.startedAtEpochMs() > 0 && job.finishedAtEpochMs() > 0
+                ? job.finishedAtEpochMs() - job.startedAtEpochMs() : null);
+        out.put("logChunks", Math.max(job.logChunks(), 0));
+        if (job.reason() != null) {
+            out.put("reason", job.reason());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.deltaci.local.cli;
+
+import dev.deltaci.core.job.JobState;
+import dev.deltaci.functions.logs.LogStore;
+import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.store.JobStore;
+import dev.deltaci.functions.store.RunRecord;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Follows a run from the outside, as an operator would: reads its jobs from the table and
+ * their log chunks from the bucket, and prints each state change and each log line (prefixed
+ * with the job's name) as it appears.
+ */
+final class RunWatcher {
+
+    private static final Duration POLL = Duration.ofMillis(250);
+
+    private final JobStore store;
+    private final LogStore logs;
+    private final PrintStream out;
+    private final Map<String, JobState> lastState = new HashMap<>();
+    private final Set<String> printedChunks = new HashSet<>();
+    private int nameWidth = 1;
+
+    RunWatcher(JobStore store, LogStore logs, PrintStream out) {
+        this.store = store;
+        this.logs = logs;
+        this.out = out;
+    }
+
+    /** Final state of the run, or empty if it did not finish within {@code limit}. */
+    Optional<RunRecord> follow(String runId, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            RunRecord run = store.getRun(runId).orElseThrow(() -> new IllegalStateException("run " + runId + " vanished"));
+            List<JobRecord> jobs = store.listJobs(runId);
+            jobs.forEach(job -> nameWidth = Math.max(nameWidth, job.name().length()));
+            for (JobRecord job : jobs) {
+                printNewLogLines(job);
+                reportState(job);
+            }
+            if (run.status().isTerminal()) {
+                drainLogs(runId);
+                return Optional.of(run);
+            }
+            Thread.sleep(POLL.toMillis());
+        }
+        return Optional.empty();
+    }
+
+    private void reportState(JobRecord job) {
+        JobState previous = lastState.put(job.jobKey(), job.state());
+        if (previous == job.state()) {
+            return;
+        }
+        StringBuilder line = new StringBuilder(label(job.name())).append("● ").append(job.state());
+        if (job.state() == JobState.RUNNING) {
+            line.append(" (attempt ").append(job.attempt()).append(", runner ").append(job.leaseOwner()).append(')');
+        } else if (job.state().isTerminal() && job.exitCode() != null && job.state() != JobState.SUCCEEDED) {
+            line.append(" (exit ").append(job.exitCode()).append(", ").append(job.failureClass()).append(')');
+        } else if (job.state() == JobState.SKIPPED && job.reason() != null) {
+            line.append(" (").append(job.reason()).append(')');
+        }
+        out.println(line);
+    }
+
+    /** After the run ends: wait briefly until every job's reported chunk count is printed. */
+    private void drainLogs(String runId) throws InterruptedException {
+        for (int round = 0; round < 20; round++) {
+            boolean complete = true;
+            for (JobRecord job : store.listJobs(runId)) {
+                int shown = printNewLogLines(job);
+                reportState(job);
+                complete &= job.logChunks() <= shown;
+            }
+            if (complete) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** Prints chunks not yet shown; returns how many chunks of the job's current attempt exist. */
+    private int printNewLogLines(JobRecord job) {
+        if (job.leaseEpoch() == 0) {
+            return 0;
+        }
+        List<String> keys = logs.listChunks(job.runId(), job.jobKey(), job.leaseEpoch());
+        for (String key : keys) {
+            if (printedChunks.add(key)) {
+                logs.read(key).lines().forEach(l -> out.println(label(job.name()) + l));
+            }
+        }
+        return keys.size();
+    }
+
+    private String label(String name) {
+        return String.format("%-" + nameWidth + "s │ ", name);
+    }
+}

@@ -1,0 +1,87 @@
+package dev.deltaci.local.host;
+
+import dev.deltaci.functions.config.ControlPlane;
+import dev.deltaci.functions.config.ControlPlaneConfig;
+import dev.deltaci.functions.repo.PipelineSource;
+import dev.deltaci.functions.webhook.WebhookSecret;
+import dev.deltaci.local.stack.AwsEndpoints;
+import dev.deltaci.local.stack.AwsStack;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * The control plane of a local stack: the template's functions hosted on a loopback port, with
+ * clients for the stack. One set of clients is shared by all functions, as one container's
+ * would be.
+ */
+public final class LocalControlPlane implements AutoCloseable {
+
+    private final AwsStack stack;
+    private final DynamoDbClient dynamo;
+    private final SqsClient sqs;
+    private final S3Client s3;
+    private final LocalFunctionHost host;
+    private final ControlPlane operatorView;
+
+    /** Options for a local control plane; {@code interceptors} see every AWS call the functions make. */
+    public record Options(String webhookSecret, Map<String, String> environmentOverrides, Clock clock,
+                          List<ExecutionInterceptor> interceptors) {
+        public static Options defaults(String webhookSecret) {
+            return new Options(webhookSecret, Map.of(), Clock.systemUTC(), List.of());
+        }
+    }
+
+    public LocalControlPlane(AwsStack stack, Options options) throws IOException {
+        this.stack = stack;
+        AwsEndpoints endpoints = stack.endpoints();
+        ExecutionInterceptor[] interceptors = options.interceptors().toArray(ExecutionInterceptor[]::new);
+        this.dynamo = endpoints.dynamoClient(interceptors);
+        this.sqs = endpoints.sqsClient(interceptors);
+        this.s3 = endpoints.s3Client(interceptors);
+        this.host = new LocalFunctionHost(stack.resources().template(),
+                functionId -> planeFor(stack.resources().functionEnvironment(functionId), options), 0);
+        this.operatorView = planeFor(stack.resources().functionEnvironment("RunnerApiFunction"), options);
+    }
+
+    private ControlPlane planeFor(Map<String, String> templateEnv, Options options) {
+        Map<String, String> env = new HashMap<>(templateEnv);
+        env.remove("WEBHOOK_SECRET_ARN");
+        env.put("WEBHOOK_SECRET", options.webhookSecret());
+        env.putAll(options.environmentOverrides());
+        return new ControlPlane(dynamo, sqs, s3, ControlPlaneConfig.fromEnvironment(env),
+                WebhookSecret.fromEnvironment(env), PipelineSource.git(), options.clock());
+    }
+
+    public URI apiUrl() {
+        return host.baseUrl();
+    }
+
+    public String queueUrl() {
+        return stack.resources().ref("JobQueue");
+    }
+
+    /** Read access for the CLI: the same stores the functions use. */
+    public ControlPlane plane() {
+        return operatorView;
+    }
+
+    public RunnerPool.Target runnerTarget() {
+        return new RunnerPool.Target(apiUrl(), queueUrl(), stack.endpoints().sqs(), stack.endpoints().region());
+    }
+
+    @Override
+    public void close() {
+        host.close();
+        dynamo.close();
+        sqs.close();
+        s3.close();
+    }
+}

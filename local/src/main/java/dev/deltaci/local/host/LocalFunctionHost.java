@@ -1,0 +1,199 @@
+package dev.deltaci.local.host;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.deltaci.functions.config.ControlPlane;
+import dev.deltaci.local.stack.CloudFormationTemplate;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+
+/**
+ * Serves the template's HTTP API on a loopback port: each request becomes the API Gateway
+ * (HTTP API, payload 2.0) event Lambda would deliver, and goes to the same handler class, built
+ * the way the template configures it. Routes, handlers, memory and timeouts are all read from
+ * {@code infra/template.yaml}.
+ */
+public final class LocalFunctionHost implements AutoCloseable {
+
+    /** API Gateway's own payload limit. */
+    static final int MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+    private record Route(String method, String path, String functionId, String handlerClass, int memoryMb,
+                         int timeoutSeconds) {
+    }
+
+    private final HttpServer server;
+    private final ExecutorService workers;
+    private final Map<String, Route> routes = new HashMap<>();
+    private final Map<String, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers = new HashMap<>();
+
+    /**
+     * @param planeForFunction builds a function's {@link ControlPlane} from its logical id (the
+     *                         caller resolves the function's environment from the template)
+     */
+    public LocalFunctionHost(CloudFormationTemplate template, Function<String, ControlPlane> planeForFunction, int port)
+            throws IOException {
+        readRoutes(template);
+        for (Route route : routes.values()) {
+            handlers.computeIfAbsent(route.functionId(), id -> instantiate(route.handlerClass(), planeForFunction.apply(id)));
+        }
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+        workers = Executors.newFixedThreadPool(16, r -> {
+            Thread t = new Thread(r, "function-host");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(workers);
+        server.createContext("/", this::serve);
+        server.start();
+    }
+
+    public URI baseUrl() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        workers.shutdownNow();
+    }
+
+    @SuppressWarnings("unchecked")
+    private void readRoutes(CloudFormationTemplate template) {
+        Map<String, Object> globals = (Map<String, Object>) template.root().getOrDefault("Globals", Map.of());
+        Map<String, Object> functionDefaults = (Map<String, Object>) globals.getOrDefault("Function", Map.of());
+        template.resourcesOfType("AWS::Serverless::Function").forEach((id, resource) -> {
+            Map<String, Object> props = CloudFormationTemplate.properties(resource);
+            String handler = (String) props.get("Handler");
+            String handlerClass = handler.contains("::") ? handler.substring(0, handler.indexOf("::")) : handler;
+            int memory = Integer.parseInt(String.valueOf(props.getOrDefault("MemorySize",
+                    functionDefaults.getOrDefault("MemorySize", "512"))));
+            int timeout = Integer.parseInt(String.valueOf(props.getOrDefault("Timeout",
+                    functionDefaults.getOrDefault("Timeout", "3"))));
+            Map<String, Map<String, Object>> events = (Map<String, Map<String, Object>>) props.getOrDefault("Events", Map.of());
+            events.values().stream().filter(e -> "HttpApi".equals(e.get("Type"))).forEach(event -> {
+                Map<String, Object> p = (Map<String, Object>) event.get("Properties");
+                String method = ((String) p.get("Method")).toUpperCase(Locale.ROOT);
+                String path = (String) p.get("Path");
+                routes.put(method + " " + path, new Route(method, path, id, handlerClass, memory, timeout));
+            });
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> instantiate(String className,
+                                                                                              ControlPlane plane) {
+        try {
+            return (RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>) Class.forName(className)
+                    .getConstructor(ControlPlane.class).newInstance(plane);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("template handler " + className
+                    + " cannot be built with a ControlPlane: " + e, e);
+        }
+    }
+
+    private void serve(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
+            String path = exchange.getRequestURI().getRawPath();
+            Route route = routes.get(method + " " + path);
+            if (route == null) {
+                respond(exchange, 404, "{\"message\":\"Not Found\"}");
+                return;
+            }
+            byte[] body = readBounded(exchange.getRequestBody());
+            if (body == null) {
+                respond(exchange, 413, "{\"message\":\"Request Entity Too Large\"}");
+                return;
+            }
+            APIGatewayV2HTTPResponse response;
+            try {
+                response = handlers.get(route.functionId()).handleRequest(toEvent(exchange, route, body),
+                        LocalLambdaContext.forInvocation(route.functionId(), route.memoryMb(), route.timeoutSeconds()));
+            } catch (RuntimeException e) {
+                System.err.println(route.functionId() + " failed: " + e);
+                e.printStackTrace();
+                respond(exchange, 500, "{\"message\":\"Internal Server Error\"}");
+                return;
+            }
+            if (response.getHeaders() != null) {
+                response.getHeaders().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
+            }
+            byte[] out = response.getBody() == null ? new byte[0]
+                    : response.getIsBase64Encoded() ? Base64.getDecoder().decode(response.getBody())
+                    : response.getBody().getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(response.getStatusCode(), out.length == 0 ? -1 : out.length);
+            if (out.length > 0) {
+                exchange.getResponseBody().write(out);
+            }
+        }
+    }
+
+    private static APIGatewayV2HTTPEvent toEvent(HttpExchange exchange, Route route, byte[] body) {
+        Map<String, String> headers = new HashMap<>();
+        exchange.getRequestHeaders().forEach((name, values) ->
+                headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values)));
+        String text = utf8OrNull(body);
+        String rawQuery = exchange.getRequestURI().getRawQuery();
+        return APIGatewayV2HTTPEvent.builder()
+                .withVersion("2.0")
+                .withRouteKey(route.method() + " " + route.path())
+                .withRawPath(exchange.getRequestURI().getRawPath())
+                .withRawQueryString(rawQuery == null ? "" : rawQuery)
+                .withHeaders(headers)
+                .withBody(text != null ? text : Base64.getEncoder().encodeToString(body))
+                .withIsBase64Encoded(text == null)
+                .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
+                        .withRouteKey(route.method() + " " + route.path())
+                        .withTimeEpoch(Instant.now().toEpochMilli())
+                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder()
+                                .withMethod(route.method()).withPath(route.path())
+                                .withSourceIp(exchange.getRemoteAddress().getAddress().getHostAddress())
+                                .build())
+                        .build())
+                .build();
+    }
+
+    /** Text bodies pass as they are; anything that is not valid UTF-8 is base64-encoded, as API Gateway does. */
+    private static String utf8OrNull(byte[] body) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    private static byte[] readBounded(InputStream in) throws IOException {
+        byte[] body = in.readNBytes(MAX_REQUEST_BYTES + 1);
+        return body.length > MAX_REQUEST_BYTES ? null : body;
+    }
+
+    private static void respond(HttpExchange exchange, int status, String json) throws IOException {
+        byte[] out = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("content-type", "application/json");
+        exchange.sendResponseHeaders(status, out.length);
+        exchange.getResponseBody().write(out);
+    }
+
+    /** The routes served, as {@code METHOD /path}, for messages and tests. */
+    public List<String> routeKeys() {
+        return routes.keySet().stream().sorted().toList();
+    }
+}

@@ -1,0 +1,95 @@
+package dev.deltaci.local.host;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runner processes for the local stack: the same runner agent that runs on an autoscaled
+ * instance, each in its own JVM, given only the queue and the runner API. They exit with this
+ * JVM (their stdin is a pipe from us) and on {@link #close()}.
+ */
+public final class RunnerPool implements AutoCloseable {
+
+    /** How a runner reaches the control plane. */
+    public record Target(URI apiUrl, String queueUrl, URI sqsEndpoint, String region) {
+    }
+
+    private final List<Process> runners = new ArrayList<>();
+    private final Path logDir;
+
+    private RunnerPool(Path logDir) {
+        this.logDir = logDir;
+    }
+
+    public static RunnerPool start(int count, Target target, Path workDir) throws IOException {
+        Path logDir = workDir.resolve("runner-logs");
+        Files.createDirectories(logDir);
+        RunnerPool pool = new RunnerPool(logDir);
+        for (int i = 1; i <= count; i++) {
+            pool.runners.add(pool.spawn("local-runner-" + i, target, workDir.resolve("workspaces")));
+        }
+        return pool;
+    }
+
+    private Process spawn(String id, Target target, Path workspaces) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"),
+                "dev.deltaci.runner.RunnerMain",
+                "--api-url", target.apiUrl().toString(),
+                "--queue-url", target.queueUrl(),
+                "--sqs-endpoint", target.sqsEndpoint().toString(),
+                "--region", target.region(),
+                "--id", id,
+                "--work-dir", workspaces.toString(),
+                "--poll-seconds", "1",
+                "--kill-grace-ms", "2000",
+                "--log-flush-ms", "300",
+                "--exit-on-stdin-close");
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(logDir.resolve(id + ".log").toFile());
+        // the runner gets queue credentials only; these local ones open nothing else
+        builder.environment().keySet().removeIf(name -> name.startsWith("AWS_"));
+        builder.environment().put("AWS_ACCESS_KEY_ID", "local");
+        builder.environment().put("AWS_SECRET_ACCESS_KEY", "local");
+        builder.environment().put("AWS_REGION", target.region());
+        return builder.start();
+    }
+
+    public List<ProcessHandle> processes() {
+        return runners.stream().map(Process::toHandle).toList();
+    }
+
+    public Path logDir() {
+        return logDir;
+    }
+
+    @Override
+    public void close() {
+        for (Process runner : runners) {
+            try {
+                runner.getOutputStream().close();
+            } catch (IOException ignored) {
+                // already gone
+            }
+            runner.destroy();
+        }
+        for (Process runner : runners) {
+            try {
+                if (!runner.waitFor(5, TimeUnit.SECONDS)) {
+                    runner.descendants().forEach(ProcessHandle::destroyForcibly);
+                    runner.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                runner.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package dev.deltaci.local.stack;
+
+import dev.deltaci.local.DeltaHome;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.elasticmq.NodeAddress;
+import org.elasticmq.rest.sqs.SQSRestServer;
+import org.elasticmq.rest.sqs.SQSRestServerBuilder;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * Real AWS-protocol servers on free loopback ports, no Docker: dynalite (DynamoDB, a Node.js
+ * child process), ElasticMQ (SQS) and S3Proxy (S3) in this JVM. Provisioned from
+ * {@code infra/template.yaml}.
+ *
+ * <p>Nothing outlives it: the in-JVM servers die with the JVM, and dynalite exits when its
+ * stdin closes, which the OS does when this JVM dies, however it dies.
+ */
+public final class EmbeddedStack implements AwsStack {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Process dynalite;
+    private final SQSRestServer elasticMq;
+    private final S3Proxy s3Proxy;
+    private final BlobStoreContext blobStore;
+    private final AwsEndpoints endpoints;
+    private final ProvisionedStack resources;
+    private final Map<String, Long> startPhasesMillis;
+
+    private EmbeddedStack(Process dynalite, SQSRestServer elasticMq, S3Proxy s3Proxy, BlobStoreContext blobStore,
+                          AwsEndpoints endpoints, ProvisionedStack resources, Map<String, Long> startPhasesMillis) {
+        this.dynalite = dynalite;
+        this.elasticMq = elasticMq;
+        this.s3Proxy = s3Proxy;
+        this.blobStore = blobStore;
+        this.endpoints = endpoints;
+        this.resources = resources;
+        this.startPhasesMillis = startPhasesMillis;
+    }
+
+    /**
+     * Starts the three servers and provisions the template.
+     *
+     * @param dataDir where dynalite and S3Proxy keep state across restarts, or null for memory only
+     */
+    public static EmbeddedStack start(Path dataDir) {
+        long began = System.nanoTime();
+        List<AutoCloseable> started = new ArrayList<>();
+        Map<String, Long> phases = new LinkedHashMap<>();
+        try {
+            Process dynalite = startDynalite(dataDir);
+            started.add(dynalite::destroy);
+
+            int sqsPort = freePort();
+            SQSRestServer elasticMq = SQSRestServerBuilder.withPort(sqsPort).withInterface("127.0.0.1")
+                    .withServerAddress(new NodeAddress("http", "127.0.0.1", sqsPort, ""))
+                    .withAWSRegion(AwsEndpoints.LOCAL_REGION).start();
+            started.add(elasticMq::stopAndWait);
+            elasticMq.waitUntilStarted();
+            phases.put("elasticmq", lap(began));
+
+            BlobStoreContext blobStore = blobStoreContext(dataDir);
+            started.add(blobStore::close);
+            S3Proxy s3Proxy = S3Proxy.builder().blobStore(blobStore.getBlobStore())
+                    .endpoint(URI.create("http://127.0.0.1:0"))
+                    .awsAuthentication(AuthenticationType.NONE, null, null)
+                    .ignoreUnknownHeaders(true)
+                    .build();
+            s3Proxy.start();
+            started.add(s3Proxy::stop);
+            waitUntil(() -> "STARTED".equals(s3Proxy.getState()), "S3Proxy");
+            phases.put("s3proxy", lap(began));
+            int dynamoPort = readPort(dynalite);
+            phases.put("dynalite", lap(began));
+
+            AwsEndpoints endpoints = new AwsEndpoints(URI.create("http://127.0.0.1:" + dynamoPort),
+                    URI.create("http://127.0.0.1:" + sqsPort), URI.create("http://127.0.0.1:" + s3Proxy.getPort()),
+                    AwsEndpoints.LOCAL_REGION, "local", "local");
+            ProvisionedStack resources;
+            try (DynamoDbClient dynamo = endpoints.dynamoClient(); SqsClient sqs = endpoints.sqsClient();
+                 S3Client s3 = endpoints.s3Client()) {
+                resources = Provisioner.provision(CloudFormationTemplate.read(DeltaHome.template()), dynamo, sqs, s3);
+            }
+            phases.put("provisioned", lap(began));
+            return new EmbeddedStack(dynalite, elasticMq, s3Proxy, blobStore, endpoints, resources, Map.copyOf(phases));
+        } catch (Exception e) {
+            for (int i = started.size() - 1; i >= 0; i--) {
+                try {
+                    started.get(i).close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e instanceof RuntimeException r ? r : new IllegalStateException("embedded stack failed to start: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static long lap(long began) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+    }
+
+    /** Milliseconds from the call to {@link #start} until the provisioned stack was ready. */
+    public long startMillis() {
+        return startPhasesMillis.get("provisioned");
+    }
+
+    /** When each part was up, in milliseconds since the call to {@link #start}. */
+    public Map<String, Long> startPhasesMillis() {
+        return startPhasesMillis;
+    }
+
+    /** The dynalite child process, for tests that restart or kill it. */
+    public ProcessHandle dynaliteProcess() {
+        return dynalite.toHandle();
+    }
+
+    @Override
+    public AwsEndpoints endpoints() {
+        return endpoints;
+    }
+
+    @Override
+    public ProvisionedStack resources() {
+        return resources;
+    }
+
+    @Override
+    public String kind() {
+        return "embedded";
+    }
+
+    @Override
+    public void close() {
+        try {
+            s3Proxy.stop();
+        } catch (Exception e) {
+            System.err.println("S3Proxy did not stop cleanly: " + e.getMessage());
+        }
+        blobStore.close();
+        elasticMq.stopAndWait();
+        try {
+            dynalite.getOutputStream().close();
+            if (!dynalite.waitFor(3, TimeUnit.SECONDS)) {
+                dynalite.destroyForcibly();
+            }
+        } catch (IOException e) {
+            dynalite.destroyForcibly();
+        } catch (InterruptedException e) {
+            dynalite.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Process startDynalite(Path dataDir) throws IOException {
+        Path home = DeltaHome.locate();
+        Path script = home.resolve("local/src/main/node/dynalite-child.js");
+        if (!Files.isDirectory(home.resolve("local/node_modules/dynalite"))) {
+            throw new IllegalStateException("dynalite is not installed: run 'npm ci --prefix " + home.resolve("local")
+                    + "' (the delta launcher and .ci/run do this)");
+        }
+        List<String> command = new ArrayList<>(List.of("node", script.toString()));
+        if (dataDir != null) {
+            Path dynamoDir = dataDir.resolve("dynamodb");
+            Files.createDirectories(dynamoDir);
+            command.addAll(List.of("--path", dynamoDir.toString()));
+        }
+        // stdin stays a pipe from us: when this JVM dies, the pipe closes and dynalite exits
+        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
+    private static int readPort(Process dynalite) throws IOException {
+        BufferedReader reader = new BufferedReader(new InputStreamReader(dynalite.getInputStream(), StandardCharsets.UTF_8));
+        String line = reader.readLine();
+        if (line == null || !line.startsWith("port ")) {
+            throw new IOException("dynalite did not start (said: " + line + "); is Node.js >= 18 installed?");
+        }
+        // keep draining its stdout so it can never block on a full pipe
+        Thread drain = new Thread(() -> {
+            try {
+                while (reader.readLine() != null) {
+                    // discard
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        }, "dynalite-stdout");
+        drain.setDaemon(true);
+        drain.start();
+        return Integer.parseInt(line.substring("port ".length()).strip());
+    }
+
+    private static BlobStoreContext blobStoreContext(Path dataDir) throws IOException {
+        if (dataDir == null) {
+            return ContextBuilder.newBuilder("transient").credentials("local", "local").build(BlobStoreContext.class);
+        }
+        Path blobs = dataDir.resolve("s3");
+        Files.createDirectories(blobs);
+        java.util.Properties properties = new java.util.Properties();
+        properties.setProperty("jclouds.filesystem.basedir", blobs.toString());
+        return ContextBuilder.newBuilder("filesystem").credentials("local", "local").overrides(properties)
+                .build(BlobStoreContext.class);
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier ready, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (!ready.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(what + " did not start within " + START_TIMEOUT.toSeconds() + " s");
+            }
+            Thread.sleep(10);
+        }
+    }
+}

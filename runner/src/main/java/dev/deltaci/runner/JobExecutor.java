@@ -1,0 +1,302 @@
+package dev.deltaci.runner;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Runs one leased job: checkout into a fresh workspace, the steps in order with a scrubbed
+ * environment, logs streamed as they come, the lease renewed every heartbeat interval. If the
+ * lease is lost, or cannot be renewed before it would expire, the job is stopped and nothing is
+ * reported as complete: another runner may already own it.
+ */
+final class JobExecutor {
+
+    /** What the runner's own environment may pass to steps; everything else (credentials!) is dropped. */
+    static final List<String> PASSED_THROUGH = List.of("PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "TMPDIR",
+            "JAVA_HOME", "MAVEN_OPTS");
+
+    /** The outcome the runner reports, or none when it lost the lease. */
+    record Result(boolean reportable, int exitCode, String failureClass, int logChunks) {
+    }
+
+    private final RunnerApiClient api;
+    private final Path workRoot;
+    private final long killGraceMs;
+    private final long logFlushMs;
+
+    JobExecutor(RunnerApiClient api, Path workRoot, long killGraceMs, long logFlushMs) {
+        this.api = api;
+        this.workRoot = workRoot;
+        this.killGraceMs = killGraceMs;
+        this.logFlushMs = logFlushMs;
+    }
+
+    Result run(LeasedJob job) {
+        Path workspace = workRoot.resolve(job.runId() + "-" + job.jobKey() + "-e" + job.epoch());
+        Fence fence = new Fence();
+        LogStreamer log = new LogStreamer(api, job, logFlushMs, () -> fence.lose("log upload refused: lease lost"));
+        ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+        long renewedAtNanos = System.nanoTime();
+        fence.renewed(renewedAtNanos, job.leaseTtlMs());
+        heartbeats.scheduleWithFixedDelay(() -> heartbeat(job, fence), job.heartbeatIntervalMs(),
+                job.heartbeatIntervalMs(), TimeUnit.MILLISECONDS);
+        int exitCode = 0;
+        String failureClass = null;
+        try {
+            log.line("::delta:: job " + job.name() + " (attempt " + job.attempt() + ", epoch " + job.epoch() + ")");
+            String checkoutError = checkout(job, workspace, log);
+            if (checkoutError != null) {
+                log.line("::delta:: checkout failed: " + checkoutError);
+                return finish(log, heartbeats, fence, -1, "infra_error", workspace);
+            }
+            long deadlineNanos = System.nanoTime() + TimeUnit.MINUTES.toNanos(job.timeoutMinutes());
+            for (int i = 0; i < job.steps().size(); i++) {
+                LeasedJob.Step step = job.steps().get(i);
+                log.line("::delta:: step " + (i + 1) + "/" + job.steps().size() + ": " + step.name());
+                long started = System.nanoTime();
+                StepOutcome outcome = runStep(job, step, i, workspace, log, fence, deadlineNanos);
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                if (outcome == StepOutcome.FENCED) {
+                    log.line("::delta:: stopped: " + fence.reason());
+                    break;
+                }
+                if (outcome == StepOutcome.TIMED_OUT) {
+                    log.line("::delta:: job exceeded timeout-minutes " + job.timeoutMinutes() + "; stopped");
+                    exitCode = 124;
+                    failureClass = "timeout";
+                    break;
+                }
+                exitCode = outcome.exitCode();
+                log.line("::delta:: step " + (i + 1) + " exited " + exitCode + " after " + millis + " ms");
+                if (exitCode != 0) {
+                    failureClass = "script_failure";
+                    break;
+                }
+            }
+            return finish(log, heartbeats, fence, exitCode, failureClass, workspace);
+        } catch (IOException e) {
+            log.line("::delta:: runner error: " + e.getMessage());
+            return finish(log, heartbeats, fence, -1, "infra_error", workspace);
+        }
+    }
+
+    private Result finish(LogStreamer log, ScheduledExecutorService heartbeats, Fence fence, int exitCode,
+                          String failureClass, Path workspace) {
+        log.close();
+        heartbeats.shutdownNow();
+        deleteTree(workspace);
+        return new Result(!fence.isLost(), exitCode, failureClass, log.chunksSent());
+    }
+
+    private void heartbeat(LeasedJob job, Fence fence) {
+        if (fence.isLost()) {
+            return;
+        }
+        try {
+            long sentAt = System.nanoTime();
+            RunnerApiClient.Answer answer = api.heartbeat(job.runId(), job.jobKey(), job.epoch());
+            if (answer.ok()) {
+                fence.renewed(sentAt, job.leaseTtlMs());
+                return;
+            }
+            if (answer.conflict()) {
+                fence.lose("lease lost: " + answer.reason());
+                return;
+            }
+            System.err.println("heartbeat refused: " + answer.reason());
+        } catch (IOException e) {
+            System.err.println("heartbeat failed: " + e.getMessage());
+        }
+        // self-fencing: stop before the lease can have expired on the server
+        if (fence.expiresSoon(job.heartbeatIntervalMs())) {
+            fence.lose("could not renew the lease before it expires; stopping on our own");
+        }
+    }
+
+    private String checkout(LeasedJob job, Path workspace, LogStreamer log) throws IOException {
+        Files.createDirectories(workspace.getParent());
+        deleteTree(workspace);
+        log.line("::delta:: checkout " + job.sha() + " (" + job.ref() + ")");
+        ProcessResult clone = runGit(workspace.getParent(), "clone", "--quiet", "--no-checkout", job.cloneUrl(),
+                workspace.toString());
+        if (clone.exitCode != 0) {
+            return "git clone " + job.cloneUrl() + ": " + clone.output.strip();
+        }
+        ProcessResult checkout = runGit(workspace, "-c", "advice.detachedHead=false", "checkout", "--quiet",
+                "--detach", job.sha());
+        return checkout.exitCode == 0 ? null : "git checkout " + job.sha() + ": " + checkout.output.strip();
+    }
+
+    /** How a step ended: it exited (with a code), ran out of time, or was stopped by the fence. */
+    private record StepOutcome(Kind kind, int exitCode) {
+        enum Kind { EXITED, TIMED_OUT, FENCED }
+
+        static final StepOutcome TIMED_OUT = new StepOutcome(Kind.TIMED_OUT, -1);
+        static final StepOutcome FENCED = new StepOutcome(Kind.FENCED, -1);
+
+        static StepOutcome exited(int code) {
+            return new StepOutcome(Kind.EXITED, code);
+        }
+    }
+
+    private StepOutcome runStep(LeasedJob job, LeasedJob.Step step, int index, Path workspace, LogStreamer log,
+                                Fence fence, long deadlineNanos) throws IOException {
+        Path script = workspace.getParent().resolve(workspace.getFileName() + ".step" + (index + 1) + ".sh");
+        Files.writeString(script, step.run() + "\n");
+        try {
+            ProcessBuilder builder = new ProcessBuilder("bash", "--noprofile", "--norc", "-eo", "pipefail",
+                    script.toString()).directory(workspace.toFile()).redirectErrorStream(true);
+            builder.environment().clear();
+            builder.environment().putAll(stepEnvironment(job, workspace));
+            Process process = builder.start();
+            process.getOutputStream().close();
+            Thread pump = new Thread(() -> pump(process, log), "output-" + job.jobKey());
+            pump.start();
+            while (true) {
+                if (process.waitFor(200, TimeUnit.MILLISECONDS)) {
+                    pump.join(5000);
+                    return StepOutcome.exited(process.exitValue());
+                }
+                if (fence.isLost()) {
+                    stopTree(process);
+                    pump.join(5000);
+                    return StepOutcome.FENCED;
+                }
+                if (System.nanoTime() > deadlineNanos) {
+                    stopTree(process);
+                    pump.join(5000);
+                    return StepOutcome.TIMED_OUT;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running step " + (index + 1), e);
+        } finally {
+            Files.deleteIfExists(script);
+        }
+    }
+
+    static Map<String, String> stepEnvironment(LeasedJob job, Path workspace) {
+        Map<String, String> env = new HashMap<>();
+        for (String name : PASSED_THROUGH) {
+            String value = System.getenv(name);
+            if (value != null) {
+                env.put(name, value);
+            }
+        }
+        env.put("CI", "true");
+        env.put("DELTA", "true");
+        env.put("DELTA_RUN_ID", job.runId());
+        env.put("DELTA_JOB", job.jobKey());
+        env.put("DELTA_ATTEMPT", Integer.toString(job.attempt()));
+        env.put("DELTA_SHA", job.sha());
+        env.put("DELTA_REF", job.ref());
+        env.put("DELTA_WORKSPACE", workspace.toString());
+        env.putAll(job.env());
+        return env;
+    }
+
+    private static void pump(Process process, LogStreamer log) {
+        try (BufferedReader reader = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                log.line(line);
+            }
+        } catch (IOException e) {
+            log.line("::delta:: output stream broke: " + e.getMessage());
+        }
+    }
+
+    /** SIGTERM to the step and everything it started, then SIGKILL after the grace period. */
+    private void stopTree(Process process) throws InterruptedException {
+        List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+        tree.add(process.toHandle());
+        tree.forEach(ProcessHandle::destroy);
+        long deadline = System.currentTimeMillis() + killGraceMs;
+        while (System.currentTimeMillis() < deadline && tree.stream().anyMatch(ProcessHandle::isAlive)) {
+            Thread.sleep(50);
+        }
+        tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        process.waitFor(5, TimeUnit.SECONDS);
+    }
+
+    private record ProcessResult(int exitCode, String output) {
+    }
+
+    private static ProcessResult runGit(Path dir, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("git"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        Process process = builder.start();
+        process.getOutputStream().close();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!process.waitFor(10, TimeUnit.MINUTES)) {
+                process.destroyForcibly();
+                return new ProcessResult(-1, "timed out");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted during git", e);
+        }
+        return new ProcessResult(process.exitValue(), output);
+    }
+
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("could not delete workspace " + dir + ": " + e.getMessage());
+        }
+    }
+
+    /** Whether this runner may still act on the job, and until when it believes its lease runs. */
+    static final class Fence {
+        private volatile String lostReason;
+        private volatile long believedExpiryNanos;
+
+        void renewed(long sentAtNanos, long ttlMs) {
+            // measured from when the renewal was sent: the server's expiry cannot be earlier
+            believedExpiryNanos = sentAtNanos + TimeUnit.MILLISECONDS.toNanos(ttlMs);
+        }
+
+        boolean expiresSoon(long marginMs) {
+            return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(marginMs) >= believedExpiryNanos;
+        }
+
+        void lose(String reason) {
+            if (lostReason == null) {
+                lostReason = reason;
+            }
+        }
+
+        boolean isLost() {
+            return lostReason != null;
+        }
+
+        String reason() {
+            return lostReason;
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package dev.deltaci.runner;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A job this runner holds the lease on, as the lease answer describes it. */
+record LeasedJob(String runId, String jobKey, String name, int attempt, long epoch, long heartbeatIntervalMs,
+                 long leaseTtlMs, String cloneUrl, String sha, String ref, Map<String, String> env,
+                 int timeoutMinutes, List<Step> steps) {
+
+    record Step(String name, String run) {
+    }
+
+    static LeasedJob fromLeaseAnswer(JsonNode body) {
+        JsonNode lease = body.get("lease");
+        JsonNode job = body.get("job");
+        Map<String, String> env = new LinkedHashMap<>();
+        job.path("env").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        List<Step> steps = new ArrayList<>();
+        job.path("steps").forEach(s -> steps.add(new Step(s.path("name").asText(), s.path("run").asText())));
+        return new LeasedJob(job.path("runId").asText(), job.path("jobKey").asText(), job.path("name").asText(),
+                job.path("attempt").asInt(1), lease.path("epoch").asLong(), lease.path("heartbeatIntervalMs").asLong(),
+                lease.path("ttlMs").asLong(), job.path("cloneUrl").asText(), job.path("sha").asText(),
+                job.path("ref").asText(), env, job.path("timeoutMinutes").asInt(60), steps);
+    }
+}

@@ -1,0 +1,146 @@
+package dev.deltaci.runner;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+/**
+ * The runner's loop: long-poll the queue, take the lease through the runner API, run the job,
+ * report it. The queue message only says "this job may be ready"; the lease decides. So a
+ * message for a job that cannot be leased (finished, or a stale duplicate) is simply deleted,
+ * and a message whose lease call failed for want of a control plane is left to reappear.
+ */
+public final class RunnerAgent {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final SqsClient sqs;
+    private final String queueUrl;
+    private final RunnerApiClient api;
+    private final JobExecutor executor;
+    private final int pollSeconds;
+    private final AtomicBoolean stopping = new AtomicBoolean();
+
+    public RunnerAgent(SqsClient sqs, String queueUrl, RunnerApiClient api, Path workRoot, int pollSeconds,
+                       long killGraceMs, long logFlushMs) {
+        this.sqs = sqs;
+        this.queueUrl = queueUrl;
+        this.api = api;
+        this.executor = new JobExecutor(api, workRoot, killGraceMs, logFlushMs);
+        this.pollSeconds = pollSeconds;
+    }
+
+    /** Polls until {@link #stop()}; runs at most {@code maxJobs} jobs (0: no limit). */
+    public void runLoop(int maxJobs) {
+        int done = 0;
+        while (!stopping.get() && (maxJobs == 0 || done < maxJobs)) {
+            List<Message> messages;
+            try {
+                messages = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(1)
+                        .waitTimeSeconds(pollSeconds)).messages();
+            } catch (RuntimeException e) {
+                if (stopping.get()) {
+                    return;
+                }
+                System.err.println("queue receive failed: " + e.getMessage());
+                pause(2000);
+                continue;
+            }
+            for (Message message : messages) {
+                if (handle(message)) {
+                    done++;
+                }
+            }
+        }
+    }
+
+    public void stop() {
+        stopping.set(true);
+    }
+
+    /** Returns true if a job was run. */
+    boolean handle(Message message) {
+        String runId;
+        String jobKey;
+        long epoch;
+        try {
+            JsonNode body = JSON.readTree(message.body());
+            runId = body.get("runId").asText();
+            jobKey = body.get("jobKey").asText();
+            epoch = body.get("epoch").asLong();
+        } catch (IOException | RuntimeException e) {
+            System.err.println("dropping malformed message " + message.messageId() + ": " + message.body());
+            delete(message);
+            return false;
+        }
+        RunnerApiClient.Answer answer;
+        try {
+            answer = api.lease(runId, jobKey, epoch);
+        } catch (IOException e) {
+            System.err.println("lease call failed, message left for redelivery: " + e.getMessage());
+            pause(1000);
+            return false;
+        }
+        if (answer.retryable()) {
+            System.err.println("lease refused for now (" + answer.status() + "), message left for redelivery");
+            pause(1000);
+            return false;
+        }
+        // acquired: DynamoDB now owns the job's fate (the sweeper requeues it if we die);
+        // anything else: the message is stale or unusable
+        delete(message);
+        if (!answer.ok()) {
+            System.err.println("not running " + runId + "/" + jobKey + "@" + epoch + ": " + answer.reason());
+            return false;
+        }
+        LeasedJob job = LeasedJob.fromLeaseAnswer(answer.body());
+        System.err.println("leased " + runId + "/" + jobKey + " epoch " + job.epoch());
+        JobExecutor.Result result = executor.run(job);
+        if (result.reportable()) {
+            report(job, result);
+        } else {
+            System.err.println("lease lost on " + runId + "/" + jobKey + "; not reporting");
+        }
+        return true;
+    }
+
+    private void report(LeasedJob job, JobExecutor.Result result) {
+        for (int attempt = 1; attempt <= 8; attempt++) {
+            try {
+                RunnerApiClient.Answer answer = api.complete(job.runId(), job.jobKey(), job.epoch(),
+                        result.exitCode(), result.failureClass(), result.logChunks());
+                if (answer.ok() || answer.conflict() || !answer.retryable()) {
+                    if (!answer.ok()) {
+                        System.err.println("completion not accepted: " + answer.reason());
+                    }
+                    return;
+                }
+            } catch (IOException e) {
+                System.err.println("completion failed (attempt " + attempt + "): " + e.getMessage());
+            }
+            pause(250L << Math.min(attempt, 5));
+        }
+    }
+
+    private void delete(Message message) {
+        try {
+            sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
+        } catch (RuntimeException e) {
+            // redelivery of a handled message is harmless: its lease will be refused
+            System.err.println("could not delete message " + message.messageId() + ": " + e.getMessage());
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

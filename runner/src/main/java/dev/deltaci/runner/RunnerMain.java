@@ -1,0 +1,114 @@
+package dev.deltaci.runner;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.SqsClientBuilder;
+
+/** {@code delta runner}: a disposable runner agent. It needs the queue and the runner API, nothing else. */
+@Command(name = "runner", mixinStandardHelpOptions = true,
+        description = {"Run a Delta CI runner: poll the job queue, lease jobs through the runner API, run them.",
+                "The runner holds no database credentials; it may be killed at any moment."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped normally", "2:bad usage"})
+public final class RunnerMain implements Callable<Integer> {
+
+    @Option(names = "--api-url", required = true, defaultValue = "${env:DELTA_API_URL}",
+            description = "Base URL of the runner API (env DELTA_API_URL).")
+    URI apiUrl;
+
+    @Option(names = "--queue-url", required = true, defaultValue = "${env:DELTA_QUEUE_URL}",
+            description = "URL of the SQS job queue (env DELTA_QUEUE_URL).")
+    String queueUrl;
+
+    @Option(names = "--sqs-endpoint", defaultValue = "${env:DELTA_SQS_ENDPOINT}",
+            description = "SQS endpoint override, for local stacks (env DELTA_SQS_ENDPOINT).")
+    URI sqsEndpoint;
+
+    @Option(names = "--region", defaultValue = "${env:AWS_REGION:-us-east-1}", description = "AWS region (env AWS_REGION).")
+    String region;
+
+    @Option(names = "--id", description = "Runner id (default: host name and process id).")
+    String runnerId;
+
+    @Option(names = "--work-dir", defaultValue = "${java.io.tmpdir}/delta-runner",
+            description = "Where job workspaces are made and removed (default: ${DEFAULT-VALUE}).")
+    Path workDir;
+
+    @Option(names = "--poll-seconds", defaultValue = "20", description = "SQS long-poll wait, 1-20 (default: ${DEFAULT-VALUE}).")
+    int pollSeconds;
+
+    @Option(names = "--max-jobs", defaultValue = "0", description = "Exit after this many jobs; 0 for no limit (default: ${DEFAULT-VALUE}).")
+    int maxJobs;
+
+    @Option(names = "--kill-grace-ms", defaultValue = "10000",
+            description = "Time between SIGTERM and SIGKILL when a job is stopped (default: ${DEFAULT-VALUE}).")
+    long killGraceMs;
+
+    @Option(names = "--log-flush-ms", defaultValue = "1000", description = "How often logs are shipped (default: ${DEFAULT-VALUE}).")
+    long logFlushMs;
+
+    @Option(names = "--exit-on-stdin-close", description = "Exit when standard input closes: lets a parent "
+            + "process's death end this runner (used by the local runner pool).")
+    boolean exitOnStdinClose;
+
+    @Override
+    public Integer call() throws Exception {
+        if (exitOnStdinClose) {
+            watchStdin();
+        }
+        if (pollSeconds < 1 || pollSeconds > 20) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--poll-seconds must be 1 to 20");
+        }
+        String id = runnerId != null ? runnerId : defaultRunnerId();
+        SqsClientBuilder sqs = SqsClient.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.of(region));
+        if (sqsEndpoint != null) {
+            sqs.endpointOverride(sqsEndpoint);
+        }
+        try (SqsClient client = sqs.build()) {
+            RunnerAgent agent = new RunnerAgent(client, queueUrl, new RunnerApiClient(apiUrl, id), workDir,
+                    pollSeconds, killGraceMs, logFlushMs);
+            Runtime.getRuntime().addShutdownHook(new Thread(agent::stop, "runner-stop"));
+            System.err.println("runner " + id + " polling " + queueUrl);
+            agent.runLoop(maxJobs);
+        }
+        return 0;
+    }
+
+    private static void watchStdin() {
+        Thread watcher = new Thread(() -> {
+            try {
+                while (System.in.read() >= 0) {
+                    // nothing is ever sent; we only wait for end of input
+                }
+            } catch (java.io.IOException ignored) {
+                // treated as closed
+            }
+            System.err.println("parent went away; runner exits");
+            Runtime.getRuntime().halt(0);
+        }, "stdin-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
+    private static String defaultRunnerId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "runner";
+        }
+        return (host + "-" + ProcessHandle.current().pid()).replaceAll("[^A-Za-z0-9_.:-]", "-");
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new RunnerMain()).execute(args));
+    }
+}
