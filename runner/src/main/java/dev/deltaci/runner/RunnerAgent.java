@@ -120,11 +120,13 @@ public final class RunnerAgent {
                     }
                     return;
                 }
+                System.err.println("completion refused for now (" + answer.status() + "): " + answer.reason());
             } catch (IOException e) {
                 System.err.println("completion failed (attempt " + attempt + "): " + e.getMessage());
             }
             pause(250L << Math.min(attempt, 5));
         }
+        System.err.println("gave up reporting " + job.runId() + "/" + job.jobKey() + "; its lease will expire");
     }
 
     private void delete(Message message) {

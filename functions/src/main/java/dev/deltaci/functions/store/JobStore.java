@@ -195,8 +195,8 @@ public final class JobStore {
         }
     }
 
-    /** The lease write, exposed so tests can assert its exact condition. */
-    UpdateItemRequest leaseRequest(String runId, String jobKey, String runnerId, long expectedEpoch,
+    /** The lease write; public so tests can assert its exact condition and run a negative control. */
+    public UpdateItemRequest leaseRequest(String runId, String jobKey, String runnerId, long expectedEpoch,
                                    Lease.Policy policy) {
         long now = clock.millis();
         Map<String, String> names = new HashMap<>();

@@ -11,7 +11,7 @@ import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.host.RunnerPool;
 import dev.deltaci.local.repo.LocalRepository;
 import dev.deltaci.local.stack.EmbeddedStack;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -67,7 +67,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream progress = json ? System.err : System.out;
+        PrintWriter progress = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
         if (runners < 1 || runners > 16) {
             return usage("--runners must be from 1 to 16, got " + runners);
         }
@@ -104,7 +104,7 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private int execute(LocalRepository repo, LocalControlPlane plane, String secret, PrintStream progress,
+    private int execute(LocalRepository repo, LocalControlPlane plane, String secret, PrintWriter progress,
                         long began, long stackMillis) throws Exception {
         GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), secret, GitHubPush.payload(repo));
         JsonNode answer = new ObjectMapper().readTree(delivery.body());
@@ -127,7 +127,8 @@ public final class RunCommand implements Callable<Integer> {
         if (json) {
             Map<String, Object> summary = RunSummary.of(run, jobs, wallMillis);
             summary.put("stackStartMillis", stackMillis);
-            System.out.println(JSON.writeValueAsString(summary));
+            spec.commandLine().getOut().println(JSON.writeValueAsString(summary));
+            spec.commandLine().getOut().flush();
         }
         if (FailureClass.CONFIG_ERROR.wireName().equals(run.failureClass())) {
             return ExitCodes.USAGE_OR_CONFIG;
@@ -138,7 +139,7 @@ public final class RunCommand implements Callable<Integer> {
         };
     }
 
-    private static void printOutcome(RunRecord run, List<JobRecord> jobs, PrintStream out, long wallMillis) {
+    private static void printOutcome(RunRecord run, List<JobRecord> jobs, PrintWriter out, long wallMillis) {
         if (run.message() != null) {
             out.println(run.message());
         }

@@ -5,7 +5,7 @@ import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.RunRecord;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,12 +25,12 @@ final class RunWatcher {
 
     private final JobStore store;
     private final LogStore logs;
-    private final PrintStream out;
+    private final PrintWriter out;
     private final Map<String, JobState> lastState = new HashMap<>();
     private final Set<String> printedChunks = new HashSet<>();
     private int nameWidth = 1;
 
-    RunWatcher(JobStore store, LogStore logs, PrintStream out) {
+    RunWatcher(JobStore store, LogStore logs, PrintWriter out) {
         this.store = store;
         this.logs = logs;
         this.out = out;
@@ -47,8 +47,10 @@ final class RunWatcher {
                 printNewLogLines(job);
                 reportState(job);
             }
+            out.flush();
             if (run.status().isTerminal()) {
                 drainLogs(runId);
+                out.flush();
                 return Optional.of(run);
             }
             Thread.sleep(POLL.toMillis());

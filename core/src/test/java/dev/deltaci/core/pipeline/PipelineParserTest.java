@@ -1,0 +1,185 @@
+package dev.deltaci.core.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PipelineParserTest {
+
+    private static final String FILE = ".delta/pipeline.yml";
+
+    private static Pipeline parse(String yaml) throws PipelineException {
+        return PipelineParser.parse(FILE, yaml);
+    }
+
+    private static List<ConfigProblem> problems(String yaml) {
+        try {
+            parse(yaml);
+        } catch (PipelineException e) {
+            return e.problems();
+        }
+        throw new AssertionError("expected the pipeline to be rejected");
+    }
+
+    @Test
+    void parse_shouldReadJobsStepsNeedsEnvAndTimeout_whenFileIsValid() throws Exception {
+        Pipeline pipeline = parse("""
+                name: demo
+                env:
+                  A: top
+                  B: top
+                jobs:
+                  build:
+                    timeout-minutes: 5
+                    env:
+                      B: job
+                    steps:
+                      - name: compile
+                        run: make
+                      - run: |
+                          echo one
+                          echo two
+                  test:
+                    name: unit tests
+                    needs: build
+                    steps:
+                      - run: make test
+                """);
+
+        assertThat(pipeline.name()).isEqualTo("demo");
+        assertThat(pipeline.jobs()).containsOnlyKeys("build", "test");
+        JobSpec build = pipeline.jobs().get("build");
+        assertThat(build.timeoutMinutes()).isEqualTo(5);
+        assertThat(build.env()).containsEntry("A", "top").containsEntry("B", "job");
+        assertThat(build.steps()).extracting(StepSpec::displayName).containsExactly("compile", "echo one");
+        assertThat(build.steps().get(1).run()).isEqualTo("echo one\necho two\n");
+        JobSpec test = pipeline.jobs().get("test");
+        assertThat(test.name()).isEqualTo("unit tests");
+        assertThat(test.needs()).containsExactly("build");
+        assertThat(test.timeoutMinutes()).isEqualTo(JobSpec.DEFAULT_TIMEOUT_MINUTES);
+    }
+
+    @Test
+    void parse_shouldNameLineAndColumn_whenNeedsNamesUnknownJob() {
+        List<ConfigProblem> problems = problems("""
+                jobs:
+                  build:
+                    steps:
+                      - run: make
+                  test:
+                    needs: [biuld]
+                    steps:
+                      - run: make test
+                """);
+
+        assertThat(problems).hasSize(1);
+        assertThat(problems.get(0).toString())
+                .isEqualTo(FILE + ":6:12: job 'test' needs unknown job 'biuld'; jobs are: build, test");
+    }
+
+    @Test
+    void parse_shouldReportTheCycle_whenNeedsFormOne() {
+        List<ConfigProblem> problems = problems("""
+                jobs:
+                  a:
+                    needs: c
+                    steps: [{run: x}]
+                  b:
+                    needs: a
+                    steps: [{run: x}]
+                  c:
+                    needs: b
+                    steps: [{run: x}]
+                """);
+
+        assertThat(problems).singleElement().satisfies(p -> {
+            assertThat(p.message()).isEqualTo("'needs' form a cycle: a -> c -> b -> a");
+            assertThat(p.line()).isEqualTo(3);
+        });
+    }
+
+    @Test
+    void parse_shouldRejectSelfDependency() {
+        assertThat(problems("jobs:\n  a:\n    needs: a\n    steps: [{run: x}]\n"))
+                .extracting(ConfigProblem::message).containsExactly("job 'a' needs itself");
+    }
+
+    @Test
+    void parse_shouldListExpectedKeys_whenKeyIsUnknown() {
+        List<ConfigProblem> problems = problems("""
+                jobs:
+                  build:
+                    stepz:
+                      - run: make
+                """);
+
+        assertThat(problems).extracting(ConfigProblem::toString).contains(
+                FILE + ":3:5: job 'build' has unknown key 'stepz'; expected one of: name, env, needs, steps, timeout-minutes");
+    }
+
+    @Test
+    void parse_shouldCollectEveryProblem_notJustTheFirst() {
+        List<ConfigProblem> problems = problems("""
+                jobs:
+                  build:
+                    timeout-minutes: forever
+                    steps:
+                      - name: no command
+                  9bad:
+                    steps: [{run: x}]
+                """);
+
+        assertThat(problems).extracting(ConfigProblem::line).containsExactly(3, 5, 6);
+        assertThat(problems.get(0).message()).contains("'timeout-minutes' must be a whole number from 1 to 4320, found 'forever'");
+        assertThat(problems.get(1).message()).isEqualTo("job 'build' step 1 has no 'run': expected a shell command");
+        assertThat(problems.get(2).message()).startsWith("job id '9bad' is invalid");
+    }
+
+    @Test
+    void parse_shouldPointAtTheError_whenYamlIsMalformed() {
+        List<ConfigProblem> problems = problems("jobs:\n  build:\n    steps: [\n");
+
+        assertThat(problems).singleElement().satisfies(p -> {
+            assertThat(p.message()).startsWith("invalid YAML: ");
+            assertThat(p.line()).isEqualTo(4);
+        });
+    }
+
+    @Test
+    void parse_shouldRejectDuplicateKeys() {
+        assertThat(problems("jobs:\n  a:\n    steps: [{run: x}]\n  a:\n    steps: [{run: y}]\n"))
+                .extracting(ConfigProblem::toString).containsExactly(FILE + ":4:3: 'jobs' has 'a' twice");
+    }
+
+    @Test
+    void parse_shouldRejectEmptyAndJoblessFiles() {
+        assertThat(problems("")).extracting(ConfigProblem::message)
+                .containsExactly("file is empty; expected a mapping with 'jobs'");
+        assertThat(problems("name: x\n")).extracting(ConfigProblem::message)
+                .containsExactly("missing 'jobs': a pipeline needs at least one job");
+        assertThat(problems("- a\n- b\n")).extracting(ConfigProblem::message)
+                .containsExactly("the pipeline must be a mapping, found a list");
+    }
+
+    @Test
+    void parse_shouldRejectOversizedFiles() {
+        String huge = "jobs:\n  a:\n    steps:\n" + "      - run: echo x\n".repeat(20_000);
+
+        assertThat(problems(huge)).extracting(ConfigProblem::message).containsExactly("file is larger than 256 KiB");
+    }
+
+    @Test
+    void parse_shouldRejectInvalidEnvNames() {
+        assertThat(problems("env:\n  1X: y\njobs:\n  a:\n    steps: [{run: x}]\n"))
+                .extracting(ConfigProblem::toString)
+                .containsExactly(FILE + ":2:3: env variable name '1X' is invalid: use letters, digits and '_', not starting with a digit");
+    }
+
+    @Test
+    void parse_shouldExplainTheWrongType_whenJobsIsAScalar() {
+        assertThatThrownBy(() -> parse("jobs: 3")).isInstanceOf(PipelineException.class)
+                .hasMessage(FILE + ":1:7: 'jobs' must be a mapping, found '3'");
+    }
+}

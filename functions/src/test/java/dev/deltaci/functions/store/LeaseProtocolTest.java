@@ -1,0 +1,56 @@
+package dev.deltaci.functions.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.deltaci.core.job.Lease;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
+
+/** The lease protocol's exact expressions: changing them must be a deliberate act. */
+class LeaseProtocolTest {
+
+    @Test
+    void conditions_shouldFenceOnStateAndEpochEverywhere() {
+        assertThat(Conditions.LEASE).isEqualTo("#state = :queued AND #leaseEpoch = :expectedEpoch");
+        assertThat(Conditions.HOLDS_LEASE)
+                .isEqualTo("#state = :running AND #leaseEpoch = :epoch AND #leaseOwner = :owner");
+        assertThat(Conditions.LEASE_UPDATE).isEqualTo("SET #state = :running, #leaseEpoch = :newEpoch, "
+                + "#leaseOwner = :owner, #leaseExpiresAtEpochMs = :expiresAt, #leaseShard = :shard, "
+                + "#startedAtEpochMs = :now");
+        assertThat(Conditions.HEARTBEAT_UPDATE).isEqualTo("SET #leaseExpiresAtEpochMs = :expiresAt");
+        assertThat(Conditions.COMPLETE_UPDATE).endsWith("REMOVE #leaseShard");
+        assertThat(Conditions.RUN_STATUS_CHANGES).isEqualTo("#status <> :status AND #status IN (:pending, :running)");
+    }
+
+    @Test
+    void leaseRequest_shouldRaiseEpochByOneAndExpireAfterTtl_withUnitsInNames() {
+        Clock clock = Clock.fixed(Instant.ofEpochMilli(1_000_000), ZoneOffset.UTC);
+        JobStore store = new JobStore(null, "DeltaTable", clock);
+
+        UpdateItemRequest request = store.leaseRequest("r-1", "build", "runner-a", 4,
+                new Lease.Policy(Duration.ofSeconds(30)));
+
+        assertThat(request.conditionExpression()).isEqualTo(Conditions.LEASE);
+        assertThat(request.updateExpression()).isEqualTo(Conditions.LEASE_UPDATE);
+        assertThat(request.expressionAttributeNames()).containsEntry("#leaseExpiresAtEpochMs", "leaseExpiresAtEpochMs")
+                .containsEntry("#startedAtEpochMs", "startedAtEpochMs");
+        assertThat(request.expressionAttributeValues())
+                .containsEntry(":expectedEpoch", AttributeValue.fromN("4"))
+                .containsEntry(":newEpoch", AttributeValue.fromN("5"))
+                .containsEntry(":queued", AttributeValue.fromS("QUEUED"))
+                .containsEntry(":running", AttributeValue.fromS("RUNNING"))
+                .containsEntry(":owner", AttributeValue.fromS("runner-a"))
+                .containsEntry(":expiresAt", AttributeValue.fromN("1030000"));
+        assertThat(request.key()).containsEntry("pk", AttributeValue.fromS("RUN#r-1"))
+                .containsEntry("sk", AttributeValue.fromS("JOB#build"));
+        assertThat(request.returnValues()).isEqualTo(ReturnValue.ALL_NEW);
+        assertThat(request.returnValuesOnConditionCheckFailure()).isEqualTo(ReturnValuesOnConditionCheckFailure.ALL_OLD);
+    }
+}

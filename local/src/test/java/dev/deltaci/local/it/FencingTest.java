@@ -1,0 +1,138 @@
+package dev.deltaci.local.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deltaci.core.job.JobState;
+import dev.deltaci.core.job.RunState;
+import dev.deltaci.functions.logs.LogStore;
+import dev.deltaci.functions.queue.JobMessage;
+import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.store.JobStore;
+import dev.deltaci.local.host.GitHubPush;
+import dev.deltaci.local.host.LocalControlPlane;
+import dev.deltaci.local.host.RunnerPool;
+import dev.deltaci.local.repo.LocalRepository;
+import dev.deltaci.local.stack.AwsStack;
+import dev.deltaci.local.support.Fixtures;
+import dev.deltaci.local.support.StackContents;
+import dev.deltaci.local.support.TestStacks;
+import dev.deltaci.runner.RunnerApiClient;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/** Epoch fencing through the runner API, and late messages through real runner processes. */
+class FencingTest {
+
+    private static final String SECRET = "test-secret";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private AwsStack stack;
+    private LocalControlPlane plane;
+    private JobStore store;
+
+    @BeforeEach
+    void start() throws Exception {
+        stack = TestStacks.start();
+        plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults(SECRET));
+        store = plane.plane().jobStore();
+    }
+
+    @AfterEach
+    void stop() {
+        if (repo != null) {
+            repo.close();
+        }
+        plane.close();
+        stack.close();
+    }
+
+    private LocalRepository repo;
+
+    /** Pushes a commit with this pipeline; the repository lives until the test ends, for runners to clone. */
+    private String pushRun(String pipeline) throws Exception {
+        repo = Fixtures.repoWithPipeline(pipeline);
+        GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), SECRET, GitHubPush.payload(repo));
+        assertThat(delivery.status()).isEqualTo(201);
+        return JSON.readTree(delivery.body()).get("runId").asText();
+    }
+
+    @Test
+    void runnerApi_shouldRejectStaleEpochsAndOtherRunners_andChangeNothing() throws Exception {
+        String runId = pushRun("jobs:\n  build:\n    steps:\n      - run: 'true'\n");
+        RunnerApiClient runnerA = new RunnerApiClient(plane.apiUrl(), "runner-a");
+        RunnerApiClient runnerB = new RunnerApiClient(plane.apiUrl(), "runner-b");
+        assertThat(runnerA.lease(runId, "build", 0).status()).isEqualTo(200);
+        JobRecord leased = store.getJob(runId, "build").orElseThrow();
+
+        RunnerApiClient.Answer staleHeartbeat = runnerA.heartbeat(runId, "build", 0);
+        RunnerApiClient.Answer foreignHeartbeat = runnerB.heartbeat(runId, "build", 1);
+        RunnerApiClient.Answer staleComplete = runnerA.complete(runId, "build", 0, 0, null, 0);
+        RunnerApiClient.Answer foreignComplete = runnerB.complete(runId, "build", 1, 0, null, 0);
+        RunnerApiClient.Answer staleLog = runnerA.uploadLog(runId, "build", 0, 0, "forged");
+        RunnerApiClient.Answer secondLease = runnerB.lease(runId, "build", 0);
+
+        assertThat(List.of(staleHeartbeat, foreignHeartbeat, staleComplete, foreignComplete, staleLog, secondLease))
+                .extracting(RunnerApiClient.Answer::status).containsOnly(409);
+        assertThat(staleComplete.reason()).isEqualTo("stale epoch 0; the lease is at epoch 1");
+        assertThat(foreignComplete.reason()).isEqualTo("lease is held by runner-a, not runner-b");
+        assertThat(store.getJob(runId, "build").orElseThrow()).isEqualTo(leased);
+        assertThat(StackContents.of(stack).bucketObjects()).isZero();
+
+        RunnerApiClient.Answer accepted = runnerA.complete(runId, "build", 1, 0, null, 0);
+        RunnerApiClient.Answer repeated = runnerA.complete(runId, "build", 1, 0, null, 0);
+        RunnerApiClient.Answer lateHeartbeat = runnerA.heartbeat(runId, "build", 1);
+
+        assertThat(accepted.body().get("outcome").asText()).isEqualTo("accepted");
+        assertThat(repeated.status()).isEqualTo(200);
+        assertThat(repeated.body().get("outcome").asText()).isEqualTo("already_completed");
+        assertThat(lateHeartbeat.status()).isEqualTo(409);
+        assertThat(lateHeartbeat.reason()).isEqualTo("job is SUCCEEDED");
+        assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
+    }
+
+    @Test
+    void runners_shouldDropLateDuplicateMessages_forFinishedJobs_changingNothing() throws Exception {
+        String runId = pushRun("""
+                jobs:
+                  build:
+                    steps:
+                      - run: echo built
+                  test:
+                    needs: build
+                    steps:
+                      - run: echo tested
+                """);
+        java.nio.file.Path work = Files.createTempDirectory("delta-fencing-");
+        try (RunnerPool pool = RunnerPool.start(2, plane.runnerTarget(), work);
+             SqsClient sqs = stack.endpoints().sqsClient()) {
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
+            assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
+            List<JobRecord> finished = store.listJobs(runId);
+            LogStore logs = plane.plane().logStore();
+            for (JobRecord job : finished) {
+                assertThat(job.logChunks()).isPositive();
+                assertThat(logs.listChunks(runId, job.jobKey(), job.leaseEpoch())).hasSize(job.logChunks());
+            }
+            assertThat(logs.read(LogStore.chunkKey(runId, "test", 1, 0))).contains("tested");
+
+            // every message ever sent for these jobs, delivered again, late
+            for (JobRecord job : finished) {
+                for (int i = 0; i < 3; i++) {
+                    sqs.sendMessage(b -> b.queueUrl(plane.queueUrl()).messageBody(new JobMessage(runId, job.jobKey(), 0).toJson()));
+                }
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> StackContents.of(stack).queuedMessages() == 0);
+
+            assertThat(store.listJobs(runId)).isEqualTo(finished);
+            assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
+        }
+    }
+}
