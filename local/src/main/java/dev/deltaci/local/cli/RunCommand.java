@@ -10,8 +10,11 @@ import dev.deltaci.local.host.GitHubPush;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.host.RunnerPool;
 import dev.deltaci.local.repo.LocalRepository;
+import dev.deltaci.local.stack.AwsStack;
 import dev.deltaci.local.stack.EmbeddedStack;
+import dev.deltaci.local.stack.ExternalStack;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -61,6 +64,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print progress to stderr and end with one JSON summary object on stdout.")
     boolean json;
 
+    @Option(names = "--aws-endpoint", paramLabel = "URL",
+            description = "Use this AWS-protocol endpoint (e.g. LocalStack at http://localhost:4566) instead of booting "
+                    + "the embedded stack; the template's resources are provisioned on it.")
+    URI awsEndpoint;
+
     @Option(names = "--wait-minutes", paramLabel = "M", defaultValue = "120",
             description = "Give up waiting for the run after this long (default: ${DEFAULT-VALUE}).")
     int waitMinutes;
@@ -82,22 +90,25 @@ public final class RunCommand implements Callable<Integer> {
             if (repo.warning() != null) {
                 progress.println("warning: " + repo.warning());
             }
-            progress.println("▸ starting the embedded AWS stack (dynalite, ElasticMQ, S3Proxy)…");
-            EmbeddedStack stack;
+            progress.println(awsEndpoint == null ? "▸ starting the embedded AWS stack (dynalite, ElasticMQ, S3Proxy)…"
+                    : "▸ provisioning the template on " + awsEndpoint + "…");
+            long stackBegan = System.nanoTime();
+            AwsStack stack;
             try {
-                stack = EmbeddedStack.start(null);
+                stack = awsEndpoint == null ? EmbeddedStack.start(null) : ExternalStack.connect(awsEndpoint);
             } catch (RuntimeException e) {
-                spec.commandLine().getErr().println("error: the embedded stack did not start: " + e.getMessage());
+                spec.commandLine().getErr().println("error: the AWS stack is not usable: " + e.getMessage());
                 return ExitCodes.INTERNAL;
             }
+            long stackMillis = Duration.ofNanos(System.nanoTime() - stackBegan).toMillis();
             Path workDir = Files.createTempDirectory("delta-run-");
             String secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(32));
             try (stack;
                  LocalControlPlane plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults(secret));
                  RunnerPool pool = RunnerPool.start(runners, plane.runnerTarget(), workDir)) {
                 progress.printf("▸ stack ready in %d ms; functions on %s; %d runner(s); building %s at %s%n",
-                        stack.startMillis(), plane.apiUrl(), runners, repo.name(), repo.sha().substring(0, 12));
-                return execute(repo, plane, secret, progress, began, stack.startMillis());
+                        stackMillis, plane.apiUrl(), runners, repo.name(), repo.sha().substring(0, 12));
+                return execute(repo, plane, secret, progress, began, stackMillis);
             } finally {
                 deleteQuietly(workDir);
             }

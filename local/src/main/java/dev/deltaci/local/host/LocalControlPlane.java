@@ -20,14 +20,12 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 /**
  * The control plane of a local stack: the template's functions hosted on a loopback port, with
  * clients for the stack. One set of clients is shared by all functions, as one container's
- * would be.
+ * would be; the operator's view ({@link #plane()}) reads through a set of its own.
  */
 public final class LocalControlPlane implements AutoCloseable {
 
     private final AwsStack stack;
-    private final DynamoDbClient dynamo;
-    private final SqsClient sqs;
-    private final S3Client s3;
+    private final List<AutoCloseable> clients = new java.util.ArrayList<>();
     private final LocalFunctionHost host;
     private final ControlPlane operatorView;
 
@@ -43,15 +41,23 @@ public final class LocalControlPlane implements AutoCloseable {
         this.stack = stack;
         AwsEndpoints endpoints = stack.endpoints();
         ExecutionInterceptor[] interceptors = options.interceptors().toArray(ExecutionInterceptor[]::new);
-        this.dynamo = endpoints.dynamoClient(interceptors);
-        this.sqs = endpoints.sqsClient(interceptors);
-        this.s3 = endpoints.s3Client(interceptors);
+        DynamoDbClient dynamo = track(endpoints.dynamoClient(interceptors));
+        SqsClient sqs = track(endpoints.sqsClient(interceptors));
+        S3Client s3 = track(endpoints.s3Client(interceptors));
         this.host = new LocalFunctionHost(stack.resources().template(),
-                functionId -> planeFor(stack.resources().functionEnvironment(functionId), options), 0);
-        this.operatorView = planeFor(stack.resources().functionEnvironment("RunnerApiFunction"), options);
+                functionId -> planeFor(stack.resources().functionEnvironment(functionId), options, dynamo, sqs, s3), 0);
+        // the operator's reads have clients of their own, so interceptors see only the functions' requests
+        this.operatorView = planeFor(stack.resources().functionEnvironment("RunnerApiFunction"), options,
+                track(endpoints.dynamoClient()), track(endpoints.sqsClient()), track(endpoints.s3Client()));
     }
 
-    private ControlPlane planeFor(Map<String, String> templateEnv, Options options) {
+    private <T extends AutoCloseable> T track(T client) {
+        clients.add(client);
+        return client;
+    }
+
+    private static ControlPlane planeFor(Map<String, String> templateEnv, Options options, DynamoDbClient dynamo,
+                                         SqsClient sqs, S3Client s3) {
         Map<String, String> env = new HashMap<>(templateEnv);
         env.remove("WEBHOOK_SECRET_ARN");
         env.put("WEBHOOK_SECRET", options.webhookSecret());
@@ -80,8 +86,12 @@ public final class LocalControlPlane implements AutoCloseable {
     @Override
     public void close() {
         host.close();
-        dynamo.close();
-        sqs.close();
-        s3.close();
+        for (AutoCloseable client : clients) {
+            try {
+                client.close();
+            } catch (Exception e) {
+                System.err.println("client did not close: " + e.getMessage());
+            }
+        }
     }
 }

@@ -22,6 +22,10 @@ public final class TestStacks {
         };
     }
 
+    public static AwsStack startLocalStack() {
+        return LocalStackStack.start();
+    }
+
     static String choice() {
         String wanted = System.getenv("DELTA_TEST_STACK");
         if (wanted != null && !wanted.isBlank()) {

@@ -1,0 +1,113 @@
+package dev.deltaci.local.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deltaci.local.cli.DeltaCli;
+import dev.deltaci.local.support.Fixtures;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The examples through the CLI's own entry point, as a user runs them. */
+class CliRunTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private record Outcome(int exitCode, String stdout, String stderr) {
+        JsonNode json() throws Exception {
+            return JSON.readTree(stdout);
+        }
+
+        Map<String, JsonNode> jobs() throws Exception {
+            Map<String, JsonNode> jobs = new HashMap<>();
+            json().get("jobs").forEach(job -> jobs.put(job.get("key").asText(), job));
+            return jobs;
+        }
+    }
+
+    private static Outcome delta(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = new CommandLine(new DeltaCli()).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
+                .execute(args);
+        return new Outcome(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void runHello_shouldSucceed_withBothJobsLoggedInOrder() throws Exception {
+        Outcome outcome = delta("run", Fixtures.example("hello").toString(), "--json");
+
+        assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
+        JsonNode summary = outcome.json();
+        assertThat(summary.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(summary.get("runId").asText()).startsWith("r-");
+        Map<String, JsonNode> jobs = outcome.jobs();
+        assertThat(jobs).containsOnlyKeys("build", "greet");
+        for (JsonNode job : jobs.values()) {
+            assertThat(job.get("status").asText()).isEqualTo("SUCCEEDED");
+            assertThat(job.get("attempts").asInt()).isEqualTo(1);
+            assertThat(job.get("exitCode").asInt()).isZero();
+            assertThat(job.get("failureClass").isNull()).isTrue();
+            assertThat(job.get("durationMs").asLong()).isPositive();
+            assertThat(job.get("logChunks").asInt()).isPositive();
+        }
+        // progress goes to stderr with --json; the log lines come back from the stored S3 chunks
+        assertThat(outcome.stderr()).contains("greet │ hello, world", "build │ hello from build at ");
+        assertThat(outcome.stderr().indexOf("build │ ● SUCCEEDED")).isLessThan(outcome.stderr().indexOf("greet │ ● RUNNING"));
+    }
+
+    @Test
+    void runFailing_shouldExit1_withFailedSkippedAndSucceededJobs() throws Exception {
+        Outcome outcome = delta("run", Fixtures.example("failing").toString(), "--json", "--runners", "1");
+
+        assertThat(outcome.exitCode()).as(outcome.stderr()).isEqualTo(1);
+        assertThat(outcome.json().get("status").asText()).isEqualTo("FAILED");
+        Map<String, JsonNode> jobs = outcome.jobs();
+        assertThat(jobs.get("test").get("status").asText()).isEqualTo("FAILED");
+        assertThat(jobs.get("test").get("exitCode").asInt()).isEqualTo(3);
+        assertThat(jobs.get("test").get("failureClass").asText()).isEqualTo("script_failure");
+        assertThat(jobs.get("deploy").get("status").asText()).isEqualTo("SKIPPED");
+        assertThat(jobs.get("deploy").get("reason").asText()).isEqualTo("needs 'test', which ended FAILED");
+        assertThat(jobs.get("deploy").get("attempts").asInt()).isZero();
+        assertThat(jobs.get("lint").get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(outcome.stderr()).contains("test   │ integration test: expected 2, got 3")
+                .doesNotContain("this does not run");
+    }
+
+    @Test
+    void run_shouldExit2WithTheLocation_whenThePipelineIsInvalid() throws Exception {
+        Path dir = Files.createTempDirectory("delta-invalid-");
+        Files.createDirectories(dir.resolve(".delta"));
+        Files.writeString(dir.resolve(".delta/pipeline.yml"), "jobs:\n  a:\n    steps:\n      - nme: x\n");
+
+        Outcome outcome = delta("run", dir.toString(), "--json");
+
+        assertThat(outcome.exitCode()).isEqualTo(2);
+        assertThat(outcome.json().get("failureClass").asText()).isEqualTo("config_error");
+        assertThat(outcome.json().get("message").asText())
+                .contains(".delta/pipeline.yml:4:9: job 'a' step 1 has unknown key 'nme'");
+    }
+
+    @Test
+    void run_shouldExit2_onUsageErrors() {
+        assertThat(delta("run", "/no/such/dir").exitCode()).isEqualTo(2);
+        assertThat(delta("run", ".", "--runners", "0").exitCode()).isEqualTo(2);
+        Outcome unknown = delta("run", "--bogus");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.stderr()).contains("Unknown option: '--bogus'");
+    }
+
+    @Test
+    void help_shouldDescribeEveryCommand() {
+        assertThat(delta("--help").stdout()).contains("run", "runner", "Exit codes:");
+        assertThat(delta("run", "--help").stdout()).contains("--runners", "--json", "--ref", "Exit codes:");
+        assertThat(delta("runner", "--help").stdout()).contains("--api-url", "--queue-url");
+    }
+}
