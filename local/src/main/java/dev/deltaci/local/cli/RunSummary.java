@@ -40,6 +40,8 @@ final class RunSummary {
         out.put("failureClass", job.failureClass());
         out.put("durationMs", job.startedAtEpochMs() > 0 && job.finishedAtEpochMs() > 0
                 ? job.finishedAtEpochMs() - job.startedAtEpochMs() : null);
+        out.put("startedAtEpochMs", job.startedAtEpochMs() > 0 ? job.startedAtEpochMs() : null);
+        out.put("finishedAtEpochMs", job.finishedAtEpochMs() > 0 ? job.finishedAtEpochMs() : null);
         out.put("logChunks", Math.max(job.logChunks(), 0));
         if (job.reason() != null) {
             out.put("reason", job.reason());
