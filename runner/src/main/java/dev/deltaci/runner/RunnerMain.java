@@ -14,7 +14,7 @@ import software.amazon.awssdk.services.sqs.SqsClientBuilder;
 
 /** {@code delta runner}: a disposable runner agent. It needs the queue and the runner API, nothing else. */
 @Command(name = "runner", mixinStandardHelpOptions = true,
-        description = {"Run a Delta CI runner: poll the job queue, lease jobs through the runner API, run them.",
+        description = {"Run a Delta CI runner: poll the job queue, lease jobs through the runner API, run them.", "",
                 "The runner holds no database credentials; it may be killed at any moment."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped normally", "2:bad usage"})
@@ -75,7 +75,10 @@ public final class RunnerMain implements Callable<Integer> {
         try (SqsClient client = sqs.build()) {
             RunnerAgent agent = new RunnerAgent(client, queueUrl, new RunnerApiClient(apiUrl, id), workDir,
                     pollSeconds, killGraceMs, logFlushMs);
-            Runtime.getRuntime().addShutdownHook(new Thread(agent::stop, "runner-stop"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                agent.stop();
+                killSteps();
+            }, "runner-stop"));
             System.err.println("runner " + id + " polling " + queueUrl);
             agent.runLoop(maxJobs);
         }
@@ -92,10 +95,16 @@ public final class RunnerMain implements Callable<Integer> {
                 // treated as closed
             }
             System.err.println("parent went away; runner exits");
+            killSteps();
             Runtime.getRuntime().halt(0);
         }, "stdin-watch");
         watcher.setDaemon(true);
         watcher.start();
+    }
+
+    /** A runner that goes away takes its job's processes with it; the lease expires and the job is retried. */
+    private static void killSteps() {
+        ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
     }
 
     private static String defaultRunnerId() {

@@ -35,10 +35,10 @@ import picocli.CommandLine.Model.CommandSpec;
  * a signed push webhook, the webhook function, DynamoDB, SQS, runner processes and S3.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run a repository's .delta/pipeline.yml end to end on the embedded AWS stack.",
-                "Boots dynalite, ElasticMQ and S3Proxy, hosts the functions on a loopback port, starts runner",
-                "processes and sends a signed GitHub push webhook for the commit. A directory that is not the top",
-                "of a git repository (such as examples/hello) is copied into a throwaway commit first."},
+        description = {"Run a repository's .delta/pipeline.yml end to end on the embedded AWS stack.", "",
+                "Boots dynalite, ElasticMQ and S3Proxy, hosts the functions on a loopback port, starts runner "
+                        + "processes and sends a signed GitHub push webhook for the commit. A directory that is not "
+                        + "the top of a git repository (such as examples/hello) is copied into a throwaway commit first."},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
                 "0:the run succeeded",
                 "1:the run failed or was cancelled",

@@ -1,0 +1,152 @@
+package dev.deltaci.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The executor against a stub runner API on loopback, with a real git repository and real processes. */
+class JobExecutorTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HttpServer api;
+    private final List<JsonNode> logCalls = new CopyOnWriteArrayList<>();
+    /** action → HTTP status the stub answers with */
+    private volatile Function<String, Integer> status = action -> 200;
+    private Path repo;
+    private String sha;
+    private Path workRoot;
+
+    @BeforeEach
+    void start() throws Exception {
+        api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        api.createContext("/runner/", exchange -> {
+            String action = exchange.getRequestURI().getPath().substring("/runner/".length());
+            JsonNode body = JSON.readTree(exchange.getRequestBody());
+            int code = status.apply(action);
+            if (action.equals("logs") && code == 200) {
+                logCalls.add(body);
+            }
+            byte[] out = ("{\"outcome\":\"" + (code == 200 ? "ok" : "lease_lost") + "\",\"reason\":\"stub\"}")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(code, out.length);
+            exchange.getResponseBody().write(out);
+            exchange.close();
+        });
+        api.start();
+        repo = Files.createTempDirectory("delta-exec-repo-");
+        Files.writeString(repo.resolve("hello.txt"), "from the repository\n");
+        git(repo, "init", "-q", "-b", "main");
+        git(repo, "add", ".");
+        git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "c");
+        sha = git(repo, "rev-parse", "HEAD").strip();
+        workRoot = Files.createTempDirectory("delta-exec-work-");
+    }
+
+    @AfterEach
+    void stop() {
+        api.stop(0);
+        JobExecutor.deleteTree(repo);
+        JobExecutor.deleteTree(workRoot);
+    }
+
+    private LeasedJob job(long heartbeatMs, long ttlMs, String... steps) {
+        return new LeasedJob("r-1", "build", "build", 1, 1, heartbeatMs, ttlMs, repo.toString(), sha,
+                "refs/heads/main", Map.of("FROM_PIPELINE", "yes"), 5,
+                java.util.Arrays.stream(steps).map(s -> new LeasedJob.Step(s, s)).toList());
+    }
+
+    private JobExecutor executor() {
+        return new JobExecutor(new RunnerApiClient(URI.create("http://127.0.0.1:" + api.getAddress().getPort()), "me"),
+                workRoot, 500, 100);
+    }
+
+    private String shippedLog() {
+        StringBuilder all = new StringBuilder();
+        logCalls.stream().sorted((a, b) -> a.get("seq").asInt() - b.get("seq").asInt())
+                .forEach(c -> all.append(c.get("text").asText()));
+        return all.toString();
+    }
+
+    @Test
+    void run_shouldStopAtTheFailingStep_andShipItsOutput() {
+        JobExecutor.Result result = executor().run(job(10_000, 30_000,
+                "cat hello.txt && echo \"env says $FROM_PIPELINE\"", "echo broken >&2; exit 3", "echo unreachable"));
+
+        assertThat(result).isEqualTo(new JobExecutor.Result(true, 3, "script_failure", logCalls.size()));
+        assertThat(shippedLog()).contains("from the repository", "env says yes", "broken", "step 2 exited 3")
+                .doesNotContain("unreachable");
+        assertThat(logCalls).extracting(c -> c.get("epoch").asLong()).containsOnly(1L);
+        assertThat(workRoot).isEmptyDirectory();
+    }
+
+    @Test
+    void run_shouldKillTheStepAndReportNothing_whenHeartbeatSaysTheLeaseIsLost() {
+        status = action -> action.equals("heartbeat") ? 409 : 200;
+        long started = System.nanoTime();
+
+        JobExecutor.Result result = executor().run(job(200, 30_000, "sleep 30"));
+
+        assertThat(result.reportable()).isFalse();
+        assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(10_000);
+    }
+
+    @Test
+    void run_shouldFenceItself_whenTheControlPlaneCannotBeReachedBeforeTheLeaseExpires() {
+        status = action -> action.equals("heartbeat") ? 503 : 200;
+        long started = System.nanoTime();
+
+        JobExecutor.Result result = executor().run(job(200, 900, "sleep 30"));
+
+        assertThat(result.reportable()).isFalse();
+        assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(10_000);
+    }
+
+    @Test
+    void run_shouldReportInfraError_whenTheCommitCannotBeCheckedOut() {
+        LeasedJob missing = new LeasedJob("r-1", "build", "build", 1, 1, 10_000, 30_000, repo.resolve("nope").toString(),
+                sha, "refs/heads/main", Map.of(), 5, List.of(new LeasedJob.Step("x", "true")));
+
+        JobExecutor.Result result = executor().run(missing);
+
+        assertThat(result.reportable()).isTrue();
+        assertThat(result.failureClass()).isEqualTo("infra_error");
+        assertThat(shippedLog()).contains("checkout failed");
+    }
+
+    @Test
+    void stepEnvironment_shouldPassOnlyTheAllowListAndDeltaVariables() {
+        assertThat(System.getenv("AWS_SECRET_ACCESS_KEY")).as("set by surefire for this test").isNotNull();
+
+        Map<String, String> env = JobExecutor.stepEnvironment(job(1, 1, "true"), workRoot);
+
+        assertThat(env).doesNotContainKey("AWS_SECRET_ACCESS_KEY");
+        assertThat(env.keySet()).allMatch(name -> JobExecutor.PASSED_THROUGH.contains(name)
+                || name.startsWith("DELTA") || name.equals("CI") || name.equals("FROM_PIPELINE"));
+        assertThat(env).containsEntry("CI", "true").containsEntry("DELTA_SHA", sha).containsEntry("FROM_PIPELINE", "yes");
+    }
+
+    private static String git(Path dir, String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of("git", "-C", dir.toString()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        return out;
+    }
+}
