@@ -23,9 +23,6 @@ import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStoreContext;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * Real AWS-protocol servers on free loopback ports, no Docker: dynalite (DynamoDB, a Node.js
@@ -96,11 +93,7 @@ public final class EmbeddedStack implements AwsStack {
             AwsEndpoints endpoints = new AwsEndpoints(URI.create("http://127.0.0.1:" + dynamoPort),
                     URI.create("http://127.0.0.1:" + sqsPort), URI.create("http://127.0.0.1:" + s3Proxy.getPort()),
                     AwsEndpoints.LOCAL_REGION, "local", "local");
-            ProvisionedStack resources;
-            try (DynamoDbClient dynamo = endpoints.dynamoClient(); SqsClient sqs = endpoints.sqsClient();
-                 S3Client s3 = endpoints.s3Client()) {
-                resources = Provisioner.provision(CloudFormationTemplate.read(DeltaHome.template()), dynamo, sqs, s3);
-            }
+            ProvisionedStack resources = Provisioner.provision(endpoints);
             phases.put("provisioned", lap(began));
             return new EmbeddedStack(dynalite, elasticMq, s3Proxy, blobStore, endpoints, resources, Map.copyOf(phases));
         } catch (Exception e) {

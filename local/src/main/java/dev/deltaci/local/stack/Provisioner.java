@@ -4,6 +4,9 @@ import static dev.deltaci.local.stack.CloudFormationTemplate.properties;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deltaci.local.DeltaHome;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -36,6 +39,16 @@ public final class Provisioner {
             "MessageRetentionPeriod", "DelaySeconds", "MaximumMessageSize");
 
     private Provisioner() {
+    }
+
+    /** Reads {@code infra/template.yaml} and provisions it on the stack at these endpoints. */
+    public static ProvisionedStack provision(AwsEndpoints endpoints) {
+        try (DynamoDbClient dynamo = endpoints.dynamoClient(); SqsClient sqs = endpoints.sqsClient();
+             S3Client s3 = endpoints.s3Client()) {
+            return provision(CloudFormationTemplate.read(DeltaHome.template()), dynamo, sqs, s3);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + DeltaHome.template(), e);
+        }
     }
 
     public static ProvisionedStack provision(CloudFormationTemplate template, DynamoDbClient dynamo, SqsClient sqs,
