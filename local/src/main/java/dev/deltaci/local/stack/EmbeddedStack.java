@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.elasticmq.NodeAddress;
 import org.elasticmq.rest.sqs.SQSRestServer;
@@ -38,18 +40,16 @@ public final class EmbeddedStack implements AwsStack {
 
     private final Process dynalite;
     private final SQSRestServer elasticMq;
-    private final S3Proxy s3Proxy;
-    private final BlobStoreContext blobStore;
+    private final S3Side s3;
     private final AwsEndpoints endpoints;
     private final ProvisionedStack resources;
     private final Map<String, Long> startPhasesMillis;
 
-    private EmbeddedStack(Process dynalite, SQSRestServer elasticMq, S3Proxy s3Proxy, BlobStoreContext blobStore,
-                          AwsEndpoints endpoints, ProvisionedStack resources, Map<String, Long> startPhasesMillis) {
+    private EmbeddedStack(Process dynalite, SQSRestServer elasticMq, S3Side s3, AwsEndpoints endpoints,
+                          ProvisionedStack resources, Map<String, Long> startPhasesMillis) {
         this.dynalite = dynalite;
         this.elasticMq = elasticMq;
-        this.s3Proxy = s3Proxy;
-        this.blobStore = blobStore;
+        this.s3 = s3;
         this.endpoints = endpoints;
         this.resources = resources;
         this.startPhasesMillis = startPhasesMillis;
@@ -63,7 +63,14 @@ public final class EmbeddedStack implements AwsStack {
     public static EmbeddedStack start(Path dataDir) {
         long began = System.nanoTime();
         List<AutoCloseable> started = new ArrayList<>();
-        Map<String, Long> phases = new LinkedHashMap<>();
+        Map<String, Long> phases = new ConcurrentHashMap<>();
+        // S3Proxy (Jetty, jclouds) loads its classes on another thread while ElasticMQ (Pekko) loads
+        // on this one: on a cold JVM, class loading is most of the start-up time
+        CompletableFuture<S3Side> s3Side = CompletableFuture.supplyAsync(() -> {
+            S3Side side = S3Side.start(dataDir);
+            phases.put("s3proxy", lap(began));
+            return side;
+        });
         try {
             Process dynalite = startDynalite(dataDir);
             started.add(dynalite::destroy);
@@ -76,27 +83,21 @@ public final class EmbeddedStack implements AwsStack {
             elasticMq.waitUntilStarted();
             phases.put("elasticmq", lap(began));
 
-            BlobStoreContext blobStore = blobStoreContext(dataDir);
-            started.add(blobStore::close);
-            S3Proxy s3Proxy = S3Proxy.builder().blobStore(blobStore.getBlobStore())
-                    .endpoint(URI.create("http://127.0.0.1:0"))
-                    .awsAuthentication(AuthenticationType.NONE, null, null)
-                    .ignoreUnknownHeaders(true)
-                    .build();
-            s3Proxy.start();
-            started.add(s3Proxy::stop);
-            waitUntil(() -> "STARTED".equals(s3Proxy.getState()), "S3Proxy");
-            phases.put("s3proxy", lap(began));
+            S3Side s3 = joinS3Side(s3Side);
+            started.add(s3::close);
             int dynamoPort = readPort(dynalite);
             phases.put("dynalite", lap(began));
 
             AwsEndpoints endpoints = new AwsEndpoints(URI.create("http://127.0.0.1:" + dynamoPort),
-                    URI.create("http://127.0.0.1:" + sqsPort), URI.create("http://127.0.0.1:" + s3Proxy.getPort()),
+                    URI.create("http://127.0.0.1:" + sqsPort), URI.create("http://127.0.0.1:" + s3.proxy().getPort()),
                     AwsEndpoints.LOCAL_REGION, "local", "local");
             ProvisionedStack resources = Provisioner.provision(endpoints);
             phases.put("provisioned", lap(began));
-            return new EmbeddedStack(dynalite, elasticMq, s3Proxy, blobStore, endpoints, resources, Map.copyOf(phases));
+            return new EmbeddedStack(dynalite, elasticMq, s3, endpoints, resources, inOrder(phases));
         } catch (Exception e) {
+            if (started.stream().noneMatch(c -> c instanceof S3Side)) {
+                s3Side.thenAccept(S3Side::close); // it may still be starting; stop it once it has
+            }
             for (int i = started.size() - 1; i >= 0; i--) {
                 try {
                     started.get(i).close();
@@ -107,6 +108,55 @@ public final class EmbeddedStack implements AwsStack {
             throw e instanceof RuntimeException r ? r : new IllegalStateException("embedded stack failed to start: "
                     + e.getMessage(), e);
         }
+    }
+
+    /** S3Proxy and the blob store behind it. */
+    private record S3Side(BlobStoreContext blobStore, S3Proxy proxy) implements AutoCloseable {
+
+        static S3Side start(Path dataDir) {
+            BlobStoreContext blobStore = null;
+            try {
+                blobStore = blobStoreContext(dataDir);
+                S3Proxy proxy = S3Proxy.builder().blobStore(blobStore.getBlobStore())
+                        .endpoint(URI.create("http://127.0.0.1:0"))
+                        .awsAuthentication(AuthenticationType.NONE, null, null)
+                        .ignoreUnknownHeaders(true)
+                        .build();
+                proxy.start();
+                waitUntil(() -> "STARTED".equals(proxy.getState()), "S3Proxy");
+                return new S3Side(blobStore, proxy);
+            } catch (Exception e) {
+                if (blobStore != null) {
+                    blobStore.close();
+                }
+                throw new IllegalStateException("S3Proxy did not start: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                proxy.stop();
+            } catch (Exception e) {
+                System.err.println("S3Proxy did not stop cleanly: " + e.getMessage());
+            }
+            blobStore.close();
+        }
+    }
+
+    private static S3Side joinS3Side(CompletableFuture<S3Side> future) {
+        try {
+            return future.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    private static Map<String, Long> inOrder(Map<String, Long> phases) {
+        Map<String, Long> ordered = new LinkedHashMap<>();
+        phases.entrySet().stream().sorted(Map.Entry.comparingByValue())
+                .forEach(e -> ordered.put(e.getKey(), e.getValue()));
+        return java.util.Collections.unmodifiableMap(ordered);
     }
 
     private static long lap(long began) {
@@ -145,12 +195,7 @@ public final class EmbeddedStack implements AwsStack {
 
     @Override
     public void close() {
-        try {
-            s3Proxy.stop();
-        } catch (Exception e) {
-            System.err.println("S3Proxy did not stop cleanly: " + e.getMessage());
-        }
-        blobStore.close();
+        s3.close();
         elasticMq.stopAndWait();
         try {
             dynalite.getOutputStream().close();

@@ -105,6 +105,22 @@ class LeaseRaceTest {
         assertThat(stored.leaseOwner()).isEqualTo(winners.get(0).job().leaseOwner());
     }
 
+    @Test
+    void lease_shouldAnswerAcquiredAgain_whenTheHolderRepeatsItsRequest() {
+        String runId = queuedJob();
+        LeaseOutcome first = store.lease(runId, "build", "runner-a", 0, POLICY);
+
+        // as if the first response had been lost and the runner retried the same call
+        LeaseOutcome repeat = store.lease(runId, "build", "runner-a", 0, POLICY);
+        LeaseOutcome other = store.lease(runId, "build", "runner-b", 0, POLICY);
+
+        assertThat(first).isInstanceOf(LeaseOutcome.Acquired.class);
+        assertThat(repeat).isInstanceOf(LeaseOutcome.Acquired.class);
+        assertThat(((LeaseOutcome.Acquired) repeat).job().leaseEpoch()).isEqualTo(1);
+        assertThat(other).isInstanceOf(LeaseOutcome.NotLeasable.class);
+        assertThat(((LeaseOutcome.NotLeasable) other).reason()).isEqualTo("stale message: job is at epoch 1, message carried 0");
+    }
+
     /** Negative control: the same write without its condition lets every runner "win". */
     @Test
     void leaseWithoutCondition_shouldDoubleLease_provingTheRaceTestCanFail() throws Exception {
