@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /** A job this runner holds the lease on, as the lease answer describes it. */
-record LeasedJob(String runId, String jobKey, String name, int attempt, long epoch, long heartbeatIntervalMs,
+record LeasedJob(String runId, String jobKey, String name, int attempt, long epoch, long startedAtEpochMs,
+                 long heartbeatIntervalMs,
                  long leaseTtlMs, String cloneUrl, String sha, String ref, Map<String, String> env,
                  int timeoutMinutes, List<Step> steps) {
 
@@ -22,7 +23,8 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
         List<Step> steps = new ArrayList<>();
         job.path("steps").forEach(s -> steps.add(new Step(s.path("name").asText(), s.path("run").asText())));
         return new LeasedJob(job.path("runId").asText(), job.path("jobKey").asText(), job.path("name").asText(),
-                job.path("attempt").asInt(1), lease.path("epoch").asLong(), lease.path("heartbeatIntervalMs").asLong(),
+                job.path("attempt").asInt(1), lease.path("epoch").asLong(), lease.path("startedAtEpochMs").asLong(),
+                lease.path("heartbeatIntervalMs").asLong(),
                 lease.path("ttlMs").asLong(), job.path("cloneUrl").asText(), job.path("sha").asText(),
                 job.path("ref").asText(), env, job.path("timeoutMinutes").asInt(60), steps);
     }

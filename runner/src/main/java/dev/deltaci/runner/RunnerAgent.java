@@ -112,8 +112,8 @@ public final class RunnerAgent {
     private void report(LeasedJob job, JobExecutor.Result result) {
         for (int attempt = 1; attempt <= 8; attempt++) {
             try {
-                RunnerApiClient.Answer answer = api.complete(job.runId(), job.jobKey(), job.epoch(),
-                        result.exitCode(), result.failureClass(), result.logChunks());
+                RunnerApiClient.Answer answer = api.complete(job.runId(), job.jobKey(), job.epoch(), job.attempt(),
+                        job.startedAtEpochMs(), result.exitCode(), result.failureClass(), result.logChunks());
                 if (answer.ok() || answer.conflict() || !answer.retryable()) {
                     if (!answer.ok()) {
                         System.err.println("completion not accepted: " + answer.reason());

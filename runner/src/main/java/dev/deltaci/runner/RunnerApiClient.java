@@ -59,9 +59,11 @@ public final class RunnerApiClient {
         return call("logs", base(runId, jobKey, epoch).put("seq", seq).put("text", text));
     }
 
-    public Answer complete(String runId, String jobKey, long epoch, int exitCode, String failureClass,
-                           int logChunks) throws IOException {
-        ObjectNode body = base(runId, jobKey, epoch).put("exitCode", exitCode).put("logChunks", logChunks);
+    /** Ends the attempt; {@code attempt} and {@code startedAtEpochMs} echo the lease answer. */
+    public Answer complete(String runId, String jobKey, long epoch, int attempt, long startedAtEpochMs, int exitCode,
+                           String failureClass, int logChunks) throws IOException {
+        ObjectNode body = base(runId, jobKey, epoch).put("attempt", attempt).put("startedAtEpochMs", startedAtEpochMs)
+                .put("exitCode", exitCode).put("logChunks", logChunks);
         body.put("failureClass", failureClass);
         return call("complete", body);
     }

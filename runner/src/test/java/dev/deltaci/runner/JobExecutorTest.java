@@ -66,7 +66,7 @@ class JobExecutorTest {
     }
 
     private LeasedJob job(long heartbeatMs, long ttlMs, String... steps) {
-        return new LeasedJob("r-1", "build", "build", 1, 1, heartbeatMs, ttlMs, repo.toString(), sha,
+        return new LeasedJob("r-1", "build", "build", 1, 1, 1000, heartbeatMs, ttlMs, repo.toString(), sha,
                 "refs/heads/main", Map.of("FROM_PIPELINE", "yes"), 5,
                 java.util.Arrays.stream(steps).map(s -> new LeasedJob.Step(s, s)).toList());
     }
@@ -119,7 +119,7 @@ class JobExecutorTest {
 
     @Test
     void run_shouldReportInfraError_whenTheCommitCannotBeCheckedOut() {
-        LeasedJob missing = new LeasedJob("r-1", "build", "build", 1, 1, 10_000, 30_000, repo.resolve("nope").toString(),
+        LeasedJob missing = new LeasedJob("r-1", "build", "build", 1, 1, 1000, 10_000, 30_000, repo.resolve("nope").toString(),
                 sha, "refs/heads/main", Map.of(), 5, List.of(new LeasedJob.Step("x", "true")));
 
         JobExecutor.Result result = executor().run(missing);

@@ -20,11 +20,15 @@ public final class JobTransitions {
             new Transition(JobState.BLOCKED, JobState.CANCELLED, "the run was cancelled"),
             new Transition(JobState.QUEUED, JobState.RUNNING, "a runner took the lease (epoch + 1)"),
             new Transition(JobState.QUEUED, JobState.CANCELLED, "the run was cancelled"),
+            new Transition(JobState.QUEUED, JobState.FAILED, "no runner took it within queue-timeout-minutes"),
             new Transition(JobState.RUNNING, JobState.SUCCEEDED, "the lease holder completed with exit code 0"),
-            new Transition(JobState.RUNNING, JobState.FAILED, "the lease holder completed with a failure"),
-            new Transition(JobState.RUNNING, JobState.TIMED_OUT, "the job ran past timeout-minutes"),
+            new Transition(JobState.RUNNING, JobState.FAILED,
+                    "the lease holder reported a failure, or the lease expired with the retry budget spent (runner_lost)"),
+            new Transition(JobState.RUNNING, JobState.TIMED_OUT,
+                    "the job ran past timeout-minutes (its runner reported it, or the sweeper found it silent)"),
             new Transition(JobState.RUNNING, JobState.CANCELLED, "the run was cancelled"),
-            new Transition(JobState.RUNNING, JobState.QUEUED, "the lease expired or the failure is retryable (attempt + 1)"));
+            new Transition(JobState.RUNNING, JobState.QUEUED,
+                    "the lease expired, or the failure is retryable: attempt + 1, epoch + 1"));
 
     private JobTransitions() {
     }

@@ -11,12 +11,14 @@ import java.util.Map;
  * @param env            job environment, merged over the pipeline's
  * @param needs          keys of the jobs that must succeed first
  * @param steps          the shell steps, run in order
- * @param timeoutMinutes wall-clock limit for the whole job
+ * @param timeoutMinutes wall-clock limit for one attempt of the job, enforced by runner and sweeper
+ * @param queueTimeoutMinutes how long the job may wait in the queue for a runner before it fails
  */
 public record JobSpec(String key, String name, Map<String, String> env, List<String> needs,
-                      List<StepSpec> steps, int timeoutMinutes) {
+                      List<StepSpec> steps, int timeoutMinutes, int queueTimeoutMinutes) {
 
     public static final int DEFAULT_TIMEOUT_MINUTES = 60;
+    public static final int DEFAULT_QUEUE_TIMEOUT_MINUTES = 24 * 60;
 
     public JobSpec {
         env = Map.copyOf(env);

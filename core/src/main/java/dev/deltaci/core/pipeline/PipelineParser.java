@@ -37,7 +37,8 @@ public final class PipelineParser {
     private static final Pattern JOB_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final List<String> TOP_KEYS = List.of("name", "env", "jobs");
-    private static final List<String> JOB_KEYS = List.of("name", "env", "needs", "steps", "timeout-minutes");
+    private static final List<String> JOB_KEYS = List.of("name", "env", "needs", "steps", "timeout-minutes",
+            "queue-timeout-minutes");
     private static final List<String> STEP_KEYS = List.of("name", "run");
 
     private final String file;
@@ -121,7 +122,8 @@ public final class PipelineParser {
             if (job != null) {
                 Map<String, String> merged = new HashMap<>(env);
                 merged.putAll(job.env());
-                jobs.put(key, new JobSpec(key, job.name(), merged, job.needs(), job.steps(), job.timeoutMinutes()));
+                jobs.put(key, new JobSpec(key, job.name(), merged, job.needs(), job.steps(), job.timeoutMinutes(),
+                        job.queueTimeoutMinutes()));
             }
         }
         checkNeeds(jobs, jobNodes);
@@ -139,17 +141,19 @@ public final class PipelineParser {
                 ? env(fields.get("env").getValueNode(), where + " env") : Map.of();
         List<String> needs = fields.containsKey("needs")
                 ? stringOrList(fields.get("needs").getValueNode(), where + " needs") : List.of();
-        int timeout = JobSpec.DEFAULT_TIMEOUT_MINUTES;
-        if (fields.containsKey("timeout-minutes")) {
-            timeout = timeoutMinutes(fields.get("timeout-minutes").getValueNode(), where);
-        }
+        int timeout = fields.containsKey("timeout-minutes")
+                ? minutes(fields.get("timeout-minutes"), where, JobSpec.DEFAULT_TIMEOUT_MINUTES)
+                : JobSpec.DEFAULT_TIMEOUT_MINUTES;
+        int queueTimeout = fields.containsKey("queue-timeout-minutes")
+                ? minutes(fields.get("queue-timeout-minutes"), where, JobSpec.DEFAULT_QUEUE_TIMEOUT_MINUTES)
+                : JobSpec.DEFAULT_QUEUE_TIMEOUT_MINUTES;
         NodeTuple stepsTuple = fields.get("steps");
         if (stepsTuple == null) {
             problem(node, where + " has no 'steps': expected a list of steps with 'run'");
             return null;
         }
         List<StepSpec> steps = steps(stepsTuple.getValueNode(), where);
-        return new JobSpec(key, name == null ? key : name, env, needs, steps, timeout);
+        return new JobSpec(key, name == null ? key : name, env, needs, steps, timeout, queueTimeout);
     }
 
     private List<StepSpec> steps(Node node, String where) {
@@ -185,10 +189,12 @@ public final class PipelineParser {
         return steps;
     }
 
-    private int timeoutMinutes(Node node, String where) {
-        String text = scalar(node, where + " timeout-minutes");
+    private int minutes(NodeTuple field, String where, int fallback) {
+        String key = ((ScalarNode) field.getKeyNode()).getValue();
+        Node node = field.getValueNode();
+        String text = scalar(node, where + " " + key);
         if (text == null) {
-            return JobSpec.DEFAULT_TIMEOUT_MINUTES;
+            return fallback;
         }
         try {
             int minutes = Integer.parseInt(text.strip());
@@ -198,9 +204,9 @@ public final class PipelineParser {
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        problem(node, where + " 'timeout-minutes' must be a whole number from 1 to " + MAX_TIMEOUT_MINUTES
+        problem(node, where + " '" + key + "' must be a whole number from 1 to " + MAX_TIMEOUT_MINUTES
                 + ", found '" + text + "'");
-        return JobSpec.DEFAULT_TIMEOUT_MINUTES;
+        return fallback;
     }
 
     /** Unknown jobs in {@code needs} and cycles are errors, reported at the {@code needs} entry. */

@@ -116,7 +116,7 @@ class PipelineParserTest {
                 """);
 
         assertThat(problems).extracting(ConfigProblem::toString).contains(
-                FILE + ":3:5: job 'build' has unknown key 'stepz'; expected one of: name, env, needs, steps, timeout-minutes");
+                FILE + ":3:5: job 'build' has unknown key 'stepz'; expected one of: name, env, needs, steps, timeout-minutes, queue-timeout-minutes");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.deltaci.functions.config;
 
 import dev.deltaci.core.job.Lease;
+import dev.deltaci.functions.sweeper.SweepPolicy;
 import java.time.Duration;
 import java.util.Map;
 
@@ -13,9 +14,10 @@ import java.util.Map;
  * @param bucketName      the S3 bucket for logs and artifacts (env {@code BUCKET_NAME})
  * @param leasePolicy     lease TTL (env {@code LEASE_TTL_SECONDS}, default 30)
  * @param maxWebhookBytes largest webhook body accepted (env {@code MAX_WEBHOOK_BYTES}, default 1 MiB)
+ * @param sweepPolicy     the sweeper's time and retry settings ({@link SweepPolicy})
  */
 public record ControlPlaneConfig(String tableName, String queueUrl, String bucketName,
-                                 Lease.Policy leasePolicy, int maxWebhookBytes) {
+                                 Lease.Policy leasePolicy, int maxWebhookBytes, SweepPolicy sweepPolicy) {
 
     public static final int DEFAULT_MAX_WEBHOOK_BYTES = 1024 * 1024;
 
@@ -25,7 +27,8 @@ public record ControlPlaneConfig(String tableName, String queueUrl, String bucke
                 required(env, "QUEUE_URL"),
                 required(env, "BUCKET_NAME"),
                 new Lease.Policy(Duration.ofSeconds(Long.parseLong(env.getOrDefault("LEASE_TTL_SECONDS", "30")))),
-                Integer.parseInt(env.getOrDefault("MAX_WEBHOOK_BYTES", String.valueOf(DEFAULT_MAX_WEBHOOK_BYTES))));
+                Integer.parseInt(env.getOrDefault("MAX_WEBHOOK_BYTES", String.valueOf(DEFAULT_MAX_WEBHOOK_BYTES))),
+                SweepPolicy.fromEnvironment(env));
     }
 
     private static String required(Map<String, String> env, String name) {

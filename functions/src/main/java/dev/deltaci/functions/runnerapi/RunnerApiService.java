@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * POST /runner/lease      {runId, jobKey, runnerId, epoch}          → 200 acquired | 409 not_leasable
  * POST /runner/heartbeat  {runId, jobKey, runnerId, epoch}          → 200 renewed  | 409 lease_lost
  * POST /runner/logs       {runId, jobKey, runnerId, epoch, seq, text} → 200 stored | 409 lease_lost
- * POST /runner/complete   {runId, jobKey, runnerId, epoch, exitCode, failureClass, logChunks}
+ * POST /runner/complete   {runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs, exitCode,
+ *                          failureClass, logChunks}    (attempt and start echo the lease answer)
  *                                                                   → 200 accepted | already_completed | 409
  * </pre>
  */
@@ -118,6 +119,8 @@ public final class RunnerApiService {
     private ApiResponse complete(Request r) throws BadRequest {
         int exitCode = r.requiredInt("exitCode");
         int logChunks = r.requiredInt("logChunks");
+        int attempt = r.requiredInt("attempt");
+        long startedAtEpochMs = r.requiredLong("startedAtEpochMs");
         String failureClassName = r.optionalText("failureClass");
         FailureClass failureClass;
         try {
@@ -129,7 +132,8 @@ public final class RunnerApiService {
             failureClass = FailureClass.SCRIPT_FAILURE;
         }
         JobState finalState = failureClass == null ? JobState.SUCCEEDED : failureClass.terminalState();
-        CompleteOutcome outcome = store.complete(r.runId, r.jobKey, r.runnerId, r.epoch, finalState, exitCode,
+        CompleteOutcome outcome = store.complete(r.runId, r.jobKey, r.runnerId, r.epoch, attempt, startedAtEpochMs,
+                finalState, exitCode,
                 failureClass == null ? null : failureClass.wireName(), logChunks);
         if (outcome instanceof CompleteOutcome.LeaseLost lost) {
             return leaseLost(lost.reason());
@@ -148,6 +152,7 @@ public final class RunnerApiService {
         Map<String, Object> lease = new LinkedHashMap<>();
         lease.put("epoch", job.leaseEpoch());
         lease.put("expiresAtEpochMs", job.leaseExpiresAtEpochMs());
+        lease.put("startedAtEpochMs", job.startedAtEpochMs());
         lease.put("ttlMs", leasePolicy.ttl().toMillis());
         lease.put("heartbeatIntervalMs", leasePolicy.heartbeatInterval().toMillis());
         return lease;
@@ -221,6 +226,14 @@ public final class RunnerApiService {
                 throw new BadRequest("'" + field + "' must be a string");
             }
             return value;
+        }
+
+        long requiredLong(String field) throws BadRequest {
+            JsonNode node = json.get(field);
+            if (node == null || !node.isIntegralNumber() || !node.canConvertToLong()) {
+                throw new BadRequest("'" + field + "' must be a whole number");
+            }
+            return node.asLong();
         }
 
         int requiredInt(String field) throws BadRequest {

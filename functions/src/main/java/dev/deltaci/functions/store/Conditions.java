@@ -18,11 +18,12 @@ public final class Conditions {
 
     /**
      * {@code state = RUNNING, leaseEpoch = expected + 1, leaseOwner = runner,
-     * leaseExpiresAtEpochMs = now + TTL, leaseShard = <shard>, startedAtEpochMs = now}.
+     * leaseExpiresAtEpochMs = now + TTL, leaseShard = <shard>, startedAtEpochMs = now}; the job
+     * leaves the queued index ({@code queueShard}) and enters the lease-expiry index.
      */
     public static final String LEASE_UPDATE = "SET #state = :running, #leaseEpoch = :newEpoch, "
             + "#leaseOwner = :owner, #leaseExpiresAtEpochMs = :expiresAt, #leaseShard = :shard, "
-            + "#startedAtEpochMs = :now";
+            + "#startedAtEpochMs = :now REMOVE #queueShard";
 
     /** {@code state = RUNNING AND leaseEpoch = <caller's epoch> AND leaseOwner = <caller>}. */
     public static final String HOLDS_LEASE = "#state = :running AND #leaseEpoch = :epoch AND #leaseOwner = :owner";
@@ -31,18 +32,61 @@ public final class Conditions {
     public static final String HEARTBEAT_UPDATE = "SET #leaseExpiresAtEpochMs = :expiresAt";
 
     /**
-     * {@code state = <final>, exitCode, failureClass, finishedAtEpochMs = now, logChunks};
-     * leaseShard is removed so the job leaves the lease-expiry index.
+     * The lease holder ends its attempt: {@link #HOLDS_LEASE}, and the attempt and start time it
+     * echoes from its lease answer are the job's (they go into the attempt's history entry).
+     */
+    public static final String HOLDS_LEASE_FOR_ATTEMPT = HOLDS_LEASE
+            + " AND #attempt = :attempt AND #startedAtEpochMs = :startedAt";
+
+    /**
+     * {@code state = <final>, exitCode, failureClass, finishedAtEpochMs = now, logChunks,
+     * history += <this attempt>}; leaseShard is removed so the job leaves the lease-expiry index.
      */
     public static final String COMPLETE_UPDATE = "SET #state = :final, #exitCode = :exitCode, "
-            + "#failureClass = :failureClass, #finishedAtEpochMs = :now, #logChunks = :logChunks "
+            + "#failureClass = :failureClass, #finishedAtEpochMs = :now, #logChunks = :logChunks, "
+            + "#history = list_append(if_not_exists(#history, :noHistory), :entry) "
             + "REMOVE #leaseShard";
+
+    /** {@code state = RUNNING AND leaseEpoch = <epoch the sweeper saw> AND leaseExpiresAtEpochMs < now - skew}. */
+    public static final String LEASE_EXPIRED = "#state = :running AND #leaseEpoch = :epoch AND #leaseExpiresAtEpochMs < :cutoff";
+
+    /**
+     * Back to the queue for another attempt: {@code state = QUEUED, leaseEpoch = seen + 1,
+     * attempt + 1, <retries counter> + 1, queuedAtEpochMs = enqueuedAtEpochMs = now,
+     * queueShard, history += <ended attempt>}; the lease fields go. {@code #retries} names
+     * {@code infraRetries} or {@code userRetries}: infrastructure failures do not spend the
+     * user's retries.
+     */
+    public static final String REQUEUE_UPDATE = "SET #state = :queued, #leaseEpoch = :newEpoch, "
+            + "#attempt = #attempt + :one, #retries = if_not_exists(#retries, :zero) + :one, "
+            + "#queuedAtEpochMs = :now, #enqueuedAtEpochMs = :now, #queueShard = :queueShard, "
+            + "#history = list_append(if_not_exists(#history, :noHistory), :entry) "
+            + "REMOVE #leaseShard, #leaseOwner";
+
+    /**
+     * A silent attempt ends for good: {@code state = <final>, failureClass, reason,
+     * finishedAtEpochMs = now, history += <ended attempt>}; leaves the lease-expiry index.
+     */
+    public static final String END_EXPIRED_UPDATE = "SET #state = :final, #failureClass = :failureClass, "
+            + "#reason = :reason, #finishedAtEpochMs = :now, "
+            + "#history = list_append(if_not_exists(#history, :noHistory), :entry) REMOVE #leaseShard";
+
+    /** {@code state = QUEUED AND leaseEpoch = <epoch seen> AND enqueuedAtEpochMs < <cutoff>}: its message may be lost. */
+    public static final String QUEUED_SINCE_BEFORE = "#state = :queued AND #leaseEpoch = :epoch AND #enqueuedAtEpochMs < :cutoff";
+
+    /** {@code enqueuedAtEpochMs = now}: a fresh message was sent. */
+    public static final String REENQUEUE_UPDATE = "SET #enqueuedAtEpochMs = :now";
+
+    /** {@code state = FAILED, failureClass, reason, finishedAtEpochMs = now}; leaves the queued index. */
+    public static final String QUEUE_TIMEOUT_UPDATE = "SET #state = :failed, #failureClass = :failureClass, "
+            + "#reason = :reason, #finishedAtEpochMs = :now REMOVE #queueShard";
 
     /** {@code state = BLOCKED}: a dependant may only be queued or skipped from here. */
     public static final String IS_BLOCKED = "#state = :blocked";
 
-    /** {@code state = QUEUED, queuedAtEpochMs = now}. */
-    public static final String PROMOTE_UPDATE = "SET #state = :queued, #queuedAtEpochMs = :now";
+    /** {@code state = QUEUED, queuedAtEpochMs = enqueuedAtEpochMs = now, queueShard}. */
+    public static final String PROMOTE_UPDATE = "SET #state = :queued, #queuedAtEpochMs = :now, "
+            + "#enqueuedAtEpochMs = :now, #queueShard = :queueShard";
 
     /** {@code state = SKIPPED, reason, finishedAtEpochMs = now}. */
     public static final String SKIP_UPDATE = "SET #state = :skipped, #reason = :reason, #finishedAtEpochMs = :now";

@@ -10,11 +10,21 @@ import java.util.List;
  * @param attempt     1 for the first try, + 1 for each requeue
  * @param leaseEpoch  raised by one at every lease; the fencing token
  * @param logChunks   how many log chunks the accepted attempt reported, or -1 before completion
+ * @param infraRetries attempts requeued for infrastructure reasons (runner lost, infra error)
+ * @param userRetries  attempts requeued under the pipeline's {@code retry:}
+ * @param enqueuedAtEpochMs when a queue message was last sent for the job
+ * @param history     how each finished attempt ended, oldest first
  */
 public record JobRecord(String runId, String jobKey, String name, JobState state, List<String> needs,
                         JobSpec spec, String cloneUrl, String sha, String ref, int attempt,
                         long leaseEpoch, String leaseOwner, long leaseExpiresAtEpochMs,
                         Integer exitCode, String failureClass, String reason,
                         long createdAtEpochMs, long startedAtEpochMs, long finishedAtEpochMs,
-                        int logChunks) {
+                        int logChunks, int infraRetries, int userRetries, long queuedAtEpochMs,
+                        long enqueuedAtEpochMs, List<AttemptRecord> history) {
+
+    /** The job as a reference: run id and job key. */
+    public JobRef jobRef() {
+        return new JobRef(runId, jobKey);
+    }
 }

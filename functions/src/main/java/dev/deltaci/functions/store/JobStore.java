@@ -1,7 +1,15 @@
 package dev.deltaci.functions.store;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import static dev.deltaci.functions.store.Items.jobKey;
+import static dev.deltaci.functions.store.Items.n;
+import static dev.deltaci.functions.store.Items.putIfPresent;
+import static dev.deltaci.functions.store.Items.runKey;
+import static dev.deltaci.functions.store.Items.runPk;
+import static dev.deltaci.functions.store.Items.s;
+import static dev.deltaci.functions.store.Items.toJob;
+import static dev.deltaci.functions.store.Items.toJson;
+import static dev.deltaci.functions.store.Items.toRun;
+
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.JobTransitions;
 import dev.deltaci.core.job.Lease;
@@ -36,10 +44,10 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 public final class JobStore {
 
     public static final String LEASE_INDEX = "ByLeaseExpiry";
-    /** One shard is plenty until thousands of jobs run at once; the key leaves room for more. */
+    public static final String QUEUE_INDEX = "ByEnqueuedAt";
+    /** One shard each is plenty until thousands of jobs are live at once; the keys leave room for more. */
     static final String LEASE_SHARD = "lease#0";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String QUEUE_SHARD = "queued#0";
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -125,7 +133,7 @@ public final class JobStore {
         item.put("jobKey", s(spec.key()));
         item.put("name", s(spec.name()));
         item.put("state", s(initialState.name()));
-        item.put("needs", AttributeValue.fromL(spec.needs().stream().map(JobStore::s).toList()));
+        item.put("needs", AttributeValue.fromL(spec.needs().stream().map(Items::s).toList()));
         item.put("spec", s(toJson(spec)));
         item.put("cloneUrl", s(run.cloneUrl()));
         item.put("sha", s(run.sha()));
@@ -135,6 +143,8 @@ public final class JobStore {
         item.put("createdAtEpochMs", n(now));
         if (initialState == JobState.QUEUED) {
             item.put("queuedAtEpochMs", n(now));
+            item.put("enqueuedAtEpochMs", n(now));
+            item.put("queueShard", s(QUEUE_SHARD));
         }
         try {
             dynamo.putItem(PutItemRequest.builder().tableName(table).item(item)
@@ -206,6 +216,7 @@ public final class JobStore {
         names.put("#leaseExpiresAtEpochMs", "leaseExpiresAtEpochMs");
         names.put("#leaseShard", "leaseShard");
         names.put("#startedAtEpochMs", "startedAtEpochMs");
+        names.put("#queueShard", "queueShard");
         Map<String, AttributeValue> values = new HashMap<>();
         values.put(":queued", s(JobState.QUEUED.name()));
         values.put(":running", s(JobState.RUNNING.name()));
@@ -251,10 +262,15 @@ public final class JobStore {
     }
 
     /** Ends the attempt that holds the lease; idempotent for the same caller and outcome. */
-    public CompleteOutcome complete(String runId, String jobKey, String runnerId, long epoch, JobState finalState,
-                                    int exitCode, String failureClass, int logChunks) {
+    public CompleteOutcome complete(String runId, String jobKey, String runnerId, long epoch, int attempt,
+                                    long startedAtEpochMs, JobState finalState, int exitCode, String failureClass,
+                                    int logChunks) {
         JobTransitions.check(JobState.RUNNING, finalState);
+        long now = clock.millis();
         Map<String, String> extraNames = new HashMap<>();
+        extraNames.put("#attempt", "attempt");
+        extraNames.put("#startedAtEpochMs", "startedAtEpochMs");
+        extraNames.put("#history", "history");
         extraNames.put("#exitCode", "exitCode");
         extraNames.put("#failureClass", "failureClass");
         extraNames.put("#finishedAtEpochMs", "finishedAtEpochMs");
@@ -264,11 +280,16 @@ public final class JobStore {
         extraValues.put(":final", s(finalState.name()));
         extraValues.put(":exitCode", n(exitCode));
         extraValues.put(":failureClass", failureClass == null ? AttributeValue.fromNul(true) : s(failureClass));
-        extraValues.put(":now", n(clock.millis()));
+        extraValues.put(":now", n(now));
         extraValues.put(":logChunks", n(logChunks));
+        extraValues.put(":attempt", n(attempt));
+        extraValues.put(":startedAt", n(startedAtEpochMs));
+        extraValues.put(":noHistory", Items.EMPTY_LIST);
+        extraValues.put(":entry", Items.historyEntry(new AttemptRecord(attempt, epoch, runnerId, startedAtEpochMs, now,
+                finalState.name(), failureClass, exitCode)));
         try {
             dynamo.updateItem(UpdateItemRequest.builder().tableName(table).key(jobKey(runId, jobKey))
-                    .conditionExpression(Conditions.HOLDS_LEASE)
+                    .conditionExpression(Conditions.HOLDS_LEASE_FOR_ATTEMPT)
                     .updateExpression(Conditions.COMPLETE_UPDATE)
                     .expressionAttributeNames(leaseHolderNames(extraNames))
                     .expressionAttributeValues(leaseHolderValues(runnerId, epoch, extraValues))
@@ -288,8 +309,9 @@ public final class JobStore {
     /** BLOCKED → QUEUED; false if the job was not BLOCKED (someone else moved it). */
     public boolean promote(String runId, String jobKey) {
         return moveFromBlocked(runId, jobKey, Conditions.PROMOTE_UPDATE,
-                Map.of("#queuedAtEpochMs", "queuedAtEpochMs"),
-                Map.of(":queued", s(JobState.QUEUED.name())));
+                Map.of("#queuedAtEpochMs", "queuedAtEpochMs", "#enqueuedAtEpochMs", "enqueuedAtEpochMs",
+                        "#queueShard", "queueShard"),
+                Map.of(":queued", s(JobState.QUEUED.name()), ":queueShard", s(QUEUE_SHARD)));
     }
 
     /** BLOCKED → SKIPPED with the reason; false if the job was not BLOCKED. */
@@ -358,82 +380,5 @@ public final class JobStore {
         values.put(":epoch", n(epoch));
         values.put(":owner", s(runnerId));
         return values;
-    }
-
-    static String runPk(String runId) {
-        return "RUN#" + runId;
-    }
-
-    private static Map<String, AttributeValue> runKey(String runId) {
-        return Map.of("pk", s(runPk(runId)), "sk", s("RUN"));
-    }
-
-    private static Map<String, AttributeValue> jobKey(String runId, String jobKey) {
-        return Map.of("pk", s(runPk(runId)), "sk", s("JOB#" + jobKey));
-    }
-
-    private static RunRecord toRun(Map<String, AttributeValue> item) {
-        return new RunRecord(str(item, "runId"), str(item, "repository"), str(item, "cloneUrl"), str(item, "sha"),
-                str(item, "ref"), str(item, "trigger"), RunState.valueOf(str(item, "status")),
-                str(item, "failureClass"), str(item, "message"), (int) num(item, "jobCount", 0),
-                item.containsKey("materialized") && Boolean.TRUE.equals(item.get("materialized").bool()),
-                num(item, "createdAtEpochMs", 0), num(item, "updatedAtEpochMs", 0));
-    }
-
-    private static JobRecord toJob(Map<String, AttributeValue> item) {
-        List<String> needs = item.containsKey("needs")
-                ? item.get("needs").l().stream().map(AttributeValue::s).toList() : List.of();
-        Integer exitCode = item.containsKey("exitCode") && item.get("exitCode").n() != null
-                ? Integer.valueOf(item.get("exitCode").n()) : null;
-        return new JobRecord(str(item, "runId"), str(item, "jobKey"), str(item, "name"),
-                JobState.valueOf(str(item, "state")), needs, fromJson(str(item, "spec")),
-                str(item, "cloneUrl"), str(item, "sha"), str(item, "ref"), (int) num(item, "attempt", 1),
-                num(item, "leaseEpoch", 0), str(item, "leaseOwner"), num(item, "leaseExpiresAtEpochMs", 0),
-                exitCode, str(item, "failureClass"), str(item, "reason"), num(item, "createdAtEpochMs", 0),
-                num(item, "startedAtEpochMs", 0), num(item, "finishedAtEpochMs", 0),
-                (int) num(item, "logChunks", -1));
-    }
-
-    private static String toJson(JobSpec spec) {
-        try {
-            return JSON.writeValueAsString(spec);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise job spec", e);
-        }
-    }
-
-    private static JobSpec fromJson(String json) {
-        if (json == null) {
-            return null;
-        }
-        try {
-            return JSON.readValue(json, JobSpec.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored job spec is unreadable", e);
-        }
-    }
-
-    private static String str(Map<String, AttributeValue> item, String name) {
-        AttributeValue value = item.get(name);
-        return value == null ? null : value.s();
-    }
-
-    private static long num(Map<String, AttributeValue> item, String name, long fallback) {
-        AttributeValue value = item.get(name);
-        return value == null || value.n() == null ? fallback : Long.parseLong(value.n());
-    }
-
-    private static void putIfPresent(Map<String, AttributeValue> item, String name, String value) {
-        if (value != null) {
-            item.put(name, s(value));
-        }
-    }
-
-    static AttributeValue s(String value) {
-        return AttributeValue.fromS(value);
-    }
-
-    static AttributeValue n(long value) {
-        return AttributeValue.fromN(Long.toString(value));
     }
 }

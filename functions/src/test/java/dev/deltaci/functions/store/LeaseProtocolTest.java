@@ -23,7 +23,16 @@ class LeaseProtocolTest {
                 .isEqualTo("#state = :running AND #leaseEpoch = :epoch AND #leaseOwner = :owner");
         assertThat(Conditions.LEASE_UPDATE).isEqualTo("SET #state = :running, #leaseEpoch = :newEpoch, "
                 + "#leaseOwner = :owner, #leaseExpiresAtEpochMs = :expiresAt, #leaseShard = :shard, "
-                + "#startedAtEpochMs = :now");
+                + "#startedAtEpochMs = :now REMOVE #queueShard");
+        assertThat(Conditions.HOLDS_LEASE_FOR_ATTEMPT).isEqualTo("#state = :running AND #leaseEpoch = :epoch "
+                + "AND #leaseOwner = :owner AND #attempt = :attempt AND #startedAtEpochMs = :startedAt");
+        assertThat(Conditions.LEASE_EXPIRED)
+                .isEqualTo("#state = :running AND #leaseEpoch = :epoch AND #leaseExpiresAtEpochMs < :cutoff");
+        assertThat(Conditions.QUEUED_SINCE_BEFORE)
+                .isEqualTo("#state = :queued AND #leaseEpoch = :epoch AND #enqueuedAtEpochMs < :cutoff");
+        assertThat(Conditions.REQUEUE_UPDATE).startsWith("SET #state = :queued, #leaseEpoch = :newEpoch, "
+                + "#attempt = #attempt + :one, #retries = if_not_exists(#retries, :zero) + :one")
+                .endsWith("REMOVE #leaseShard, #leaseOwner");
         assertThat(Conditions.HEARTBEAT_UPDATE).isEqualTo("SET #leaseExpiresAtEpochMs = :expiresAt");
         assertThat(Conditions.COMPLETE_UPDATE).endsWith("REMOVE #leaseShard");
         assertThat(Conditions.RUN_STATUS_CHANGES).isEqualTo("#status <> :status AND #status IN (:pending, :running)");

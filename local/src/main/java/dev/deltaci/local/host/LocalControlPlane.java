@@ -9,6 +9,7 @@ import dev.deltaci.local.stack.AwsStack;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,11 +30,36 @@ public final class LocalControlPlane implements AutoCloseable {
     private final LocalFunctionHost host;
     private final ControlPlane operatorView;
 
-    /** Options for a local control plane; {@code interceptors} see every AWS call the functions make. */
+    /**
+     * Options for a local control plane.
+     *
+     * @param environmentOverrides function environment variables to set over the template's
+     * @param interceptors         see every AWS call the functions make
+     * @param scheduleInterval     how often scheduled functions (the sweeper) run; null for never
+     */
     public record Options(String webhookSecret, Map<String, String> environmentOverrides, Clock clock,
-                          List<ExecutionInterceptor> interceptors) {
+                          List<ExecutionInterceptor> interceptors, Duration scheduleInterval) {
+
+        public static final Duration LOCAL_SCHEDULE_INTERVAL = Duration.ofSeconds(1);
+
         public static Options defaults(String webhookSecret) {
-            return new Options(webhookSecret, Map.of(), Clock.systemUTC(), List.of());
+            return new Options(webhookSecret, Map.of(), Clock.systemUTC(), List.of(), LOCAL_SCHEDULE_INTERVAL);
+        }
+
+        public Options withEnvironment(Map<String, String> overrides) {
+            return new Options(webhookSecret, overrides, clock, interceptors, scheduleInterval);
+        }
+
+        public Options withClock(Clock newClock) {
+            return new Options(webhookSecret, environmentOverrides, newClock, interceptors, scheduleInterval);
+        }
+
+        public Options withInterceptors(List<ExecutionInterceptor> newInterceptors) {
+            return new Options(webhookSecret, environmentOverrides, clock, newInterceptors, scheduleInterval);
+        }
+
+        public Options withScheduleInterval(Duration interval) {
+            return new Options(webhookSecret, environmentOverrides, clock, interceptors, interval);
         }
     }
 
@@ -45,7 +71,8 @@ public final class LocalControlPlane implements AutoCloseable {
         SqsClient sqs = track(endpoints.sqsClient(interceptors));
         S3Client s3 = track(endpoints.s3Client(interceptors));
         this.host = new LocalFunctionHost(stack.resources().template(),
-                functionId -> planeFor(stack.resources().functionEnvironment(functionId), options, dynamo, sqs, s3), 0);
+                functionId -> planeFor(stack.resources().functionEnvironment(functionId), options, dynamo, sqs, s3), 0,
+                options.scheduleInterval());
         // the operator's reads have clients of their own, so interceptors see only the functions' requests
         this.operatorView = planeFor(stack.resources().functionEnvironment("RunnerApiFunction"), options,
                 track(endpoints.dynamoClient()), track(endpoints.sqsClient()), track(endpoints.s3Client()));
@@ -64,6 +91,11 @@ public final class LocalControlPlane implements AutoCloseable {
         env.putAll(options.environmentOverrides());
         return new ControlPlane(dynamo, sqs, s3, ControlPlaneConfig.fromEnvironment(env),
                 WebhookSecret.fromEnvironment(env), PipelineSource.git(), options.clock());
+    }
+
+    /** Runs the sweeper once now (tests use this instead of waiting for its timer). */
+    public Object sweepNow() {
+        return host.invokeScheduled("SweeperFunction");
     }
 
     public URI apiUrl() {

@@ -3,6 +3,7 @@ package dev.deltaci.local.host;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.deltaci.functions.config.ControlPlane;
@@ -14,7 +15,9 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -22,13 +25,17 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.joda.time.DateTime;
 
 /**
  * Serves the template's HTTP API on a loopback port: each request becomes the API Gateway
  * (HTTP API, payload 2.0) event Lambda would deliver, and goes to the same handler class, built
- * the way the template configures it. Routes, handlers, memory and timeouts are all read from
- * {@code infra/template.yaml}.
+ * the way the template configures it. Functions with a {@code Schedule} event get a
+ * {@link ScheduledEvent} on a timer. Routes, schedules, handlers, memory and timeouts are all
+ * read from {@code infra/template.yaml}.
  */
 public final class LocalFunctionHost implements AutoCloseable {
 
@@ -39,20 +46,31 @@ public final class LocalFunctionHost implements AutoCloseable {
                          int timeoutSeconds) {
     }
 
+    private record Schedule(String functionId, String handlerClass, String expression) {
+    }
+
     private final HttpServer server;
     private final ExecutorService workers;
+    private final ScheduledExecutorService timers;
     private final Map<String, Route> routes = new HashMap<>();
-    private final Map<String, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers = new HashMap<>();
+    private final List<Schedule> schedules = new ArrayList<>();
+    private final Map<String, RequestHandler<?, ?>> handlers = new HashMap<>();
 
     /**
      * @param planeForFunction builds a function's {@link ControlPlane} from its logical id (the
      *                         caller resolves the function's environment from the template)
+     * @param scheduleInterval how often functions with a {@code Schedule} event run here (the
+     *                         template's rate is for the cloud), or null to run none
      */
-    public LocalFunctionHost(CloudFormationTemplate template, Function<String, ControlPlane> planeForFunction, int port)
-            throws IOException {
-        readRoutes(template);
+    public LocalFunctionHost(CloudFormationTemplate template, Function<String, ControlPlane> planeForFunction, int port,
+                             Duration scheduleInterval) throws IOException {
+        readFunctions(template);
         for (Route route : routes.values()) {
             handlers.computeIfAbsent(route.functionId(), id -> instantiate(route.handlerClass(), planeForFunction.apply(id)));
+        }
+        for (Schedule schedule : schedules) {
+            handlers.computeIfAbsent(schedule.functionId(),
+                    id -> instantiate(schedule.handlerClass(), planeForFunction.apply(id)));
         }
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
         workers = Executors.newFixedThreadPool(16, r -> {
@@ -63,6 +81,44 @@ public final class LocalFunctionHost implements AutoCloseable {
         server.setExecutor(workers);
         server.createContext("/", this::serve);
         server.start();
+        timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "function-schedules");
+            t.setDaemon(true);
+            return t;
+        });
+        if (scheduleInterval != null) {
+            for (Schedule schedule : schedules) {
+                timers.scheduleWithFixedDelay(() -> invokeScheduled(schedule), scheduleInterval.toMillis(),
+                        scheduleInterval.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** Runs a scheduled function once now, as its timer would; returns what the handler returned. */
+    public Object invokeScheduled(String functionId) {
+        Schedule schedule = schedules.stream().filter(s -> s.functionId().equals(functionId)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no scheduled function " + functionId));
+        return invoke(schedule);
+    }
+
+    private void invokeScheduled(Schedule schedule) {
+        try {
+            invoke(schedule);
+        } catch (RuntimeException e) {
+            // as in Lambda, one failed invocation does not stop the schedule
+            System.err.println(schedule.functionId() + " failed: " + e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Object invoke(Schedule schedule) {
+        ScheduledEvent event = new ScheduledEvent();
+        event.setSource("aws.events");
+        event.setDetailType("Scheduled Event");
+        event.setTime(new DateTime());
+        event.setId(java.util.UUID.randomUUID().toString());
+        return ((RequestHandler<ScheduledEvent, Object>) handlers.get(schedule.functionId()))
+                .handleRequest(event, LocalLambdaContext.forInvocation(schedule.functionId(), 1024, 60));
     }
 
     public URI baseUrl() {
@@ -71,12 +127,13 @@ public final class LocalFunctionHost implements AutoCloseable {
 
     @Override
     public void close() {
+        timers.shutdownNow();
         server.stop(0);
         workers.shutdownNow();
     }
 
     @SuppressWarnings("unchecked")
-    private void readRoutes(CloudFormationTemplate template) {
+    private void readFunctions(CloudFormationTemplate template) {
         Map<String, Object> globals = (Map<String, Object>) template.root().getOrDefault("Globals", Map.of());
         Map<String, Object> functionDefaults = (Map<String, Object>) globals.getOrDefault("Function", Map.of());
         template.resourcesOfType("AWS::Serverless::Function").forEach((id, resource) -> {
@@ -94,15 +151,16 @@ public final class LocalFunctionHost implements AutoCloseable {
                 String path = (String) p.get("Path");
                 routes.put(method + " " + path, new Route(method, path, id, handlerClass, memory, timeout));
             });
+            events.values().stream().filter(e -> "Schedule".equals(e.get("Type"))).forEach(event -> {
+                Map<String, Object> p = (Map<String, Object>) event.get("Properties");
+                schedules.add(new Schedule(id, handlerClass, String.valueOf(p.get("Schedule"))));
+            });
         });
     }
 
-    @SuppressWarnings("unchecked")
-    private static RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> instantiate(String className,
-                                                                                              ControlPlane plane) {
+    private static RequestHandler<?, ?> instantiate(String className, ControlPlane plane) {
         try {
-            return (RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>) Class.forName(className)
-                    .getConstructor(ControlPlane.class).newInstance(plane);
+            return (RequestHandler<?, ?>) Class.forName(className).getConstructor(ControlPlane.class).newInstance(plane);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("template handler " + className
                     + " cannot be built with a ControlPlane: " + e, e);
@@ -125,7 +183,9 @@ public final class LocalFunctionHost implements AutoCloseable {
             }
             APIGatewayV2HTTPResponse response;
             try {
-                response = handlers.get(route.functionId()).handleRequest(toEvent(exchange, route, body),
+                @SuppressWarnings("unchecked")
+                var handler = (RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>) handlers.get(route.functionId());
+                response = handler.handleRequest(toEvent(exchange, route, body),
                         LocalLambdaContext.forInvocation(route.functionId(), route.memoryMb(), route.timeoutSeconds()));
             } catch (RuntimeException e) {
                 System.err.println(route.functionId() + " failed: " + e);

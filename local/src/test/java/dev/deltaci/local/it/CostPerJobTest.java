@@ -16,7 +16,6 @@ import dev.deltaci.local.support.TestStacks;
 import dev.deltaci.runner.RunnerAgent;
 import dev.deltaci.runner.RunnerApiClient;
 import java.nio.file.Files;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +34,8 @@ class CostPerJobTest {
         RequestCounter controlPlane = new RequestCounter();
         RequestCounter runner = new RequestCounter();
         try (AwsStack stack = TestStacks.start();
-             LocalControlPlane plane = new LocalControlPlane(stack, new LocalControlPlane.Options("s", Map.of(),
-                     Clock.systemUTC(), List.of(controlPlane)));
+             LocalControlPlane plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults("s")
+                     .withInterceptors(List.of(controlPlane)).withScheduleInterval(null));
              LocalRepository repo = Fixtures.repoWithPipeline("jobs:\n  only:\n    steps:\n      - run: echo hi\n");
              SqsClient runnerSqs = stack.endpoints().sqsClient(runner)) {
             String runId = new ObjectMapper().readTree(

@@ -70,11 +70,12 @@ class FencingTest {
         RunnerApiClient runnerB = new RunnerApiClient(plane.apiUrl(), "runner-b");
         assertThat(runnerA.lease(runId, "build", 0).status()).isEqualTo(200);
         JobRecord leased = store.getJob(runId, "build").orElseThrow();
+        long started = leased.startedAtEpochMs();
 
         RunnerApiClient.Answer staleHeartbeat = runnerA.heartbeat(runId, "build", 0);
         RunnerApiClient.Answer foreignHeartbeat = runnerB.heartbeat(runId, "build", 1);
-        RunnerApiClient.Answer staleComplete = runnerA.complete(runId, "build", 0, 0, null, 0);
-        RunnerApiClient.Answer foreignComplete = runnerB.complete(runId, "build", 1, 0, null, 0);
+        RunnerApiClient.Answer staleComplete = runnerA.complete(runId, "build", 0, 1, started, 0, null, 0);
+        RunnerApiClient.Answer foreignComplete = runnerB.complete(runId, "build", 1, 1, started, 0, null, 0);
         RunnerApiClient.Answer staleLog = runnerA.uploadLog(runId, "build", 0, 0, "forged");
         RunnerApiClient.Answer secondLease = runnerB.lease(runId, "build", 0);
 
@@ -85,8 +86,8 @@ class FencingTest {
         assertThat(store.getJob(runId, "build").orElseThrow()).isEqualTo(leased);
         assertThat(StackContents.of(stack).bucketObjects()).isZero();
 
-        RunnerApiClient.Answer accepted = runnerA.complete(runId, "build", 1, 0, null, 0);
-        RunnerApiClient.Answer repeated = runnerA.complete(runId, "build", 1, 0, null, 0);
+        RunnerApiClient.Answer accepted = runnerA.complete(runId, "build", 1, 1, started, 0, null, 0);
+        RunnerApiClient.Answer repeated = runnerA.complete(runId, "build", 1, 1, started, 0, null, 0);
         RunnerApiClient.Answer lateHeartbeat = runnerA.heartbeat(runId, "build", 1);
 
         assertThat(accepted.body().get("outcome").asText()).isEqualTo("accepted");

@@ -1,0 +1,125 @@
+package dev.deltaci.functions.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deltaci.core.job.JobState;
+import dev.deltaci.core.job.RunState;
+import dev.deltaci.core.pipeline.JobSpec;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/** Item keys and the mapping between items and records: the table's shape, in one place. */
+final class Items {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Items() {
+    }
+
+    static String runPk(String runId) {
+        return "RUN#" + runId;
+    }
+
+    static Map<String, AttributeValue> runKey(String runId) {
+        return Map.of("pk", s(runPk(runId)), "sk", s("RUN"));
+    }
+
+    static Map<String, AttributeValue> jobKey(String runId, String jobKey) {
+        return Map.of("pk", s(runPk(runId)), "sk", s("JOB#" + jobKey));
+    }
+
+    static RunRecord toRun(Map<String, AttributeValue> item) {
+        return new RunRecord(str(item, "runId"), str(item, "repository"), str(item, "cloneUrl"), str(item, "sha"),
+                str(item, "ref"), str(item, "trigger"), RunState.valueOf(str(item, "status")),
+                str(item, "failureClass"), str(item, "message"), (int) num(item, "jobCount", 0),
+                item.containsKey("materialized") && Boolean.TRUE.equals(item.get("materialized").bool()),
+                num(item, "createdAtEpochMs", 0), num(item, "updatedAtEpochMs", 0));
+    }
+
+    static JobRecord toJob(Map<String, AttributeValue> item) {
+        List<String> needs = item.containsKey("needs")
+                ? item.get("needs").l().stream().map(AttributeValue::s).toList() : List.of();
+        Integer exitCode = item.containsKey("exitCode") && item.get("exitCode").n() != null
+                ? Integer.valueOf(item.get("exitCode").n()) : null;
+        return new JobRecord(str(item, "runId"), str(item, "jobKey"), str(item, "name"),
+                JobState.valueOf(str(item, "state")), needs, fromJson(str(item, "spec")),
+                str(item, "cloneUrl"), str(item, "sha"), str(item, "ref"), (int) num(item, "attempt", 1),
+                num(item, "leaseEpoch", 0), str(item, "leaseOwner"), num(item, "leaseExpiresAtEpochMs", 0),
+                exitCode, str(item, "failureClass"), str(item, "reason"), num(item, "createdAtEpochMs", 0),
+                num(item, "startedAtEpochMs", 0), num(item, "finishedAtEpochMs", 0),
+                (int) num(item, "logChunks", -1), (int) num(item, "infraRetries", 0), (int) num(item, "userRetries", 0),
+                num(item, "queuedAtEpochMs", 0), num(item, "enqueuedAtEpochMs", 0), history(item));
+    }
+
+    private static List<AttemptRecord> history(Map<String, AttributeValue> item) {
+        AttributeValue history = item.get("history");
+        if (history == null || !history.hasL()) {
+            return List.of();
+        }
+        return history.l().stream().map(AttributeValue::m).map(m -> new AttemptRecord(
+                (int) num(m, "attempt", 0), num(m, "epoch", 0), str(m, "runner"), num(m, "startedAtEpochMs", 0),
+                num(m, "endedAtEpochMs", 0), str(m, "result"), str(m, "failureClass"),
+                m.containsKey("exitCode") && m.get("exitCode").n() != null ? Integer.valueOf(m.get("exitCode").n()) : null))
+                .toList();
+    }
+
+    /** A one-element list holding the attempt's record, for {@code list_append} onto {@code history}. */
+    static AttributeValue historyEntry(AttemptRecord a) {
+        Map<String, AttributeValue> m = new java.util.HashMap<>();
+        m.put("attempt", n(a.attempt()));
+        m.put("epoch", n(a.epoch()));
+        m.put("runner", a.runner() == null ? AttributeValue.fromNul(true) : s(a.runner()));
+        m.put("startedAtEpochMs", n(a.startedAtEpochMs()));
+        m.put("endedAtEpochMs", n(a.endedAtEpochMs()));
+        m.put("result", s(a.result()));
+        m.put("failureClass", a.failureClass() == null ? AttributeValue.fromNul(true) : s(a.failureClass()));
+        m.put("exitCode", a.exitCode() == null ? AttributeValue.fromNul(true) : n(a.exitCode()));
+        return AttributeValue.fromL(List.of(AttributeValue.fromM(m)));
+    }
+
+    static final AttributeValue EMPTY_LIST = AttributeValue.fromL(List.of());
+
+    static String toJson(JobSpec spec) {
+        try {
+            return JSON.writeValueAsString(spec);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise job spec", e);
+        }
+    }
+
+    static JobSpec fromJson(String json) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            return JSON.readValue(json, JobSpec.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored job spec is unreadable", e);
+        }
+    }
+
+    static String str(Map<String, AttributeValue> item, String name) {
+        AttributeValue value = item.get(name);
+        return value == null ? null : value.s();
+    }
+
+    static long num(Map<String, AttributeValue> item, String name, long fallback) {
+        AttributeValue value = item.get(name);
+        return value == null || value.n() == null ? fallback : Long.parseLong(value.n());
+    }
+
+    static void putIfPresent(Map<String, AttributeValue> item, String name, String value) {
+        if (value != null) {
+            item.put(name, s(value));
+        }
+    }
+
+    static AttributeValue s(String value) {
+        return AttributeValue.fromS(value);
+    }
+
+    static AttributeValue n(long value) {
+        return AttributeValue.fromN(Long.toString(value));
+    }
+}

@@ -1,0 +1,177 @@
+package dev.deltaci.functions.store;
+
+import static dev.deltaci.functions.store.Items.jobKey;
+import static dev.deltaci.functions.store.Items.n;
+import static dev.deltaci.functions.store.Items.s;
+
+import dev.deltaci.core.job.FailureClass;
+import dev.deltaci.core.job.JobState;
+import dev.deltaci.core.job.JobTransitions;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+
+/**
+ * The sweeper's reads and writes. It finds candidates through the two sparse indexes, which
+ * hold only live jobs (running ones by lease expiry, queued ones by when their message was
+ * sent), so a sweep costs in proportion to the jobs it has to act on, not to history. Every
+ * write is conditional on what the sweeper saw: a heartbeat or lease that lands first wins.
+ */
+public final class SweepStore {
+
+    private final DynamoDbClient dynamo;
+    private final String table;
+    private final Clock clock;
+
+    public SweepStore(DynamoDbClient dynamo, String table, Clock clock) {
+        this.dynamo = dynamo;
+        this.table = table;
+        this.clock = clock;
+    }
+
+    /** Running jobs whose lease expired before {@code cutoffEpochMs}, oldest first. */
+    public List<JobRef> expiredLeases(long cutoffEpochMs, int limit) {
+        return indexBefore(JobStore.LEASE_INDEX, "leaseShard", JobStore.LEASE_SHARD, "leaseExpiresAtEpochMs",
+                cutoffEpochMs, limit);
+    }
+
+    /** Queued jobs whose last message was sent before {@code cutoffEpochMs}, oldest first. */
+    public List<JobRef> queuedSince(long cutoffEpochMs, int limit) {
+        return indexBefore(JobStore.QUEUE_INDEX, "queueShard", JobStore.QUEUE_SHARD, "enqueuedAtEpochMs",
+                cutoffEpochMs, limit);
+    }
+
+    private List<JobRef> indexBefore(String index, String shardAttribute, String shard, String sortAttribute,
+                                     long cutoff, int limit) {
+        List<JobRef> refs = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            QueryResponse page = dynamo.query(b -> b.tableName(table).indexName(index)
+                    .keyConditionExpression("#shard = :shard AND #sort < :cutoff")
+                    .expressionAttributeNames(Map.of("#shard", shardAttribute, "#sort", sortAttribute))
+                    .expressionAttributeValues(Map.of(":shard", s(shard), ":cutoff", n(cutoff)))
+                    .exclusiveStartKey(from)
+                    .limit(limit - refs.size()));
+            for (Map<String, AttributeValue> item : page.items()) {
+                refs.add(new JobRef(item.get("pk").s().substring("RUN#".length()),
+                        item.get("sk").s().substring("JOB#".length())));
+            }
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null && refs.size() < limit);
+        return refs;
+    }
+
+    /** RUNNING → QUEUED for another attempt (epoch + 1), spending an infrastructure retry. */
+    public boolean requeueExpired(JobRecord job, long cutoffEpochMs, FailureClass why) {
+        long now = clock.millis();
+        Map<String, String> names = expiredNames();
+        names.put("#attempt", "attempt");
+        names.put("#retries", "infraRetries");
+        names.put("#queuedAtEpochMs", "queuedAtEpochMs");
+        names.put("#enqueuedAtEpochMs", "enqueuedAtEpochMs");
+        names.put("#queueShard", "queueShard");
+        names.put("#leaseOwner", "leaseOwner");
+        Map<String, AttributeValue> values = expiredValues(job, cutoffEpochMs, now, JobState.QUEUED, why);
+        values.put(":queued", s(JobState.QUEUED.name()));
+        values.put(":newEpoch", n(job.leaseEpoch() + 1));
+        values.put(":one", n(1));
+        values.put(":zero", n(0));
+        values.put(":queueShard", s(JobStore.QUEUE_SHARD));
+        return write(job, Conditions.LEASE_EXPIRED, Conditions.REQUEUE_UPDATE, names, values);
+    }
+
+    /** RUNNING → {@code finalState} for a job whose runner went silent; no retry. */
+    public boolean endExpired(JobRecord job, long cutoffEpochMs, JobState finalState, FailureClass why, String reason) {
+        JobTransitions.check(JobState.RUNNING, finalState);
+        long now = clock.millis();
+        Map<String, String> names = expiredNames();
+        names.put("#failureClass", "failureClass");
+        names.put("#reason", "reason");
+        names.put("#finishedAtEpochMs", "finishedAtEpochMs");
+        Map<String, AttributeValue> values = expiredValues(job, cutoffEpochMs, now, finalState, why);
+        values.put(":final", s(finalState.name()));
+        values.put(":failureClass", s(why.wireName()));
+        values.put(":reason", s(reason));
+        return write(job, Conditions.LEASE_EXPIRED, Conditions.END_EXPIRED_UPDATE, names, values);
+    }
+
+    /** Notes that a fresh message was sent for a queued job whose message may be lost. */
+    public boolean markReenqueued(JobRecord job, long cutoffEpochMs) {
+        return write(job, Conditions.QUEUED_SINCE_BEFORE, Conditions.REENQUEUE_UPDATE,
+                queuedNames(), queuedValues(job, cutoffEpochMs));
+    }
+
+    /** QUEUED → FAILED: no runner took the job within its queue-wait limit. */
+    public boolean failQueueTimeout(JobRecord job, long cutoffEpochMs, String reason) {
+        JobTransitions.check(JobState.QUEUED, JobState.FAILED);
+        Map<String, String> names = queuedNames();
+        names.put("#failureClass", "failureClass");
+        names.put("#reason", "reason");
+        names.put("#finishedAtEpochMs", "finishedAtEpochMs");
+        names.put("#queueShard", "queueShard");
+        Map<String, AttributeValue> values = queuedValues(job, cutoffEpochMs);
+        values.put(":failed", s(JobState.FAILED.name()));
+        values.put(":failureClass", s(FailureClass.INFRA_ERROR.wireName()));
+        values.put(":reason", s(reason));
+        return write(job, Conditions.QUEUED_SINCE_BEFORE, Conditions.QUEUE_TIMEOUT_UPDATE, names, values);
+    }
+
+    private Map<String, String> expiredNames() {
+        Map<String, String> names = new HashMap<>();
+        names.put("#state", "state");
+        names.put("#leaseEpoch", "leaseEpoch");
+        names.put("#leaseExpiresAtEpochMs", "leaseExpiresAtEpochMs");
+        names.put("#leaseShard", "leaseShard");
+        names.put("#history", "history");
+        return names;
+    }
+
+    private static Map<String, AttributeValue> expiredValues(JobRecord job, long cutoff, long now, JobState result,
+                                                             FailureClass why) {
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":running", s(JobState.RUNNING.name()));
+        values.put(":epoch", n(job.leaseEpoch()));
+        values.put(":cutoff", n(cutoff));
+        values.put(":now", n(now));
+        values.put(":noHistory", Items.EMPTY_LIST);
+        values.put(":entry", Items.historyEntry(new AttemptRecord(job.attempt(), job.leaseEpoch(), job.leaseOwner(),
+                job.startedAtEpochMs(), now, result.name(), why.wireName(), null)));
+        return values;
+    }
+
+    private static Map<String, String> queuedNames() {
+        Map<String, String> names = new HashMap<>();
+        names.put("#state", "state");
+        names.put("#leaseEpoch", "leaseEpoch");
+        names.put("#enqueuedAtEpochMs", "enqueuedAtEpochMs");
+        return names;
+    }
+
+    private Map<String, AttributeValue> queuedValues(JobRecord job, long cutoff) {
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":queued", s(JobState.QUEUED.name()));
+        values.put(":epoch", n(job.leaseEpoch()));
+        values.put(":cutoff", n(cutoff));
+        values.put(":now", n(clock.millis()));
+        return values;
+    }
+
+    private boolean write(JobRecord job, String condition, String update, Map<String, String> names,
+                          Map<String, AttributeValue> values) {
+        try {
+            dynamo.updateItem(b -> b.tableName(table).key(jobKey(job.runId(), job.jobKey()))
+                    .conditionExpression(condition).updateExpression(update)
+                    .expressionAttributeNames(names).expressionAttributeValues(values));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,9 @@
+package dev.deltaci.functions.sweeper;
+
+/**
+ * What one sweep did. Counts are of writes that took effect: a candidate that a heartbeat or a
+ * lease got to first is counted in {@code expiredLeases} or {@code staleQueued} only.
+ */
+public record SweepReport(int expiredLeases, int requeued, int failedRunnerLost, int timedOut,
+                          int staleQueued, int reenqueued, int queueTimedOut, long durationMs) {
+}

@@ -1,0 +1,115 @@
+package dev.deltaci.functions.sweeper;
+
+import dev.deltaci.core.job.ExpiredLease;
+import dev.deltaci.core.job.FailureClass;
+import dev.deltaci.core.job.JobState;
+import dev.deltaci.functions.progress.RunProgressor;
+import dev.deltaci.functions.queue.JobMessage;
+import dev.deltaci.functions.queue.JobQueue;
+import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.store.JobRef;
+import dev.deltaci.functions.store.JobStore;
+import dev.deltaci.functions.store.SweepStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The scheduled safety net. Finds running jobs whose runner went silent (expired leases) and
+ * requeues them, fails them as runner_lost, or times them out; finds queued jobs nobody leased
+ * for a long time and sends their message again (it may have been lost), or fails them when
+ * they waited past queue-timeout-minutes. Idempotent and safe to run concurrently with itself
+ * and with runners: every write is conditional on the epoch and times it saw.
+ */
+public final class SweeperService {
+
+    private final JobStore jobs;
+    private final SweepStore sweeps;
+    private final JobQueue queue;
+    private final RunProgressor progressor;
+    private final SweepPolicy policy;
+    private final Clock clock;
+
+    public SweeperService(JobStore jobs, SweepStore sweeps, JobQueue queue, RunProgressor progressor,
+                          SweepPolicy policy, Clock clock) {
+        this.jobs = jobs;
+        this.sweeps = sweeps;
+        this.queue = queue;
+        this.progressor = progressor;
+        this.policy = policy;
+        this.clock = clock;
+    }
+
+    public SweepReport sweep() {
+        long began = clock.millis();
+        int requeued = 0;
+        int failed = 0;
+        int timedOut = 0;
+        long leaseCutoff = began - policy.clockSkewAllowance().toMillis();
+        List<JobRef> expired = sweeps.expiredLeases(leaseCutoff, policy.batchLimit());
+        for (JobRef ref : expired) {
+            Optional<JobRecord> current = jobs.getJob(ref.runId(), ref.jobKey());
+            // the index is eventually consistent: trust only the item, and only if still expired
+            if (current.isEmpty() || current.get().state() != JobState.RUNNING
+                    || current.get().leaseExpiresAtEpochMs() >= leaseCutoff) {
+                continue;
+            }
+            JobRecord job = current.get();
+            switch (ExpiredLease.decide(job.startedAtEpochMs(), job.spec().timeoutMinutes(), job.infraRetries(),
+                    policy.infraRetryBudget(), clock.millis())) {
+                case REQUEUE -> {
+                    if (sweeps.requeueExpired(job, leaseCutoff, FailureClass.RUNNER_LOST)) {
+                        queue.enqueue(List.of(new JobMessage(job.runId(), job.jobKey(), job.leaseEpoch() + 1)));
+                        requeued++;
+                    }
+                }
+                case FAIL_RUNNER_LOST -> {
+                    if (sweeps.endExpired(job, leaseCutoff, JobState.FAILED, FailureClass.RUNNER_LOST,
+                            "runner " + job.leaseOwner() + " stopped renewing its lease; "
+                                    + job.infraRetries() + " infrastructure retries already spent")) {
+                        progressor.advance(job.runId());
+                        failed++;
+                    }
+                }
+                case TIME_OUT -> {
+                    if (sweeps.endExpired(job, leaseCutoff, JobState.TIMED_OUT, FailureClass.TIMEOUT,
+                            "ran past timeout-minutes " + job.spec().timeoutMinutes() + " and its runner "
+                                    + job.leaseOwner() + " went silent")) {
+                        progressor.advance(job.runId());
+                        timedOut++;
+                    }
+                }
+                default -> throw new IllegalStateException();
+            }
+        }
+
+        int reenqueued = 0;
+        int queueTimedOut = 0;
+        long queuedCutoff = clock.millis() - policy.reconcileAfter().toMillis();
+        List<JobRef> stale = sweeps.queuedSince(queuedCutoff, policy.batchLimit());
+        for (JobRef ref : stale) {
+            Optional<JobRecord> current = jobs.getJob(ref.runId(), ref.jobKey());
+            if (current.isEmpty() || current.get().state() != JobState.QUEUED
+                    || current.get().enqueuedAtEpochMs() >= queuedCutoff) {
+                continue;
+            }
+            JobRecord job = current.get();
+            long waitedMs = clock.millis() - job.queuedAtEpochMs();
+            if (waitedMs >= Duration.ofMinutes(job.spec().queueTimeoutMinutes()).toMillis()) {
+                if (sweeps.failQueueTimeout(job, queuedCutoff, "waited " + Duration.ofMillis(waitedMs).toMinutes()
+                        + " min in the queue; no runner took it within queue-timeout-minutes "
+                        + job.spec().queueTimeoutMinutes())) {
+                    progressor.advance(job.runId());
+                    queueTimedOut++;
+                }
+            } else if (sweeps.markReenqueued(job, queuedCutoff)) {
+                // duplicates are harmless: the lease is conditional on this epoch
+                queue.enqueue(List.of(new JobMessage(job.runId(), job.jobKey(), job.leaseEpoch())));
+                reenqueued++;
+            }
+        }
+        return new SweepReport(expired.size(), requeued, failed, timedOut, stale.size(), reenqueued, queueTimedOut,
+                clock.millis() - began);
+    }
+}
