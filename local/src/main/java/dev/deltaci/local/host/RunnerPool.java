@@ -66,6 +66,12 @@ public final class RunnerPool implements AutoCloseable {
         return runners.stream().map(Process::toHandle).toList();
     }
 
+    /** The process of the runner with this id ({@code local-runner-N}). */
+    public ProcessHandle process(String runnerId) {
+        int index = Integer.parseInt(runnerId.substring("local-runner-".length())) - 1;
+        return runners.get(index).toHandle();
+    }
+
     public Path logDir() {
         return logDir;
     }
