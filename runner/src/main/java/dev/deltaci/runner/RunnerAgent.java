@@ -91,6 +91,12 @@ public final class RunnerAgent {
             pause(1000);
             return false;
         }
+        if (answer.conflict() && "try_later".equals(answer.body().path("outcome").asText())) {
+            // the job's last attempt failed here: let another runner have it first
+            int seconds = (int) Math.min(60, Math.max(1, answer.body().path("retryAfterMs").asLong(1000) / 1000));
+            changeVisibility(message, seconds);
+            return false;
+        }
         // acquired: DynamoDB now owns the job's fate (the sweeper requeues it if we die);
         // anything else: the message is stale or unusable
         delete(message);
@@ -127,6 +133,15 @@ public final class RunnerAgent {
             pause(250L << Math.min(attempt, 5));
         }
         System.err.println("gave up reporting " + job.runId() + "/" + job.jobKey() + "; its lease will expire");
+    }
+
+    private void changeVisibility(Message message, int seconds) {
+        try {
+            sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle())
+                    .visibilityTimeout(seconds));
+        } catch (RuntimeException e) {
+            System.err.println("could not delay message " + message.messageId() + ": " + e.getMessage());
+        }
     }
 
     private void delete(Message message) {

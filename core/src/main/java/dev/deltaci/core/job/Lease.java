@@ -9,9 +9,14 @@ import java.time.Duration;
  */
 public record Lease(String owner, long epoch, long expiresAtEpochMs) {
 
-    /** Lease timing: a runner renews every TTL/3, so two missed renewals still leave time. */
-    public record Policy(Duration ttl) {
-        public static final Policy DEFAULT = new Policy(Duration.ofSeconds(30));
+    /**
+     * Lease timing: a runner renews every TTL/3, so two missed renewals still leave time.
+     *
+     * @param preferOtherRunner how long a retried job waits for a runner other than the one its
+     *                          last attempt failed on, before that runner may take it again
+     */
+    public record Policy(Duration ttl, Duration preferOtherRunner) {
+        public static final Policy DEFAULT = new Policy(Duration.ofSeconds(30), Duration.ofSeconds(10));
 
         public Duration heartbeatInterval() {
             return ttl.dividedBy(3);

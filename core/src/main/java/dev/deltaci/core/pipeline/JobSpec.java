@@ -13,9 +13,10 @@ import java.util.Map;
  * @param steps          the shell steps, run in order
  * @param timeoutMinutes wall-clock limit for one attempt of the job, enforced by runner and sweeper
  * @param queueTimeoutMinutes how long the job may wait in the queue for a runner before it fails
+ * @param retry          the job's {@code retry:}, or {@link RetrySpec#NONE}
  */
 public record JobSpec(String key, String name, Map<String, String> env, List<String> needs,
-                      List<StepSpec> steps, int timeoutMinutes, int queueTimeoutMinutes) {
+                      List<StepSpec> steps, int timeoutMinutes, int queueTimeoutMinutes, RetrySpec retry) {
 
     public static final int DEFAULT_TIMEOUT_MINUTES = 60;
     public static final int DEFAULT_QUEUE_TIMEOUT_MINUTES = 24 * 60;
@@ -24,5 +25,6 @@ public record JobSpec(String key, String name, Map<String, String> env, List<Str
         env = Map.copyOf(env);
         needs = List.copyOf(needs);
         steps = List.copyOf(steps);
+        retry = retry == null ? RetrySpec.NONE : retry;
     }
 }

@@ -1,7 +1,10 @@
 package dev.deltaci.core.pipeline;
 
+import dev.deltaci.core.job.FailureClass;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -38,7 +41,8 @@ public final class PipelineParser {
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final List<String> TOP_KEYS = List.of("name", "env", "jobs");
     private static final List<String> JOB_KEYS = List.of("name", "env", "needs", "steps", "timeout-minutes",
-            "queue-timeout-minutes");
+            "queue-timeout-minutes", "retry");
+    private static final List<String> RETRY_KEYS = List.of("max", "when");
     private static final List<String> STEP_KEYS = List.of("name", "run");
 
     private final String file;
@@ -123,7 +127,7 @@ public final class PipelineParser {
                 Map<String, String> merged = new HashMap<>(env);
                 merged.putAll(job.env());
                 jobs.put(key, new JobSpec(key, job.name(), merged, job.needs(), job.steps(), job.timeoutMinutes(),
-                        job.queueTimeoutMinutes()));
+                        job.queueTimeoutMinutes(), job.retry()));
             }
         }
         checkNeeds(jobs, jobNodes);
@@ -147,13 +151,14 @@ public final class PipelineParser {
         int queueTimeout = fields.containsKey("queue-timeout-minutes")
                 ? minutes(fields.get("queue-timeout-minutes"), where, JobSpec.DEFAULT_QUEUE_TIMEOUT_MINUTES)
                 : JobSpec.DEFAULT_QUEUE_TIMEOUT_MINUTES;
+        RetrySpec retry = fields.containsKey("retry") ? retry(fields.get("retry").getValueNode(), where) : RetrySpec.NONE;
         NodeTuple stepsTuple = fields.get("steps");
         if (stepsTuple == null) {
             problem(node, where + " has no 'steps': expected a list of steps with 'run'");
             return null;
         }
         List<StepSpec> steps = steps(stepsTuple.getValueNode(), where);
-        return new JobSpec(key, name == null ? key : name, env, needs, steps, timeout, queueTimeout);
+        return new JobSpec(key, name == null ? key : name, env, needs, steps, timeout, queueTimeout, retry);
     }
 
     private List<StepSpec> steps(Node node, String where) {
@@ -207,6 +212,54 @@ public final class PipelineParser {
         problem(node, where + " '" + key + "' must be a whole number from 1 to " + MAX_TIMEOUT_MINUTES
                 + ", found '" + text + "'");
         return fallback;
+    }
+
+    /** {@code retry: {max: N, when: [script_failure, timeout]}}; {@code when} defaults to both. */
+    private RetrySpec retry(Node node, String where) {
+        Map<String, NodeTuple> fields = mapping(node, where + " 'retry'", RETRY_KEYS);
+        if (fields == null) {
+            return RetrySpec.NONE;
+        }
+        int max = 0;
+        NodeTuple maxField = fields.get("max");
+        if (maxField == null) {
+            problem(node, where + " 'retry' needs 'max': how many more attempts, 1 to " + RetrySpec.MAX_RETRIES);
+        } else {
+            String text = scalar(maxField.getValueNode(), where + " retry max");
+            try {
+                max = Integer.parseInt(text == null ? "" : text.strip());
+            } catch (NumberFormatException e) {
+                max = -1;
+            }
+            if (max < 0 || max > RetrySpec.MAX_RETRIES) {
+                problem(maxField.getValueNode(), where + " 'retry.max' must be a whole number from 0 to "
+                        + RetrySpec.MAX_RETRIES + ", found '" + text + "'");
+                max = 0;
+            }
+        }
+        Set<FailureClass> when = EnumSet.noneOf(FailureClass.class);
+        if (!fields.containsKey("when")) {
+            when.addAll(RetrySpec.RETRYABLE_BY_USER);
+        } else {
+            Node whenNode = fields.get("when").getValueNode();
+            List<String> names = stringOrList(whenNode, where + " retry when");
+            for (String name : names) {
+                FailureClass failure = Arrays.stream(FailureClass.values())
+                        .filter(c -> c.wireName().equals(name)).findFirst().orElse(null);
+                if (failure == null) {
+                    problem(whenNode, where + " 'retry.when' has unknown failure class '" + name
+                            + "'; expected script_failure or timeout");
+                } else if (failure == FailureClass.RUNNER_LOST || failure == FailureClass.INFRA_ERROR) {
+                    problem(whenNode, where + " 'retry.when' lists '" + name + "', which is always retried "
+                            + "automatically and does not spend retry.max; list only script_failure or timeout");
+                } else if (!RetrySpec.RETRYABLE_BY_USER.contains(failure)) {
+                    problem(whenNode, where + " 'retry.when' lists '" + name + "', which is never retried");
+                } else {
+                    when.add(failure);
+                }
+            }
+        }
+        return new RetrySpec(max, when);
     }
 
     /** Unknown jobs in {@code needs} and cycles are errors, reported at the {@code needs} entry. */

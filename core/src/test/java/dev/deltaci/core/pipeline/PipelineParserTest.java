@@ -116,7 +116,7 @@ class PipelineParserTest {
                 """);
 
         assertThat(problems).extracting(ConfigProblem::toString).contains(
-                FILE + ":3:5: job 'build' has unknown key 'stepz'; expected one of: name, env, needs, steps, timeout-minutes, queue-timeout-minutes");
+                FILE + ":3:5: job 'build' has unknown key 'stepz'; expected one of: name, env, needs, steps, timeout-minutes, queue-timeout-minutes, retry");
     }
 
     @Test
@@ -175,6 +175,44 @@ class PipelineParserTest {
         assertThat(problems("env:\n  1X: y\njobs:\n  a:\n    steps: [{run: x}]\n"))
                 .extracting(ConfigProblem::toString)
                 .containsExactly(FILE + ":2:3: env variable name '1X' is invalid: use letters, digits and '_', not starting with a digit");
+    }
+
+    @Test
+    void parse_shouldReadRetry_withWhenDefaultingToScriptFailureAndTimeout() throws Exception {
+        Pipeline pipeline = parse("""
+                jobs:
+                  flaky:
+                    retry: {max: 2}
+                    steps: [{run: x}]
+                  picky:
+                    retry:
+                      max: 1
+                      when: timeout
+                    steps: [{run: x}]
+                """);
+
+        assertThat(pipeline.jobs().get("flaky").retry()).isEqualTo(new RetrySpec(2,
+                java.util.Set.of(dev.deltaci.core.job.FailureClass.SCRIPT_FAILURE, dev.deltaci.core.job.FailureClass.TIMEOUT)));
+        assertThat(pipeline.jobs().get("picky").retry().when()).containsExactly(dev.deltaci.core.job.FailureClass.TIMEOUT);
+    }
+
+    @Test
+    void parse_shouldExplain_whenRetryListsAClassThatIsNotTheUsersToRetry() {
+        List<ConfigProblem> problems = problems("""
+                jobs:
+                  a:
+                    retry:
+                      max: 11
+                      when: [runner_lost, config_error, flaky]
+                    steps: [{run: x}]
+                """);
+
+        assertThat(problems).extracting(ConfigProblem::message).containsExactly(
+                "job 'a' 'retry.max' must be a whole number from 0 to 10, found '11'",
+                "job 'a' 'retry.when' lists 'runner_lost', which is always retried automatically and does not "
+                        + "spend retry.max; list only script_failure or timeout",
+                "job 'a' 'retry.when' lists 'config_error', which is never retried",
+                "job 'a' 'retry.when' has unknown failure class 'flaky'; expected script_failure or timeout");
     }
 
     @Test

@@ -12,7 +12,8 @@ import java.util.Map;
  * @param tableName       the DynamoDB table (env {@code TABLE_NAME})
  * @param queueUrl        the SQS job queue (env {@code QUEUE_URL})
  * @param bucketName      the S3 bucket for logs and artifacts (env {@code BUCKET_NAME})
- * @param leasePolicy     lease TTL (env {@code LEASE_TTL_SECONDS}, default 30)
+ * @param leasePolicy     lease TTL (env {@code LEASE_TTL_SECONDS}, default 30) and how long a retried job
+ *                        waits for a different runner (env {@code PREFER_OTHER_RUNNER_SECONDS}, default 10)
  * @param maxWebhookBytes largest webhook body accepted (env {@code MAX_WEBHOOK_BYTES}, default 1 MiB)
  * @param sweepPolicy     the sweeper's time and retry settings ({@link SweepPolicy})
  */
@@ -26,7 +27,8 @@ public record ControlPlaneConfig(String tableName, String queueUrl, String bucke
                 required(env, "TABLE_NAME"),
                 required(env, "QUEUE_URL"),
                 required(env, "BUCKET_NAME"),
-                new Lease.Policy(Duration.ofSeconds(Long.parseLong(env.getOrDefault("LEASE_TTL_SECONDS", "30")))),
+                new Lease.Policy(Duration.ofSeconds(Long.parseLong(env.getOrDefault("LEASE_TTL_SECONDS", "30"))),
+                        Duration.ofSeconds(Long.parseLong(env.getOrDefault("PREFER_OTHER_RUNNER_SECONDS", "10")))),
                 Integer.parseInt(env.getOrDefault("MAX_WEBHOOK_BYTES", String.valueOf(DEFAULT_MAX_WEBHOOK_BYTES))),
                 SweepPolicy.fromEnvironment(env));
     }

@@ -23,8 +23,8 @@ public final class RunnerApiHandler implements RequestHandler<APIGatewayV2HTTPEv
     }
 
     public RunnerApiHandler(ControlPlane plane) {
-        this.service = new RunnerApiService(plane.jobStore(), plane.logStore(), plane.runProgressor(),
-                plane.config().leasePolicy());
+        this.service = new RunnerApiService(plane.jobStore(), plane.logStore(), plane.jobQueue(), plane.runProgressor(),
+                plane.config().leasePolicy(), plane.config().sweepPolicy().infraRetryBudget());
     }
 
     @Override

@@ -5,10 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.Lease;
+import dev.deltaci.core.job.RetryPolicy;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.progress.RunProgressor;
+import dev.deltaci.functions.queue.JobMessage;
+import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.store.CompleteOutcome;
 import dev.deltaci.functions.store.HeartbeatOutcome;
 import dev.deltaci.functions.store.JobRecord;
@@ -17,6 +20,7 @@ import dev.deltaci.functions.store.LeaseOutcome;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -44,13 +48,18 @@ public final class RunnerApiService {
     private final JobStore store;
     private final LogStore logs;
     private final RunProgressor progressor;
+    private final JobQueue queue;
     private final Lease.Policy leasePolicy;
+    private final int infraRetryBudget;
 
-    public RunnerApiService(JobStore store, LogStore logs, RunProgressor progressor, Lease.Policy leasePolicy) {
+    public RunnerApiService(JobStore store, LogStore logs, JobQueue queue, RunProgressor progressor,
+                            Lease.Policy leasePolicy, int infraRetryBudget) {
         this.store = store;
         this.logs = logs;
+        this.queue = queue;
         this.progressor = progressor;
         this.leasePolicy = leasePolicy;
+        this.infraRetryBudget = infraRetryBudget;
     }
 
     public ApiResponse handle(String action, byte[] body) {
@@ -83,6 +92,10 @@ public final class RunnerApiService {
                 store.updateRunStatus(job.runId(), RunState.RUNNING);
             }
             return ApiResponse.of(200, "outcome", "acquired", "lease", leaseJson(job), "job", jobJson(job));
+        }
+        if (outcome instanceof LeaseOutcome.TryLater later) {
+            return ApiResponse.of(409, "outcome", "try_later", "retryAfterMs", later.retryAfterMs(),
+                    "reason", "the job's last attempt failed on this runner; waiting for another runner first");
         }
         if (outcome instanceof LeaseOutcome.NotLeasable notLeasable) {
             return ApiResponse.of(409, "outcome", "not_leasable", "state", notLeasable.state().name(),
@@ -131,6 +144,12 @@ public final class RunnerApiService {
         if (failureClass == null && exitCode != 0) {
             failureClass = FailureClass.SCRIPT_FAILURE;
         }
+        if (failureClass != null) {
+            Optional<ApiResponse> retried = retryIfEarned(r, attempt, startedAtEpochMs, failureClass, exitCode);
+            if (retried.isPresent()) {
+                return retried.get();
+            }
+        }
         JobState finalState = failureClass == null ? JobState.SUCCEEDED : failureClass.terminalState();
         CompleteOutcome outcome = store.complete(r.runId, r.jobKey, r.runnerId, r.epoch, attempt, startedAtEpochMs,
                 finalState, exitCode,
@@ -138,10 +157,37 @@ public final class RunnerApiService {
         if (outcome instanceof CompleteOutcome.LeaseLost lost) {
             return leaseLost(lost.reason());
         }
+        if (outcome instanceof CompleteOutcome.Retrying retrying) {
+            return ApiResponse.of(200, "outcome", "retrying", "state", JobState.QUEUED.name(), "attempt", retrying.attempt());
+        }
         // also after AlreadyCompleted: the first call may have died before advancing the run
         progressor.advance(r.runId);
         String name = outcome instanceof CompleteOutcome.Accepted ? "accepted" : "already_completed";
         return ApiResponse.of(200, "outcome", name, "state", finalState.name());
+    }
+
+    /** Requeues the job if its failure earns another attempt; empty if the failure is final. */
+    private Optional<ApiResponse> retryIfEarned(Request r, int attempt, long startedAtEpochMs, FailureClass failure,
+                                                int exitCode) {
+        Optional<JobRecord> job = store.getJob(r.runId, r.jobKey);
+        if (job.isEmpty()) {
+            return Optional.of(ApiResponse.error(404, "no job " + r.jobKey + " in run " + r.runId));
+        }
+        RetryPolicy.Decision decision = RetryPolicy.decide(failure, job.get().infraRetries(), infraRetryBudget,
+                job.get().userRetries(), job.get().spec().retry());
+        if (decision == RetryPolicy.Decision.FINAL) {
+            return Optional.empty();
+        }
+        CompleteOutcome outcome = store.requeueAfterFailure(job.get(), r.runnerId, r.epoch, attempt, startedAtEpochMs,
+                failure.wireName(), exitCode, decision == RetryPolicy.Decision.RETRY_INFRA);
+        if (outcome instanceof CompleteOutcome.Retrying retrying) {
+            // duplicates are harmless; a message lost here is re-sent by the sweeper
+            queue.enqueue(List.of(new JobMessage(r.runId, r.jobKey, r.epoch + 1)));
+            return Optional.of(ApiResponse.of(200, "outcome", "retrying", "state", JobState.QUEUED.name(),
+                    "attempt", retrying.attempt()));
+        }
+        // the lease was gone: AlreadyCompleted/LeaseLost checks below give the precise answer
+        return Optional.empty();
     }
 
     private static ApiResponse leaseLost(String reason) {

@@ -13,6 +13,10 @@ public sealed interface CompleteOutcome {
     record AlreadyCompleted(JobState state) implements CompleteOutcome {
     }
 
+    /** The failure is retried: the job is queued again as {@code attempt} (this call, or an earlier identical one). */
+    record Retrying(int attempt) implements CompleteOutcome {
+    }
+
     /** The caller's lease is gone (expired, superseded, or never held): nothing was changed. */
     record LeaseLost(String reason) implements CompleteOutcome {
     }

@@ -13,8 +13,13 @@ public final class Conditions {
     /** {@code attribute_not_exists(pk)}: create only; the basis of webhook and job idempotency. */
     public static final String ITEM_ABSENT = "attribute_not_exists(#pk)";
 
-    /** {@code state = QUEUED AND leaseEpoch = <epoch the queue message carries>}. */
-    public static final String LEASE = "#state = :queued AND #leaseEpoch = :expectedEpoch";
+    /**
+     * {@code state = QUEUED AND leaseEpoch = <epoch the queue message carries>}, and the caller is
+     * not the runner the last attempt failed on, unless the job has waited long enough for
+     * another ({@code queuedAtEpochMs < now - preferOtherRunner}).
+     */
+    public static final String LEASE = "#state = :queued AND #leaseEpoch = :expectedEpoch AND "
+            + "(attribute_not_exists(#avoidRunner) OR #avoidRunner <> :owner OR #queuedAtEpochMs < :preferOthersBefore)";
 
     /**
      * {@code state = RUNNING, leaseEpoch = expected + 1, leaseOwner = runner,
@@ -23,7 +28,7 @@ public final class Conditions {
      */
     public static final String LEASE_UPDATE = "SET #state = :running, #leaseEpoch = :newEpoch, "
             + "#leaseOwner = :owner, #leaseExpiresAtEpochMs = :expiresAt, #leaseShard = :shard, "
-            + "#startedAtEpochMs = :now REMOVE #queueShard";
+            + "#startedAtEpochMs = :now REMOVE #queueShard, #avoidRunner";
 
     /** {@code state = RUNNING AND leaseEpoch = <caller's epoch> AND leaseOwner = <caller>}. */
     public static final String HOLDS_LEASE = "#state = :running AND #leaseEpoch = :epoch AND #leaseOwner = :owner";
@@ -53,13 +58,14 @@ public final class Conditions {
     /**
      * Back to the queue for another attempt: {@code state = QUEUED, leaseEpoch = seen + 1,
      * attempt + 1, <retries counter> + 1, queuedAtEpochMs = enqueuedAtEpochMs = now,
-     * queueShard, history += <ended attempt>}; the lease fields go. {@code #retries} names
-     * {@code infraRetries} or {@code userRetries}: infrastructure failures do not spend the
-     * user's retries.
+     * queueShard, avoidRunner = <the attempt's runner>, history += <ended attempt>}; the lease
+     * fields go. {@code #retries} names {@code infraRetries} or {@code userRetries}:
+     * infrastructure failures do not spend the user's retries.
      */
     public static final String REQUEUE_UPDATE = "SET #state = :queued, #leaseEpoch = :newEpoch, "
             + "#attempt = #attempt + :one, #retries = if_not_exists(#retries, :zero) + :one, "
             + "#queuedAtEpochMs = :now, #enqueuedAtEpochMs = :now, #queueShard = :queueShard, "
+            + "#avoidRunner = :avoidRunner, "
             + "#history = list_append(if_not_exists(#history, :noHistory), :entry) "
             + "REMOVE #leaseShard, #leaseOwner";
 

@@ -49,7 +49,8 @@ final class Items {
                 exitCode, str(item, "failureClass"), str(item, "reason"), num(item, "createdAtEpochMs", 0),
                 num(item, "startedAtEpochMs", 0), num(item, "finishedAtEpochMs", 0),
                 (int) num(item, "logChunks", -1), (int) num(item, "infraRetries", 0), (int) num(item, "userRetries", 0),
-                num(item, "queuedAtEpochMs", 0), num(item, "enqueuedAtEpochMs", 0), history(item));
+                num(item, "queuedAtEpochMs", 0), num(item, "enqueuedAtEpochMs", 0), history(item),
+                str(item, "avoidRunner"));
     }
 
     private static List<AttemptRecord> history(Map<String, AttributeValue> item) {

@@ -198,6 +198,11 @@ public final class JobStore {
                     && runnerId.equals(job.leaseOwner())) {
                 return new LeaseOutcome.Acquired(job);
             }
+            if (job.state() == JobState.QUEUED && job.leaseEpoch() == expectedEpoch
+                    && runnerId.equals(job.avoidRunner())) {
+                long waitMs = job.queuedAtEpochMs() + policy.preferOtherRunner().toMillis() - clock.millis();
+                return new LeaseOutcome.TryLater(Math.max(waitMs, 1000));
+            }
             String reason = job.leaseEpoch() != expectedEpoch
                     ? "stale message: job is at epoch " + job.leaseEpoch() + ", message carried " + expectedEpoch
                     : "job is " + job.state() + ", not QUEUED";
@@ -217,6 +222,8 @@ public final class JobStore {
         names.put("#leaseShard", "leaseShard");
         names.put("#startedAtEpochMs", "startedAtEpochMs");
         names.put("#queueShard", "queueShard");
+        names.put("#avoidRunner", "avoidRunner");
+        names.put("#queuedAtEpochMs", "queuedAtEpochMs");
         Map<String, AttributeValue> values = new HashMap<>();
         values.put(":queued", s(JobState.QUEUED.name()));
         values.put(":running", s(JobState.RUNNING.name()));
@@ -226,6 +233,7 @@ public final class JobStore {
         values.put(":expiresAt", n(now + policy.ttl().toMillis()));
         values.put(":shard", s(LEASE_SHARD));
         values.put(":now", n(now));
+        values.put(":preferOthersBefore", n(now - policy.preferOtherRunner().toMillis()));
         return UpdateItemRequest.builder().tableName(table).key(jobKey(runId, jobKey))
                 .conditionExpression(Conditions.LEASE)
                 .updateExpression(Conditions.LEASE_UPDATE)
@@ -302,8 +310,72 @@ public final class JobStore {
                     && runnerId.equals(current.get().leaseOwner())) {
                 return new CompleteOutcome.AlreadyCompleted(finalState);
             }
+            Optional<AttemptRecord> retried = current.flatMap(j -> j.history().stream()
+                    .filter(a -> isOwnRetry(a, runnerId, epoch, failureClass)).findFirst());
+            if (retried.isPresent()) {
+                return new CompleteOutcome.Retrying(retried.get().attempt() + 1);
+            }
             return new CompleteOutcome.LeaseLost(lostReason(current, runnerId, epoch));
         }
+    }
+
+    /**
+     * The lease holder's attempt failed in a way that earns another: RUNNING → QUEUED with
+     * attempt + 1 and epoch + 1, counted as an infrastructure or a user retry. Idempotent for
+     * the same caller; the caller sends the queue message for the new epoch.
+     */
+    public CompleteOutcome requeueAfterFailure(JobRecord job, String runnerId, long epoch, int attempt,
+                                               long startedAtEpochMs, String failureClass, int exitCode,
+                                               boolean infrastructure) {
+        long now = clock.millis();
+        Map<String, String> names = new HashMap<>();
+        names.put("#attempt", "attempt");
+        names.put("#startedAtEpochMs", "startedAtEpochMs");
+        names.put("#retries", infrastructure ? "infraRetries" : "userRetries");
+        names.put("#queuedAtEpochMs", "queuedAtEpochMs");
+        names.put("#enqueuedAtEpochMs", "enqueuedAtEpochMs");
+        names.put("#queueShard", "queueShard");
+        names.put("#avoidRunner", "avoidRunner");
+        names.put("#history", "history");
+        names.put("#leaseShard", "leaseShard");
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":attempt", n(attempt));
+        values.put(":startedAt", n(startedAtEpochMs));
+        values.put(":queued", s(JobState.QUEUED.name()));
+        values.put(":newEpoch", n(epoch + 1));
+        values.put(":one", n(1));
+        values.put(":zero", n(0));
+        values.put(":now", n(now));
+        values.put(":queueShard", s(QUEUE_SHARD));
+        values.put(":avoidRunner", s(runnerId));
+        values.put(":noHistory", Items.EMPTY_LIST);
+        values.put(":entry", Items.historyEntry(new AttemptRecord(attempt, epoch, runnerId, startedAtEpochMs, now,
+                JobState.QUEUED.name(), failureClass, exitCode)));
+        try {
+            dynamo.updateItem(UpdateItemRequest.builder().tableName(table).key(jobKey(job.runId(), job.jobKey()))
+                    .conditionExpression(Conditions.HOLDS_LEASE_FOR_ATTEMPT)
+                    .updateExpression(Conditions.REQUEUE_UPDATE)
+                    .expressionAttributeNames(leaseHolderNames(names))
+                    .expressionAttributeValues(leaseHolderValues(runnerId, epoch, values))
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                    .build());
+            return new CompleteOutcome.Retrying(attempt + 1);
+        } catch (ConditionalCheckFailedException e) {
+            Optional<JobRecord> current = currentOf(e, job.runId(), job.jobKey());
+            boolean alreadyDone = current.isPresent() && current.get().history().stream()
+                    .anyMatch(a -> isOwnRetry(a, runnerId, epoch, failureClass));
+            return alreadyDone ? new CompleteOutcome.Retrying(attempt + 1)
+                    : new CompleteOutcome.LeaseLost(lostReason(current, runnerId, epoch));
+        }
+    }
+
+    /**
+     * The history entry this runner's own failure report left when it was retried. The
+     * sweeper's entry for the same epoch (runner_lost) is not one: that attempt was taken away.
+     */
+    private static boolean isOwnRetry(AttemptRecord a, String runnerId, long epoch, String failureClass) {
+        return a.epoch() == epoch && runnerId.equals(a.runner()) && "QUEUED".equals(a.result())
+                && failureClass != null && failureClass.equals(a.failureClass());
     }
 
     /** BLOCKED → QUEUED; false if the job was not BLOCKED (someone else moved it). */

@@ -13,6 +13,10 @@ public sealed interface LeaseOutcome {
     record NotLeasable(JobState state, long leaseEpoch, String reason) implements LeaseOutcome {
     }
 
+    /** Not yet for this runner: the job's last attempt failed on it, and another may come along. */
+    record TryLater(long retryAfterMs) implements LeaseOutcome {
+    }
+
     /** No such job. */
     record UnknownJob() implements LeaseOutcome {
     }

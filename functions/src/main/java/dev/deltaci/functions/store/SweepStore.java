@@ -84,6 +84,8 @@ public final class SweepStore {
         values.put(":one", n(1));
         values.put(":zero", n(0));
         values.put(":queueShard", s(JobStore.QUEUE_SHARD));
+        values.put(":avoidRunner", s(job.leaseOwner()));
+        names.put("#avoidRunner", "avoidRunner");
         return write(job, Conditions.LEASE_EXPIRED, Conditions.REQUEUE_UPDATE, names, values);
     }
 

@@ -18,12 +18,13 @@ class LeaseProtocolTest {
 
     @Test
     void conditions_shouldFenceOnStateAndEpochEverywhere() {
-        assertThat(Conditions.LEASE).isEqualTo("#state = :queued AND #leaseEpoch = :expectedEpoch");
+        assertThat(Conditions.LEASE).isEqualTo("#state = :queued AND #leaseEpoch = :expectedEpoch AND "
+                + "(attribute_not_exists(#avoidRunner) OR #avoidRunner <> :owner OR #queuedAtEpochMs < :preferOthersBefore)");
         assertThat(Conditions.HOLDS_LEASE)
                 .isEqualTo("#state = :running AND #leaseEpoch = :epoch AND #leaseOwner = :owner");
         assertThat(Conditions.LEASE_UPDATE).isEqualTo("SET #state = :running, #leaseEpoch = :newEpoch, "
                 + "#leaseOwner = :owner, #leaseExpiresAtEpochMs = :expiresAt, #leaseShard = :shard, "
-                + "#startedAtEpochMs = :now REMOVE #queueShard");
+                + "#startedAtEpochMs = :now REMOVE #queueShard, #avoidRunner");
         assertThat(Conditions.HOLDS_LEASE_FOR_ATTEMPT).isEqualTo("#state = :running AND #leaseEpoch = :epoch "
                 + "AND #leaseOwner = :owner AND #attempt = :attempt AND #startedAtEpochMs = :startedAt");
         assertThat(Conditions.LEASE_EXPIRED)
@@ -32,6 +33,7 @@ class LeaseProtocolTest {
                 .isEqualTo("#state = :queued AND #leaseEpoch = :epoch AND #enqueuedAtEpochMs < :cutoff");
         assertThat(Conditions.REQUEUE_UPDATE).startsWith("SET #state = :queued, #leaseEpoch = :newEpoch, "
                 + "#attempt = #attempt + :one, #retries = if_not_exists(#retries, :zero) + :one")
+                .contains("#avoidRunner = :avoidRunner")
                 .endsWith("REMOVE #leaseShard, #leaseOwner");
         assertThat(Conditions.HEARTBEAT_UPDATE).isEqualTo("SET #leaseExpiresAtEpochMs = :expiresAt");
         assertThat(Conditions.COMPLETE_UPDATE).endsWith("REMOVE #leaseShard");
@@ -44,7 +46,7 @@ class LeaseProtocolTest {
         JobStore store = new JobStore(null, "DeltaTable", clock);
 
         UpdateItemRequest request = store.leaseRequest("r-1", "build", "runner-a", 4,
-                new Lease.Policy(Duration.ofSeconds(30)));
+                new Lease.Policy(Duration.ofSeconds(30), Duration.ofSeconds(10)));
 
         assertThat(request.conditionExpression()).isEqualTo(Conditions.LEASE);
         assertThat(request.updateExpression()).isEqualTo(Conditions.LEASE_UPDATE);
@@ -56,7 +58,8 @@ class LeaseProtocolTest {
                 .containsEntry(":queued", AttributeValue.fromS("QUEUED"))
                 .containsEntry(":running", AttributeValue.fromS("RUNNING"))
                 .containsEntry(":owner", AttributeValue.fromS("runner-a"))
-                .containsEntry(":expiresAt", AttributeValue.fromN("1030000"));
+                .containsEntry(":expiresAt", AttributeValue.fromN("1030000"))
+                .containsEntry(":preferOthersBefore", AttributeValue.fromN("990000"));
         assertThat(request.key()).containsEntry("pk", AttributeValue.fromS("RUN#r-1"))
                 .containsEntry("sk", AttributeValue.fromS("JOB#build"));
         assertThat(request.returnValues()).isEqualTo(ReturnValue.ALL_NEW);

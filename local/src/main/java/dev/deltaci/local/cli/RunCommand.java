@@ -160,6 +160,9 @@ public final class RunCommand implements Callable<Integer> {
                     : job.exitCode() == null ? "" : "exit " + job.exitCode()
                     + (job.failureClass() == null ? "" : ", " + job.failureClass());
             out.printf("    %-10s %s%s%n", job.state(), job.name(), detail.isEmpty() ? "" : "  (" + detail + ")");
+            if (job.history().size() > 1) {
+                job.history().forEach(a -> out.println("               " + RunSummary.describe(a)));
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.deltaci.local.cli;
 
+import dev.deltaci.functions.store.AttemptRecord;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.RunRecord;
 import java.util.LinkedHashMap;
@@ -46,6 +47,35 @@ final class RunSummary {
         if (job.reason() != null) {
             out.put("reason", job.reason());
         }
+        out.put("history", job.history().stream().map(RunSummary::attempt).toList());
         return out;
+    }
+
+    /** One finished attempt: who ran it and how it ended ({@code QUEUED} means it was retried). */
+    private static Map<String, Object> attempt(AttemptRecord a) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("attempt", a.attempt());
+        out.put("runner", a.runner());
+        out.put("result", a.result());
+        out.put("failureClass", a.failureClass());
+        out.put("exitCode", a.exitCode());
+        out.put("durationMs", a.endedAtEpochMs() - a.startedAtEpochMs());
+        return out;
+    }
+
+    /** "attempt 1 on runner-a: script_failure, exit 7, retried" */
+    static String describe(AttemptRecord a) {
+        StringBuilder text = new StringBuilder("attempt ").append(a.attempt());
+        if (a.runner() != null) {
+            text.append(" on ").append(a.runner());
+        }
+        text.append(": ").append(a.failureClass() == null ? a.result() : a.failureClass());
+        if (a.exitCode() != null) {
+            text.append(", exit ").append(a.exitCode());
+        }
+        if ("QUEUED".equals(a.result())) {
+            text.append(", retried");
+        }
+        return text.toString();
     }
 }

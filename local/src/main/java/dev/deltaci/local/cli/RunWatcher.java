@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.Comparator;
 
 /**
  * Follows a run from the outside, as an operator would: reads its jobs from the table and
@@ -41,7 +43,7 @@ final class RunWatcher {
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {
             RunRecord run = store.getRun(runId).orElseThrow(() -> new IllegalStateException("run " + runId + " vanished"));
-            List<JobRecord> jobs = store.listJobs(runId);
+            List<JobRecord> jobs = inOrderOfActivity(store.listJobs(runId));
             jobs.forEach(job -> nameWidth = Math.max(nameWidth, job.name().length()));
             for (JobRecord job : jobs) {
                 printNewLogLines(job);
@@ -70,6 +72,8 @@ final class RunWatcher {
             line.append(" (exit ").append(job.exitCode()).append(", ").append(job.failureClass()).append(')');
         } else if (job.state() == JobState.SKIPPED && job.reason() != null) {
             line.append(" (").append(job.reason()).append(')');
+        } else if (job.state() == JobState.QUEUED && !job.history().isEmpty()) {
+            line.append(" (").append(RunSummary.describe(job.history().get(job.history().size() - 1))).append(')');
         }
         out.println(line);
     }
@@ -78,7 +82,7 @@ final class RunWatcher {
     private void drainLogs(String runId) throws InterruptedException {
         for (int round = 0; round < 20; round++) {
             boolean complete = true;
-            for (JobRecord job : store.listJobs(runId)) {
+            for (JobRecord job : inOrderOfActivity(store.listJobs(runId))) {
                 int shown = printNewLogLines(job);
                 reportState(job);
                 complete &= job.logChunks() <= shown;
@@ -90,18 +94,42 @@ final class RunWatcher {
         }
     }
 
-    /** Prints chunks not yet shown; returns how many chunks of the job's current attempt exist. */
+    /**
+     * Prints chunks not yet shown, of every attempt so far (a retried attempt may have come and
+     * gone between two polls); returns how many chunks the job's current attempt has.
+     */
     private int printNewLogLines(JobRecord job) {
-        if (job.leaseEpoch() == 0) {
-            return 0;
+        Set<Long> epochs = new TreeSet<>();
+        job.history().forEach(a -> epochs.add(a.epoch()));
+        if (job.state() == JobState.RUNNING || (job.state().isTerminal() && job.leaseEpoch() > 0)) {
+            epochs.add(job.leaseEpoch());
         }
-        List<String> keys = logs.listChunks(job.runId(), job.jobKey(), job.leaseEpoch());
-        for (String key : keys) {
-            if (printedChunks.add(key)) {
-                logs.read(key).lines().forEach(l -> out.println(label(job.name()) + l));
+        int current = 0;
+        for (long epoch : epochs) {
+            List<String> keys = logs.listChunks(job.runId(), job.jobKey(), epoch);
+            for (String key : keys) {
+                if (printedChunks.add(key)) {
+                    logs.read(key).lines().forEach(l -> out.println(label(job.name()) + l));
+                }
             }
+            current = epoch == job.leaseEpoch() ? keys.size() : current;
         }
-        return keys.size();
+        return current;
+    }
+
+    /** Jobs in the order they reached their current state, so that what one poll shows reads as it happened. */
+    private static List<JobRecord> inOrderOfActivity(List<JobRecord> jobs) {
+        return jobs.stream().sorted(Comparator.comparingLong(RunWatcher::stateReachedAtEpochMs)
+                .thenComparing(JobRecord::jobKey)).toList();
+    }
+
+    private static long stateReachedAtEpochMs(JobRecord job) {
+        return switch (job.state()) {
+            case BLOCKED -> job.createdAtEpochMs();
+            case QUEUED -> job.queuedAtEpochMs();
+            case RUNNING -> job.startedAtEpochMs();
+            default -> job.finishedAtEpochMs();
+        };
     }
 
     private String label(String name) {

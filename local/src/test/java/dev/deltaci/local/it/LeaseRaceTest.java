@@ -36,7 +36,7 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 class LeaseRaceTest {
 
     private static final int RUNNERS = 20;
-    private static final Lease.Policy POLICY = new Lease.Policy(Duration.ofSeconds(30));
+    private static final Lease.Policy POLICY = new Lease.Policy(Duration.ofSeconds(30), Duration.ofSeconds(10));
 
     private static AwsStack stack;
     private static DynamoDbClient dynamo;
@@ -61,7 +61,7 @@ class LeaseRaceTest {
                 RunState.PENDING, null, null, 1, true, 1, 1);
         store.createRunIfAbsent(run);
         store.createJobIfAbsent(run, new JobSpec("build", "build", Map.of(), List.of(),
-                List.of(new StepSpec(null, "true")), 5, 60), JobState.QUEUED);
+                List.of(new StepSpec(null, "true")), 5, 60, null), JobState.QUEUED);
         return runId;
     }
 
@@ -131,9 +131,12 @@ class LeaseRaceTest {
             Map<String, AttributeValue> values = new HashMap<>(conditional.expressionAttributeValues());
             values.remove(":queued");
             values.remove(":expectedEpoch");
+            values.remove(":preferOthersBefore");
+            Map<String, String> names = new HashMap<>(conditional.expressionAttributeNames());
+            names.remove("#queuedAtEpochMs");
             dynamo.updateItem(conditional.toBuilder().conditionExpression(null)
                     .returnValuesOnConditionCheckFailure((String) null)
-                    .expressionAttributeValues(values).build());
+                    .expressionAttributeNames(names).expressionAttributeValues(values).build());
             return true;
         });
 

@@ -135,7 +135,8 @@ class SweeperTest {
             plane.sweepNow();
             return store.getJob(runId, "build").orElseThrow().state() == JobState.QUEUED;
         });
-        assertThat(silent.lease(runId, "build", 2).status()).as("the requeue's message carries epoch 2").isEqualTo(200);
+        RunnerApiClient alsoSilent = new RunnerApiClient(plane.apiUrl(), "another-silent-runner");
+        assertThat(alsoSilent.lease(runId, "build", 2).status()).as("the requeue's message carries epoch 2").isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
             plane.sweepNow();
             return store.getJob(runId, "build").orElseThrow().state().isTerminal();
@@ -144,7 +145,7 @@ class SweeperTest {
         JobRecord build = store.getJob(runId, "build").orElseThrow();
         assertThat(build.state()).isEqualTo(JobState.FAILED);
         assertThat(build.failureClass()).isEqualTo("runner_lost");
-        assertThat(build.reason()).contains("silent-runner stopped renewing its lease");
+        assertThat(build.reason()).contains("another-silent-runner stopped renewing its lease");
         assertThat(build.history()).extracting(AttemptRecord::result).containsExactly("QUEUED", "FAILED");
         assertThat(store.getJob(runId, "deploy").orElseThrow().state()).isEqualTo(JobState.SKIPPED);
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.FAILED);

@@ -1,0 +1,131 @@
+package dev.deltaci.local.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deltaci.core.job.JobState;
+import dev.deltaci.core.job.RunState;
+import dev.deltaci.functions.store.AttemptRecord;
+import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.store.JobStore;
+import dev.deltaci.local.host.GitHubPush;
+import dev.deltaci.local.host.LocalControlPlane;
+import dev.deltaci.local.host.RunnerPool;
+import dev.deltaci.local.repo.LocalRepository;
+import dev.deltaci.local.stack.AwsStack;
+import dev.deltaci.local.support.Fixtures;
+import dev.deltaci.local.support.TestStacks;
+import dev.deltaci.runner.RunnerApiClient;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Retries by failure class: the pipeline's retry: for script failures, the infrastructure budget for the rest. */
+class RetryTest {
+
+    private static final String SECRET = "test-secret";
+
+    private AwsStack stack;
+    private LocalControlPlane plane;
+    private JobStore store;
+    private LocalRepository repo;
+
+    @BeforeEach
+    void start() throws Exception {
+        stack = TestStacks.start();
+        plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults(SECRET)
+                .withEnvironment(Map.of("INFRA_RETRY_BUDGET", "1")).withScheduleInterval(null));
+        store = plane.plane().jobStore();
+    }
+
+    @AfterEach
+    void stop() {
+        if (repo != null) {
+            repo.close();
+        }
+        plane.close();
+        stack.close();
+    }
+
+    private String pushRun(String pipeline) throws Exception {
+        repo = Fixtures.repoWithPipeline(pipeline);
+        GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), SECRET, GitHubPush.payload(repo));
+        return new ObjectMapper().readTree(delivery.body()).get("runId").asText();
+    }
+
+    @Test
+    void scriptFailure_shouldBeRetriedAsRetrySays_onAnotherRunner() throws Exception {
+        String runId = pushRun("""
+                jobs:
+                  flaky:
+                    retry: {max: 2}
+                    steps:
+                      - run: '[ "$DELTA_ATTEMPT" -ge 2 ] || { echo "attempt $DELTA_ATTEMPT fails"; exit 7; }'
+                """);
+        try (RunnerPool pool = RunnerPool.start(2, plane.runnerTarget(), Files.createTempDirectory("delta-retry-"))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
+        }
+
+        JobRecord flaky = store.getJob(runId, "flaky").orElseThrow();
+        assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
+        assertThat(flaky.attempt()).isEqualTo(2);
+        assertThat(flaky.userRetries()).isEqualTo(1);
+        assertThat(flaky.infraRetries()).isZero();
+        assertThat(flaky.history()).extracting(AttemptRecord::attempt, AttemptRecord::result, AttemptRecord::failureClass,
+                AttemptRecord::exitCode).containsExactly(tuple(1, "QUEUED", "script_failure", 7), tuple(2, "SUCCEEDED", null, 0));
+        assertThat(flaky.history().get(1).runner()).isNotEqualTo(flaky.history().get(0).runner());
+    }
+
+    @Test
+    void scriptFailure_shouldBeFinal_withoutRetry() throws Exception {
+        String runId = pushRun("jobs:\n  once:\n    steps: [{run: exit 4}]\n");
+        RunnerApiClient runner = new RunnerApiClient(plane.apiUrl(), "runner-a");
+        runner.lease(runId, "once", 0);
+        JobRecord leased = store.getJob(runId, "once").orElseThrow();
+
+        RunnerApiClient.Answer answer = runner.complete(runId, "once", 1, 1, leased.startedAtEpochMs(), 4, "script_failure", 0);
+
+        assertThat(answer.body().get("outcome").asText()).isEqualTo("accepted");
+        assertThat(store.getJob(runId, "once").orElseThrow().state()).isEqualTo(JobState.FAILED);
+    }
+
+    @Test
+    void infraError_shouldRetryOnTheInfraBudget_notTheUsers_andPreferAnotherRunner() throws Exception {
+        String runId = pushRun("jobs:\n  build:\n    retry: {max: 1}\n    steps: [{run: 'true'}]\n");
+        RunnerApiClient a = new RunnerApiClient(plane.apiUrl(), "runner-a");
+        RunnerApiClient b = new RunnerApiClient(plane.apiUrl(), "runner-b");
+        a.lease(runId, "build", 0);
+        long started = store.getJob(runId, "build").orElseThrow().startedAtEpochMs();
+
+        RunnerApiClient.Answer first = a.complete(runId, "build", 1, 1, started, -1, "infra_error", 1);
+        RunnerApiClient.Answer repeated = a.complete(runId, "build", 1, 1, started, -1, "infra_error", 1);
+
+        assertThat(first.body().get("outcome").asText()).isEqualTo("retrying");
+        assertThat(repeated.body().get("outcome").asText()).as("idempotent").isEqualTo("retrying");
+        JobRecord queued = store.getJob(runId, "build").orElseThrow();
+        assertThat(queued.state()).isEqualTo(JobState.QUEUED);
+        assertThat(queued.leaseEpoch()).isEqualTo(2);
+        assertThat(queued.infraRetries()).isEqualTo(1);
+        assertThat(queued.userRetries()).isZero();
+
+        RunnerApiClient.Answer sameRunner = a.lease(runId, "build", 2);
+        assertThat(sameRunner.status()).isEqualTo(409);
+        assertThat(sameRunner.body().get("outcome").asText()).isEqualTo("try_later");
+        assertThat(b.lease(runId, "build", 2).status()).isEqualTo(200);
+
+        // the infrastructure budget (1) is spent: the next infra_error is final
+        long startedAgain = store.getJob(runId, "build").orElseThrow().startedAtEpochMs();
+        RunnerApiClient.Answer last = b.complete(runId, "build", 3, 2, startedAgain, -1, "infra_error", 0);
+        assertThat(last.body().get("outcome").asText()).isEqualTo("accepted");
+        JobRecord failed = store.getJob(runId, "build").orElseThrow();
+        assertThat(failed.state()).isEqualTo(JobState.FAILED);
+        assertThat(failed.failureClass()).isEqualTo("infra_error");
+        assertThat(failed.history()).extracting(AttemptRecord::runner, AttemptRecord::result)
+                .containsExactly(tuple("runner-a", "QUEUED"), tuple("runner-b", "FAILED"));
+    }
+}
