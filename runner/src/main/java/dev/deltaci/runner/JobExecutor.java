@@ -77,10 +77,12 @@ final class JobExecutor {
                     log.line("::delta:: stopped: " + fence.reason());
                     break;
                 }
-                if (outcome == StepOutcome.TIMED_OUT) {
-                    log.line("::delta:: job exceeded timeout-minutes " + job.timeoutMinutes() + "; stopped");
-                    exitCode = 124;
-                    failureClass = "timeout";
+                if (outcome.kind() == StepOutcome.Kind.STOPPED) {
+                    String why = fence.stopReason();
+                    log.line("::delta:: stopped: " + (why.equals("timeout")
+                            ? "the job exceeded timeout-minutes " + job.timeoutMinutes() : "the run was cancelled"));
+                    exitCode = 143;
+                    failureClass = why;
                     break;
                 }
                 exitCode = outcome.exitCode();
@@ -114,6 +116,10 @@ final class JobExecutor {
             RunnerApiClient.Answer answer = api.heartbeat(job.runId(), job.jobKey(), job.epoch());
             if (answer.ok()) {
                 fence.renewed(sentAt, job.leaseTtlMs());
+                String stop = answer.body().path("stop").asText("");
+                if (!stop.isEmpty()) {
+                    fence.stop(stop);
+                }
                 return;
             }
             if (answer.conflict()) {
@@ -146,9 +152,9 @@ final class JobExecutor {
 
     /** How a step ended: it exited (with a code), ran out of time, or was stopped by the fence. */
     private record StepOutcome(Kind kind, int exitCode) {
-        enum Kind { EXITED, TIMED_OUT, FENCED }
+        enum Kind { EXITED, STOPPED, FENCED }
 
-        static final StepOutcome TIMED_OUT = new StepOutcome(Kind.TIMED_OUT, -1);
+        static final StepOutcome STOPPED = new StepOutcome(Kind.STOPPED, -1);
         static final StepOutcome FENCED = new StepOutcome(Kind.FENCED, -1);
 
         static StepOutcome exited(int code) {
@@ -180,9 +186,12 @@ final class JobExecutor {
                     return StepOutcome.FENCED;
                 }
                 if (System.nanoTime() > deadlineNanos) {
+                    fence.stop("timeout");
+                }
+                if (fence.stopReason() != null) {
                     stopTree(process);
                     pump.join(5000);
-                    return StepOutcome.TIMED_OUT;
+                    return StepOutcome.STOPPED;
                 }
             }
         } catch (InterruptedException e) {
@@ -271,9 +280,24 @@ final class JobExecutor {
         }
     }
 
-    /** Whether this runner may still act on the job, and until when it believes its lease runs. */
+    /**
+     * Whether this runner may still act on the job, until when it believes its lease runs, and
+     * whether the job is to be stopped (and reported) because of a timeout or a cancellation.
+     */
     static final class Fence {
         private volatile String lostReason;
+        private volatile String stopReason;
+
+        /** Stop the job and report it with this failure class ({@code timeout}, {@code cancelled}). */
+        void stop(String failureClass) {
+            if (stopReason == null) {
+                stopReason = failureClass;
+            }
+        }
+
+        String stopReason() {
+            return stopReason;
+        }
         private volatile long believedExpiryNanos;
 
         void renewed(long sentAtNanos, long ttlMs) {

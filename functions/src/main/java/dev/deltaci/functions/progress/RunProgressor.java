@@ -7,10 +7,12 @@ import dev.deltaci.functions.queue.JobMessage;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
+import dev.deltaci.functions.store.RunSnapshot;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Moves a run forward after one of its jobs changed: queues dependants whose needs are met,
@@ -30,11 +32,26 @@ public final class RunProgressor {
     }
 
     public RunState advance(String runId) {
+        Optional<RunSnapshot> snapshot = store.readRun(runId);
+        if (snapshot.isEmpty()) {
+            throw new IllegalArgumentException("no run " + runId);
+        }
         Map<String, JobState> states = new LinkedHashMap<>();
         Map<String, DagProgress.JobNode> nodes = new LinkedHashMap<>();
-        for (JobRecord job : store.listJobs(runId)) {
+        for (JobRecord job : snapshot.get().jobs()) {
             states.put(job.jobKey(), job.state());
             nodes.put(job.jobKey(), new DagProgress.JobNode(job.jobKey(), job.state(), job.needs()));
+        }
+        String cancelledBy = snapshot.get().run().cancelledBy();
+        if (cancelledBy != null) {
+            // a cancelled run starts nothing more: whatever has not started is cancelled instead
+            for (JobRecord job : snapshot.get().jobs()) {
+                if (job.state() == JobState.BLOCKED || job.state() == JobState.QUEUED) {
+                    store.cancelNotStarted(runId, job.jobKey(), "run cancelled by " + cancelledBy);
+                    states.put(job.jobKey(), JobState.CANCELLED);
+                }
+            }
+            return storeDerived(runId, states);
         }
         List<JobMessage> toEnqueue = new ArrayList<>();
         // each round settles one layer of the DAG (a skip can make its dependants skippable)
@@ -55,6 +72,10 @@ public final class RunProgressor {
             }
         }
         queue.enqueue(toEnqueue);
+        return storeDerived(runId, states);
+    }
+
+    private RunState storeDerived(String runId, Map<String, JobState> states) {
         RunState derived = RunState.derive(states.values());
         store.updateRunStatus(runId, derived);
         return derived;

@@ -19,6 +19,8 @@ import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.LeaseOutcome;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,15 +53,17 @@ public final class RunnerApiService {
     private final JobQueue queue;
     private final Lease.Policy leasePolicy;
     private final int infraRetryBudget;
+    private final Clock clock;
 
     public RunnerApiService(JobStore store, LogStore logs, JobQueue queue, RunProgressor progressor,
-                            Lease.Policy leasePolicy, int infraRetryBudget) {
+                            Lease.Policy leasePolicy, int infraRetryBudget, Clock clock) {
         this.store = store;
         this.logs = logs;
         this.queue = queue;
         this.progressor = progressor;
         this.leasePolicy = leasePolicy;
         this.infraRetryBudget = infraRetryBudget;
+        this.clock = clock;
     }
 
     public ApiResponse handle(String action, byte[] body) {
@@ -106,10 +110,33 @@ public final class RunnerApiService {
 
     private ApiResponse heartbeat(Request r) {
         HeartbeatOutcome outcome = store.heartbeat(r.runId, r.jobKey, r.runnerId, r.epoch, leasePolicy);
-        if (outcome instanceof HeartbeatOutcome.Renewed renewed) {
+        if (!(outcome instanceof HeartbeatOutcome.Renewed renewed)) {
+            return leaseLost(((HeartbeatOutcome.LeaseLost) outcome).reason());
+        }
+        JobRecord job = renewed.job();
+        long now = clock.millis();
+        long deadline = job.startedAtEpochMs() + Duration.ofMinutes(job.spec().timeoutMinutes()).toMillis();
+        FailureClass stop = job.cancelRequested() ? FailureClass.CANCELLED : now >= deadline ? FailureClass.TIMEOUT : null;
+        if (stop == null) {
             return ApiResponse.of(200, "outcome", "renewed", "leaseExpiresAtEpochMs", renewed.leaseExpiresAtEpochMs());
         }
-        return leaseLost(((HeartbeatOutcome.LeaseLost) outcome).reason());
+        long toldSince = stop == FailureClass.CANCELLED ? job.cancelRequestedAtEpochMs() : deadline;
+        if (now - toldSince >= stopGraceMs()) {
+            // told to stop and still going: the server ends the attempt itself
+            String reason = "runner " + r.runnerId + " did not stop within " + stopGraceMs() / 1000
+                    + " s of being told (" + stop.wireName() + ")";
+            if (store.forceEnd(job, stop.terminalState(), stop.wireName(), reason)) {
+                progressor.advance(r.runId);
+            }
+            return ApiResponse.of(409, "outcome", "lease_lost", "reason", reason);
+        }
+        return ApiResponse.of(200, "outcome", "renewed", "leaseExpiresAtEpochMs", renewed.leaseExpiresAtEpochMs(),
+                "stop", stop.wireName());
+    }
+
+    /** How long a runner told to stop (cancel, timeout) has before the server ends the attempt: two lease TTLs. */
+    private long stopGraceMs() {
+        return leasePolicy.ttl().toMillis() * 2;
     }
 
     private ApiResponse logs(Request r) throws BadRequest {

@@ -70,10 +70,11 @@ public final class Conditions {
             + "REMOVE #leaseShard, #leaseOwner";
 
     /**
-     * A silent attempt ends for good: {@code state = <final>, failureClass, reason,
-     * finishedAtEpochMs = now, history += <ended attempt>}; leaves the lease-expiry index.
+     * An attempt ends without its runner's report (it went silent, or ignored a stop):
+     * {@code state = <final>, failureClass, reason, finishedAtEpochMs = now, history += <ended
+     * attempt>}; leaves the lease-expiry index.
      */
-    public static final String END_EXPIRED_UPDATE = "SET #state = :final, #failureClass = :failureClass, "
+    public static final String END_ATTEMPT_UPDATE = "SET #state = :final, #failureClass = :failureClass, "
             + "#reason = :reason, #finishedAtEpochMs = :now, "
             + "#history = list_append(if_not_exists(#history, :noHistory), :entry) REMOVE #leaseShard";
 
@@ -102,6 +103,27 @@ public final class Conditions {
 
     /** {@code status = <new>, updatedAtEpochMs = now}. */
     public static final String RUN_STATUS_UPDATE = "SET #status = :status, #updatedAtEpochMs = :now";
+
+    /** {@code status IN (PENDING, RUNNING)}: only an unfinished run can be cancelled. */
+    public static final String RUN_UNFINISHED = "#status IN (:pending, :running)";
+
+    /** {@code cancelRequestedBy, cancelRequestedAtEpochMs}, set once: the first request is the one recorded. */
+    public static final String RUN_CANCEL_UPDATE = "SET #cancelRequestedBy = if_not_exists(#cancelRequestedBy, :by), "
+            + "#cancelRequestedAtEpochMs = if_not_exists(#cancelRequestedAtEpochMs, :now)";
+
+    /** {@code state IN (BLOCKED, QUEUED)}: a job that has not started can be cancelled at once. */
+    public static final String NOT_STARTED = "#state IN (:blocked, :queued)";
+
+    /** {@code state = CANCELLED, failureClass = cancelled, reason, finishedAtEpochMs}; leaves the queued index. */
+    public static final String CANCEL_UPDATE = "SET #state = :cancelled, #failureClass = :cancelledClass, "
+            + "#reason = :reason, #finishedAtEpochMs = :now REMOVE #queueShard";
+
+    /** {@code state = RUNNING}. */
+    public static final String IS_RUNNING = "#state = :running";
+
+    /** {@code cancelRequestedAtEpochMs}, set once: the runner learns it at its next heartbeat. */
+    public static final String REQUEST_STOP_UPDATE =
+            "SET #cancelRequestedAtEpochMs = if_not_exists(#cancelRequestedAtEpochMs, :now)";
 
     /** {@code materialized = true}. */
     public static final String MATERIALIZED_UPDATE = "SET #materialized = :true";

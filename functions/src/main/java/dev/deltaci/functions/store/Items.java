@@ -34,7 +34,7 @@ final class Items {
                 str(item, "ref"), str(item, "trigger"), RunState.valueOf(str(item, "status")),
                 str(item, "failureClass"), str(item, "message"), (int) num(item, "jobCount", 0),
                 item.containsKey("materialized") && Boolean.TRUE.equals(item.get("materialized").bool()),
-                num(item, "createdAtEpochMs", 0), num(item, "updatedAtEpochMs", 0));
+                num(item, "createdAtEpochMs", 0), num(item, "updatedAtEpochMs", 0), str(item, "cancelRequestedBy"));
     }
 
     static JobRecord toJob(Map<String, AttributeValue> item) {
@@ -50,7 +50,7 @@ final class Items {
                 num(item, "startedAtEpochMs", 0), num(item, "finishedAtEpochMs", 0),
                 (int) num(item, "logChunks", -1), (int) num(item, "infraRetries", 0), (int) num(item, "userRetries", 0),
                 num(item, "queuedAtEpochMs", 0), num(item, "enqueuedAtEpochMs", 0), history(item),
-                str(item, "avoidRunner"));
+                str(item, "avoidRunner"), num(item, "cancelRequestedAtEpochMs", 0));
     }
 
     private static List<AttemptRecord> history(Map<String, AttributeValue> item) {

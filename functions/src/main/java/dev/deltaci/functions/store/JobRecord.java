@@ -15,6 +15,7 @@ import java.util.List;
  * @param enqueuedAtEpochMs when a queue message was last sent for the job
  * @param history     how each finished attempt ended, oldest first
  * @param avoidRunner the runner the last attempt failed on, which other runners go before
+ * @param cancelRequestedAtEpochMs when the run's cancellation reached this running job, or 0
  */
 public record JobRecord(String runId, String jobKey, String name, JobState state, List<String> needs,
                         JobSpec spec, String cloneUrl, String sha, String ref, int attempt,
@@ -22,7 +23,12 @@ public record JobRecord(String runId, String jobKey, String name, JobState state
                         Integer exitCode, String failureClass, String reason,
                         long createdAtEpochMs, long startedAtEpochMs, long finishedAtEpochMs,
                         int logChunks, int infraRetries, int userRetries, long queuedAtEpochMs,
-                        long enqueuedAtEpochMs, List<AttemptRecord> history, String avoidRunner) {
+                        long enqueuedAtEpochMs, List<AttemptRecord> history, String avoidRunner,
+                        long cancelRequestedAtEpochMs) {
+
+    public boolean cancelRequested() {
+        return cancelRequestedAtEpochMs > 0;
+    }
 
     /** The job as a reference: run id and job key. */
     public JobRef jobRef() {

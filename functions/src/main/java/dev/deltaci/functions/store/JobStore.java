@@ -164,19 +164,31 @@ public final class JobStore {
 
     /** All jobs of a run, in one consistent query of its partition. */
     public List<JobRecord> listJobs(String runId) {
+        return readRun(runId).map(RunSnapshot::jobs).orElse(List.of());
+    }
+
+    /** The run item and all its jobs, in one consistent query of the run's partition. */
+    public Optional<RunSnapshot> readRun(String runId) {
+        RunRecord run = null;
         List<JobRecord> jobs = new ArrayList<>();
         Map<String, AttributeValue> start = null;
         do {
             QueryResponse page = dynamo.query(QueryRequest.builder().tableName(table).consistentRead(true)
-                    .keyConditionExpression("#pk = :pk AND begins_with(#sk, :job)")
-                    .expressionAttributeNames(Map.of("#pk", "pk", "#sk", "sk"))
-                    .expressionAttributeValues(Map.of(":pk", s(runPk(runId)), ":job", s("JOB#")))
+                    .keyConditionExpression("#pk = :pk")
+                    .expressionAttributeNames(Map.of("#pk", "pk"))
+                    .expressionAttributeValues(Map.of(":pk", s(runPk(runId))))
                     .exclusiveStartKey(start)
                     .build());
-            page.items().forEach(item -> jobs.add(toJob(item)));
+            for (Map<String, AttributeValue> item : page.items()) {
+                if ("RUN".equals(item.get("sk").s())) {
+                    run = toRun(item);
+                } else {
+                    jobs.add(toJob(item));
+                }
+            }
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null);
-        return jobs;
+        return run == null ? Optional.empty() : Optional.of(new RunSnapshot(run, jobs));
     }
 
     /**
@@ -248,14 +260,16 @@ public final class JobStore {
     public HeartbeatOutcome heartbeat(String runId, String jobKey, String runnerId, long epoch, Lease.Policy policy) {
         long expiresAt = clock.millis() + policy.ttl().toMillis();
         try {
-            dynamo.updateItem(UpdateItemRequest.builder().tableName(table).key(jobKey(runId, jobKey))
+            Map<String, AttributeValue> renewed = dynamo.updateItem(UpdateItemRequest.builder().tableName(table)
+                    .key(jobKey(runId, jobKey))
                     .conditionExpression(Conditions.HOLDS_LEASE)
                     .updateExpression(Conditions.HEARTBEAT_UPDATE)
                     .expressionAttributeNames(leaseHolderNames(Map.of("#leaseExpiresAtEpochMs", "leaseExpiresAtEpochMs")))
                     .expressionAttributeValues(leaseHolderValues(runnerId, epoch, Map.of(":expiresAt", n(expiresAt))))
+                    .returnValues(ReturnValue.ALL_NEW)
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
-                    .build());
-            return new HeartbeatOutcome.Renewed(expiresAt);
+                    .build()).attributes();
+            return new HeartbeatOutcome.Renewed(expiresAt, toJob(renewed));
         } catch (ConditionalCheckFailedException e) {
             return new HeartbeatOutcome.LeaseLost(lostReason(currentOf(e, runId, jobKey), runnerId, epoch));
         }
@@ -376,6 +390,85 @@ public final class JobStore {
     private static boolean isOwnRetry(AttemptRecord a, String runnerId, long epoch, String failureClass) {
         return a.epoch() == epoch && runnerId.equals(a.runner()) && "QUEUED".equals(a.result())
                 && failureClass != null && failureClass.equals(a.failureClass());
+    }
+
+    /**
+     * Ends the current attempt without the runner's report, because it was told to stop (cancel,
+     * timeout) and did not: RUNNING → {@code finalState}, conditional on the lease it holds.
+     */
+    public boolean forceEnd(JobRecord job, JobState finalState, String failureClass, String reason) {
+        JobTransitions.check(JobState.RUNNING, finalState);
+        long now = clock.millis();
+        Map<String, String> names = leaseHolderNames(Map.of("#failureClass", "failureClass", "#reason", "reason",
+                "#finishedAtEpochMs", "finishedAtEpochMs", "#history", "history", "#leaseShard", "leaseShard"));
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":final", s(finalState.name()));
+        values.put(":failureClass", s(failureClass));
+        values.put(":reason", s(reason));
+        values.put(":now", n(now));
+        values.put(":noHistory", Items.EMPTY_LIST);
+        values.put(":entry", Items.historyEntry(new AttemptRecord(job.attempt(), job.leaseEpoch(), job.leaseOwner(),
+                job.startedAtEpochMs(), now, finalState.name(), failureClass, null)));
+        try {
+            dynamo.updateItem(UpdateItemRequest.builder().tableName(table).key(jobKey(job.runId(), job.jobKey()))
+                    .conditionExpression(Conditions.HOLDS_LEASE).updateExpression(Conditions.END_ATTEMPT_UPDATE)
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(leaseHolderValues(job.leaseOwner(), job.leaseEpoch(), values))
+                    .build());
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    /** Records who asked to cancel the run; false if the run has already finished (or does not exist). */
+    public boolean requestRunCancel(String runId, String by) {
+        try {
+            dynamo.updateItem(UpdateItemRequest.builder().tableName(table).key(runKey(runId))
+                    .conditionExpression(Conditions.RUN_UNFINISHED)
+                    .updateExpression(Conditions.RUN_CANCEL_UPDATE)
+                    .expressionAttributeNames(Map.of("#status", "status", "#cancelRequestedBy", "cancelRequestedBy",
+                            "#cancelRequestedAtEpochMs", "cancelRequestedAtEpochMs"))
+                    .expressionAttributeValues(Map.of(":pending", s(RunState.PENDING.name()),
+                            ":running", s(RunState.RUNNING.name()), ":by", s(by), ":now", n(clock.millis())))
+                    .build());
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    /** BLOCKED or QUEUED → CANCELLED; false if the job had started or finished. */
+    public boolean cancelNotStarted(String runId, String jobKey, String reason) {
+        try {
+            dynamo.updateItem(UpdateItemRequest.builder().tableName(table).key(jobKey(runId, jobKey))
+                    .conditionExpression(Conditions.NOT_STARTED)
+                    .updateExpression(Conditions.CANCEL_UPDATE)
+                    .expressionAttributeNames(Map.of("#state", "state", "#failureClass", "failureClass",
+                            "#reason", "reason", "#finishedAtEpochMs", "finishedAtEpochMs", "#queueShard", "queueShard"))
+                    .expressionAttributeValues(Map.of(":blocked", s(JobState.BLOCKED.name()),
+                            ":queued", s(JobState.QUEUED.name()), ":cancelled", s(JobState.CANCELLED.name()),
+                            ":cancelledClass", s("cancelled"), ":reason", s(reason), ":now", n(clock.millis())))
+                    .build());
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    /** Marks a running job to be stopped; its runner learns at the next heartbeat. False if it is not running. */
+    public boolean requestStop(String runId, String jobKey) {
+        try {
+            dynamo.updateItem(UpdateItemRequest.builder().tableName(table).key(jobKey(runId, jobKey))
+                    .conditionExpression(Conditions.IS_RUNNING)
+                    .updateExpression(Conditions.REQUEST_STOP_UPDATE)
+                    .expressionAttributeNames(Map.of("#state", "state", "#cancelRequestedAtEpochMs", "cancelRequestedAtEpochMs"))
+                    .expressionAttributeValues(Map.of(":running", s(JobState.RUNNING.name()), ":now", n(clock.millis())))
+                    .build());
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
     }
 
     /** BLOCKED → QUEUED; false if the job was not BLOCKED (someone else moved it). */

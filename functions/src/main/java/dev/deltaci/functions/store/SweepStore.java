@@ -101,7 +101,7 @@ public final class SweepStore {
         values.put(":final", s(finalState.name()));
         values.put(":failureClass", s(why.wireName()));
         values.put(":reason", s(reason));
-        return write(job, Conditions.LEASE_EXPIRED, Conditions.END_EXPIRED_UPDATE, names, values);
+        return write(job, Conditions.LEASE_EXPIRED, Conditions.END_ATTEMPT_UPDATE, names, values);
     }
 
     /** Notes that a fresh message was sent for a queued job whose message may be lost. */

@@ -56,6 +56,13 @@ public final class SweeperService {
                 continue;
             }
             JobRecord job = current.get();
+            if (job.cancelRequested()) {
+                if (sweeps.endExpired(job, leaseCutoff, JobState.CANCELLED, FailureClass.CANCELLED,
+                        "run cancelled; runner " + job.leaseOwner() + " went silent before stopping")) {
+                    progressor.advance(job.runId());
+                }
+                continue;
+            }
             switch (ExpiredLease.decide(job.startedAtEpochMs(), job.spec().timeoutMinutes(), job.infraRetries(),
                     policy.infraRetryBudget(), clock.millis())) {
                 case REQUEUE -> {

@@ -132,9 +132,9 @@ public final class WebhookService {
         long now = clock.millis();
         RunRecord run = configError != null
                 ? new RunRecord(runId, push.repository(), push.cloneUrl(), push.after(), push.ref(), "push",
-                        RunState.FAILED, FailureClass.CONFIG_ERROR.wireName(), configError, 0, true, now, now)
+                        RunState.FAILED, FailureClass.CONFIG_ERROR.wireName(), configError, 0, true, now, now, null)
                 : new RunRecord(runId, push.repository(), push.cloneUrl(), push.after(), push.ref(), "push",
-                        RunState.PENDING, null, null, pipeline.jobs().size(), false, now, now);
+                        RunState.PENDING, null, null, pipeline.jobs().size(), false, now, now, null);
         Optional<RunRecord> raced = store.createRunIfAbsent(run);
         if (raced.isPresent() && raced.get().materialized()) {
             return duplicate(raced.get());

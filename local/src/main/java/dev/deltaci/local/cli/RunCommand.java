@@ -124,9 +124,17 @@ public final class RunCommand implements Callable<Integer> {
             return ExitCodes.INTERNAL;
         }
         String runId = answer.get("runId").asText();
-        progress.println("▸ run " + runId + " created by push webhook " + delivery.deliveryId());
+        progress.println("▸ run " + runId + " created by push webhook " + delivery.deliveryId()
+                + " (cancel: ./delta cancel " + runId + " --api-url " + plane.apiUrl() + ", or Ctrl-C)");
         RunWatcher watcher = new RunWatcher(plane.plane().jobStore(), plane.plane().logStore(), progress);
+        Thread cancelOnInterrupt = new Thread(() -> cancelAndWait(plane, runId, progress), "cancel-on-interrupt");
+        Runtime.getRuntime().addShutdownHook(cancelOnInterrupt);
         Optional<RunRecord> finished = watcher.follow(runId, Duration.ofMinutes(waitMinutes));
+        try {
+            Runtime.getRuntime().removeShutdownHook(cancelOnInterrupt);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is already running
+        }
         if (finished.isEmpty()) {
             spec.commandLine().getErr().println("error: run " + runId + " did not finish within " + waitMinutes + " minutes");
             return ExitCodes.INTERNAL;
@@ -150,9 +158,32 @@ public final class RunCommand implements Callable<Integer> {
         };
     }
 
+    /** Ctrl-C: cancel the run through the control API, and give its jobs a moment to stop. */
+    private static void cancelAndWait(LocalControlPlane plane, String runId, PrintWriter progress) {
+        progress.println("▸ interrupted: cancelling run " + runId + "…");
+        new picocli.CommandLine(new CancelCommand()).execute(runId, "--api-url", plane.apiUrl().toString(),
+                "--by", System.getProperty("user.name", "local") + " (Ctrl-C)");
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<RunRecord> run = plane.plane().jobStore().getRun(runId);
+            if (run.isEmpty() || run.get().status().isTerminal()) {
+                progress.println("▸ run " + runId + " " + run.map(r -> r.status().name()).orElse("gone"));
+                return;
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
     private static void printOutcome(RunRecord run, List<JobRecord> jobs, PrintWriter out, long wallMillis) {
         if (run.message() != null) {
             out.println(run.message());
+        }
+        if (run.cancelledBy() != null) {
+            out.println("cancelled by " + run.cancelledBy());
         }
         out.printf("▸ run %s %s in %.1f s%n", run.runId(), run.status(), wallMillis / 1000.0);
         for (JobRecord job : jobs) {

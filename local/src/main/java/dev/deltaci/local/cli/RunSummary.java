@@ -26,6 +26,9 @@ final class RunSummary {
         if (run.message() != null) {
             summary.put("message", run.message());
         }
+        if (run.cancelledBy() != null) {
+            summary.put("cancelledBy", run.cancelledBy());
+        }
         summary.put("wallMillis", wallMillis);
         summary.put("jobs", jobs.stream().map(RunSummary::job).toList());
         return summary;

@@ -171,7 +171,7 @@ public final class LocalFunctionHost implements AutoCloseable {
         try (exchange) {
             String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
             String path = exchange.getRequestURI().getRawPath();
-            Route route = routes.get(method + " " + path);
+            Route route = match(method, path);
             if (route == null) {
                 respond(exchange, 404, "{\"message\":\"Not Found\"}");
                 return;
@@ -181,11 +181,12 @@ public final class LocalFunctionHost implements AutoCloseable {
                 respond(exchange, 413, "{\"message\":\"Request Entity Too Large\"}");
                 return;
             }
+            Map<String, String> pathParameters = pathParameters(route.path(), path);
             APIGatewayV2HTTPResponse response;
             try {
                 @SuppressWarnings("unchecked")
                 var handler = (RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>) handlers.get(route.functionId());
-                response = handler.handleRequest(toEvent(exchange, route, body),
+                response = handler.handleRequest(toEvent(exchange, route, body, pathParameters),
                         LocalLambdaContext.forInvocation(route.functionId(), route.memoryMb(), route.timeoutSeconds()));
             } catch (RuntimeException e) {
                 System.err.println(route.functionId() + " failed: " + e);
@@ -206,7 +207,37 @@ public final class LocalFunctionHost implements AutoCloseable {
         }
     }
 
-    private static APIGatewayV2HTTPEvent toEvent(HttpExchange exchange, Route route, byte[] body) {
+    /** The route whose path template ({@code /runs/{runId}/cancel}) matches, as API Gateway would pick it. */
+    private Route match(String method, String path) {
+        Route exact = routes.get(method + " " + path);
+        if (exact != null) {
+            return exact;
+        }
+        return routes.values().stream().filter(r -> r.method().equals(method) && pathParameters(r.path(), path) != null)
+                .findFirst().orElse(null);
+    }
+
+    /** {@code {name}} segments of the template bound to the path's segments, or null if they do not match. */
+    static Map<String, String> pathParameters(String template, String path) {
+        String[] want = template.split("/", -1);
+        String[] got = path.split("/", -1);
+        if (want.length != got.length) {
+            return null;
+        }
+        Map<String, String> parameters = new HashMap<>();
+        for (int i = 0; i < want.length; i++) {
+            if (want[i].startsWith("{") && want[i].endsWith("}") && !got[i].isEmpty()) {
+                parameters.put(want[i].substring(1, want[i].length() - 1),
+                        java.net.URLDecoder.decode(got[i], java.nio.charset.StandardCharsets.UTF_8));
+            } else if (!want[i].equals(got[i])) {
+                return null;
+            }
+        }
+        return parameters;
+    }
+
+    private static APIGatewayV2HTTPEvent toEvent(HttpExchange exchange, Route route, byte[] body,
+                                                 Map<String, String> pathParameters) {
         Map<String, String> headers = new HashMap<>();
         exchange.getRequestHeaders().forEach((name, values) ->
                 headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values)));
@@ -218,6 +249,7 @@ public final class LocalFunctionHost implements AutoCloseable {
                 .withRawPath(exchange.getRequestURI().getRawPath())
                 .withRawQueryString(rawQuery == null ? "" : rawQuery)
                 .withHeaders(headers)
+                .withPathParameters(pathParameters.isEmpty() ? null : pathParameters)
                 .withBody(text != null ? text : Base64.getEncoder().encodeToString(body))
                 .withIsBase64Encoded(text == null)
                 .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()

@@ -58,7 +58,7 @@ class LeaseRaceTest {
     private static String queuedJob() {
         String runId = "r-" + UUID.randomUUID();
         RunRecord run = new RunRecord(runId, "t/race", "/tmp/none", "0".repeat(40), "refs/heads/main", "push",
-                RunState.PENDING, null, null, 1, true, 1, 1);
+                RunState.PENDING, null, null, 1, true, 1, 1, null);
         store.createRunIfAbsent(run);
         store.createJobIfAbsent(run, new JobSpec("build", "build", Map.of(), List.of(),
                 List.of(new StepSpec(null, "true")), 5, 60, null), JobState.QUEUED);

@@ -1,0 +1,65 @@
+package dev.deltaci.functions.control;
+
+import dev.deltaci.core.job.JobState;
+import dev.deltaci.functions.http.ApiResponse;
+import dev.deltaci.functions.progress.RunProgressor;
+import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.store.JobStore;
+import dev.deltaci.functions.store.RunSnapshot;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Cancels a run: jobs that have not started are cancelled at once; running ones are marked, and
+ * their runners stop them (SIGTERM, grace, SIGKILL) when their next heartbeat says so. The run
+ * then ends CANCELLED and records who asked. Repeating the request is harmless.
+ */
+public final class CancelService {
+
+    private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    private static final Pattern ACTOR = Pattern.compile("[\\p{L}\\p{N} ._@-]{1,100}");
+
+    private final JobStore store;
+    private final RunProgressor progressor;
+
+    public CancelService(JobStore store, RunProgressor progressor) {
+        this.store = store;
+        this.progressor = progressor;
+    }
+
+    public ApiResponse cancel(String runId, String by) {
+        if (runId == null || !RUN_ID.matcher(runId).matches()) {
+            return ApiResponse.error(400, "not a run id: '" + runId + "'");
+        }
+        if (by == null || !ACTOR.matcher(by).matches()) {
+            return ApiResponse.error(400, "'by' must name who cancels (letters, digits, ' ._@-', at most 100)");
+        }
+        Optional<RunSnapshot> snapshot = store.readRun(runId);
+        if (snapshot.isEmpty()) {
+            return ApiResponse.error(404, "no run " + runId);
+        }
+        if (snapshot.get().run().status().isTerminal()) {
+            return ApiResponse.of(409, "error", "run " + runId + " has already finished: " + snapshot.get().run().status(),
+                    "status", snapshot.get().run().status().name());
+        }
+        if (!store.requestRunCancel(runId, by)) {
+            RunSnapshot now = store.readRun(runId).orElseThrow();
+            return ApiResponse.of(409, "error", "run " + runId + " has already finished: " + now.run().status(),
+                    "status", now.run().status().name());
+        }
+        String recordedBy = store.getRun(runId).map(r -> r.cancelledBy()).orElse(by);
+        int cancelled = 0;
+        int stopping = 0;
+        for (JobRecord job : snapshot.get().jobs()) {
+            if (job.state() == JobState.BLOCKED || job.state() == JobState.QUEUED) {
+                cancelled += store.cancelNotStarted(runId, job.jobKey(), "run cancelled by " + recordedBy) ? 1 : 0;
+            } else if (job.state() == JobState.RUNNING) {
+                stopping += store.requestStop(runId, job.jobKey()) ? 1 : 0;
+            }
+        }
+        // also catches jobs that were queued or started between the read and the request
+        progressor.advance(runId);
+        return ApiResponse.of(202, "runId", runId, "cancelledBy", recordedBy, "cancelledJobs", cancelled,
+                "stoppingJobs", stopping);
+    }
+}
