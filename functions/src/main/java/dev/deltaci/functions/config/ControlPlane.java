@@ -7,6 +7,7 @@ import dev.deltaci.functions.repo.PipelineSource;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.webhook.WebhookSecret;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.retry.RetryMode;
@@ -23,11 +24,21 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, ControlPlaneConfig config,
                            WebhookSecret webhookSecret, PipelineSource pipelineSource, Clock clock) {
 
+    /**
+     * How every control-plane client retries and times out: the standard retry mode (3 attempts,
+     * backoff with jitter) and a bound on the whole call that leaves a function time to answer
+     * well inside its own timeout and the runner's 10 s HTTP timeout.
+     */
+    public static ClientOverrideConfiguration.Builder clientOverrides() {
+        return ClientOverrideConfiguration.builder()
+                .retryStrategy(RetryMode.STANDARD)
+                .apiCallAttemptTimeout(Duration.ofSeconds(3))
+                .apiCallTimeout(Duration.ofSeconds(7));
+    }
+
     /** Built once per Lambda container from its environment and default credentials. */
     public static ControlPlane fromEnvironment(Map<String, String> env) {
-        ClientOverrideConfiguration overrides = ClientOverrideConfiguration.builder()
-                .retryStrategy(RetryMode.STANDARD)
-                .build();
+        ClientOverrideConfiguration overrides = clientOverrides().build();
         return new ControlPlane(
                 DynamoDbClient.builder().httpClient(UrlConnectionHttpClient.create())
                         .overrideConfiguration(overrides).build(),

@@ -1,5 +1,6 @@
 package dev.deltaci.local.stack;
 
+import dev.deltaci.functions.config.ControlPlane;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +49,8 @@ public record AwsEndpoints(URI dynamodb, URI sqs, URI s3, String region, String 
         return StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
     }
 
+    /** The control plane's retry and timeout settings, as in the cloud, plus any interceptors. */
     private static ClientOverrideConfiguration overrides(ExecutionInterceptor... interceptors) {
-        return ClientOverrideConfiguration.builder().executionInterceptors(new ArrayList<>(List.of(interceptors))).build();
+        return ControlPlane.clientOverrides().executionInterceptors(new ArrayList<>(List.of(interceptors))).build();
     }
 }

@@ -1,0 +1,151 @@
+package dev.deltaci.local.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deltaci.core.job.JobState;
+import dev.deltaci.core.job.RunState;
+import dev.deltaci.functions.store.Conditions;
+import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.store.JobStore;
+import dev.deltaci.local.chaos.FaultInjector;
+import dev.deltaci.local.chaos.FaultInjector.Fault;
+import dev.deltaci.local.host.GitHubPush;
+import dev.deltaci.local.host.LocalControlPlane;
+import dev.deltaci.local.host.RunnerPool;
+import dev.deltaci.local.repo.LocalRepository;
+import dev.deltaci.local.stack.AwsStack;
+import dev.deltaci.local.support.Fixtures;
+import dev.deltaci.local.support.StackContents;
+import dev.deltaci.local.support.TestStacks;
+import dev.deltaci.runner.RunnerApiClient;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.SdkRequest;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
+
+/**
+ * Writes that were applied but reported as failed (5xx, throttling), injected with an SDK
+ * interceptor on the functions' clients: the SDK retries for real, and every retry must
+ * recognise its own earlier success instead of reporting a conflict or doing the work twice.
+ */
+class AmbiguousWriteTest {
+
+    private static final String SECRET = "test-secret";
+    private static final Predicate<SdkRequest> LEASE = r -> r instanceof UpdateItemRequest u
+            && Conditions.LEASE.equals(u.conditionExpression());
+    private static final Predicate<SdkRequest> HEARTBEAT = r -> r instanceof UpdateItemRequest u
+            && Conditions.HEARTBEAT_UPDATE.equals(u.updateExpression());
+    private static final Predicate<SdkRequest> COMPLETE = r -> r instanceof UpdateItemRequest u
+            && Conditions.COMPLETE_UPDATE.equals(u.updateExpression());
+    private static final Predicate<SdkRequest> CREATE_RUN = r -> r instanceof PutItemRequest p
+            && "run".equals(p.item().get("type").s());
+    private static final Predicate<SdkRequest> ENQUEUE = r -> r instanceof SendMessageBatchRequest;
+
+    private final FaultInjector faults = new FaultInjector();
+    private AwsStack stack;
+    private LocalControlPlane plane;
+    private JobStore store;
+    private LocalRepository repo;
+
+    @BeforeEach
+    void start() throws Exception {
+        stack = TestStacks.start();
+        plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults(SECRET)
+                .withInterceptors(List.of(faults)).withScheduleInterval(null));
+        store = plane.plane().jobStore();
+    }
+
+    @AfterEach
+    void stop() {
+        if (repo != null) {
+            repo.close();
+        }
+        plane.close();
+        stack.close();
+    }
+
+    private String pushRun(String pipeline) throws Exception {
+        repo = Fixtures.repoWithPipeline(pipeline);
+        GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), SECRET, GitHubPush.payload(repo));
+        assertThat(delivery.status()).as(delivery.body()).isEqualTo(201);
+        return new ObjectMapper().readTree(delivery.body()).get("runId").asText();
+    }
+
+    @Test
+    void leaseHeartbeatAndComplete_shouldEachSucceedOnce_whenTheirWriteIsAppliedButReportedFailed() throws Exception {
+        String runId = pushRun("jobs:\n  build:\n    steps: [{run: 'true'}]\n");
+        RunnerApiClient runner = new RunnerApiClient(plane.apiUrl(), "runner-a");
+
+        faults.inject(LEASE, Fault.SERVER_ERROR, 1);
+        RunnerApiClient.Answer lease = runner.lease(runId, "build", 0);
+        faults.inject(HEARTBEAT, Fault.THROTTLING, 1);
+        RunnerApiClient.Answer heartbeat = runner.heartbeat(runId, "build", 1);
+        JobRecord leased = store.getJob(runId, "build").orElseThrow();
+        faults.inject(COMPLETE, Fault.SERVER_ERROR, 1);
+        RunnerApiClient.Answer complete = runner.complete(runId, "build", 1, 1, leased.startedAtEpochMs(), 0, null, 0);
+
+        assertThat(faults.injected()).isEqualTo(3);
+        assertThat(lease.status()).isEqualTo(200);
+        assertThat(lease.body().get("lease").get("epoch").asLong()).isEqualTo(1);
+        assertThat(heartbeat.status()).isEqualTo(200);
+        assertThat(complete.status()).isEqualTo(200);
+        assertThat(complete.body().get("outcome").asText()).isEqualTo("already_completed");
+        JobRecord done = store.getJob(runId, "build").orElseThrow();
+        assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(done.leaseEpoch()).isEqualTo(1);
+        assertThat(done.history()).hasSize(1);
+        assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
+    }
+
+    @Test
+    void lease_shouldRecover_whenEveryRetryFails_andTheRunnerAsksAgain() throws Exception {
+        String runId = pushRun("jobs:\n  build:\n    steps: [{run: 'true'}]\n");
+        RunnerApiClient runner = new RunnerApiClient(plane.apiUrl(), "runner-a");
+
+        faults.inject(LEASE, Fault.THROTTLING, 10); // more than the SDK's attempts: the call fails
+        RunnerApiClient.Answer failed = runner.lease(runId, "build", 0);
+        faults.clear();
+        RunnerApiClient.Answer again = runner.lease(runId, "build", 0); // the message comes back
+
+        assertThat(failed.status()).isEqualTo(500);
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.body().get("lease").get("epoch").asLong()).isEqualTo(1);
+        assertThat(new RunnerApiClient(plane.apiUrl(), "runner-b").lease(runId, "build", 0).status()).isEqualTo(409);
+    }
+
+    @Test
+    void webhook_shouldCreateOneRunAndRunEachJobOnce_whenItsWritesAndSendsAreAmbiguous() throws Exception {
+        faults.inject(CREATE_RUN, Fault.SERVER_ERROR, 1);
+        faults.inject(ENQUEUE, Fault.SERVER_ERROR, 1); // the batch is sent twice: a duplicate message
+
+        String runId = pushRun("""
+                jobs:
+                  build:
+                    steps: [{run: echo once}]
+                  test:
+                    needs: build
+                    steps: [{run: echo once}]
+                """);
+        try (RunnerPool pool = RunnerPool.start(2, plane.runnerTarget(), Files.createTempDirectory("delta-ambiguous-"))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
+            await().atMost(Duration.ofSeconds(10)).until(() -> StackContents.of(stack).queuedMessages() == 0);
+        }
+
+        assertThat(faults.injected()).isEqualTo(2);
+        assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
+        for (JobRecord job : store.listJobs(runId)) {
+            assertThat(job.attempt()).isEqualTo(1);
+            assertThat(job.leaseEpoch()).as("leased exactly once").isEqualTo(1);
+            assertThat(job.history()).hasSize(1);
+        }
+    }
+}
