@@ -13,7 +13,9 @@ import software.amazon.awssdk.services.sqs.model.Message;
  * The runner's loop: long-poll the queue, take the lease through the runner API, run the job,
  * report it. The queue message only says "this job may be ready"; the lease decides. So a
  * message for a job that cannot be leased (finished, or a stale duplicate) is simply deleted,
- * and a message whose lease call failed for want of a control plane is left to reappear.
+ * and a message whose lease call failed for want of a control plane comes back after a short
+ * delay. A message that keeps failing ends in the dead-letter queue after the queue's
+ * {@code maxReceiveCount}; the sweeper re-sends the job's message from DynamoDB.
  */
 public final class RunnerAgent {
 
@@ -24,15 +26,21 @@ public final class RunnerAgent {
     private final RunnerApiClient api;
     private final JobExecutor executor;
     private final int pollSeconds;
+    private final int retryDelaySeconds;
     private final AtomicBoolean stopping = new AtomicBoolean();
 
+    /**
+     * @param retryDelaySeconds how soon a message whose lease call failed (control plane
+     *                          unreachable or erroring) is delivered again
+     */
     public RunnerAgent(SqsClient sqs, String queueUrl, RunnerApiClient api, Path workRoot, int pollSeconds,
-                       long killGraceMs, long logFlushMs) {
+                       int retryDelaySeconds, long killGraceMs, long logFlushMs) {
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.api = api;
         this.executor = new JobExecutor(api, workRoot, killGraceMs, logFlushMs);
         this.pollSeconds = pollSeconds;
+        this.retryDelaySeconds = retryDelaySeconds;
     }
 
     /** Polls until {@link #stop()}; runs at most {@code maxJobs} jobs (0: no limit). */
@@ -82,13 +90,13 @@ public final class RunnerAgent {
         try {
             answer = api.lease(runId, jobKey, epoch);
         } catch (IOException e) {
-            System.err.println("lease call failed, message left for redelivery: " + e.getMessage());
-            pause(1000);
+            System.err.println("lease call failed, message back in " + retryDelaySeconds + " s: " + e.getMessage());
+            changeVisibility(message, retryDelaySeconds);
             return false;
         }
         if (answer.retryable()) {
-            System.err.println("lease refused for now (" + answer.status() + "), message left for redelivery");
-            pause(1000);
+            System.err.println("lease refused for now (" + answer.status() + "), message back in " + retryDelaySeconds + " s");
+            changeVisibility(message, retryDelaySeconds);
             return false;
         }
         if (answer.conflict() && "try_later".equals(answer.body().path("outcome").asText())) {

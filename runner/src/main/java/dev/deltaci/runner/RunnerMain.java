@@ -45,6 +45,10 @@ public final class RunnerMain implements Callable<Integer> {
     @Option(names = "--poll-seconds", defaultValue = "20", description = "SQS long-poll wait, 1-20 (default: ${DEFAULT-VALUE}).")
     int pollSeconds;
 
+    @Option(names = "--retry-delay-seconds", defaultValue = "5",
+            description = "How soon a job message comes back when its lease call failed (default: ${DEFAULT-VALUE}).")
+    int retryDelaySeconds;
+
     @Option(names = "--max-jobs", defaultValue = "0", description = "Exit after this many jobs; 0 for no limit (default: ${DEFAULT-VALUE}).")
     int maxJobs;
 
@@ -74,7 +78,7 @@ public final class RunnerMain implements Callable<Integer> {
         }
         try (SqsClient client = sqs.build()) {
             RunnerAgent agent = new RunnerAgent(client, queueUrl, new RunnerApiClient(apiUrl, id), workDir,
-                    pollSeconds, killGraceMs, logFlushMs);
+                    pollSeconds, retryDelaySeconds, killGraceMs, logFlushMs);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 agent.stop();
                 killSteps();

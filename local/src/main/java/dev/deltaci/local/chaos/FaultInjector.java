@@ -1,6 +1,7 @@
 package dev.deltaci.local.chaos;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import software.amazon.awssdk.core.SdkRequest;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
@@ -16,9 +18,10 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.SdkHttpResponse;
 
 /**
- * Injects faults into AWS calls at the HTTP edge of the SDK, per attempt: the request reaches
- * the server and is applied, then its answer is replaced by an error, so the caller sees a
- * failure for a write that happened (an ambiguous write) and the SDK's retries run for real.
+ * Injects faults into AWS calls at the HTTP edge of the SDK, per attempt. Most faults let the
+ * request reach the server and be applied, then replace its answer with an error, so the caller
+ * sees a failure for a write that happened (an ambiguous write) and the SDK's retries run for
+ * real. {@link Fault#UNREACHABLE} fails the attempt before anything is sent.
  */
 public final class FaultInjector implements ExecutionInterceptor {
 
@@ -27,7 +30,9 @@ public final class FaultInjector implements ExecutionInterceptor {
         /** HTTP 500 InternalServerError: retried by the SDK's standard retry mode */
         SERVER_ERROR(500, "InternalServerError", "injected: applied, then reported as failed"),
         /** HTTP 400 ThrottlingException: retried with backoff */
-        THROTTLING(400, "ThrottlingException", "injected: rate exceeded");
+        THROTTLING(400, "ThrottlingException", "injected: rate exceeded"),
+        /** the connection fails before the request is sent: nothing is applied */
+        UNREACHABLE(0, "IOException", "injected: connection refused");
 
         final int status;
         final String type;
@@ -64,10 +69,22 @@ public final class FaultInjector implements ExecutionInterceptor {
     }
 
     @Override
+    public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+        for (Rule rule : rules) {
+            if (rule.fault() == Fault.UNREACHABLE && rule.matches().test(context.request())
+                    && rule.remaining().getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                injected.incrementAndGet();
+                throw SdkClientException.create(rule.fault().message, new IOException(rule.fault().message));
+            }
+        }
+    }
+
+    @Override
     public SdkHttpResponse modifyHttpResponse(Context.ModifyHttpResponse context, ExecutionAttributes attributes) {
         attributes.putAttribute(FAULT_THIS_ATTEMPT, null);
         for (Rule rule : rules) {
-            if (rule.matches().test(context.request()) && rule.remaining().getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            if (rule.fault() != Fault.UNREACHABLE && rule.matches().test(context.request())
+                    && rule.remaining().getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 attributes.putAttribute(FAULT_THIS_ATTEMPT, rule.fault());
                 injected.incrementAndGet();
                 return context.httpResponse().toBuilder().statusCode(rule.fault().status)

@@ -189,8 +189,8 @@ public final class LocalFunctionHost implements AutoCloseable {
                 response = handler.handleRequest(toEvent(exchange, route, body, pathParameters),
                         LocalLambdaContext.forInvocation(route.functionId(), route.memoryMb(), route.timeoutSeconds()));
             } catch (RuntimeException e) {
+                // as Lambda reports an unhandled error: one line locally, the function answers 500
                 System.err.println(route.functionId() + " failed: " + e);
-                e.printStackTrace();
                 respond(exchange, 500, "{\"message\":\"Internal Server Error\"}");
                 return;
             }

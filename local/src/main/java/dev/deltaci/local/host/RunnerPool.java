@@ -48,6 +48,7 @@ public final class RunnerPool implements AutoCloseable {
                 "--id", id,
                 "--work-dir", workspaces.toString(),
                 "--poll-seconds", "1",
+                "--retry-delay-seconds", "1",
                 "--kill-grace-ms", "2000",
                 "--log-flush-ms", "300",
                 "--exit-on-stdin-close");
