@@ -1,7 +1,7 @@
 // Runs dynalite for the embedded stack as a child of the JVM.
 // - listens on a free loopback port chosen by the OS and prints it as the first line: "port <n>"
 // - exits as soon as its stdin closes, so it cannot outlive its parent, even one killed by SIGKILL
-// Usage: node dynalite-child.js [--path DIR]
+// Usage: node dynalite-child.js [--path DIR] [--port N]   (port 0, the default, lets the OS choose)
 'use strict';
 const dynalite = require('dynalite');
 
@@ -12,8 +12,11 @@ if (pathIndex >= 0) {
   options.path = args[pathIndex + 1];
 }
 
+const portIndex = args.indexOf('--port');
+const port = portIndex >= 0 ? Number(args[portIndex + 1]) : 0;
+
 const server = dynalite(options);
-server.listen(0, '127.0.0.1', (err) => {
+server.listen(port, '127.0.0.1', (err) => {
   if (err) {
     console.error('dynalite failed to start: ' + err.message);
     process.exit(1);

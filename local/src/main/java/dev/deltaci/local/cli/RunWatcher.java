@@ -7,6 +7,7 @@ import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.RunRecord;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -14,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.Comparator;
 
 /**
  * Follows a run from the outside, as an operator would: reads its jobs from the table and

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,21 +21,42 @@ public final class RunnerPool implements AutoCloseable {
     public record Target(URI apiUrl, String queueUrl, URI sqsEndpoint, String region) {
     }
 
-    private final List<Process> runners = new ArrayList<>();
+    private final Map<String, Process> runners = new ConcurrentHashMap<>();
+    private final AtomicInteger spawned = new AtomicInteger();
     private final Path logDir;
+    private final Path workspaces;
+    private final Target target;
 
-    private RunnerPool(Path logDir) {
-        this.logDir = logDir;
+    private RunnerPool(Path workDir, Target target) throws IOException {
+        this.logDir = workDir.resolve("runner-logs");
+        this.workspaces = workDir.resolve("workspaces");
+        this.target = target;
+        Files.createDirectories(logDir);
     }
 
     public static RunnerPool start(int count, Target target, Path workDir) throws IOException {
-        Path logDir = workDir.resolve("runner-logs");
-        Files.createDirectories(logDir);
-        RunnerPool pool = new RunnerPool(logDir);
+        RunnerPool pool = new RunnerPool(workDir, target);
         for (int i = 1; i <= count; i++) {
-            pool.runners.add(pool.spawn("local-runner-" + i, target, workDir.resolve("workspaces")));
+            pool.add();
         }
         return pool;
+    }
+
+    /** Starts one more runner ({@code local-runner-N}); returns its id. */
+    public String add() throws IOException {
+        String id = "local-runner-" + spawned.incrementAndGet();
+        runners.put(id, spawn(id, target, workspaces));
+        return id;
+    }
+
+    /** SIGKILLs a runner, as a failing instance would die: no shutdown hooks, no report. */
+    public boolean kill(String runnerId) {
+        Process runner = runners.remove(runnerId);
+        if (runner == null) {
+            return false;
+        }
+        runner.destroyForcibly();
+        return true;
     }
 
     private Process spawn(String id, Target target, Path workspaces) throws IOException {
@@ -63,14 +86,9 @@ public final class RunnerPool implements AutoCloseable {
         return builder.start();
     }
 
-    public List<ProcessHandle> processes() {
-        return runners.stream().map(Process::toHandle).toList();
-    }
-
     /** The process of the runner with this id ({@code local-runner-N}). */
     public ProcessHandle process(String runnerId) {
-        int index = Integer.parseInt(runnerId.substring("local-runner-".length())) - 1;
-        return runners.get(index).toHandle();
+        return runners.get(runnerId).toHandle();
     }
 
     public Path logDir() {
@@ -79,7 +97,7 @@ public final class RunnerPool implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Process runner : runners) {
+        for (Process runner : runners.values()) {
             try {
                 runner.getOutputStream().close();
             } catch (IOException ignored) {
@@ -87,7 +105,7 @@ public final class RunnerPool implements AutoCloseable {
             }
             runner.destroy();
         }
-        for (Process runner : runners) {
+        for (Process runner : runners.values()) {
             try {
                 if (!runner.waitFor(5, TimeUnit.SECONDS)) {
                     runner.descendants().forEach(ProcessHandle::destroyForcibly);

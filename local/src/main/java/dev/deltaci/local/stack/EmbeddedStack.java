@@ -38,15 +38,17 @@ public final class EmbeddedStack implements AwsStack {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
-    private final Process dynalite;
-    private final SQSRestServer elasticMq;
+    private final Path dataDir;
+    private volatile Process dynalite;
+    private volatile SQSRestServer elasticMq;
     private final S3Side s3;
     private final AwsEndpoints endpoints;
     private final ProvisionedStack resources;
     private final Map<String, Long> startPhasesMillis;
 
-    private EmbeddedStack(Process dynalite, SQSRestServer elasticMq, S3Side s3, AwsEndpoints endpoints,
+    private EmbeddedStack(Path dataDir, Process dynalite, SQSRestServer elasticMq, S3Side s3, AwsEndpoints endpoints,
                           ProvisionedStack resources, Map<String, Long> startPhasesMillis) {
+        this.dataDir = dataDir;
         this.dynalite = dynalite;
         this.elasticMq = elasticMq;
         this.s3 = s3;
@@ -72,13 +74,11 @@ public final class EmbeddedStack implements AwsStack {
             return side;
         });
         try {
-            Process dynalite = startDynalite(dataDir);
+            Process dynalite = startDynalite(dataDir, 0);
             started.add(dynalite::destroy);
 
             int sqsPort = freePort();
-            SQSRestServer elasticMq = SQSRestServerBuilder.withPort(sqsPort).withInterface("127.0.0.1")
-                    .withServerAddress(new NodeAddress("http", "127.0.0.1", sqsPort, ""))
-                    .withAWSRegion(AwsEndpoints.LOCAL_REGION).start();
+            SQSRestServer elasticMq = startElasticMq(sqsPort);
             started.add(elasticMq::stopAndWait);
             elasticMq.waitUntilStarted();
             phases.put("elasticmq", lap(began));
@@ -93,7 +93,7 @@ public final class EmbeddedStack implements AwsStack {
                     AwsEndpoints.LOCAL_REGION, "local", "local");
             ProvisionedStack resources = Provisioner.provision(endpoints);
             phases.put("provisioned", lap(began));
-            return new EmbeddedStack(dynalite, elasticMq, s3, endpoints, resources, inOrder(phases));
+            return new EmbeddedStack(dataDir, dynalite, elasticMq, s3, endpoints, resources, inOrder(phases));
         } catch (Exception e) {
             if (started.stream().noneMatch(c -> c instanceof S3Side)) {
                 s3Side.thenAccept(S3Side::close); // it may still be starting; stop it once it has
@@ -178,6 +178,39 @@ public final class EmbeddedStack implements AwsStack {
         return dynalite.toHandle();
     }
 
+    /**
+     * Stops dynalite and starts it again on the same port. With a data directory its tables
+     * and items survive (as DynamoDB's would); without one they are lost.
+     */
+    public synchronized void restartDynalite() {
+        int port = endpoints.dynamodb().getPort();
+        stopDynalite();
+        try {
+            Process next = startDynalite(dataDir, port);
+            readPort(next);
+            dynalite = next;
+        } catch (IOException e) {
+            throw new UncheckedIOException("dynalite did not come back on port " + port, e);
+        }
+    }
+
+    /**
+     * Stops ElasticMQ and starts it again on the same port. Its messages are in memory: they are
+     * lost, as in an outage that loses a queue, and the queues are created again from the template.
+     */
+    public synchronized void restartElasticMq() {
+        elasticMq.stopAndWait();
+        elasticMq = startElasticMq(endpoints.sqs().getPort());
+        elasticMq.waitUntilStarted();
+        Provisioner.provision(endpoints);
+    }
+
+    private static SQSRestServer startElasticMq(int port) {
+        return SQSRestServerBuilder.withPort(port).withInterface("127.0.0.1")
+                .withServerAddress(new NodeAddress("http", "127.0.0.1", port, ""))
+                .withAWSRegion(AwsEndpoints.LOCAL_REGION).start();
+    }
+
     @Override
     public AwsEndpoints endpoints() {
         return endpoints;
@@ -197,27 +230,32 @@ public final class EmbeddedStack implements AwsStack {
     public void close() {
         s3.close();
         elasticMq.stopAndWait();
+        stopDynalite();
+    }
+
+    private void stopDynalite() {
+        Process process = dynalite;
         try {
-            dynalite.getOutputStream().close();
-            if (!dynalite.waitFor(3, TimeUnit.SECONDS)) {
-                dynalite.destroyForcibly();
+            process.getOutputStream().close();
+            if (!process.waitFor(3, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
             }
         } catch (IOException e) {
-            dynalite.destroyForcibly();
+            process.destroyForcibly();
         } catch (InterruptedException e) {
-            dynalite.destroyForcibly();
+            process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
     }
 
-    private static Process startDynalite(Path dataDir) throws IOException {
+    private static Process startDynalite(Path dataDir, int port) throws IOException {
         Path home = DeltaHome.locate();
         Path script = home.resolve("local/src/main/node/dynalite-child.js");
         if (!Files.isDirectory(home.resolve("local/node_modules/dynalite"))) {
             throw new IllegalStateException("dynalite is not installed: run 'npm ci --prefix " + home.resolve("local")
                     + "' (the delta launcher and .ci/run do this)");
         }
-        List<String> command = new ArrayList<>(List.of("node", script.toString()));
+        List<String> command = new ArrayList<>(List.of("node", script.toString(), "--port", Integer.toString(port)));
         if (dataDir != null) {
             Path dynamoDir = dataDir.resolve("dynamodb");
             Files.createDirectories(dynamoDir);
