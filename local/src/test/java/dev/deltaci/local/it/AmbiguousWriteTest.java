@@ -3,22 +3,18 @@ package dev.deltaci.local.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.store.Conditions;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
-import dev.deltaci.local.chaos.FaultInjector;
 import dev.deltaci.local.chaos.FaultInjector.Fault;
-import dev.deltaci.local.host.GitHubPush;
+import dev.deltaci.local.chaos.FaultInjector;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.host.RunnerPool;
-import dev.deltaci.local.repo.LocalRepository;
 import dev.deltaci.local.stack.AwsStack;
-import dev.deltaci.local.support.Fixtures;
+import dev.deltaci.local.support.PlaneFixture;
 import dev.deltaci.local.support.StackContents;
-import dev.deltaci.local.support.TestStacks;
 import dev.deltaci.runner.RunnerApiClient;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -39,7 +35,6 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
  */
 class AmbiguousWriteTest {
 
-    private static final String SECRET = "test-secret";
     private static final Predicate<SdkRequest> LEASE = r -> r instanceof UpdateItemRequest u
             && Conditions.LEASE.equals(u.conditionExpression());
     private static final Predicate<SdkRequest> HEARTBEAT = r -> r instanceof UpdateItemRequest u
@@ -51,33 +46,26 @@ class AmbiguousWriteTest {
     private static final Predicate<SdkRequest> ENQUEUE = r -> r instanceof SendMessageBatchRequest;
 
     private final FaultInjector faults = new FaultInjector();
+    private PlaneFixture fixture;
     private AwsStack stack;
     private LocalControlPlane plane;
     private JobStore store;
-    private LocalRepository repo;
 
     @BeforeEach
     void start() throws Exception {
-        stack = TestStacks.start();
-        plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults(SECRET)
-                .withInterceptors(List.of(faults)).withScheduleInterval(null));
-        store = plane.plane().jobStore();
+        fixture = PlaneFixture.start(o -> o.withInterceptors(List.of(faults)).withScheduleInterval(null));
+        stack = fixture.stack;
+        plane = fixture.plane;
+        store = fixture.store;
     }
 
     @AfterEach
     void stop() {
-        if (repo != null) {
-            repo.close();
-        }
-        plane.close();
-        stack.close();
+        fixture.close();
     }
 
     private String pushRun(String pipeline) throws Exception {
-        repo = Fixtures.repoWithPipeline(pipeline);
-        GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), SECRET, GitHubPush.payload(repo));
-        assertThat(delivery.status()).as(delivery.body()).isEqualTo(201);
-        return new ObjectMapper().readTree(delivery.body()).get("runId").asText();
+        return fixture.pushRun(pipeline);
     }
 
     @Test

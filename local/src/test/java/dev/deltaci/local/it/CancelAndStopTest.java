@@ -3,20 +3,16 @@ package dev.deltaci.local.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.local.cli.DeltaCli;
-import dev.deltaci.local.host.GitHubPush;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.host.RunnerPool;
-import dev.deltaci.local.repo.LocalRepository;
 import dev.deltaci.local.stack.AwsStack;
-import dev.deltaci.local.support.Fixtures;
 import dev.deltaci.local.support.MutableClock;
-import dev.deltaci.local.support.TestStacks;
+import dev.deltaci.local.support.PlaneFixture;
 import dev.deltaci.runner.RunnerApiClient;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -31,36 +27,28 @@ import picocli.CommandLine;
 /** Cancellation, and stop instructions given at heartbeat (cancel, server-side timeout), with real runners. */
 class CancelAndStopTest {
 
-    private static final String SECRET = "test-secret";
 
     private final MutableClock clock = new MutableClock();
+    private PlaneFixture fixture;
     private AwsStack stack;
     private LocalControlPlane plane;
     private JobStore store;
-    private LocalRepository repo;
 
     @BeforeEach
     void start() throws Exception {
-        stack = TestStacks.start();
-        // 3 s leases: runners heartbeat every second; the sweeper stays off
-        plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults(SECRET)
-                .withEnvironment(Map.of("LEASE_TTL_SECONDS", "3")).withClock(clock).withScheduleInterval(null));
-        store = plane.plane().jobStore();
+        fixture = PlaneFixture.start(o -> o.withEnvironment(Map.of("LEASE_TTL_SECONDS", "3")).withClock(clock).withScheduleInterval(null));
+        stack = fixture.stack;
+        plane = fixture.plane;
+        store = fixture.store;
     }
 
     @AfterEach
     void stop() {
-        if (repo != null) {
-            repo.close();
-        }
-        plane.close();
-        stack.close();
+        fixture.close();
     }
 
     private String pushRun(String pipeline) throws Exception {
-        repo = Fixtures.repoWithPipeline(pipeline);
-        GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), SECRET, GitHubPush.payload(repo));
-        return new ObjectMapper().readTree(delivery.body()).get("runId").asText();
+        return fixture.pushRun(pipeline);
     }
 
     private record Cli(int exit, String out, String err) {

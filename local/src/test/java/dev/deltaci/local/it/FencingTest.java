@@ -3,20 +3,16 @@ package dev.deltaci.local.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.queue.JobMessage;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
-import dev.deltaci.local.host.GitHubPush;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.host.RunnerPool;
-import dev.deltaci.local.repo.LocalRepository;
 import dev.deltaci.local.stack.AwsStack;
-import dev.deltaci.local.support.Fixtures;
+import dev.deltaci.local.support.PlaneFixture;
 import dev.deltaci.local.support.StackContents;
-import dev.deltaci.local.support.TestStacks;
 import dev.deltaci.runner.RunnerApiClient;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -29,37 +25,26 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 /** Epoch fencing through the runner API, and late messages through real runner processes. */
 class FencingTest {
 
-    private static final String SECRET = "test-secret";
-    private static final ObjectMapper JSON = new ObjectMapper();
-
+    private PlaneFixture fixture;
     private AwsStack stack;
     private LocalControlPlane plane;
     private JobStore store;
 
     @BeforeEach
     void start() throws Exception {
-        stack = TestStacks.start();
-        plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults(SECRET));
-        store = plane.plane().jobStore();
+        fixture = PlaneFixture.start(o -> o);
+        stack = fixture.stack;
+        plane = fixture.plane;
+        store = fixture.store;
     }
 
     @AfterEach
     void stop() {
-        if (repo != null) {
-            repo.close();
-        }
-        plane.close();
-        stack.close();
+        fixture.close();
     }
 
-    private LocalRepository repo;
-
-    /** Pushes a commit with this pipeline; the repository lives until the test ends, for runners to clone. */
     private String pushRun(String pipeline) throws Exception {
-        repo = Fixtures.repoWithPipeline(pipeline);
-        GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), SECRET, GitHubPush.payload(repo));
-        assertThat(delivery.status()).isEqualTo(201);
-        return JSON.readTree(delivery.body()).get("runId").asText();
+        return fixture.pushRun(pipeline);
     }
 
     @Test

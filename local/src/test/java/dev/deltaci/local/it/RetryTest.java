@@ -4,19 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.store.AttemptRecord;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
-import dev.deltaci.local.host.GitHubPush;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.host.RunnerPool;
-import dev.deltaci.local.repo.LocalRepository;
 import dev.deltaci.local.stack.AwsStack;
-import dev.deltaci.local.support.Fixtures;
-import dev.deltaci.local.support.TestStacks;
+import dev.deltaci.local.support.PlaneFixture;
 import dev.deltaci.runner.RunnerApiClient;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -28,34 +24,27 @@ import org.junit.jupiter.api.Test;
 /** Retries by failure class: the pipeline's retry: for script failures, the infrastructure budget for the rest. */
 class RetryTest {
 
-    private static final String SECRET = "test-secret";
 
+    private PlaneFixture fixture;
     private AwsStack stack;
     private LocalControlPlane plane;
     private JobStore store;
-    private LocalRepository repo;
 
     @BeforeEach
     void start() throws Exception {
-        stack = TestStacks.start();
-        plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults(SECRET)
-                .withEnvironment(Map.of("INFRA_RETRY_BUDGET", "1")).withScheduleInterval(null));
-        store = plane.plane().jobStore();
+        fixture = PlaneFixture.start(o -> o.withEnvironment(Map.of("INFRA_RETRY_BUDGET", "1")).withScheduleInterval(null));
+        stack = fixture.stack;
+        plane = fixture.plane;
+        store = fixture.store;
     }
 
     @AfterEach
     void stop() {
-        if (repo != null) {
-            repo.close();
-        }
-        plane.close();
-        stack.close();
+        fixture.close();
     }
 
     private String pushRun(String pipeline) throws Exception {
-        repo = Fixtures.repoWithPipeline(pipeline);
-        GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), SECRET, GitHubPush.payload(repo));
-        return new ObjectMapper().readTree(delivery.body()).get("runId").asText();
+        return fixture.pushRun(pipeline);
     }
 
     @Test

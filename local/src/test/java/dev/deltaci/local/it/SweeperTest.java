@@ -3,7 +3,6 @@ package dev.deltaci.local.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.store.AttemptRecord;
@@ -13,14 +12,11 @@ import dev.deltaci.functions.store.SweepStore;
 import dev.deltaci.functions.sweeper.SweepPolicy;
 import dev.deltaci.functions.sweeper.SweepReport;
 import dev.deltaci.functions.sweeper.SweeperService;
-import dev.deltaci.local.host.GitHubPush;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.host.RunnerPool;
-import dev.deltaci.local.repo.LocalRepository;
 import dev.deltaci.local.stack.AwsStack;
-import dev.deltaci.local.support.Fixtures;
+import dev.deltaci.local.support.PlaneFixture;
 import dev.deltaci.local.support.StackContents;
-import dev.deltaci.local.support.TestStacks;
 import dev.deltaci.runner.RunnerApiClient;
 import java.nio.file.Files;
 import java.time.Clock;
@@ -34,39 +30,30 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 /** The sweeper against injected faults: killed runners, silent runners, lost messages, skewed clocks. */
 class SweeperTest {
 
-    private static final String SECRET = "test-secret";
     /** Short leases so that expiry happens within a test: 2 s TTL, heartbeats every 667 ms. */
     private static final Map<String, String> FAST = Map.of("LEASE_TTL_SECONDS", "2", "CLOCK_SKEW_ALLOWANCE_MS", "500",
             "RECONCILE_AFTER_SECONDS", "2", "INFRA_RETRY_BUDGET", "1");
 
+    private PlaneFixture fixture;
     private AwsStack stack;
     private LocalControlPlane plane;
     private JobStore store;
-    private LocalRepository repo;
 
     @BeforeEach
     void start() throws Exception {
-        stack = TestStacks.start();
-        // the sweeper runs only when a test says so
-        plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults(SECRET).withEnvironment(FAST)
-                .withScheduleInterval(null));
-        store = plane.plane().jobStore();
+        fixture = PlaneFixture.start(o -> o.withEnvironment(FAST).withScheduleInterval(null));
+        stack = fixture.stack;
+        plane = fixture.plane;
+        store = fixture.store;
     }
 
     @AfterEach
     void stop() {
-        if (repo != null) {
-            repo.close();
-        }
-        plane.close();
-        stack.close();
+        fixture.close();
     }
 
     private String pushRun(String pipeline) throws Exception {
-        repo = Fixtures.repoWithPipeline(pipeline);
-        GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), SECRET, GitHubPush.payload(repo));
-        assertThat(delivery.status()).isEqualTo(201);
-        return new ObjectMapper().readTree(delivery.body()).get("runId").asText();
+        return fixture.pushRun(pipeline);
     }
 
     private SweeperService sweeper(Clock clock, long skewAllowanceMs) {
