@@ -122,7 +122,7 @@ public final class PipelineParser {
                         + "' is invalid: use letters, digits, '-' and '_', starting with a letter or '_' (at most 64)");
                 continue;
             }
-            JobSpec job = readJob(key, entry.getValue().getValueNode());
+            JobSpec job = readJob(key, entry.getValue());
             if (job != null) {
                 Map<String, String> merged = new HashMap<>(env);
                 merged.putAll(job.env());
@@ -134,7 +134,8 @@ public final class PipelineParser {
         return new Pipeline(name, env, jobs);
     }
 
-    private JobSpec readJob(String key, Node node) {
+    private JobSpec readJob(String key, NodeTuple tuple) {
+        Node node = tuple.getValueNode();
         String where = "job '" + key + "'";
         Map<String, NodeTuple> fields = mapping(node, where, JOB_KEYS);
         if (fields == null) {
@@ -154,7 +155,7 @@ public final class PipelineParser {
         RetrySpec retry = fields.containsKey("retry") ? retry(fields.get("retry").getValueNode(), where) : RetrySpec.NONE;
         NodeTuple stepsTuple = fields.get("steps");
         if (stepsTuple == null) {
-            problem(node, where + " has no 'steps': expected a list of steps with 'run'");
+            problem(tuple.getKeyNode(), where + " has no 'steps': expected a list of steps with 'run'");
             return null;
         }
         List<StepSpec> steps = steps(stepsTuple.getValueNode(), where);
@@ -341,13 +342,48 @@ public final class PipelineParser {
             if (entries.containsKey(key)) {
                 problem(keyNode, where + " has '" + key + "' twice");
             } else if (allowedKeys != null && !allowedKeys.contains(key)) {
-                problem(keyNode, where + " has unknown key '" + key + "'; expected one of: "
-                        + String.join(", ", allowedKeys));
+                String suggestion = closest(key, allowedKeys);
+                problem(keyNode, where + " has unknown key '" + key + "'"
+                        + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)")
+                        + "; expected one of: " + String.join(", ", allowedKeys));
             } else {
                 entries.put(key, tuple);
             }
         }
         return entries;
+    }
+
+    /** The allowed key within edit distance 2 of a misspelt one, if there is exactly one best. */
+    private static String closest(String key, List<String> allowed) {
+        String best = null;
+        int bestDistance = 3;
+        for (String candidate : allowed) {
+            int distance = editDistance(key, candidate);
+            if (distance < bestDistance) {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+        return best;
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     private String scalar(Node node, String where) {

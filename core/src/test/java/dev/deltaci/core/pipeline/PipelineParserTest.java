@@ -116,7 +116,9 @@ class PipelineParserTest {
                 """);
 
         assertThat(problems).extracting(ConfigProblem::toString).contains(
-                FILE + ":3:5: job 'build' has unknown key 'stepz'; expected one of: name, env, needs, steps, timeout-minutes, queue-timeout-minutes, retry");
+                FILE + ":3:5: job 'build' has unknown key 'stepz' (did you mean 'steps'?); expected one of: name, env, "
+                        + "needs, steps, timeout-minutes, queue-timeout-minutes, retry",
+                FILE + ":2:3: job 'build' has no 'steps': expected a list of steps with 'run'");
     }
 
     @Test

@@ -1,0 +1,89 @@
+package dev.deltaci.local.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deltaci.core.pipeline.ConfigProblem;
+import dev.deltaci.core.pipeline.Pipeline;
+import dev.deltaci.core.pipeline.PipelineException;
+import dev.deltaci.core.pipeline.PipelineParser;
+import java.io.IOException;
+import java.nio.charset.MalformedInputException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code delta lint}: checks a pipeline file without running it, with the parser the webhook uses. */
+@Command(name = "lint", mixinStandardHelpOptions = true,
+        description = "Validate a pipeline file without running it. Each problem is reported as "
+                + "file:line:column: what was found and what was expected.",
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
+                "0:the file is valid",
+                "1:the file has problems",
+                "2:usage error, or the file cannot be read"})
+public final class LintCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", defaultValue = PipelineParser.DEFAULT_PATH, paramLabel = "FILE",
+            description = "The pipeline file (default: ${DEFAULT-VALUE}).")
+    Path file;
+
+    @Option(names = "--json", description = "One JSON object for editors: {file, valid, jobs, problems: [{line, column, message}]}.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (MalformedInputException e) {
+            spec.commandLine().getErr().println("error: " + file + " is not UTF-8 text");
+            return ExitCodes.USAGE_OR_CONFIG;
+        } catch (java.nio.file.NoSuchFileException e) {
+            spec.commandLine().getErr().println("error: no such file: " + file);
+            return ExitCodes.USAGE_OR_CONFIG;
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("error: cannot read " + file + ": " + e.getMessage());
+            return ExitCodes.USAGE_OR_CONFIG;
+        }
+        List<ConfigProblem> problems;
+        List<String> jobs = List.of();
+        try {
+            Pipeline pipeline = PipelineParser.parse(file.toString(), text);
+            jobs = List.copyOf(pipeline.jobs().keySet());
+            problems = List.of();
+        } catch (PipelineException e) {
+            problems = e.problems();
+        }
+        if (json) {
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("file", file.toString());
+            result.put("valid", problems.isEmpty());
+            result.put("jobs", jobs);
+            result.put("problems", problems.stream().map(LintCommand::problemJson).toList());
+            spec.commandLine().getOut().println(new ObjectMapper().writeValueAsString(result));
+        } else if (problems.isEmpty()) {
+            spec.commandLine().getOut().println(file + ": valid, " + jobs.size() + " job(s): " + String.join(", ", jobs));
+        } else {
+            problems.forEach(p -> spec.commandLine().getOut().println(p));
+            spec.commandLine().getOut().println(problems.size() + " problem(s) in " + file);
+        }
+        return problems.isEmpty() ? ExitCodes.SUCCEEDED : ExitCodes.RUN_FAILED;
+    }
+
+    private static Map<String, Object> problemJson(ConfigProblem problem) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("line", problem.line());
+        json.put("column", problem.column());
+        json.put("message", problem.message());
+        return json;
+    }
+}
