@@ -70,8 +70,22 @@ final class JobExecutor {
             for (int i = 0; i < job.steps().size(); i++) {
                 LeasedJob.Step step = job.steps().get(i);
                 log.line("::delta:: step " + (i + 1) + "/" + job.steps().size() + ": " + step.name());
+                if (step.checkout()) {
+                    log.line("::delta:: checkout is built in: the workspace already holds " + job.sha());
+                    continue;
+                }
                 long started = System.nanoTime();
-                StepOutcome outcome = runStep(job, step, i, workspace, log, fence, deadlineNanos);
+                long stepDeadlineNanos = step.timeoutMillis() > 0
+                        ? Math.min(deadlineNanos, started + TimeUnit.MILLISECONDS.toNanos(step.timeoutMillis())) : deadlineNanos;
+                Path directory = step.workingDirectory() == null ? workspace
+                        : workspace.resolve(step.workingDirectory()).normalize();
+                StepOutcome outcome;
+                if (!directory.startsWith(workspace) || !Files.isDirectory(directory)) {
+                    log.line("::delta:: working-directory '" + step.workingDirectory() + "' does not exist in the workspace");
+                    outcome = StepOutcome.exited(1);
+                } else {
+                    outcome = runStep(job, step, i, workspace, directory, log, fence, deadlineNanos, stepDeadlineNanos);
+                }
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
                 if (outcome == StepOutcome.FENCED) {
                     log.line("::delta:: stopped: " + fence.reason());
@@ -85,10 +99,16 @@ final class JobExecutor {
                     failureClass = why;
                     break;
                 }
-                exitCode = outcome.exitCode();
-                log.line("::delta:: step " + (i + 1) + " exited " + exitCode + " after " + millis + " ms");
-                if (exitCode != 0) {
-                    failureClass = "script_failure";
+                boolean stepTimedOut = outcome.kind() == StepOutcome.Kind.STEP_TIMED_OUT;
+                int stepExit = stepTimedOut ? 124 : outcome.exitCode();
+                log.line("::delta:: step " + (i + 1) + (stepTimedOut
+                        ? " exceeded its timeout (" + step.timeoutMillis() / 1000 + " s) and was stopped"
+                        : " exited " + stepExit) + " after " + millis + " ms");
+                if (stepExit != 0 && step.continueOnError()) {
+                    log.line("::delta:: continue-on-error: the job goes on");
+                } else if (stepExit != 0) {
+                    exitCode = stepExit;
+                    failureClass = stepTimedOut ? "timeout" : "script_failure";
                     break;
                 }
             }
@@ -152,8 +172,9 @@ final class JobExecutor {
 
     /** How a step ended: it exited (with a code), ran out of time, or was stopped by the fence. */
     private record StepOutcome(Kind kind, int exitCode) {
-        enum Kind { EXITED, STOPPED, FENCED }
+        enum Kind { EXITED, STEP_TIMED_OUT, STOPPED, FENCED }
 
+        static final StepOutcome STEP_TIMED_OUT = new StepOutcome(Kind.STEP_TIMED_OUT, -1);
         static final StepOutcome STOPPED = new StepOutcome(Kind.STOPPED, -1);
         static final StepOutcome FENCED = new StepOutcome(Kind.FENCED, -1);
 
@@ -162,15 +183,27 @@ final class JobExecutor {
         }
     }
 
-    private StepOutcome runStep(LeasedJob job, LeasedJob.Step step, int index, Path workspace, LogStreamer log,
-                                Fence fence, long deadlineNanos) throws IOException {
-        Path script = workspace.getParent().resolve(workspace.getFileName() + ".step" + (index + 1) + ".sh");
+    /** How each supported shell runs a step's script file (bash as GitHub Actions runs it). */
+    static List<String> shellCommand(String shell, Path script) {
+        return switch (shell) {
+            case "sh" -> List.of("sh", "-e", script.toString());
+            case "python" -> List.of("python3", script.toString());
+            default -> List.of("bash", "--noprofile", "--norc", "-eo", "pipefail", script.toString());
+        };
+    }
+
+    private StepOutcome runStep(LeasedJob job, LeasedJob.Step step, int index, Path workspace, Path directory,
+                                LogStreamer log, Fence fence, long deadlineNanos, long stepDeadlineNanos)
+            throws IOException {
+        // beside the workspace, not in it: the step's files are the repository's
+        Path script = workspace.resolveSibling(workspace.getFileName() + ".step" + (index + 1));
         Files.writeString(script, step.run() + "\n");
         try {
-            ProcessBuilder builder = new ProcessBuilder("bash", "--noprofile", "--norc", "-eo", "pipefail",
-                    script.toString()).directory(workspace.toFile()).redirectErrorStream(true);
+            ProcessBuilder builder = new ProcessBuilder(shellCommand(step.shell(), script))
+                    .directory(directory.toFile()).redirectErrorStream(true);
             builder.environment().clear();
             builder.environment().putAll(stepEnvironment(job, workspace));
+            builder.environment().putAll(step.env());
             Process process = builder.start();
             process.getOutputStream().close();
             Thread pump = new Thread(() -> pump(process, log), "output-" + job.jobKey());
@@ -187,6 +220,10 @@ final class JobExecutor {
                 }
                 if (System.nanoTime() > deadlineNanos) {
                     fence.stop("timeout");
+                } else if (System.nanoTime() > stepDeadlineNanos) {
+                    stopTree(process);
+                    pump.join(5000);
+                    return StepOutcome.STEP_TIMED_OUT;
                 }
                 if (fence.stopReason() != null) {
                     stopTree(process);

@@ -12,7 +12,13 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
                  long leaseTtlMs, String cloneUrl, String sha, String ref, Map<String, String> env,
                  int timeoutMinutes, List<Step> steps) {
 
-    record Step(String name, String run) {
+    /** A step as the lease answer gives it; {@code checkout} steps have no command; timeout 0 means none. */
+    record Step(String name, boolean checkout, String run, String shell, Map<String, String> env,
+                String workingDirectory, long timeoutMillis, boolean continueOnError) {
+
+        static Step run(String name, String command) {
+            return new Step(name, false, command, "bash", Map.of(), null, 0, false);
+        }
     }
 
     static LeasedJob fromLeaseAnswer(JsonNode body) {
@@ -21,7 +27,15 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
         Map<String, String> env = new LinkedHashMap<>();
         job.path("env").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
         List<Step> steps = new ArrayList<>();
-        job.path("steps").forEach(s -> steps.add(new Step(s.path("name").asText(), s.path("run").asText())));
+        job.path("steps").forEach(s -> {
+            Map<String, String> stepEnv = new LinkedHashMap<>();
+            s.path("env").fields().forEachRemaining(e -> stepEnv.put(e.getKey(), e.getValue().asText()));
+            steps.add(new Step(s.path("name").asText(), s.path("checkout").asBoolean(false), s.path("run").asText(null),
+                    s.path("shell").asText("bash"), stepEnv,
+                    s.hasNonNull("workingDirectory") ? s.get("workingDirectory").asText() : null,
+                    java.util.concurrent.TimeUnit.MINUTES.toMillis(s.path("timeoutMinutes").asInt(0)),
+                    s.path("continueOnError").asBoolean(false)));
+        });
         return new LeasedJob(job.path("runId").asText(), job.path("jobKey").asText(), job.path("name").asText(),
                 job.path("attempt").asInt(1), lease.path("epoch").asLong(), lease.path("startedAtEpochMs").asLong(),
                 lease.path("heartbeatIntervalMs").asLong(),

@@ -68,7 +68,7 @@ class JobExecutorTest {
     private LeasedJob job(long heartbeatMs, long ttlMs, String... steps) {
         return new LeasedJob("r-1", "build", "build", 1, 1, 1000, heartbeatMs, ttlMs, repo.toString(), sha,
                 "refs/heads/main", Map.of("FROM_PIPELINE", "yes"), 5,
-                java.util.Arrays.stream(steps).map(s -> new LeasedJob.Step(s, s)).toList());
+                java.util.Arrays.stream(steps).map(s -> LeasedJob.Step.run(s, s)).toList());
     }
 
     private JobExecutor executor() {
@@ -120,13 +120,64 @@ class JobExecutorTest {
     @Test
     void run_shouldReportInfraError_whenTheCommitCannotBeCheckedOut() {
         LeasedJob missing = new LeasedJob("r-1", "build", "build", 1, 1, 1000, 10_000, 30_000, repo.resolve("nope").toString(),
-                sha, "refs/heads/main", Map.of(), 5, List.of(new LeasedJob.Step("x", "true")));
+                sha, "refs/heads/main", Map.of(), 5, List.of(LeasedJob.Step.run("x", "true")));
 
         JobExecutor.Result result = executor().run(missing);
 
         assertThat(result.reportable()).isTrue();
         assertThat(result.failureClass()).isEqualTo("infra_error");
         assertThat(shippedLog()).contains("checkout failed");
+    }
+
+    private static LeasedJob.Step step(String run, String shell, Map<String, String> env, String directory,
+                                       long timeoutMillis, boolean continueOnError) {
+        return new LeasedJob.Step(run, false, run, shell, env, directory, timeoutMillis, continueOnError);
+    }
+
+    private LeasedJob jobOf(LeasedJob.Step... steps) {
+        return new LeasedJob("r-1", "build", "build", 1, 1, 1000, 10_000, 30_000, repo.toString(), sha,
+                "refs/heads/main", Map.of("FROM_PIPELINE", "yes"), 5, List.of(steps));
+    }
+
+    @Test
+    void run_shouldHonourStepShellEnvDirectoryAndContinueOnError() throws Exception {
+        Files.createDirectories(repo.resolve("sub"));
+        Files.writeString(repo.resolve("sub/inner.txt"), "inner\n");
+        git(repo, "add", ".");
+        git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "sub");
+        sha = git(repo, "rev-parse", "HEAD").strip();
+
+        JobExecutor.Result result = executor().run(jobOf(
+                new LeasedJob.Step("checkout", true, null, "bash", Map.of(), null, 0, false),
+                step("cat inner.txt; echo \"step says $ONLY_HERE, job says $FROM_PIPELINE\"", "bash",
+                        Map.of("ONLY_HERE", "hi"), "sub", 0, false),
+                step("echo from sh; exit 5", "sh", Map.of(), null, 0, true),
+                step("import os; print('python sees', os.environ['DELTA_JOB'])", "python", Map.of(), null, 0, false)));
+
+        assertThat(result).isEqualTo(new JobExecutor.Result(true, 0, null, logCalls.size()));
+        assertThat(shippedLog()).contains("checkout is built in", "inner", "step says hi, job says yes", "from sh",
+                "step 3 exited 5", "continue-on-error: the job goes on", "python sees build");
+    }
+
+    @Test
+    void run_shouldStopAStepPastItsOwnTimeout_andFailTheJobAsTimeout() {
+        long started = System.nanoTime();
+
+        JobExecutor.Result result = executor().run(jobOf(step("sleep 30", "bash", Map.of(), null, 500, false),
+                step("echo unreachable", "bash", Map.of(), null, 0, false)));
+
+        assertThat(result.failureClass()).isEqualTo("timeout");
+        assertThat(result.exitCode()).isEqualTo(124);
+        assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(10_000);
+        assertThat(shippedLog()).contains("exceeded its timeout").doesNotContain("unreachable");
+    }
+
+    @Test
+    void run_shouldFailTheStep_whenItsWorkingDirectoryDoesNotExist() {
+        JobExecutor.Result result = executor().run(jobOf(step("true", "bash", Map.of(), "missing", 0, false)));
+
+        assertThat(result.failureClass()).isEqualTo("script_failure");
+        assertThat(shippedLog()).contains("working-directory 'missing' does not exist");
     }
 
     @Test

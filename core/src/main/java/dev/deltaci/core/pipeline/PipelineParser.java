@@ -43,7 +43,9 @@ public final class PipelineParser {
     private static final List<String> JOB_KEYS = List.of("name", "env", "needs", "steps", "timeout-minutes",
             "queue-timeout-minutes", "retry");
     private static final List<String> RETRY_KEYS = List.of("max", "when");
-    private static final List<String> STEP_KEYS = List.of("name", "run");
+    private static final List<String> STEP_KEYS = List.of("name", "run", "uses", "with", "env", "shell",
+            "working-directory", "timeout-minutes", "continue-on-error");
+    private static final Pattern CHECKOUT_ACTION = Pattern.compile("actions/checkout@[A-Za-z0-9._/-]+");
 
     private final String file;
     private final List<ConfigProblem> problems = new ArrayList<>();
@@ -179,20 +181,80 @@ public final class PipelineParser {
             if (fields == null) {
                 continue;
             }
-            String name = fields.containsKey("name") ? scalar(fields.get("name").getValueNode(), stepWhere + " name") : null;
-            NodeTuple run = fields.get("run");
-            if (run == null) {
-                problem(stepNode, stepWhere + " has no 'run': expected a shell command");
-                continue;
-            }
-            String command = scalar(run.getValueNode(), stepWhere + " run");
-            if (command != null && command.isBlank()) {
-                problem(run.getValueNode(), stepWhere + " 'run' is empty");
-            } else if (command != null) {
-                steps.add(new StepSpec(name, command));
+            StepSpec step = step(stepNode, stepWhere, fields);
+            if (step != null) {
+                steps.add(step);
             }
         }
         return steps;
+    }
+
+    private StepSpec step(Node stepNode, String where, Map<String, NodeTuple> fields) {
+        String name = fields.containsKey("name") ? scalar(fields.get("name").getValueNode(), where + " name") : null;
+        NodeTuple run = fields.get("run");
+        NodeTuple uses = fields.get("uses");
+        if (run != null && uses != null) {
+            problem(uses.getKeyNode(), where + " has both 'run' and 'uses'; a step is one or the other");
+            return null;
+        }
+        if (uses != null) {
+            String action = scalar(uses.getValueNode(), where + " uses");
+            if (action != null && !CHECKOUT_ACTION.matcher(action).matches()) {
+                problem(uses.getValueNode(), where + (name == null ? "" : " ('" + name + "')") + ": 'uses: " + action
+                        + "' is not supported; Delta CI runs 'run:' steps, and actions/checkout is built in");
+                return null;
+            }
+            // the runner has already checked out the commit; 'with:' options of checkout are not needed
+            return action == null ? null : StepSpec.checkout(name);
+        }
+        if (fields.containsKey("with")) {
+            problem(fields.get("with").getKeyNode(), where + " has 'with', which only goes with 'uses'");
+        }
+        if (run == null) {
+            problem(stepNode, where + " has no 'run': expected a shell command (or 'uses: actions/checkout@v4')");
+            return null;
+        }
+        String command = scalar(run.getValueNode(), where + " run");
+        if (command != null && command.isBlank()) {
+            problem(run.getValueNode(), where + " 'run' is empty");
+            return null;
+        }
+        Map<String, String> env = fields.containsKey("env") ? env(fields.get("env").getValueNode(), where + " env") : Map.of();
+        String shell = StepSpec.DEFAULT_SHELL;
+        if (fields.containsKey("shell")) {
+            String given = scalar(fields.get("shell").getValueNode(), where + " shell");
+            if (given != null && !StepSpec.SHELLS.contains(given)) {
+                problem(fields.get("shell").getValueNode(), where + " 'shell: " + given + "' is not supported; use one of: "
+                        + String.join(", ", StepSpec.SHELLS));
+            } else if (given != null) {
+                shell = given;
+            }
+        }
+        String directory = null;
+        if (fields.containsKey("working-directory")) {
+            directory = scalar(fields.get("working-directory").getValueNode(), where + " working-directory");
+            if (directory != null && (directory.startsWith("/") || Arrays.asList(directory.split("/")).contains(".."))) {
+                problem(fields.get("working-directory").getValueNode(), where + " 'working-directory' must be a path "
+                        + "inside the workspace, without '..', found '" + directory + "'");
+                directory = null;
+            }
+        }
+        int timeout = fields.containsKey("timeout-minutes") ? minutes(fields.get("timeout-minutes"), where, 0) : 0;
+        boolean continueOnError = fields.containsKey("continue-on-error")
+                && bool(fields.get("continue-on-error").getValueNode(), where + " continue-on-error");
+        return command == null ? null
+                : new StepSpec(name, command, env, shell, directory, timeout, continueOnError);
+    }
+
+    private boolean bool(Node node, String where) {
+        String text = scalar(node, where);
+        if ("true".equals(text)) {
+            return true;
+        }
+        if (!"false".equals(text) && text != null) {
+            problem(node, where + " must be true or false, found '" + text + "'");
+        }
+        return false;
     }
 
     private int minutes(NodeTuple field, String where, int fallback) {

@@ -1,11 +1,50 @@
 package dev.deltaci.core.pipeline;
 
-/** One step of a job: a shell command, with an optional display name. */
-public record StepSpec(String name, String run) {
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One step of a job: a command run by a shell, or the built-in checkout
+ * ({@code uses: actions/checkout@...}, which the runner has already done).
+ *
+ * @param run              the command, or null for the built-in checkout
+ * @param shell            {@code bash} (the default), {@code sh} or {@code python}
+ * @param workingDirectory a path inside the workspace, or null for its top
+ * @param timeoutMinutes   a limit for this step alone, or 0 for none (the job's still applies)
+ * @param continueOnError  a failure of this step does not fail the job
+ */
+public record StepSpec(String name, String run, Map<String, String> env, String shell, String workingDirectory,
+                       int timeoutMinutes, boolean continueOnError) {
+
+    public static final String DEFAULT_SHELL = "bash";
+    public static final List<String> SHELLS = List.of("bash", "sh", "python");
+
+    public StepSpec {
+        env = env == null ? Map.of() : Map.copyOf(env);
+        shell = shell == null ? DEFAULT_SHELL : shell;
+    }
+
+    /** A plain {@code run:} step with defaults for everything else. */
+    public static StepSpec run(String name, String command) {
+        return new StepSpec(name, command, Map.of(), DEFAULT_SHELL, null, 0, false);
+    }
+
+    /** The built-in checkout that {@code uses: actions/checkout@...} stands for. */
+    public static StepSpec checkout(String name) {
+        return new StepSpec(name, null, Map.of(), DEFAULT_SHELL, null, 0, false);
+    }
+
+    public boolean isCheckout() {
+        return run == null;
+    }
+
     /** The name shown in logs: the given one, else the command's first line. */
     public String displayName() {
         if (name != null && !name.isBlank()) {
             return name;
+        }
+        if (isCheckout()) {
+            return "checkout";
         }
         String firstLine = run.strip().lines().findFirst().orElse("");
         return firstLine.length() > 60 ? firstLine.substring(0, 57) + "..." : firstLine;

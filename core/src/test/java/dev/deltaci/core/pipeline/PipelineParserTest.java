@@ -135,7 +135,7 @@ class PipelineParserTest {
 
         assertThat(problems).extracting(ConfigProblem::line).containsExactly(3, 5, 6);
         assertThat(problems.get(0).message()).contains("'timeout-minutes' must be a whole number from 1 to 4320, found 'forever'");
-        assertThat(problems.get(1).message()).isEqualTo("job 'build' step 1 has no 'run': expected a shell command");
+        assertThat(problems.get(1).message()).isEqualTo("job 'build' step 1 has no 'run': expected a shell command (or 'uses: actions/checkout@v4')");
         assertThat(problems.get(2).message()).startsWith("job id '9bad' is invalid");
     }
 
@@ -215,6 +215,58 @@ class PipelineParserTest {
                         + "spend retry.max; list only script_failure or timeout",
                 "job 'a' 'retry.when' lists 'config_error', which is never retried",
                 "job 'a' 'retry.when' has unknown failure class 'flaky'; expected script_failure or timeout");
+    }
+
+    @Test
+    void parse_shouldReadStepOptions_andTakeActionsCheckoutAsTheBuiltInCheckout() throws Exception {
+        Pipeline pipeline = parse("""
+                jobs:
+                  build:
+                    steps:
+                      - uses: actions/checkout@v4
+                        with: {fetch-depth: 0}
+                      - name: unit
+                        run: make test
+                        shell: sh
+                        working-directory: app/core
+                        env: {LEVEL: debug}
+                        timeout-minutes: 5
+                        continue-on-error: true
+                """);
+
+        List<StepSpec> steps = pipeline.jobs().get("build").steps();
+        assertThat(steps.get(0).isCheckout()).isTrue();
+        assertThat(steps.get(0).displayName()).isEqualTo("checkout");
+        assertThat(steps.get(1)).isEqualTo(new StepSpec("unit", "make test", java.util.Map.of("LEVEL", "debug"), "sh",
+                "app/core", 5, true));
+    }
+
+    @Test
+    void parse_shouldNameTheStep_whenItUsesAnUnsupportedActionOrOption() {
+        List<ConfigProblem> problems = problems("""
+                jobs:
+                  build:
+                    steps:
+                      - name: setup
+                        uses: actions/setup-java@v4
+                      - run: x
+                        shell: pwsh
+                      - run: x
+                        working-directory: ../outside
+                      - run: x
+                        continue-on-error: maybe
+                      - run: x
+                        uses: actions/checkout@v4
+                """);
+
+        assertThat(problems).extracting(ConfigProblem::toString).containsExactly(
+                FILE + ":5:15: job 'build' step 1 ('setup'): 'uses: actions/setup-java@v4' is not supported; "
+                        + "Delta CI runs 'run:' steps, and actions/checkout is built in",
+                FILE + ":7:16: job 'build' step 2 'shell: pwsh' is not supported; use one of: bash, sh, python",
+                FILE + ":9:28: job 'build' step 3 'working-directory' must be a path inside the workspace, "
+                        + "without '..', found '../outside'",
+                FILE + ":11:28: job 'build' step 4 continue-on-error must be true or false, found 'maybe'",
+                FILE + ":13:9: job 'build' step 5 has both 'run' and 'uses'; a step is one or the other");
     }
 
     @Test

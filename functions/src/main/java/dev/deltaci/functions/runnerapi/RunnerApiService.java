@@ -7,6 +7,7 @@ import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.Lease;
 import dev.deltaci.core.job.RetryPolicy;
 import dev.deltaci.core.job.RunState;
+import dev.deltaci.core.pipeline.StepSpec;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.progress.RunProgressor;
@@ -242,9 +243,21 @@ public final class RunnerApiService {
         spec.put("ref", job.ref());
         spec.put("env", job.spec().env());
         spec.put("timeoutMinutes", job.spec().timeoutMinutes());
-        spec.put("steps", job.spec().steps().stream()
-                .map(s -> Map.of("name", s.displayName(), "run", s.run())).toList());
+        spec.put("steps", job.spec().steps().stream().map(RunnerApiService::stepJson).toList());
         return spec;
+    }
+
+    private static Map<String, Object> stepJson(StepSpec step) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("name", step.displayName());
+        json.put("checkout", step.isCheckout());
+        json.put("run", step.run());
+        json.put("shell", step.shell());
+        json.put("env", step.env());
+        json.put("workingDirectory", step.workingDirectory());
+        json.put("timeoutMinutes", step.timeoutMinutes());
+        json.put("continueOnError", step.continueOnError());
+        return json;
     }
 
     /** The fields every runner call carries, checked before anything is read or written. */

@@ -1,6 +1,9 @@
 package dev.deltaci.functions.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.PropertyAccessor;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
@@ -12,7 +15,16 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 /** Item keys and the mapping between items and records: the table's shape, in one place. */
 final class Items {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Job specs are stored as their record components only (no derived getters such as
+     * {@code displayName}), and read leniently, so that items written by a newer version with
+     * more fields still load.
+     */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setVisibility(PropertyAccessor.GETTER, JsonAutoDetect.Visibility.NONE)
+            .setVisibility(PropertyAccessor.IS_GETTER, JsonAutoDetect.Visibility.NONE)
+            .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY)
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private Items() {
     }
