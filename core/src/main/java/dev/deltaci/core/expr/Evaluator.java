@@ -1,0 +1,146 @@
+package dev.deltaci.core.expr;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Evaluates expressions the way GitHub Actions does where the two overlap: string comparison
+ * ignores case, {@code ==} between different types compares them as numbers, {@code &&} and
+ * {@code ||} return one of their operands, and {@code false, 0, '', null} are falsy. Names in
+ * contexts are looked up ignoring case; a missing one is {@code null}.
+ */
+public final class Evaluator {
+
+    private Evaluator() {
+    }
+
+    public static Object evaluate(Expr expr, Scope scope) {
+        if (expr instanceof Expr.Literal literal) {
+            return literal.value();
+        }
+        if (expr instanceof Expr.Path path) {
+            return resolve(path, scope);
+        }
+        if (expr instanceof Expr.Not not) {
+            return !truthy(evaluate(not.operand(), scope));
+        }
+        if (expr instanceof Expr.Binary binary) {
+            return binary(binary, scope);
+        }
+        return call((Expr.Call) expr, scope);
+    }
+
+    public static boolean test(Expr expr, Scope scope) {
+        return truthy(evaluate(expr, scope));
+    }
+
+    public static boolean truthy(Object value) {
+        if (value == null) {
+            return false;
+        }
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        if (value instanceof Double d) {
+            return d != 0 && !d.isNaN();
+        }
+        if (value instanceof String s) {
+            return !s.isEmpty();
+        }
+        return true;
+    }
+
+    /** How a value reads when put into text: whole numbers without ".0", null as nothing. */
+    public static String asText(Object value) {
+        if (value == null) {
+            return "";
+        }
+        if (value instanceof Double d && d == Math.rint(d) && !d.isInfinite()) {
+            return Long.toString(d.longValue());
+        }
+        return value.toString();
+    }
+
+    private static Object binary(Expr.Binary binary, Scope scope) {
+        Object left = evaluate(binary.left(), scope);
+        return switch (binary.operator()) {
+            case "&&" -> truthy(left) ? evaluate(binary.right(), scope) : left;
+            case "||" -> truthy(left) ? left : evaluate(binary.right(), scope);
+            case "==" -> looselyEqual(left, evaluate(binary.right(), scope));
+            case "!=" -> !looselyEqual(left, evaluate(binary.right(), scope));
+            default -> throw new IllegalStateException("operator " + binary.operator());
+        };
+    }
+
+    private static boolean looselyEqual(Object a, Object b) {
+        if (a instanceof String x && b instanceof String y) {
+            return x.equalsIgnoreCase(y);
+        }
+        if (a == null && b == null) {
+            return true;
+        }
+        if (a instanceof Map || b instanceof Map || a instanceof List || b instanceof List) {
+            return a == b;
+        }
+        double x = number(a);
+        double y = number(b);
+        return x == y;
+    }
+
+    private static double number(Object value) {
+        if (value == null) {
+            return 0;
+        }
+        if (value instanceof Boolean b) {
+            return b ? 1 : 0;
+        }
+        if (value instanceof Double d) {
+            return d;
+        }
+        String text = value.toString().strip();
+        if (text.isEmpty()) {
+            return 0;
+        }
+        try {
+            return Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static Object call(Expr.Call call, Scope scope) {
+        return switch (call.function()) {
+            case "success" -> scope.success() && !scope.cancelled();
+            case "failure" -> scope.failure();
+            case "always" -> true;
+            case "cancelled" -> scope.cancelled();
+            case "contains" -> asText(evaluate(call.arguments().get(0), scope)).toLowerCase(Locale.ROOT)
+                    .contains(asText(evaluate(call.arguments().get(1), scope)).toLowerCase(Locale.ROOT));
+            case "startsWith" -> asText(evaluate(call.arguments().get(0), scope)).toLowerCase(Locale.ROOT)
+                    .startsWith(asText(evaluate(call.arguments().get(1), scope)).toLowerCase(Locale.ROOT));
+            default -> throw new IllegalStateException("function " + call.function());
+        };
+    }
+
+    private static Object resolve(Expr.Path path, Scope scope) {
+        Object value = lookup(scope.contexts(), path.context());
+        for (Expr key : path.keys()) {
+            value = value instanceof Map<?, ?> map ? lookup(map, asText(evaluate(key, scope))) : null;
+        }
+        return value;
+    }
+
+    private static Object lookup(Map<?, ?> map, String name) {
+        Object exact = map.get(name);
+        if (exact != null) {
+            return exact;
+        }
+        for (Map.Entry<?, ?> entry : map.entrySet()) {
+            if (entry.getKey().toString().equalsIgnoreCase(name)) {
+                return entry.getValue();
+            }
+        }
+        return null;
+    }
+}

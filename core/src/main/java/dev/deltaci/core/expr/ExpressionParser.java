@@ -1,0 +1,226 @@
+package dev.deltaci.core.expr;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Parses the expression language of {@code ${{ }}}, a documented subset of GitHub Actions':
+ * literals ({@code 'text'} with {@code ''} for a quote, numbers, {@code true}, {@code false},
+ * {@code null}), context paths ({@code delta.sha}, {@code env.NAME}, {@code needs.build.result},
+ * {@code env['A-B']}), {@code !}, {@code ==}, {@code !=}, {@code &&}, {@code ||}, parentheses,
+ * and the functions {@code success() failure() always() cancelled() contains(a, b)
+ * startsWith(a, b)}. Precedence, highest first: {@code !}, then {@code == !=}, then {@code &&},
+ * then {@code ||}.
+ */
+public final class ExpressionParser {
+
+    public static final Set<String> FUNCTIONS = Set.of("success", "failure", "always", "cancelled", "contains",
+            "startsWith");
+
+    private final String text;
+    private int pos;
+
+    private ExpressionParser(String text) {
+        this.text = text;
+    }
+
+    public static Expr parse(String text) throws ExpressionException {
+        ExpressionParser parser = new ExpressionParser(text);
+        Expr expr = parser.or();
+        parser.skipSpaces();
+        if (parser.pos < text.length()) {
+            throw new ExpressionException(parser.pos, "unexpected '" + text.substring(parser.pos) + "'");
+        }
+        return expr;
+    }
+
+    private Expr or() throws ExpressionException {
+        Expr left = and();
+        while (accept("||")) {
+            left = new Expr.Binary("||", left, and());
+        }
+        return left;
+    }
+
+    private Expr and() throws ExpressionException {
+        Expr left = equality();
+        while (accept("&&")) {
+            left = new Expr.Binary("&&", left, equality());
+        }
+        return left;
+    }
+
+    private Expr equality() throws ExpressionException {
+        Expr left = unary();
+        while (true) {
+            if (accept("==")) {
+                left = new Expr.Binary("==", left, unary());
+            } else if (accept("!=")) {
+                left = new Expr.Binary("!=", left, unary());
+            } else {
+                return left;
+            }
+        }
+    }
+
+    private Expr unary() throws ExpressionException {
+        if (accept("!")) {
+            return new Expr.Not(unary());
+        }
+        return primary();
+    }
+
+    private Expr primary() throws ExpressionException {
+        skipSpaces();
+        if (pos >= text.length()) {
+            throw new ExpressionException(pos, "expression ends where a value was expected");
+        }
+        char c = text.charAt(pos);
+        if (c == '(') {
+            pos++;
+            Expr inner = or();
+            expect(")");
+            return inner;
+        }
+        if (c == '\'') {
+            return new Expr.Literal(string());
+        }
+        if (Character.isDigit(c) || (c == '-' && pos + 1 < text.length() && Character.isDigit(text.charAt(pos + 1)))) {
+            return new Expr.Literal(number());
+        }
+        if (Character.isLetter(c) || c == '_') {
+            int start = pos;
+            String name = identifier();
+            switch (name) {
+                case "true" -> {
+                    return new Expr.Literal(Boolean.TRUE);
+                }
+                case "false" -> {
+                    return new Expr.Literal(Boolean.FALSE);
+                }
+                case "null" -> {
+                    return new Expr.Literal(null);
+                }
+                default -> {
+                    // a name alone, a call, or the start of a context path
+                }
+            }
+            skipSpaces();
+            if (pos < text.length() && text.charAt(pos) == '(') {
+                return call(name, start);
+            }
+            return path(name, start);
+        }
+        throw new ExpressionException(pos, "unexpected '" + c + "'");
+    }
+
+    private Expr call(String name, int start) throws ExpressionException {
+        if (!FUNCTIONS.contains(name)) {
+            throw new ExpressionException(start, "unknown function '" + name + "'; functions are: "
+                    + String.join(", ", FUNCTIONS.stream().sorted().toList()));
+        }
+        pos++; // (
+        List<Expr> arguments = new ArrayList<>();
+        skipSpaces();
+        if (!accept(")")) {
+            do {
+                arguments.add(or());
+            } while (accept(","));
+            expect(")");
+        }
+        int wanted = name.equals("contains") || name.equals("startsWith") ? 2 : 0;
+        if (arguments.size() != wanted) {
+            throw new ExpressionException(start, name + "() takes " + wanted + " argument(s), found " + arguments.size());
+        }
+        return new Expr.Call(name, arguments, start);
+    }
+
+    private Expr path(String context, int start) throws ExpressionException {
+        List<Expr> keys = new ArrayList<>();
+        while (true) {
+            if (pos < text.length() && text.charAt(pos) == '.') {
+                pos++;
+                if (pos >= text.length() || !(Character.isLetter(text.charAt(pos)) || text.charAt(pos) == '_')) {
+                    throw new ExpressionException(pos, "a name must follow '.'");
+                }
+                keys.add(new Expr.Literal(identifier()));
+            } else if (pos < text.length() && text.charAt(pos) == '[') {
+                pos++;
+                keys.add(or());
+                expect("]");
+            } else {
+                return new Expr.Path(context, keys, start);
+            }
+        }
+    }
+
+    private String identifier() {
+        int start = pos;
+        while (pos < text.length() && (Character.isLetterOrDigit(text.charAt(pos)) || text.charAt(pos) == '_'
+                || text.charAt(pos) == '-')) {
+            pos++;
+        }
+        return text.substring(start, pos);
+    }
+
+    private String string() throws ExpressionException {
+        int start = pos;
+        pos++; // opening quote
+        StringBuilder value = new StringBuilder();
+        while (pos < text.length()) {
+            char c = text.charAt(pos++);
+            if (c == '\'') {
+                if (pos < text.length() && text.charAt(pos) == '\'') {
+                    value.append('\'');
+                    pos++;
+                } else {
+                    return value.toString();
+                }
+            } else {
+                value.append(c);
+            }
+        }
+        throw new ExpressionException(start, "string is not closed with '");
+    }
+
+    private Double number() throws ExpressionException {
+        int start = pos;
+        if (text.charAt(pos) == '-') {
+            pos++;
+        }
+        while (pos < text.length() && (Character.isDigit(text.charAt(pos)) || text.charAt(pos) == '.')) {
+            pos++;
+        }
+        try {
+            return Double.valueOf(text.substring(start, pos));
+        } catch (NumberFormatException e) {
+            throw new ExpressionException(start, "not a number: '" + text.substring(start, pos) + "'");
+        }
+    }
+
+    private boolean accept(String token) {
+        skipSpaces();
+        if (text.startsWith(token, pos)) {
+            // '!' must not swallow the first character of '!='
+            if (token.equals("!") && text.startsWith("!=", pos)) {
+                return false;
+            }
+            pos += token.length();
+            return true;
+        }
+        return false;
+    }
+
+    private void expect(String token) throws ExpressionException {
+        if (!accept(token)) {
+            throw new ExpressionException(pos, "expected '" + token + "'");
+        }
+    }
+
+    private void skipSpaces() {
+        while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
+            pos++;
+        }
+    }
+}
