@@ -1,5 +1,10 @@
 package dev.deltaci.runner;
 
+import dev.deltaci.core.expr.Evaluator;
+import dev.deltaci.core.expr.ExpressionException;
+import dev.deltaci.core.expr.ExpressionParser;
+import dev.deltaci.core.expr.Scope;
+import dev.deltaci.core.expr.Template;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -44,7 +49,8 @@ final class JobExecutor {
         this.logFlushMs = logFlushMs;
     }
 
-    Result run(LeasedJob job) {
+    Result run(LeasedJob leased) {
+        LeasedJob job = withRenderedEnv(leased);
         Path workspace = workRoot.resolve(job.runId() + "-" + job.jobKey() + "-e" + job.epoch());
         Fence fence = new Fence();
         LogStreamer log = new LogStreamer(api, job, logFlushMs, () -> fence.lose("log upload refused: lease lost"));
@@ -70,6 +76,20 @@ final class JobExecutor {
             for (int i = 0; i < job.steps().size(); i++) {
                 LeasedJob.Step step = job.steps().get(i);
                 log.line("::delta:: step " + (i + 1) + "/" + job.steps().size() + ": " + step.name());
+                // after a failure only steps whose if: asks for it (failure(), always()) still run
+                Scope scope = scope(job, step.env(), failureClass != null);
+                if (!shouldRun(step, scope, log)) {
+                    continue;
+                }
+                LeasedJob.Step resolved;
+                try {
+                    resolved = render(step, scope);
+                } catch (ExpressionException e) {
+                    log.line("::delta:: cannot evaluate an expression of this step: " + e.getMessage());
+                    exitCode = 1;
+                    failureClass = "script_failure";
+                    continue;
+                }
                 if (step.checkout()) {
                     log.line("::delta:: checkout is built in: the workspace already holds " + job.sha());
                     continue;
@@ -84,7 +104,7 @@ final class JobExecutor {
                     log.line("::delta:: working-directory '" + step.workingDirectory() + "' does not exist in the workspace");
                     outcome = StepOutcome.exited(1);
                 } else {
-                    outcome = runStep(job, step, i, workspace, directory, log, fence, deadlineNanos, stepDeadlineNanos);
+                    outcome = runStep(job, resolved, i, workspace, directory, log, fence, deadlineNanos, stepDeadlineNanos);
                 }
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
                 if (outcome == StepOutcome.FENCED) {
@@ -106,10 +126,10 @@ final class JobExecutor {
                         : " exited " + stepExit) + " after " + millis + " ms");
                 if (stepExit != 0 && step.continueOnError()) {
                     log.line("::delta:: continue-on-error: the job goes on");
-                } else if (stepExit != 0) {
+                } else if (stepExit != 0 && failureClass == null) {
+                    // the first failure decides how the job ends; later steps run only if they ask to
                     exitCode = stepExit;
                     failureClass = stepTimedOut ? "timeout" : "script_failure";
-                    break;
                 }
             }
             return finish(log, heartbeats, fence, exitCode, failureClass, workspace);
@@ -117,6 +137,53 @@ final class JobExecutor {
             log.line("::delta:: runner error: " + e.getMessage());
             return finish(log, heartbeats, fence, -1, "infra_error", workspace);
         }
+    }
+
+    /** The job with {@code ${{ }}} in its env values replaced (they may use delta and the raw env). */
+    private static LeasedJob withRenderedEnv(LeasedJob job) {
+        Scope scope = scope(job, Map.of(), false);
+        Map<String, String> env = new HashMap<>();
+        for (Map.Entry<String, String> entry : job.env().entrySet()) {
+            try {
+                env.put(entry.getKey(), Template.parse(entry.getValue()).render(scope));
+            } catch (ExpressionException e) {
+                env.put(entry.getKey(), entry.getValue()); // checked when the pipeline was read; left as written
+            }
+        }
+        return job.withEnv(env);
+    }
+
+    /** What a step's expressions see: delta, the env (job's, then the step's), and how the job has gone. */
+    private static Scope scope(LeasedJob job, Map<String, String> stepEnv, boolean failed) {
+        Map<String, Object> env = new HashMap<>(job.env());
+        env.putAll(stepEnv);
+        return new Scope(Map.of("delta", job.deltaContext(), "env", env), !failed, failed, false);
+    }
+
+    private static boolean shouldRun(LeasedJob.Step step, Scope scope, LogStreamer log) {
+        String condition = step.condition() == null ? "success()" : step.condition();
+        try {
+            if (Evaluator.condition(ExpressionParser.parse(condition), scope)) {
+                return true;
+            }
+            log.line("::delta:: skipped: if: " + condition + " is false");
+        } catch (ExpressionException e) {
+            log.line("::delta:: skipped: if: " + condition + " cannot be evaluated: " + e.getMessage());
+        }
+        return false;
+    }
+
+    /** The step with {@code ${{ }}} in its command and env values replaced. */
+    private static LeasedJob.Step render(LeasedJob.Step step, Scope scope) throws ExpressionException {
+        if (step.checkout()) {
+            return step;
+        }
+        Map<String, String> env = new HashMap<>();
+        for (Map.Entry<String, String> entry : step.env().entrySet()) {
+            env.put(entry.getKey(), Template.parse(entry.getValue()).render(scope));
+        }
+        return new LeasedJob.Step(step.name(), false, Template.parse(step.run()).render(scope), step.shell(), env,
+                step.workingDirectory(), step.timeoutMillis(), step.continueOnError(), step.condition());
     }
 
     private Result finish(LogStreamer log, ScheduledExecutorService heartbeats, Fence fence, int exitCode,

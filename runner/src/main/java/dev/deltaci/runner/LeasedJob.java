@@ -8,16 +8,38 @@ import java.util.Map;
 
 /** A job this runner holds the lease on, as the lease answer describes it. */
 record LeasedJob(String runId, String jobKey, String name, int attempt, long epoch, long startedAtEpochMs,
-                 long heartbeatIntervalMs,
-                 long leaseTtlMs, String cloneUrl, String sha, String ref, Map<String, String> env,
-                 int timeoutMinutes, List<Step> steps) {
+                 long heartbeatIntervalMs, long leaseTtlMs, String cloneUrl, String sha, String ref,
+                 Map<String, String> env, int timeoutMinutes, List<Step> steps, String repository, String event) {
 
-    /** A step as the lease answer gives it; {@code checkout} steps have no command; timeout 0 means none. */
+    /** The same job with another environment (after its {@code ${{ }}} values were rendered). */
+    LeasedJob withEnv(Map<String, String> renderedEnv) {
+        return new LeasedJob(runId, jobKey, name, attempt, epoch, startedAtEpochMs, heartbeatIntervalMs, leaseTtlMs,
+                cloneUrl, sha, ref, renderedEnv, timeoutMinutes, steps, repository, event);
+    }
+
+    /** The {@code delta} context of expressions on this runner. */
+    Map<String, Object> deltaContext() {
+        Map<String, Object> delta = new LinkedHashMap<>();
+        delta.put("sha", sha);
+        delta.put("ref", ref);
+        delta.put("branch", ref.startsWith("refs/heads/") ? ref.substring("refs/heads/".length()) : "");
+        delta.put("event", event);
+        delta.put("repository", repository);
+        delta.put("run_id", runId);
+        delta.put("attempt", (double) attempt);
+        delta.put("job", jobKey);
+        return delta;
+    }
+
+    /**
+     * A step as the lease answer gives it: {@code checkout} steps have no command, timeout 0
+     * means none, and {@code condition} is its {@code if:} (null: {@code success()}).
+     */
     record Step(String name, boolean checkout, String run, String shell, Map<String, String> env,
-                String workingDirectory, long timeoutMillis, boolean continueOnError) {
+                String workingDirectory, long timeoutMillis, boolean continueOnError, String condition) {
 
         static Step run(String name, String command) {
-            return new Step(name, false, command, "bash", Map.of(), null, 0, false);
+            return new Step(name, false, command, "bash", Map.of(), null, 0, false, null);
         }
     }
 
@@ -34,12 +56,13 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
                     s.path("shell").asText("bash"), stepEnv,
                     s.hasNonNull("workingDirectory") ? s.get("workingDirectory").asText() : null,
                     java.util.concurrent.TimeUnit.MINUTES.toMillis(s.path("timeoutMinutes").asInt(0)),
-                    s.path("continueOnError").asBoolean(false)));
+                    s.path("continueOnError").asBoolean(false), s.hasNonNull("if") ? s.get("if").asText() : null));
         });
         return new LeasedJob(job.path("runId").asText(), job.path("jobKey").asText(), job.path("name").asText(),
                 job.path("attempt").asInt(1), lease.path("epoch").asLong(), lease.path("startedAtEpochMs").asLong(),
                 lease.path("heartbeatIntervalMs").asLong(),
                 lease.path("ttlMs").asLong(), job.path("cloneUrl").asText(), job.path("sha").asText(),
-                job.path("ref").asText(), env, job.path("timeoutMinutes").asInt(60), steps);
+                job.path("ref").asText(), env, job.path("timeoutMinutes").asInt(60), steps,
+                job.path("repository").asText(""), job.path("event").asText(""));
     }
 }

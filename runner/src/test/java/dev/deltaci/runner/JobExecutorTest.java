@@ -68,7 +68,7 @@ class JobExecutorTest {
     private LeasedJob job(long heartbeatMs, long ttlMs, String... steps) {
         return new LeasedJob("r-1", "build", "build", 1, 1, 1000, heartbeatMs, ttlMs, repo.toString(), sha,
                 "refs/heads/main", Map.of("FROM_PIPELINE", "yes"), 5,
-                java.util.Arrays.stream(steps).map(s -> LeasedJob.Step.run(s, s)).toList());
+                java.util.Arrays.stream(steps).map(s -> LeasedJob.Step.run(s, s)).toList(), "t/repo", "push");
     }
 
     private JobExecutor executor() {
@@ -90,7 +90,7 @@ class JobExecutorTest {
 
         assertThat(result).isEqualTo(new JobExecutor.Result(true, 3, "script_failure", logCalls.size()));
         assertThat(shippedLog()).contains("from the repository", "env says yes", "broken", "step 2 exited 3")
-                .doesNotContain("unreachable");
+                .doesNotContain("\nunreachable");
         assertThat(logCalls).extracting(c -> c.get("epoch").asLong()).containsOnly(1L);
         assertThat(workRoot).isEmptyDirectory();
     }
@@ -120,7 +120,7 @@ class JobExecutorTest {
     @Test
     void run_shouldReportInfraError_whenTheCommitCannotBeCheckedOut() {
         LeasedJob missing = new LeasedJob("r-1", "build", "build", 1, 1, 1000, 10_000, 30_000, repo.resolve("nope").toString(),
-                sha, "refs/heads/main", Map.of(), 5, List.of(LeasedJob.Step.run("x", "true")));
+                sha, "refs/heads/main", Map.of(), 5, List.of(LeasedJob.Step.run("x", "true")), "t/repo", "push");
 
         JobExecutor.Result result = executor().run(missing);
 
@@ -131,12 +131,12 @@ class JobExecutorTest {
 
     private static LeasedJob.Step step(String run, String shell, Map<String, String> env, String directory,
                                        long timeoutMillis, boolean continueOnError) {
-        return new LeasedJob.Step(run, false, run, shell, env, directory, timeoutMillis, continueOnError);
+        return new LeasedJob.Step(run, false, run, shell, env, directory, timeoutMillis, continueOnError, null);
     }
 
     private LeasedJob jobOf(LeasedJob.Step... steps) {
         return new LeasedJob("r-1", "build", "build", 1, 1, 1000, 10_000, 30_000, repo.toString(), sha,
-                "refs/heads/main", Map.of("FROM_PIPELINE", "yes"), 5, List.of(steps));
+                "refs/heads/main", Map.of("FROM_PIPELINE", "yes"), 5, List.of(steps), "t/repo", "push");
     }
 
     @Test
@@ -148,7 +148,7 @@ class JobExecutorTest {
         sha = git(repo, "rev-parse", "HEAD").strip();
 
         JobExecutor.Result result = executor().run(jobOf(
-                new LeasedJob.Step("checkout", true, null, "bash", Map.of(), null, 0, false),
+                new LeasedJob.Step("checkout", true, null, "bash", Map.of(), null, 0, false, null),
                 step("cat inner.txt; echo \"step says $ONLY_HERE, job says $FROM_PIPELINE\"", "bash",
                         Map.of("ONLY_HERE", "hi"), "sub", 0, false),
                 step("echo from sh; exit 5", "sh", Map.of(), null, 0, true),
@@ -169,7 +169,7 @@ class JobExecutorTest {
         assertThat(result.failureClass()).isEqualTo("timeout");
         assertThat(result.exitCode()).isEqualTo(124);
         assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(10_000);
-        assertThat(shippedLog()).contains("exceeded its timeout").doesNotContain("unreachable");
+        assertThat(shippedLog()).contains("exceeded its timeout").doesNotContain("\nunreachable");
     }
 
     @Test
@@ -178,6 +178,29 @@ class JobExecutorTest {
 
         assertThat(result.failureClass()).isEqualTo("script_failure");
         assertThat(shippedLog()).contains("working-directory 'missing' does not exist");
+    }
+
+    private static LeasedJob.Step when(String condition, String run) {
+        return new LeasedJob.Step(run, false, run, "bash", Map.of(), null, 0, false, condition);
+    }
+
+    @Test
+    void stepConditions_shouldRunFailureAndAlwaysStepsAfterAFailure_andSkipTheRest() {
+        JobExecutor.Result result = executor().run(jobOf(
+                step("echo \"building ${{ delta.job }} on ${{ delta.branch }} (attempt ${{ delta.attempt }})\"", "bash",
+                        Map.of("WHERE", "${{ delta.ref }}"), null, 0, false),
+                step("echo \"where=$WHERE\"; exit 4", "bash", Map.of("WHERE", "${{ delta.ref }}"), null, 0, false),
+                when(null, "echo skipped-by-default"),
+                when("failure()", "echo cleanup after failure"),
+                when("always()", "echo always runs"),
+                when("success()", "echo not after a failure"),
+                when("delta.branch == 'main' && env.FROM_PIPELINE == 'yes'", "echo not either, success is implied")));
+
+        assertThat(result.failureClass()).isEqualTo("script_failure");
+        assertThat(result.exitCode()).isEqualTo(4);
+        assertThat(shippedLog()).contains("building build on main (attempt 1)", "where=refs/heads/main",
+                "cleanup after failure", "always runs", "skipped: if: success() is false")
+                .doesNotContain("\nskipped-by-default\n", "\nnot after a failure\n", "\nnot either");
     }
 
     @Test

@@ -35,6 +35,32 @@ public final class Evaluator {
         return truthy(evaluate(expr, scope));
     }
 
+    /**
+     * An {@code if:} as GitHub reads it: a condition that calls none of the status functions
+     * ({@code success() failure() always() cancelled()}) holds only when {@code success()} does too.
+     */
+    public static boolean condition(Expr expr, Scope scope) {
+        boolean implicitSuccess = !callsStatusFunction(expr);
+        return (!implicitSuccess || (scope.success() && !scope.cancelled())) && test(expr, scope);
+    }
+
+    private static boolean callsStatusFunction(Expr expr) {
+        if (expr instanceof Expr.Call call) {
+            return List.of("success", "failure", "always", "cancelled").contains(call.function())
+                    || call.arguments().stream().anyMatch(Evaluator::callsStatusFunction);
+        }
+        if (expr instanceof Expr.Not not) {
+            return callsStatusFunction(not.operand());
+        }
+        if (expr instanceof Expr.Binary binary) {
+            return callsStatusFunction(binary.left()) || callsStatusFunction(binary.right());
+        }
+        if (expr instanceof Expr.Path path) {
+            return path.keys().stream().anyMatch(Evaluator::callsStatusFunction);
+        }
+        return false;
+    }
+
     public static boolean truthy(Object value) {
         if (value == null) {
             return false;

@@ -1,5 +1,9 @@
 package dev.deltaci.core.job;
 
+import dev.deltaci.core.expr.Evaluator;
+import dev.deltaci.core.expr.ExpressionException;
+import dev.deltaci.core.expr.ExpressionParser;
+import dev.deltaci.core.expr.Scope;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,8 +15,17 @@ import java.util.Map;
  */
 public final class DagProgress {
 
-    /** What the scheduler sees of one job. */
-    public record JobNode(String key, JobState state, List<String> needs) {
+    /** What the scheduler sees of one job; {@code condition} is its {@code if:}, or null for {@code success()}. */
+    public record JobNode(String key, JobState state, List<String> needs, String condition) {
+
+        public JobNode(String key, JobState state, List<String> needs) {
+            this(key, state, needs, null);
+        }
+    }
+
+    /** What a job's {@code if:} may know of its run: the {@code delta} context, and whether it was cancelled. */
+    public record RunFacts(Map<String, Object> delta, boolean cancelled) {
+        public static final RunFacts NONE = new RunFacts(Map.of(), false);
     }
 
     /** Jobs to queue now, and jobs to skip with the reason. */
@@ -25,16 +38,27 @@ public final class DagProgress {
     private DagProgress() {
     }
 
-    /** The state a job starts in when its run is created. */
-    public static JobState initialState(List<String> needs) {
-        return needs.isEmpty() ? JobState.QUEUED : JobState.BLOCKED;
+    /**
+     * The state a job starts in when its run is created: QUEUED if it needs nothing and has no
+     * {@code if:}; otherwise BLOCKED, to be decided by {@link #next}.
+     */
+    public static JobState initialState(List<String> needs, String condition) {
+        return needs.isEmpty() && condition == null ? JobState.QUEUED : JobState.BLOCKED;
     }
 
     public static Decisions next(Map<String, JobNode> jobs) {
+        return next(jobs, RunFacts.NONE);
+    }
+
+    public static Decisions next(Map<String, JobNode> jobs, RunFacts facts) {
         List<String> toQueue = new ArrayList<>();
         Map<String, String> toSkip = new LinkedHashMap<>();
         for (JobNode job : jobs.values()) {
             if (job.state() != JobState.BLOCKED) {
+                continue;
+            }
+            if (job.condition() != null) {
+                decideByCondition(job, jobs, facts, toQueue, toSkip);
                 continue;
             }
             String blocker = null;
@@ -54,5 +78,48 @@ public final class DagProgress {
             }
         }
         return new Decisions(toQueue, toSkip);
+    }
+
+    /**
+     * A job with an {@code if:} waits until every job it needs has finished, then runs if the
+     * condition holds: {@code success()} means they all succeeded, {@code failure()} that one
+     * failed or timed out, {@code always()} is true.
+     */
+    private static void decideByCondition(JobNode job, Map<String, JobNode> jobs, RunFacts facts,
+                                          List<String> toQueue, Map<String, String> toSkip) {
+        Map<String, Object> needs = new LinkedHashMap<>();
+        boolean allSucceeded = true;
+        boolean anyFailed = false;
+        for (String need : job.needs()) {
+            JobNode dependency = jobs.get(need);
+            JobState state = dependency == null ? JobState.SKIPPED : dependency.state();
+            if (!state.isTerminal()) {
+                return;
+            }
+            allSucceeded &= state == JobState.SUCCEEDED;
+            anyFailed |= state == JobState.FAILED || state == JobState.TIMED_OUT;
+            needs.put(need, Map.of("result", result(state)));
+        }
+        Scope scope = new Scope(Map.of("delta", facts.delta(), "needs", needs), allSucceeded, anyFailed,
+                facts.cancelled());
+        try {
+            if (Evaluator.condition(ExpressionParser.parse(job.condition()), scope)) {
+                toQueue.add(job.key());
+            } else {
+                toSkip.put(job.key(), "if: " + job.condition() + " is false");
+            }
+        } catch (ExpressionException e) {
+            toSkip.put(job.key(), "if: " + job.condition() + " cannot be evaluated: " + e.getMessage());
+        }
+    }
+
+    /** A finished job's result as {@code needs.<job>.result} gives it (GitHub's words). */
+    static String result(JobState state) {
+        return switch (state) {
+            case SUCCEEDED -> "success";
+            case FAILED, TIMED_OUT -> "failure";
+            case CANCELLED -> "cancelled";
+            default -> "skipped";
+        };
     }
 }

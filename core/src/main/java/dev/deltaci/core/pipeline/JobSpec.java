@@ -14,9 +14,11 @@ import java.util.Map;
  * @param timeoutMinutes wall-clock limit for one attempt of the job, enforced by runner and sweeper
  * @param queueTimeoutMinutes how long the job may wait in the queue for a runner before it fails
  * @param retry          the job's {@code retry:}, or {@link RetrySpec#NONE}
+ * @param condition      the job's {@code if:} expression, or null for {@code success()}
  */
 public record JobSpec(String key, String name, Map<String, String> env, List<String> needs,
-                      List<StepSpec> steps, int timeoutMinutes, int queueTimeoutMinutes, RetrySpec retry) {
+                      List<StepSpec> steps, int timeoutMinutes, int queueTimeoutMinutes, RetrySpec retry,
+                      String condition) {
 
     public static final int DEFAULT_TIMEOUT_MINUTES = 60;
     public static final int DEFAULT_QUEUE_TIMEOUT_MINUTES = 24 * 60;

@@ -1,5 +1,9 @@
 package dev.deltaci.core.pipeline;
 
+import dev.deltaci.core.expr.Expr;
+import dev.deltaci.core.expr.ExpressionException;
+import dev.deltaci.core.expr.ExpressionParser;
+import dev.deltaci.core.expr.Template;
 import dev.deltaci.core.job.FailureClass;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -40,11 +44,14 @@ public final class PipelineParser {
     private static final Pattern JOB_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final List<String> TOP_KEYS = List.of("name", "env", "jobs");
-    private static final List<String> JOB_KEYS = List.of("name", "env", "needs", "steps", "timeout-minutes",
+    private static final List<String> JOB_KEYS = List.of("name", "env", "needs", "if", "steps", "timeout-minutes",
             "queue-timeout-minutes", "retry");
     private static final List<String> RETRY_KEYS = List.of("max", "when");
-    private static final List<String> STEP_KEYS = List.of("name", "run", "uses", "with", "env", "shell",
+    private static final List<String> STEP_KEYS = List.of("name", "if", "run", "uses", "with", "env", "shell",
             "working-directory", "timeout-minutes", "continue-on-error");
+    /** What {@code delta.*} offers, in job conditions and on runners. */
+    public static final Set<String> DELTA_CONTEXT = Set.of("sha", "ref", "branch", "event", "repository", "run_id",
+            "attempt", "job");
     private static final Pattern CHECKOUT_ACTION = Pattern.compile("actions/checkout@[A-Za-z0-9._/-]+");
 
     private final String file;
@@ -103,6 +110,7 @@ public final class PipelineParser {
         }
         String name = top.containsKey("name") ? scalar(top.get("name").getValueNode(), "name") : null;
         Map<String, String> env = top.containsKey("env") ? env(top.get("env").getValueNode(), "env") : Map.of();
+        env.forEach((envName, value) -> checkTemplate(top.get("env").getValueNode(), value, "env '" + envName + "'"));
         NodeTuple jobsTuple = top.get("jobs");
         if (jobsTuple == null) {
             problem(root, "missing 'jobs': a pipeline needs at least one job");
@@ -129,7 +137,7 @@ public final class PipelineParser {
                 Map<String, String> merged = new HashMap<>(env);
                 merged.putAll(job.env());
                 jobs.put(key, new JobSpec(key, job.name(), merged, job.needs(), job.steps(), job.timeoutMinutes(),
-                        job.queueTimeoutMinutes(), job.retry()));
+                        job.queueTimeoutMinutes(), job.retry(), job.condition()));
             }
         }
         checkNeeds(jobs, jobNodes);
@@ -155,13 +163,16 @@ public final class PipelineParser {
                 ? minutes(fields.get("queue-timeout-minutes"), where, JobSpec.DEFAULT_QUEUE_TIMEOUT_MINUTES)
                 : JobSpec.DEFAULT_QUEUE_TIMEOUT_MINUTES;
         RetrySpec retry = fields.containsKey("retry") ? retry(fields.get("retry").getValueNode(), where) : RetrySpec.NONE;
+        String condition = fields.containsKey("if")
+                ? condition(fields.get("if").getValueNode(), where + " 'if'", Set.of("delta", "needs"), needs) : null;
+        env.forEach((envName, value) -> checkTemplate(fields.get("env").getValueNode(), value, where + " env '" + envName + "'"));
         NodeTuple stepsTuple = fields.get("steps");
         if (stepsTuple == null) {
             problem(tuple.getKeyNode(), where + " has no 'steps': expected a list of steps with 'run'");
             return null;
         }
         List<StepSpec> steps = steps(stepsTuple.getValueNode(), where);
-        return new JobSpec(key, name == null ? key : name, env, needs, steps, timeout, queueTimeout, retry);
+        return new JobSpec(key, name == null ? key : name, env, needs, steps, timeout, queueTimeout, retry, condition);
     }
 
     private List<StepSpec> steps(Node node, String where) {
@@ -219,7 +230,13 @@ public final class PipelineParser {
             problem(run.getValueNode(), where + " 'run' is empty");
             return null;
         }
+        if (command != null) {
+            checkTemplate(run.getValueNode(), command, where + " run");
+        }
+        String condition = fields.containsKey("if")
+                ? condition(fields.get("if").getValueNode(), where + " 'if'", RUNNER_CONTEXTS, List.of()) : null;
         Map<String, String> env = fields.containsKey("env") ? env(fields.get("env").getValueNode(), where + " env") : Map.of();
+        env.forEach((envName, value) -> checkTemplate(fields.get("env").getValueNode(), value, where + " env '" + envName + "'"));
         String shell = StepSpec.DEFAULT_SHELL;
         if (fields.containsKey("shell")) {
             String given = scalar(fields.get("shell").getValueNode(), where + " shell");
@@ -243,7 +260,76 @@ public final class PipelineParser {
         boolean continueOnError = fields.containsKey("continue-on-error")
                 && bool(fields.get("continue-on-error").getValueNode(), where + " continue-on-error");
         return command == null ? null
-                : new StepSpec(name, command, env, shell, directory, timeout, continueOnError);
+                : new StepSpec(name, command, env, shell, directory, timeout, continueOnError, condition);
+    }
+
+    /** Contexts a runner can offer to step conditions and {@code ${{ }}} in commands and env values. */
+    private static final Set<String> RUNNER_CONTEXTS = Set.of("delta", "env");
+
+    /** An {@code if:}, written bare or as {@code ${{ ... }}}; returns the bare expression text. */
+    private String condition(Node node, String where, Set<String> contexts, List<String> needs) {
+        String text = scalar(node, where);
+        if (text == null) {
+            return null;
+        }
+        String bare = text.strip();
+        if (bare.startsWith("${{") && bare.endsWith("}}")) {
+            bare = bare.substring(3, bare.length() - 2);
+        }
+        try {
+            checkNames(ExpressionParser.parse(bare), contexts, needs);
+            return bare.strip();
+        } catch (ExpressionException e) {
+            problem(node, where + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** {@code ${{ }}} inside a command or env value: parsed now, evaluated by the runner. */
+    private void checkTemplate(Node node, String text, String where) {
+        try {
+            for (Template.Placeholder placeholder : Template.parse(text).placeholders()) {
+                checkNames(placeholder.expr(), RUNNER_CONTEXTS, List.of());
+            }
+        } catch (ExpressionException e) {
+            problem(node, where + ": " + e.getMessage());
+        }
+    }
+
+    /** Every context an expression names must be available where it is used. */
+    private static void checkNames(Expr expr, Set<String> contexts, List<String> needs) throws ExpressionException {
+        if (expr instanceof Expr.Path path) {
+            String context = path.context();
+            if (context.equals("matrix") || context.equals("secrets")) {
+                throw new ExpressionException(path.offset(), "'" + context + "' is not supported yet");
+            }
+            if (!contexts.contains(context)) {
+                throw new ExpressionException(path.offset(), "unknown context '" + context + "'; available here: "
+                        + String.join(", ", contexts.stream().sorted().toList()));
+            }
+            if (!path.keys().isEmpty() && path.keys().get(0) instanceof Expr.Literal first && first.value() instanceof String key) {
+                if (context.equals("delta") && !DELTA_CONTEXT.contains(key)) {
+                    throw new ExpressionException(path.offset(), "unknown name 'delta." + key + "'; delta offers: "
+                            + String.join(", ", DELTA_CONTEXT.stream().sorted().toList()));
+                }
+                if (context.equals("needs") && !needs.contains(key)) {
+                    throw new ExpressionException(path.offset(), "'needs." + key + "': '" + key
+                            + "' is not in this job's needs");
+                }
+            }
+            for (Expr key : path.keys()) {
+                checkNames(key, contexts, needs);
+            }
+        } else if (expr instanceof Expr.Not not) {
+            checkNames(not.operand(), contexts, needs);
+        } else if (expr instanceof Expr.Binary binary) {
+            checkNames(binary.left(), contexts, needs);
+            checkNames(binary.right(), contexts, needs);
+        } else if (expr instanceof Expr.Call call) {
+            for (Expr argument : call.arguments()) {
+                checkNames(argument, contexts, needs);
+            }
+        }
     }
 
     private boolean bool(Node node, String where) {

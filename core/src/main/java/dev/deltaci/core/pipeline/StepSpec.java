@@ -12,9 +12,10 @@ import java.util.Map;
  * @param workingDirectory a path inside the workspace, or null for its top
  * @param timeoutMinutes   a limit for this step alone, or 0 for none (the job's still applies)
  * @param continueOnError  a failure of this step does not fail the job
+ * @param condition        the step's {@code if:} expression, or null for {@code success()}
  */
 public record StepSpec(String name, String run, Map<String, String> env, String shell, String workingDirectory,
-                       int timeoutMinutes, boolean continueOnError) {
+                       int timeoutMinutes, boolean continueOnError, String condition) {
 
     public static final String DEFAULT_SHELL = "bash";
     public static final List<String> SHELLS = List.of("bash", "sh", "python");
@@ -26,12 +27,12 @@ public record StepSpec(String name, String run, Map<String, String> env, String 
 
     /** A plain {@code run:} step with defaults for everything else. */
     public static StepSpec run(String name, String command) {
-        return new StepSpec(name, command, Map.of(), DEFAULT_SHELL, null, 0, false);
+        return new StepSpec(name, command, Map.of(), DEFAULT_SHELL, null, 0, false, null);
     }
 
     /** The built-in checkout that {@code uses: actions/checkout@...} stands for. */
     public static StepSpec checkout(String name) {
-        return new StepSpec(name, null, Map.of(), DEFAULT_SHELL, null, 0, false);
+        return new StepSpec(name, null, Map.of(), DEFAULT_SHELL, null, 0, false, null);
     }
 
     public boolean isCheckout() {

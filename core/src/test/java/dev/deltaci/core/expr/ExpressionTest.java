@@ -43,6 +43,17 @@ class ExpressionTest {
     }
 
     @Test
+    void condition_shouldImplySuccess_unlessItCallsAStatusFunction() throws Exception {
+        Scope failed = new Scope(Map.of("delta", Map.of("branch", "main")), false, true, false);
+        Scope fine = new Scope(Map.of("delta", Map.of("branch", "main")), true, false, false);
+
+        assertThat(Evaluator.condition(ExpressionParser.parse("delta.branch == 'main'"), failed)).isFalse();
+        assertThat(Evaluator.condition(ExpressionParser.parse("delta.branch == 'main'"), fine)).isTrue();
+        assertThat(Evaluator.condition(ExpressionParser.parse("always() && delta.branch == 'main'"), failed)).isTrue();
+        assertThat(Evaluator.condition(ExpressionParser.parse("!cancelled()"), failed)).isTrue();
+    }
+
+    @Test
     void parse_shouldSayWhatIsWrongAndWhere() {
         assertThatThrownBy(() -> ExpressionParser.parse("delta.sha ==")).isInstanceOf(ExpressionException.class)
                 .hasMessage("expression ends where a value was expected");

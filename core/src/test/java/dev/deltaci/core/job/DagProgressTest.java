@@ -58,9 +58,38 @@ class DagProgressTest {
         assertThat(second.toSkip()).containsExactly(Map.entry("c", "needs 'b', which ended SKIPPED"));
     }
 
+    private static DagProgress.JobNode conditional(String key, String condition, String... needs) {
+        return new DagProgress.JobNode(key, JobState.BLOCKED, List.of(needs), condition);
+    }
+
+    @Test
+    void condition_shouldWaitForAllNeeds_thenDecide() {
+        var running = DagProgress.next(jobs(job("a", JobState.FAILED), job("b", JobState.RUNNING),
+                conditional("report", "always()", "a", "b")));
+        assertThat(running.isEmpty()).as("waits while b runs").isTrue();
+
+        var done = DagProgress.next(jobs(job("a", JobState.FAILED), job("b", JobState.SUCCEEDED),
+                conditional("report", "always()", "a", "b"), conditional("alert", "failure()", "a"),
+                conditional("ship", "success()", "a", "b")));
+        assertThat(done.toQueue()).containsExactly("report", "alert");
+        assertThat(done.toSkip()).containsExactly(Map.entry("ship", "if: success() is false"));
+    }
+
+    @Test
+    void condition_shouldSeeNeedsResultsAndTheDeltaContext() {
+        var facts = new DagProgress.RunFacts(Map.of("branch", "main"), false);
+        var decisions = DagProgress.next(jobs(job("test", JobState.TIMED_OUT),
+                conditional("notify", "always() && needs.test.result == 'failure' && delta.branch == 'main'", "test"),
+                conditional("other", "delta.branch == 'dev'", "test")), facts);
+
+        assertThat(decisions.toQueue()).containsExactly("notify");
+        assertThat(decisions.toSkip()).containsOnlyKeys("other");
+    }
+
     @Test
     void initialState_shouldBeQueuedOnlyForJobsWithoutNeeds() {
-        assertThat(DagProgress.initialState(List.of())).isEqualTo(JobState.QUEUED);
-        assertThat(DagProgress.initialState(List.of("a"))).isEqualTo(JobState.BLOCKED);
+        assertThat(DagProgress.initialState(List.of(), null)).isEqualTo(JobState.QUEUED);
+        assertThat(DagProgress.initialState(List.of("a"), null)).isEqualTo(JobState.BLOCKED);
+        assertThat(DagProgress.initialState(List.of(), "delta.branch == 'main'")).isEqualTo(JobState.BLOCKED);
     }
 }

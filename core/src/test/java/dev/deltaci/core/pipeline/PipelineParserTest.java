@@ -117,7 +117,7 @@ class PipelineParserTest {
 
         assertThat(problems).extracting(ConfigProblem::toString).contains(
                 FILE + ":3:5: job 'build' has unknown key 'stepz' (did you mean 'steps'?); expected one of: name, env, "
-                        + "needs, steps, timeout-minutes, queue-timeout-minutes, retry",
+                        + "needs, if, steps, timeout-minutes, queue-timeout-minutes, retry",
                 FILE + ":2:3: job 'build' has no 'steps': expected a list of steps with 'run'");
     }
 
@@ -238,7 +238,7 @@ class PipelineParserTest {
         assertThat(steps.get(0).isCheckout()).isTrue();
         assertThat(steps.get(0).displayName()).isEqualTo("checkout");
         assertThat(steps.get(1)).isEqualTo(new StepSpec("unit", "make test", java.util.Map.of("LEVEL", "debug"), "sh",
-                "app/core", 5, true));
+                "app/core", 5, true, null));
     }
 
     @Test
@@ -267,6 +267,47 @@ class PipelineParserTest {
                         + "without '..', found '../outside'",
                 FILE + ":11:28: job 'build' step 4 continue-on-error must be true or false, found 'maybe'",
                 FILE + ":13:9: job 'build' step 5 has both 'run' and 'uses'; a step is one or the other");
+    }
+
+    @Test
+    void parse_shouldKeepConditions_andRejectNamesTheyCannotSee() {
+        List<ConfigProblem> problems = problems("""
+                jobs:
+                  build:
+                    steps: [{run: make}]
+                  deploy:
+                    needs: build
+                    if: ${{ needs.build.result == 'success' && needs.lint.result != 'failure' }}
+                    steps:
+                      - if: failure() || delta.bogus
+                        run: echo ${{ matrix.os }}
+                      - run: echo ${{ needs.build.result }}
+                """);
+
+        assertThat(problems).extracting(ConfigProblem::message).containsExactly(
+                "job 'deploy' 'if': 'needs.lint': 'lint' is not in this job's needs",
+                "job 'deploy' step 1 run: 'matrix' is not supported yet",
+                "job 'deploy' step 1 'if': unknown name 'delta.bogus'; delta offers: attempt, branch, event, job, ref, "
+                        + "repository, run_id, sha",
+                "job 'deploy' step 2 run: unknown context 'needs'; available here: delta, env");
+    }
+
+    @Test
+    void parse_shouldStoreConditionsAsBareExpressions() throws Exception {
+        Pipeline pipeline = parse("""
+                jobs:
+                  a:
+                    steps: [{run: x}]
+                  b:
+                    needs: a
+                    if: ${{ always() }}
+                    steps:
+                      - if: failure()
+                        run: echo "${{ delta.sha }}"
+                """);
+
+        assertThat(pipeline.jobs().get("b").condition()).isEqualTo("always()");
+        assertThat(pipeline.jobs().get("b").steps().get(0).condition()).isEqualTo("failure()");
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.deltaci.functions.queue.JobMessage;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
+import dev.deltaci.functions.store.RunRecord;
 import dev.deltaci.functions.store.RunSnapshot;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,8 +41,10 @@ public final class RunProgressor {
         Map<String, DagProgress.JobNode> nodes = new LinkedHashMap<>();
         for (JobRecord job : snapshot.get().jobs()) {
             states.put(job.jobKey(), job.state());
-            nodes.put(job.jobKey(), new DagProgress.JobNode(job.jobKey(), job.state(), job.needs()));
+            nodes.put(job.jobKey(), new DagProgress.JobNode(job.jobKey(), job.state(), job.needs(),
+                    job.spec().condition()));
         }
+        RunRecord run = snapshot.get().run();
         String cancelledBy = snapshot.get().run().cancelledBy();
         if (cancelledBy != null) {
             // a cancelled run starts nothing more: whatever has not started is cancelled instead
@@ -56,7 +59,7 @@ public final class RunProgressor {
         List<JobMessage> toEnqueue = new ArrayList<>();
         // each round settles one layer of the DAG (a skip can make its dependants skippable)
         for (int round = 0; round <= nodes.size(); round++) {
-            DagProgress.Decisions decisions = DagProgress.next(nodes);
+            DagProgress.Decisions decisions = DagProgress.next(nodes, facts(run));
             if (decisions.isEmpty()) {
                 break;
             }
@@ -75,6 +78,18 @@ public final class RunProgressor {
         return storeDerived(runId, states);
     }
 
+    /** The {@code delta} context a job's {@code if:} sees. */
+    static DagProgress.RunFacts facts(RunRecord run) {
+        Map<String, Object> delta = new LinkedHashMap<>();
+        delta.put("sha", run.sha());
+        delta.put("ref", run.ref());
+        delta.put("branch", run.ref().startsWith("refs/heads/") ? run.ref().substring("refs/heads/".length()) : "");
+        delta.put("event", run.trigger());
+        delta.put("repository", run.repository());
+        delta.put("run_id", run.runId());
+        return new DagProgress.RunFacts(delta, run.cancelledBy() != null);
+    }
+
     private RunState storeDerived(String runId, Map<String, JobState> states) {
         RunState derived = RunState.derive(states.values());
         store.updateRunStatus(runId, derived);
@@ -84,7 +99,7 @@ public final class RunProgressor {
     private static void settle(Map<String, DagProgress.JobNode> nodes, Map<String, JobState> states, String key,
                                JobState state) {
         DagProgress.JobNode node = nodes.get(key);
-        nodes.put(key, new DagProgress.JobNode(key, state, node.needs()));
+        nodes.put(key, new DagProgress.JobNode(key, state, node.needs(), node.condition()));
         states.put(key, state);
     }
 }

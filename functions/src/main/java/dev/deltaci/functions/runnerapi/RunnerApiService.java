@@ -241,6 +241,8 @@ public final class RunnerApiService {
         spec.put("cloneUrl", job.cloneUrl());
         spec.put("sha", job.sha());
         spec.put("ref", job.ref());
+        spec.put("repository", job.repository());
+        spec.put("event", job.event());
         spec.put("env", job.spec().env());
         spec.put("timeoutMinutes", job.spec().timeoutMinutes());
         spec.put("steps", job.spec().steps().stream().map(RunnerApiService::stepJson).toList());
@@ -257,6 +259,7 @@ public final class RunnerApiService {
         json.put("workingDirectory", step.workingDirectory());
         json.put("timeoutMinutes", step.timeoutMinutes());
         json.put("continueOnError", step.continueOnError());
+        json.put("if", step.condition());
         return json;
     }
 

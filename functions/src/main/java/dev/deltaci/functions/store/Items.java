@@ -62,7 +62,8 @@ final class Items {
                 num(item, "startedAtEpochMs", 0), num(item, "finishedAtEpochMs", 0),
                 (int) num(item, "logChunks", -1), (int) num(item, "infraRetries", 0), (int) num(item, "userRetries", 0),
                 num(item, "queuedAtEpochMs", 0), num(item, "enqueuedAtEpochMs", 0), history(item),
-                str(item, "avoidRunner"), num(item, "cancelRequestedAtEpochMs", 0));
+                str(item, "avoidRunner"), num(item, "cancelRequestedAtEpochMs", 0), str(item, "repository"),
+                str(item, "event"));
     }
 
     private static List<AttemptRecord> history(Map<String, AttributeValue> item) {

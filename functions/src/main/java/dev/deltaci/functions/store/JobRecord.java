@@ -16,6 +16,8 @@ import java.util.List;
  * @param history     how each finished attempt ended, oldest first
  * @param avoidRunner the runner the last attempt failed on, which other runners go before
  * @param cancelRequestedAtEpochMs when the run's cancellation reached this running job, or 0
+ * @param repository  the run's repository, copied so a lease answer needs no second read
+ * @param event       what started the run (e.g. {@code push})
  */
 public record JobRecord(String runId, String jobKey, String name, JobState state, List<String> needs,
                         JobSpec spec, String cloneUrl, String sha, String ref, int attempt,
@@ -24,7 +26,7 @@ public record JobRecord(String runId, String jobKey, String name, JobState state
                         long createdAtEpochMs, long startedAtEpochMs, long finishedAtEpochMs,
                         int logChunks, int infraRetries, int userRetries, long queuedAtEpochMs,
                         long enqueuedAtEpochMs, List<AttemptRecord> history, String avoidRunner,
-                        long cancelRequestedAtEpochMs) {
+                        long cancelRequestedAtEpochMs, String repository, String event) {
 
     public boolean cancelRequested() {
         return cancelRequestedAtEpochMs > 0;

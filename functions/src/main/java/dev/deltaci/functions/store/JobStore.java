@@ -138,6 +138,8 @@ public final class JobStore {
         item.put("cloneUrl", s(run.cloneUrl()));
         item.put("sha", s(run.sha()));
         item.put("ref", s(run.ref()));
+        item.put("repository", s(run.repository()));
+        item.put("event", s(run.trigger()));
         item.put("attempt", n(1));
         item.put("leaseEpoch", n(0));
         item.put("createdAtEpochMs", n(now));

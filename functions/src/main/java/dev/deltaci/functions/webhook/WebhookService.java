@@ -9,6 +9,7 @@ import dev.deltaci.core.pipeline.Pipeline;
 import dev.deltaci.core.pipeline.PipelineException;
 import dev.deltaci.core.pipeline.PipelineParser;
 import dev.deltaci.functions.http.ApiResponse;
+import dev.deltaci.functions.progress.RunProgressor;
 import dev.deltaci.functions.queue.JobMessage;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.repo.PipelineSource;
@@ -42,15 +43,17 @@ public final class WebhookService {
 
     private final JobStore store;
     private final JobQueue queue;
+    private final RunProgressor progressor;
     private final PipelineSource pipelines;
     private final WebhookSecret secret;
     private final int maxBodyBytes;
     private final Clock clock;
 
-    public WebhookService(JobStore store, JobQueue queue, PipelineSource pipelines, WebhookSecret secret,
-                          int maxBodyBytes, Clock clock) {
+    public WebhookService(JobStore store, JobQueue queue, RunProgressor progressor, PipelineSource pipelines,
+                          WebhookSecret secret, int maxBodyBytes, Clock clock) {
         this.store = store;
         this.queue = queue;
+        this.progressor = progressor;
         this.pipelines = pipelines;
         this.secret = secret;
         this.maxBodyBytes = maxBodyBytes;
@@ -145,13 +148,17 @@ public final class WebhookService {
         }
         List<JobMessage> toEnqueue = new ArrayList<>();
         for (JobSpec job : pipeline.jobs().values()) {
-            JobState initial = DagProgress.initialState(job.needs());
+            JobState initial = DagProgress.initialState(job.needs(), job.condition());
             store.createJobIfAbsent(run, job, initial);
             if (initial == JobState.QUEUED) {
                 toEnqueue.add(new JobMessage(runId, job.key(), 0));
             }
         }
         queue.enqueue(toEnqueue);
+        if (pipeline.jobs().values().stream().anyMatch(j -> j.needs().isEmpty() && j.condition() != null)) {
+            // jobs that need nothing but have an if: are decided now
+            progressor.advance(runId);
+        }
         store.markMaterialized(runId);
         return ApiResponse.of(201, "runId", runId, "status", RunState.PENDING.name(), "jobs", pipeline.jobs().size());
     }
