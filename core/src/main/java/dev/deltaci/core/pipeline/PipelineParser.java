@@ -43,7 +43,9 @@ public final class PipelineParser {
 
     private static final Pattern JOB_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    private static final List<String> TOP_KEYS = List.of("name", "env", "jobs");
+    private static final List<String> TOP_KEYS = List.of("name", "on", "env", "jobs");
+    private static final List<String> PUSH_FILTERS = List.of("branches", "branches-ignore", "tags", "tags-ignore",
+            "paths", "paths-ignore");
     private static final List<String> JOB_KEYS = List.of("name", "env", "needs", "if", "steps", "timeout-minutes",
             "queue-timeout-minutes", "retry");
     private static final List<String> RETRY_KEYS = List.of("max", "when");
@@ -109,6 +111,7 @@ public final class PipelineParser {
             return null;
         }
         String name = top.containsKey("name") ? scalar(top.get("name").getValueNode(), "name") : null;
+        PushTrigger push = top.containsKey("on") ? triggers(top.get("on").getValueNode()) : PushTrigger.ALL;
         Map<String, String> env = top.containsKey("env") ? env(top.get("env").getValueNode(), "env") : Map.of();
         env.forEach((envName, value) -> checkTemplate(top.get("env").getValueNode(), value, "env '" + envName + "'"));
         NodeTuple jobsTuple = top.get("jobs");
@@ -141,7 +144,7 @@ public final class PipelineParser {
             }
         }
         checkNeeds(jobs, jobNodes);
-        return new Pipeline(name, env, jobs);
+        return new Pipeline(name, env, jobs, push);
     }
 
     private JobSpec readJob(String key, NodeTuple tuple) {
@@ -361,6 +364,65 @@ public final class PipelineParser {
         problem(node, where + " '" + key + "' must be a whole number from 1 to " + MAX_TIMEOUT_MINUTES
                 + ", found '" + text + "'");
         return fallback;
+    }
+
+    /**
+     * {@code on}: {@code push}, {@code [push]} or {@code {push: {filters}}}. Other events are
+     * errors until they are supported, so that a workflow never silently stops running.
+     */
+    private PushTrigger triggers(Node node) {
+        Map<String, Node> events = new LinkedHashMap<>();
+        if (node instanceof ScalarNode s) {
+            events.put(s.getValue(), null);
+        } else if (node instanceof SequenceNode sequence) {
+            for (Node item : sequence.getValue()) {
+                String event = scalar(item, "'on' entry");
+                if (event != null) {
+                    events.put(event, item);
+                }
+            }
+        } else {
+            Map<String, NodeTuple> entries = mapping(node, "'on'", null);
+            if (entries == null) {
+                return PushTrigger.ALL;
+            }
+            entries.forEach((event, tuple) -> events.put(event, tuple.getValueNode()));
+        }
+        PushTrigger push = null;
+        for (Map.Entry<String, Node> event : events.entrySet()) {
+            if (!event.getKey().equals("push")) {
+                problem(event.getValue() == null ? node : event.getValue(), "'on: " + event.getKey()
+                        + "' is not supported yet; Delta CI runs on 'push'");
+                continue;
+            }
+            Node filters = event.getValue();
+            push = filters == null || filters instanceof ScalarNode s && s.getValue().isEmpty()
+                    || node instanceof SequenceNode ? PushTrigger.ALL : pushFilters(filters);
+        }
+        if (push == null) {
+            problem(node, "'on' names no event Delta CI runs on; use 'push'");
+            return PushTrigger.ALL;
+        }
+        return push;
+    }
+
+    private PushTrigger pushFilters(Node node) {
+        Map<String, NodeTuple> fields = mapping(node, "'on.push'", PUSH_FILTERS);
+        if (fields == null) {
+            return PushTrigger.ALL;
+        }
+        Map<String, List<String>> lists = new HashMap<>();
+        for (Map.Entry<String, NodeTuple> field : fields.entrySet()) {
+            lists.put(field.getKey(), stringOrList(field.getValue().getValueNode(), "'on.push." + field.getKey() + "'"));
+        }
+        for (String kind : List.of("branches", "tags", "paths")) {
+            if (fields.containsKey(kind) && fields.containsKey(kind + "-ignore")) {
+                problem(fields.get(kind + "-ignore").getKeyNode(), "'on.push' has both '" + kind + "' and '" + kind
+                        + "-ignore'; use one (a '!' pattern in '" + kind + "' excludes)");
+            }
+        }
+        return new PushTrigger(lists.get("branches"), lists.get("branches-ignore"), lists.get("tags"),
+                lists.get("tags-ignore"), lists.get("paths"), lists.get("paths-ignore"));
     }
 
     /** {@code retry: {max: N, when: [script_failure, timeout]}}; {@code when} defaults to both. */

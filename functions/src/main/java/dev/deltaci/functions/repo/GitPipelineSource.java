@@ -44,6 +44,41 @@ final class GitPipelineSource implements PipelineSource {
         }
     }
 
+    @Override
+    public List<String> changedFiles(String cloneUrl, String before, String after) throws RepositoryUnavailableException {
+        Path local = localPath(cloneUrl);
+        if (local == null) {
+            // remote repositories are fetched one commit deep: report that commit's files
+            Path scratch = null;
+            try {
+                scratch = Files.createTempDirectory("delta-fetch-");
+                git(scratch, "init", "--quiet", "--bare");
+                Result fetch = git(scratch, "fetch", "--quiet", "--depth", "1", cloneUrl, after);
+                if (fetch.exitCode() != 0) {
+                    throw new RepositoryUnavailableException("cannot fetch " + after + " from " + cloneUrl);
+                }
+                return lines(git(scratch, "diff-tree", "--no-commit-id", "--name-only", "-r", "--root", after));
+            } catch (IOException e) {
+                throw new RepositoryUnavailableException("cannot read " + cloneUrl + ": " + e.getMessage());
+            } finally {
+                deleteQuietly(scratch);
+            }
+        }
+        boolean beforeKnown = before != null && SHA.matcher(before).matches()
+                && git(local, "cat-file", "-e", before + "^{commit}").exitCode() == 0;
+        Result diff = beforeKnown
+                ? git(local, "diff", "--name-only", before, after)
+                : git(local, "diff-tree", "--no-commit-id", "--name-only", "-r", "--root", after);
+        if (diff.exitCode() != 0) {
+            throw new RepositoryUnavailableException("cannot list the files changed by " + after + ": " + diff.output());
+        }
+        return lines(diff);
+    }
+
+    private static List<String> lines(Result result) {
+        return result.output().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    }
+
     private static Path localPath(String cloneUrl) {
         String candidate = cloneUrl.startsWith("file://") ? cloneUrl.substring("file://".length()) : cloneUrl;
         return candidate.startsWith("/") ? Path.of(candidate) : null;

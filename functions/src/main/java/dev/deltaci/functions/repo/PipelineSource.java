@@ -1,5 +1,6 @@
 package dev.deltaci.functions.repo;
 
+import java.util.List;
 import java.util.Optional;
 
 /** Reads a file of a repository at an exact commit. */
@@ -10,6 +11,13 @@ public interface PipelineSource {
      * @throws RepositoryUnavailableException if the repository or commit cannot be read now
      */
     Optional<String> read(String cloneUrl, String sha, String path) throws RepositoryUnavailableException;
+
+    /**
+     * The files a push changed: between {@code before} and {@code after}, or those of the
+     * {@code after} commit alone when {@code before} is not a commit of the repository (a new
+     * branch).
+     */
+    List<String> changedFiles(String cloneUrl, String before, String after) throws RepositoryUnavailableException;
 
     static PipelineSource git() {
         return new GitPipelineSource();

@@ -132,6 +132,19 @@ public final class WebhookService {
             return ApiResponse.error(503, "cannot read the repository: " + e.getMessage());
         }
 
+        if (pipeline != null) {
+            Optional<String> notTriggered;
+            try {
+                List<String> changed = pipeline.push().filtersPaths()
+                        ? pipelines.changedFiles(push.cloneUrl(), push.before(), push.after()) : List.of();
+                notTriggered = pipeline.push().rejects(push.ref(), changed);
+            } catch (PipelineSource.RepositoryUnavailableException e) {
+                return ApiResponse.error(503, "cannot read the repository: " + e.getMessage());
+            }
+            if (notTriggered.isPresent()) {
+                return ApiResponse.of(202, "ignored", notTriggered.get());
+            }
+        }
         long now = clock.millis();
         RunRecord run = configError != null
                 ? new RunRecord(runId, push.repository(), push.cloneUrl(), push.after(), push.ref(), "push",

@@ -40,7 +40,7 @@ import picocli.CommandLine.Model.CommandSpec;
                         + "processes and sends a signed GitHub push webhook for the commit. A directory that is not "
                         + "the top of a git repository (such as examples/hello) is copied into a throwaway commit first."},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
-                "0:the run succeeded",
+                "0:the run succeeded (or the push matched no 'on:' filter, so nothing ran)",
                 "1:the run failed or was cancelled",
                 "2:usage error, or the pipeline file is invalid (config_error)",
                 "3:Delta CI itself failed (stack did not start, run did not finish in time)"})
@@ -119,6 +119,15 @@ public final class RunCommand implements Callable<Integer> {
                         long began, long stackMillis) throws Exception {
         GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), secret, GitHubPush.payload(repo));
         JsonNode answer = new ObjectMapper().readTree(delivery.body());
+        if (delivery.status() == 202 && answer.has("ignored")) {
+            // the pipeline's 'on:' filters do not take this push: nothing runs, and that is not an error
+            progress.println("▸ nothing to run: " + answer.get("ignored").asText());
+            if (json) {
+                spec.commandLine().getOut().println(JSON.writeValueAsString(java.util.Map.of("status", "NOT_TRIGGERED",
+                        "reason", answer.get("ignored").asText())));
+            }
+            return ExitCodes.SUCCEEDED;
+        }
         if (delivery.status() >= 300 || !answer.has("runId")) {
             spec.commandLine().getErr().println("error: the webhook was refused (" + delivery.status() + "): " + delivery.body());
             return ExitCodes.INTERNAL;

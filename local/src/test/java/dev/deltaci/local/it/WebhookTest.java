@@ -159,6 +159,47 @@ class WebhookTest {
     }
 
     @Test
+    void webhook_shouldCreateNothing_whenThePushMatchesNoOnFilter() throws Exception {
+        try (LocalRepository filtered = Fixtures.repoWithPipeline("""
+                on:
+                  push:
+                    branches: ['release/**']
+                jobs:
+                  a:
+                    steps: [{run: 'true'}]
+                """);
+             LocalRepository byPath = Fixtures.repoWithPipeline("""
+                on:
+                  push:
+                    paths: ['src/**']
+                jobs:
+                  a:
+                    steps: [{run: 'true'}]
+                """);
+             LocalRepository pathMatches = Fixtures.repoWithPipeline("""
+                on:
+                  push:
+                    paths: ['.delta/**']
+                jobs:
+                  a:
+                    steps: [{run: 'true'}]
+                """)) {
+            GitHubPush.Delivery wrongBranch = GitHubPush.send(plane.apiUrl(), SECRET, GitHubPush.payload(filtered));
+            GitHubPush.Delivery noPath = GitHubPush.send(plane.apiUrl(), SECRET, GitHubPush.payload(byPath));
+
+            assertThat(wrongBranch.status()).isEqualTo(202);
+            assertThat(JSON.readTree(wrongBranch.body()).get("ignored").asText())
+                    .isEqualTo("branch 'main' matches none of 'on.push.branches' [release/**]");
+            assertThat(noPath.status()).isEqualTo(202);
+            assertThat(JSON.readTree(noPath.body()).get("ignored").asText())
+                    .isEqualTo("no changed file matches 'on.push.paths' [src/**]");
+            assertThat(StackContents.of(stack)).isEqualTo(StackContents.EMPTY);
+
+            assertThat(GitHubPush.send(plane.apiUrl(), SECRET, GitHubPush.payload(pathMatches)).status()).isEqualTo(201);
+        }
+    }
+
+    @Test
     void host_shouldAnswer404_forRoutesTheTemplateDoesNotDeclare() throws Exception {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(plane.apiUrl() + "/webhooks/gitlab"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
