@@ -18,7 +18,7 @@ import net.jqwik.api.Provide;
  * inserted or replaced, lines swapped, text cut short) either parse or fail with positioned
  * problems, and never throw anything else. The parser reads untrusted input in the webhook.
  */
-class PipelineParserProperties {
+class PipelineParserPropertiesTest {
 
     /** A generated job: its key, its needs (earlier jobs only, so the DAG is acyclic) and its commands. */
     record GeneratedJob(String key, List<String> needs, List<String> commands) {
