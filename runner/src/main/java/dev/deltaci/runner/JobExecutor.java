@@ -157,7 +157,7 @@ final class JobExecutor {
     private static Scope scope(LeasedJob job, Map<String, String> stepEnv, boolean failed) {
         Map<String, Object> env = new HashMap<>(job.env());
         env.putAll(stepEnv);
-        return new Scope(Map.of("delta", job.deltaContext(), "env", env), !failed, failed, false);
+        return new Scope(Map.of("delta", job.deltaContext(), "env", env, "matrix", job.matrix()), !failed, failed, false);
     }
 
     private static boolean shouldRun(LeasedJob.Step step, Scope scope, LogStreamer log) {

@@ -9,12 +9,13 @@ import java.util.Map;
 /** A job this runner holds the lease on, as the lease answer describes it. */
 record LeasedJob(String runId, String jobKey, String name, int attempt, long epoch, long startedAtEpochMs,
                  long heartbeatIntervalMs, long leaseTtlMs, String cloneUrl, String sha, String ref,
-                 Map<String, String> env, int timeoutMinutes, List<Step> steps, String repository, String event) {
+                 Map<String, String> env, int timeoutMinutes, List<Step> steps, String repository, String event,
+                 Map<String, String> matrix) {
 
     /** The same job with another environment (after its {@code ${{ }}} values were rendered). */
     LeasedJob withEnv(Map<String, String> renderedEnv) {
         return new LeasedJob(runId, jobKey, name, attempt, epoch, startedAtEpochMs, heartbeatIntervalMs, leaseTtlMs,
-                cloneUrl, sha, ref, renderedEnv, timeoutMinutes, steps, repository, event);
+                cloneUrl, sha, ref, renderedEnv, timeoutMinutes, steps, repository, event, matrix);
     }
 
     /** The {@code delta} context of expressions on this runner. */
@@ -63,6 +64,12 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
                 lease.path("heartbeatIntervalMs").asLong(),
                 lease.path("ttlMs").asLong(), job.path("cloneUrl").asText(), job.path("sha").asText(),
                 job.path("ref").asText(), env, job.path("timeoutMinutes").asInt(60), steps,
-                job.path("repository").asText(""), job.path("event").asText(""));
+                job.path("repository").asText(""), job.path("event").asText(""), matrix(job));
+    }
+
+    private static Map<String, String> matrix(JsonNode job) {
+        Map<String, String> matrix = new LinkedHashMap<>();
+        job.path("matrix").fields().forEachRemaining(e -> matrix.put(e.getKey(), e.getValue().asText()));
+        return matrix;
     }
 }

@@ -68,7 +68,7 @@ class JobExecutorTest {
     private LeasedJob job(long heartbeatMs, long ttlMs, String... steps) {
         return new LeasedJob("r-1", "build", "build", 1, 1, 1000, heartbeatMs, ttlMs, repo.toString(), sha,
                 "refs/heads/main", Map.of("FROM_PIPELINE", "yes"), 5,
-                java.util.Arrays.stream(steps).map(s -> LeasedJob.Step.run(s, s)).toList(), "t/repo", "push");
+                java.util.Arrays.stream(steps).map(s -> LeasedJob.Step.run(s, s)).toList(), "t/repo", "push", Map.of("os", "linux"));
     }
 
     private JobExecutor executor() {
@@ -120,7 +120,7 @@ class JobExecutorTest {
     @Test
     void run_shouldReportInfraError_whenTheCommitCannotBeCheckedOut() {
         LeasedJob missing = new LeasedJob("r-1", "build", "build", 1, 1, 1000, 10_000, 30_000, repo.resolve("nope").toString(),
-                sha, "refs/heads/main", Map.of(), 5, List.of(LeasedJob.Step.run("x", "true")), "t/repo", "push");
+                sha, "refs/heads/main", Map.of(), 5, List.of(LeasedJob.Step.run("x", "true")), "t/repo", "push", Map.of("os", "linux"));
 
         JobExecutor.Result result = executor().run(missing);
 
@@ -136,7 +136,7 @@ class JobExecutorTest {
 
     private LeasedJob jobOf(LeasedJob.Step... steps) {
         return new LeasedJob("r-1", "build", "build", 1, 1, 1000, 10_000, 30_000, repo.toString(), sha,
-                "refs/heads/main", Map.of("FROM_PIPELINE", "yes"), 5, List.of(steps), "t/repo", "push");
+                "refs/heads/main", Map.of("FROM_PIPELINE", "yes"), 5, List.of(steps), "t/repo", "push", Map.of("os", "linux"));
     }
 
     @Test

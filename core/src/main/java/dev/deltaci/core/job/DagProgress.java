@@ -5,6 +5,7 @@ import dev.deltaci.core.expr.ExpressionException;
 import dev.deltaci.core.expr.ExpressionParser;
 import dev.deltaci.core.expr.Scope;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,11 +16,24 @@ import java.util.Map;
  */
 public final class DagProgress {
 
-    /** What the scheduler sees of one job; {@code condition} is its {@code if:}, or null for {@code success()}. */
-    public record JobNode(String key, JobState state, List<String> needs, String condition) {
+    /**
+     * What the scheduler sees of one job: {@code condition} is its {@code if:} (null for
+     * {@code success()}); {@code group} and {@code maxParallel} tie matrix siblings together
+     * (null and 0 otherwise).
+     */
+    public record JobNode(String key, JobState state, List<String> needs, String condition, String group,
+                          int maxParallel) {
 
         public JobNode(String key, JobState state, List<String> needs) {
-            this(key, state, needs, null);
+            this(key, state, needs, null, null, 0);
+        }
+
+        public JobNode(String key, JobState state, List<String> needs, String condition) {
+            this(key, state, needs, condition, null, 0);
+        }
+
+        public JobNode withState(JobState newState) {
+            return new JobNode(key, newState, needs, condition, group, maxParallel);
         }
     }
 
@@ -53,31 +67,51 @@ public final class DagProgress {
     public static Decisions next(Map<String, JobNode> jobs, RunFacts facts) {
         List<String> toQueue = new ArrayList<>();
         Map<String, String> toSkip = new LinkedHashMap<>();
+        Map<String, Integer> activeInGroup = new HashMap<>();
+        for (JobNode job : jobs.values()) {
+            if (job.group() != null && (job.state() == JobState.QUEUED || job.state() == JobState.RUNNING)) {
+                activeInGroup.merge(job.group(), 1, Integer::sum);
+            }
+        }
         for (JobNode job : jobs.values()) {
             if (job.state() != JobState.BLOCKED) {
                 continue;
             }
+            int queuedBefore = toQueue.size();
             if (job.condition() != null) {
                 decideByCondition(job, jobs, facts, toQueue, toSkip);
-                continue;
+            } else {
+                decideByNeeds(job, jobs, toQueue, toSkip);
             }
-            String blocker = null;
-            boolean allSucceeded = true;
-            for (String need : job.needs()) {
-                JobNode dependency = jobs.get(need);
-                JobState state = dependency == null ? JobState.SKIPPED : dependency.state();
-                if (state.blocksDependants() && blocker == null) {
-                    blocker = "needs '" + need + "', which ended " + state;
+            if (toQueue.size() > queuedBefore && job.group() != null) {
+                if (job.maxParallel() > 0 && activeInGroup.getOrDefault(job.group(), 0) >= job.maxParallel()) {
+                    toQueue.remove(toQueue.size() - 1); // max-parallel: waits for a sibling to finish
+                } else {
+                    activeInGroup.merge(job.group(), 1, Integer::sum);
                 }
-                allSucceeded &= state == JobState.SUCCEEDED;
-            }
-            if (blocker != null) {
-                toSkip.put(job.key(), blocker);
-            } else if (allSucceeded) {
-                toQueue.add(job.key());
             }
         }
         return new Decisions(toQueue, toSkip);
+    }
+
+    /** Without an {@code if:}: queued once every need succeeded, skipped as soon as one did not. */
+    private static void decideByNeeds(JobNode job, Map<String, JobNode> jobs, List<String> toQueue,
+                                      Map<String, String> toSkip) {
+        String blocker = null;
+        boolean allSucceeded = true;
+        for (String need : job.needs()) {
+            JobNode dependency = jobs.get(need);
+            JobState state = dependency == null ? JobState.SKIPPED : dependency.state();
+            if (state.blocksDependants() && blocker == null) {
+                blocker = "needs '" + need + "', which ended " + state;
+            }
+            allSucceeded &= state == JobState.SUCCEEDED;
+        }
+        if (blocker != null) {
+            toSkip.put(job.key(), blocker);
+        } else if (allSucceeded) {
+            toQueue.add(job.key());
+        }
     }
 
     /**

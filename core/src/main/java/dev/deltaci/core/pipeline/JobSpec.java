@@ -15,10 +15,12 @@ import java.util.Map;
  * @param queueTimeoutMinutes how long the job may wait in the queue for a runner before it fails
  * @param retry          the job's {@code retry:}, or {@link RetrySpec#NONE}
  * @param condition      the job's {@code if:} expression, or null for {@code success()}
+ * @param strategy       the job's {@code strategy} as written, or null (expanded jobs have none)
+ * @param matrix         for one job of an expanded matrix, which one; otherwise null
  */
 public record JobSpec(String key, String name, Map<String, String> env, List<String> needs,
                       List<StepSpec> steps, int timeoutMinutes, int queueTimeoutMinutes, RetrySpec retry,
-                      String condition) {
+                      String condition, Strategy strategy, MatrixInstance matrix) {
 
     public static final int DEFAULT_TIMEOUT_MINUTES = 60;
     public static final int DEFAULT_QUEUE_TIMEOUT_MINUTES = 24 * 60;

@@ -46,8 +46,9 @@ public final class PipelineParser {
     private static final List<String> TOP_KEYS = List.of("name", "on", "env", "jobs");
     private static final List<String> PUSH_FILTERS = List.of("branches", "branches-ignore", "tags", "tags-ignore",
             "paths", "paths-ignore");
-    private static final List<String> JOB_KEYS = List.of("name", "env", "needs", "if", "steps", "timeout-minutes",
-            "queue-timeout-minutes", "retry");
+    private static final List<String> JOB_KEYS = List.of("name", "env", "needs", "if", "strategy", "steps",
+            "timeout-minutes", "queue-timeout-minutes", "retry");
+    private static final List<String> STRATEGY_KEYS = List.of("matrix", "fail-fast", "max-parallel");
     private static final List<String> RETRY_KEYS = List.of("max", "when");
     private static final List<String> STEP_KEYS = List.of("name", "if", "run", "uses", "with", "env", "shell",
             "working-directory", "timeout-minutes", "continue-on-error");
@@ -140,7 +141,7 @@ public final class PipelineParser {
                 Map<String, String> merged = new HashMap<>(env);
                 merged.putAll(job.env());
                 jobs.put(key, new JobSpec(key, job.name(), merged, job.needs(), job.steps(), job.timeoutMinutes(),
-                        job.queueTimeoutMinutes(), job.retry(), job.condition()));
+                        job.queueTimeoutMinutes(), job.retry(), job.condition(), job.strategy(), null));
             }
         }
         checkNeeds(jobs, jobNodes);
@@ -166,6 +167,9 @@ public final class PipelineParser {
                 ? minutes(fields.get("queue-timeout-minutes"), where, JobSpec.DEFAULT_QUEUE_TIMEOUT_MINUTES)
                 : JobSpec.DEFAULT_QUEUE_TIMEOUT_MINUTES;
         RetrySpec retry = fields.containsKey("retry") ? retry(fields.get("retry").getValueNode(), where) : RetrySpec.NONE;
+        Strategy strategy = fields.containsKey("strategy") ? strategy(fields.get("strategy").getValueNode(), where) : null;
+        // the job's env and steps may use matrix.<key> when it has a matrix
+        matrixKeysInScope = strategy == null ? null : matrixKeys(strategy);
         String condition = fields.containsKey("if")
                 ? condition(fields.get("if").getValueNode(), where + " 'if'", Set.of("delta", "needs"), needs) : null;
         env.forEach((envName, value) -> checkTemplate(fields.get("env").getValueNode(), value, where + " env '" + envName + "'"));
@@ -175,7 +179,9 @@ public final class PipelineParser {
             return null;
         }
         List<StepSpec> steps = steps(stepsTuple.getValueNode(), where);
-        return new JobSpec(key, name == null ? key : name, env, needs, steps, timeout, queueTimeout, retry, condition);
+        matrixKeysInScope = null;
+        return new JobSpec(key, name == null ? key : name, env, needs, steps, timeout, queueTimeout, retry, condition,
+                strategy, null);
     }
 
     private List<StepSpec> steps(Node node, String where) {
@@ -237,7 +243,7 @@ public final class PipelineParser {
             checkTemplate(run.getValueNode(), command, where + " run");
         }
         String condition = fields.containsKey("if")
-                ? condition(fields.get("if").getValueNode(), where + " 'if'", RUNNER_CONTEXTS, List.of()) : null;
+                ? condition(fields.get("if").getValueNode(), where + " 'if'", runnerContexts(), List.of()) : null;
         Map<String, String> env = fields.containsKey("env") ? env(fields.get("env").getValueNode(), where + " env") : Map.of();
         env.forEach((envName, value) -> checkTemplate(fields.get("env").getValueNode(), value, where + " env '" + envName + "'"));
         String shell = StepSpec.DEFAULT_SHELL;
@@ -292,19 +298,31 @@ public final class PipelineParser {
     private void checkTemplate(Node node, String text, String where) {
         try {
             for (Template.Placeholder placeholder : Template.parse(text).placeholders()) {
-                checkNames(placeholder.expr(), RUNNER_CONTEXTS, List.of());
+                checkNames(placeholder.expr(), runnerContexts(), List.of());
             }
         } catch (ExpressionException e) {
             problem(node, where + ": " + e.getMessage());
         }
     }
 
+    /** Matrix keys the job being read offers, or null when it has no matrix. */
+    private Set<String> matrixKeysInScope;
+
+    private Set<String> runnerContexts() {
+        return matrixKeysInScope == null ? RUNNER_CONTEXTS : Set.of("delta", "env", "matrix");
+    }
+
     /** Every context an expression names must be available where it is used. */
-    private static void checkNames(Expr expr, Set<String> contexts, List<String> needs) throws ExpressionException {
+    private void checkNames(Expr expr, Set<String> contexts, List<String> needs) throws ExpressionException {
         if (expr instanceof Expr.Path path) {
             String context = path.context();
-            if (context.equals("matrix") || context.equals("secrets")) {
-                throw new ExpressionException(path.offset(), "'" + context + "' is not supported yet");
+            if (context.equals("secrets")) {
+                throw new ExpressionException(path.offset(), "'secrets' is not supported yet");
+            }
+            if (context.equals("matrix") && !contexts.contains("matrix")) {
+                throw new ExpressionException(path.offset(), matrixKeysInScope == null
+                        ? "'matrix' is available only in a job with a strategy.matrix"
+                        : "'matrix' is not available in a job's 'if' (it is decided before the matrix is expanded)");
             }
             if (!contexts.contains(context)) {
                 throw new ExpressionException(path.offset(), "unknown context '" + context + "'; available here: "
@@ -314,6 +332,10 @@ public final class PipelineParser {
                 if (context.equals("delta") && !DELTA_CONTEXT.contains(key)) {
                     throw new ExpressionException(path.offset(), "unknown name 'delta." + key + "'; delta offers: "
                             + String.join(", ", DELTA_CONTEXT.stream().sorted().toList()));
+                }
+                if (context.equals("matrix") && !matrixKeysInScope.contains(key)) {
+                    throw new ExpressionException(path.offset(), "unknown name 'matrix." + key + "'; the matrix has: "
+                            + String.join(", ", matrixKeysInScope.stream().sorted().toList()));
                 }
                 if (context.equals("needs") && !needs.contains(key)) {
                     throw new ExpressionException(path.offset(), "'needs." + key + "': '" + key
@@ -423,6 +445,112 @@ public final class PipelineParser {
         }
         return new PushTrigger(lists.get("branches"), lists.get("branches-ignore"), lists.get("tags"),
                 lists.get("tags-ignore"), lists.get("paths"), lists.get("paths-ignore"));
+    }
+
+    /** {@code strategy: {matrix: {axis: [values], include: [...], exclude: [...]}, fail-fast, max-parallel}}. */
+    private Strategy strategy(Node node, String where) {
+        Map<String, NodeTuple> fields = mapping(node, where + " 'strategy'", STRATEGY_KEYS);
+        if (fields == null) {
+            return null;
+        }
+        NodeTuple matrixField = fields.get("matrix");
+        if (matrixField == null) {
+            problem(node, where + " 'strategy' needs a 'matrix'");
+            return null;
+        }
+        Map<String, NodeTuple> matrix = mapping(matrixField.getValueNode(), where + " 'strategy.matrix'", null);
+        if (matrix == null) {
+            return null;
+        }
+        Map<String, List<String>> axes = new LinkedHashMap<>();
+        List<Map<String, String>> include = new ArrayList<>();
+        List<Map<String, String>> exclude = new ArrayList<>();
+        for (Map.Entry<String, NodeTuple> entry : matrix.entrySet()) {
+            Node value = entry.getValue().getValueNode();
+            if (entry.getKey().equals("include") || entry.getKey().equals("exclude")) {
+                (entry.getKey().equals("include") ? include : exclude).addAll(
+                        matrixEntries(value, where + " 'strategy.matrix." + entry.getKey() + "'"));
+            } else if (!ENV_NAME.matcher(entry.getKey()).matches()) {
+                problem(entry.getValue().getKeyNode(), where + " matrix key '" + entry.getKey()
+                        + "' is invalid: use letters, digits and '_'");
+            } else if (!(value instanceof SequenceNode sequence) || sequence.getValue().isEmpty()) {
+                problem(value, where + " matrix '" + entry.getKey() + "' must be a non-empty list of values");
+            } else {
+                List<String> values = new ArrayList<>();
+                for (Node item : sequence.getValue()) {
+                    String text = scalar(item, where + " matrix '" + entry.getKey() + "' value");
+                    if (text != null) {
+                        values.add(text);
+                    }
+                }
+                axes.put(entry.getKey(), values);
+            }
+        }
+        if (axes.isEmpty() && include.isEmpty()) {
+            problem(matrixField.getValueNode(), where + " 'strategy.matrix' has no values: give at least one list");
+            return null;
+        }
+        for (Map<String, String> entry : exclude) {
+            for (String key : entry.keySet()) {
+                if (!axes.containsKey(key)) {
+                    problem(matrixField.getValueNode(), where + " 'strategy.matrix.exclude' names '" + key
+                            + "', which is not a matrix key; keys are: " + String.join(", ", axes.keySet()));
+                }
+            }
+        }
+        boolean failFast = !fields.containsKey("fail-fast")
+                || bool(fields.get("fail-fast").getValueNode(), where + " 'strategy.fail-fast'");
+        int maxParallel = 0;
+        if (fields.containsKey("max-parallel")) {
+            String text = scalar(fields.get("max-parallel").getValueNode(), where + " 'strategy.max-parallel'");
+            try {
+                maxParallel = Integer.parseInt(text == null ? "" : text.strip());
+            } catch (NumberFormatException e) {
+                maxParallel = -1;
+            }
+            if (maxParallel < 1) {
+                problem(fields.get("max-parallel").getValueNode(), where + " 'strategy.max-parallel' must be a whole "
+                        + "number of 1 or more, found '" + text + "'");
+                maxParallel = 0;
+            }
+        }
+        Strategy strategy = new Strategy(axes, include, exclude, failFast, maxParallel);
+        try {
+            MatrixExpansion.combinations(strategy);
+        } catch (IllegalArgumentException e) {
+            problem(matrixField.getValueNode(), where + " " + e.getMessage());
+            return null;
+        }
+        return strategy;
+    }
+
+    private List<Map<String, String>> matrixEntries(Node node, String where) {
+        List<Map<String, String>> entries = new ArrayList<>();
+        if (!(node instanceof SequenceNode sequence)) {
+            problem(node, where + " must be a list of mappings, found " + describe(node));
+            return entries;
+        }
+        for (Node item : sequence.getValue()) {
+            Map<String, NodeTuple> fields = mapping(item, where + " entry", null);
+            if (fields == null) {
+                continue;
+            }
+            Map<String, String> entry = new LinkedHashMap<>();
+            fields.forEach((key, tuple) -> {
+                String value = scalar(tuple.getValueNode(), where + " '" + key + "'");
+                if (value != null) {
+                    entry.put(key, value);
+                }
+            });
+            entries.add(entry);
+        }
+        return entries;
+    }
+
+    private static Set<String> matrixKeys(Strategy strategy) {
+        Set<String> keys = new HashSet<>(strategy.axes().keySet());
+        strategy.include().forEach(entry -> keys.addAll(entry.keySet()));
+        return keys;
     }
 
     /** {@code retry: {max: N, when: [script_failure, timeout]}}; {@code when} defaults to both. */

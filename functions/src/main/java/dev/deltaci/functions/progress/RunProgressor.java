@@ -3,6 +3,7 @@ package dev.deltaci.functions.progress;
 import dev.deltaci.core.job.DagProgress;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
+import dev.deltaci.core.pipeline.MatrixInstance;
 import dev.deltaci.functions.queue.JobMessage;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.store.JobRecord;
@@ -41,9 +42,12 @@ public final class RunProgressor {
         Map<String, DagProgress.JobNode> nodes = new LinkedHashMap<>();
         for (JobRecord job : snapshot.get().jobs()) {
             states.put(job.jobKey(), job.state());
+            MatrixInstance matrix = job.spec().matrix();
             nodes.put(job.jobKey(), new DagProgress.JobNode(job.jobKey(), job.state(), job.needs(),
-                    job.spec().condition()));
+                    job.spec().condition(), matrix == null ? null : matrix.group(),
+                    matrix == null ? 0 : matrix.maxParallel()));
         }
+        failFast(runId, snapshot.get().jobs(), nodes, states);
         RunRecord run = snapshot.get().run();
         String cancelledBy = snapshot.get().run().cancelledBy();
         if (cancelledBy != null) {
@@ -78,6 +82,33 @@ public final class RunProgressor {
         return storeDerived(runId, states);
     }
 
+    /**
+     * fail-fast: once a matrix job has failed, its siblings that have not finished are cancelled
+     * (not started ones at once, running ones at their next heartbeat).
+     */
+    private void failFast(String runId, List<JobRecord> jobs, Map<String, DagProgress.JobNode> nodes,
+                          Map<String, JobState> states) {
+        for (JobRecord failed : jobs) {
+            MatrixInstance matrix = failed.spec().matrix();
+            if (matrix == null || !matrix.failFast()
+                    || (failed.state() != JobState.FAILED && failed.state() != JobState.TIMED_OUT)) {
+                continue;
+            }
+            for (JobRecord sibling : jobs) {
+                MatrixInstance other = sibling.spec().matrix();
+                if (other == null || !other.group().equals(matrix.group()) || sibling.state().isTerminal()) {
+                    continue;
+                }
+                if (sibling.state() == JobState.RUNNING) {
+                    store.requestStop(runId, sibling.jobKey());
+                } else if (store.cancelNotStarted(runId, sibling.jobKey(), "fail-fast: " + failed.name() + " failed")) {
+                    states.put(sibling.jobKey(), JobState.CANCELLED);
+                    nodes.put(sibling.jobKey(), nodes.get(sibling.jobKey()).withState(JobState.CANCELLED));
+                }
+            }
+        }
+    }
+
     /** The {@code delta} context a job's {@code if:} sees. */
     static DagProgress.RunFacts facts(RunRecord run) {
         Map<String, Object> delta = new LinkedHashMap<>();
@@ -98,8 +129,7 @@ public final class RunProgressor {
 
     private static void settle(Map<String, DagProgress.JobNode> nodes, Map<String, JobState> states, String key,
                                JobState state) {
-        DagProgress.JobNode node = nodes.get(key);
-        nodes.put(key, new DagProgress.JobNode(key, state, node.needs(), node.condition()));
+        nodes.put(key, nodes.get(key).withState(state));
         states.put(key, state);
     }
 }

@@ -244,6 +244,7 @@ public final class RunnerApiService {
         spec.put("repository", job.repository());
         spec.put("event", job.event());
         spec.put("env", job.spec().env());
+        spec.put("matrix", job.spec().matrix() == null ? Map.of() : job.spec().matrix().values());
         spec.put("timeoutMinutes", job.spec().timeoutMinutes());
         spec.put("steps", job.spec().steps().stream().map(RunnerApiService::stepJson).toList());
         return spec;

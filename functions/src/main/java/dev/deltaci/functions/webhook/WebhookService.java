@@ -5,6 +5,7 @@ import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.core.pipeline.JobSpec;
+import dev.deltaci.core.pipeline.MatrixExpansion;
 import dev.deltaci.core.pipeline.Pipeline;
 import dev.deltaci.core.pipeline.PipelineException;
 import dev.deltaci.core.pipeline.PipelineParser;
@@ -20,6 +21,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -145,12 +147,13 @@ public final class WebhookService {
                 return ApiResponse.of(202, "ignored", notTriggered.get());
             }
         }
+        Map<String, JobSpec> jobs = pipeline == null ? Map.of() : MatrixExpansion.expand(pipeline);
         long now = clock.millis();
         RunRecord run = configError != null
                 ? new RunRecord(runId, push.repository(), push.cloneUrl(), push.after(), push.ref(), "push",
                         RunState.FAILED, FailureClass.CONFIG_ERROR.wireName(), configError, 0, true, now, now, null)
                 : new RunRecord(runId, push.repository(), push.cloneUrl(), push.after(), push.ref(), "push",
-                        RunState.PENDING, null, null, pipeline.jobs().size(), false, now, now, null);
+                        RunState.PENDING, null, null, jobs.size(), false, now, now, null);
         Optional<RunRecord> raced = store.createRunIfAbsent(run);
         if (raced.isPresent() && raced.get().materialized()) {
             return duplicate(raced.get());
@@ -160,20 +163,25 @@ public final class WebhookService {
                     "failureClass", FailureClass.CONFIG_ERROR.wireName(), "message", configError);
         }
         List<JobMessage> toEnqueue = new ArrayList<>();
-        for (JobSpec job : pipeline.jobs().values()) {
+        Map<String, Integer> startedInGroup = new HashMap<>();
+        for (JobSpec job : jobs.values()) {
             JobState initial = DagProgress.initialState(job.needs(), job.condition());
+            if (initial == JobState.QUEUED && job.matrix() != null && job.matrix().maxParallel() > 0
+                    && startedInGroup.merge(job.matrix().group(), 1, Integer::sum) > job.matrix().maxParallel()) {
+                initial = JobState.BLOCKED; // max-parallel: queued when a sibling finishes
+            }
             store.createJobIfAbsent(run, job, initial);
             if (initial == JobState.QUEUED) {
                 toEnqueue.add(new JobMessage(runId, job.key(), 0));
             }
         }
         queue.enqueue(toEnqueue);
-        if (pipeline.jobs().values().stream().anyMatch(j -> j.needs().isEmpty() && j.condition() != null)) {
+        if (jobs.values().stream().anyMatch(j -> j.needs().isEmpty() && j.condition() != null)) {
             // jobs that need nothing but have an if: are decided now
             progressor.advance(runId);
         }
         store.markMaterialized(runId);
-        return ApiResponse.of(201, "runId", runId, "status", RunState.PENDING.name(), "jobs", pipeline.jobs().size());
+        return ApiResponse.of(201, "runId", runId, "status", RunState.PENDING.name(), "jobs", jobs.size());
     }
 
     private static ApiResponse duplicate(RunRecord run) {

@@ -126,7 +126,7 @@ final class SweepBench implements Callable<Integer> {
     /** Live running jobs (unexpired leases) for the indexes to hold, and one job run to completion to copy. */
     private static Map<String, AttributeValue> liveJobsAndOneFinished(JobStore store, DynamoDbClient dynamo, String table) {
         JobSpec spec = new JobSpec("job", "job", Map.of(), List.of(), List.of(StepSpec.run(null, "true")), 60, 60,
-                RetrySpec.NONE, null);
+                RetrySpec.NONE, null, null, null);
         Lease.Policy lease = new Lease.Policy(Duration.ofMinutes(10), Duration.ofSeconds(10));
         for (int i = 0; i <= LIVE_JOBS; i++) {
             RunRecord run = new RunRecord("bench-live-" + i, "bench/sweep", "/dev/null", "0".repeat(40),

@@ -61,7 +61,7 @@ class LeaseRaceTest {
                 RunState.PENDING, null, null, 1, true, 1, 1, null);
         store.createRunIfAbsent(run);
         store.createJobIfAbsent(run, new JobSpec("build", "build", Map.of(), List.of(),
-                List.of(StepSpec.run(null, "true")), 5, 60, null, null), JobState.QUEUED);
+                List.of(StepSpec.run(null, "true")), 5, 60, null, null, null, null), JobState.QUEUED);
         return runId;
     }
 
