@@ -57,6 +57,18 @@ public final class PipelineParser {
             "attempt", "job");
     private static final Pattern CHECKOUT_ACTION = Pattern.compile("actions/checkout@[A-Za-z0-9._/-]+");
 
+    /** The keys allowed at each place in the file, for tools (the JSON Schema in docs/ is checked against them). */
+    public static Map<String, List<String>> allowedKeys() {
+        Map<String, List<String>> keys = new LinkedHashMap<>();
+        keys.put("top", TOP_KEYS);
+        keys.put("on.push", PUSH_FILTERS);
+        keys.put("job", JOB_KEYS);
+        keys.put("strategy", STRATEGY_KEYS);
+        keys.put("retry", RETRY_KEYS);
+        keys.put("step", STEP_KEYS);
+        return keys;
+    }
+
     private final String file;
     private final List<ConfigProblem> problems = new ArrayList<>();
 

@@ -38,6 +38,9 @@ final class RunSummary {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("key", job.jobKey());
         out.put("name", job.name());
+        if (job.spec() != null && job.spec().matrix() != null) {
+            out.put("matrix", job.spec().matrix().values());
+        }
         out.put("status", job.state().name());
         out.put("attempts", job.leaseEpoch() == 0 ? 0 : job.attempt());
         out.put("exitCode", job.exitCode());
