@@ -7,21 +7,17 @@ import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.store.Conditions;
 import dev.deltaci.functions.store.JobRecord;
-import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.local.chaos.FaultInjector.Fault;
 import dev.deltaci.local.chaos.FaultInjector;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.host.RunnerPool;
-import dev.deltaci.local.stack.AwsStack;
-import dev.deltaci.local.support.PlaneFixture;
+import dev.deltaci.local.support.PlaneTest;
 import dev.deltaci.local.support.StackContents;
 import dev.deltaci.runner.RunnerApiClient;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
@@ -33,7 +29,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
  * interceptor on the functions' clients: the SDK retries for real, and every retry must
  * recognise its own earlier success instead of reporting a conflict or doing the work twice.
  */
-class AmbiguousWriteTest {
+class AmbiguousWriteTest extends PlaneTest {
 
     private static final Predicate<SdkRequest> LEASE = r -> r instanceof UpdateItemRequest u
             && Conditions.LEASE.equals(u.conditionExpression());
@@ -46,26 +42,10 @@ class AmbiguousWriteTest {
     private static final Predicate<SdkRequest> ENQUEUE = r -> r instanceof SendMessageBatchRequest;
 
     private final FaultInjector faults = new FaultInjector();
-    private PlaneFixture fixture;
-    private AwsStack stack;
-    private LocalControlPlane plane;
-    private JobStore store;
 
-    @BeforeEach
-    void start() throws Exception {
-        fixture = PlaneFixture.start(o -> o.withInterceptors(List.of(faults)).withScheduleInterval(null));
-        stack = fixture.stack;
-        plane = fixture.plane;
-        store = fixture.store;
-    }
-
-    @AfterEach
-    void stop() {
-        fixture.close();
-    }
-
-    private String pushRun(String pipeline) throws Exception {
-        return fixture.pushRun(pipeline);
+    @Override
+    protected LocalControlPlane.Options options(LocalControlPlane.Options o) {
+        return o.withInterceptors(List.of(faults)).withScheduleInterval(null);
     }
 
     @Test

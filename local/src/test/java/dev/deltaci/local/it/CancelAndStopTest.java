@@ -6,49 +6,29 @@ import static org.awaitility.Awaitility.await;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.store.JobRecord;
-import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.local.cli.DeltaCli;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.host.RunnerPool;
-import dev.deltaci.local.stack.AwsStack;
 import dev.deltaci.local.support.MutableClock;
-import dev.deltaci.local.support.PlaneFixture;
+import dev.deltaci.local.support.PlaneTest;
 import dev.deltaci.runner.RunnerApiClient;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /** Cancellation, and stop instructions given at heartbeat (cancel, server-side timeout), with real runners. */
-class CancelAndStopTest {
+class CancelAndStopTest extends PlaneTest {
 
 
     private final MutableClock clock = new MutableClock();
-    private PlaneFixture fixture;
-    private AwsStack stack;
-    private LocalControlPlane plane;
-    private JobStore store;
 
-    @BeforeEach
-    void start() throws Exception {
-        fixture = PlaneFixture.start(o -> o.withEnvironment(Map.of("LEASE_TTL_SECONDS", "3")).withClock(clock).withScheduleInterval(null));
-        stack = fixture.stack;
-        plane = fixture.plane;
-        store = fixture.store;
-    }
-
-    @AfterEach
-    void stop() {
-        fixture.close();
-    }
-
-    private String pushRun(String pipeline) throws Exception {
-        return fixture.pushRun(pipeline);
+    @Override
+    protected LocalControlPlane.Options options(LocalControlPlane.Options o) {
+        return o.withEnvironment(Map.of("LEASE_TTL_SECONDS", "3")).withClock(clock).withScheduleInterval(null);
     }
 
     private record Cli(int exit, String out, String err) {

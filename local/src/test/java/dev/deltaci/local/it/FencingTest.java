@@ -7,45 +7,20 @@ import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.queue.JobMessage;
 import dev.deltaci.functions.store.JobRecord;
-import dev.deltaci.functions.store.JobStore;
-import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.host.RunnerPool;
-import dev.deltaci.local.stack.AwsStack;
-import dev.deltaci.local.support.PlaneFixture;
+import dev.deltaci.local.support.PlaneTest;
 import dev.deltaci.local.support.StackContents;
 import dev.deltaci.runner.RunnerApiClient;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /** Epoch fencing through the runner API, and late messages through real runner processes. */
-class FencingTest {
+class FencingTest extends PlaneTest {
 
-    private PlaneFixture fixture;
-    private AwsStack stack;
-    private LocalControlPlane plane;
-    private JobStore store;
 
-    @BeforeEach
-    void start() throws Exception {
-        fixture = PlaneFixture.start(o -> o);
-        stack = fixture.stack;
-        plane = fixture.plane;
-        store = fixture.store;
-    }
-
-    @AfterEach
-    void stop() {
-        fixture.close();
-    }
-
-    private String pushRun(String pipeline) throws Exception {
-        return fixture.pushRun(pipeline);
-    }
 
     @Test
     void runnerApi_shouldRejectStaleEpochsAndOtherRunners_andChangeNothing() throws Exception {

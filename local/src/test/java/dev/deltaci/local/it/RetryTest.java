@@ -8,43 +8,23 @@ import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.store.AttemptRecord;
 import dev.deltaci.functions.store.JobRecord;
-import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.host.RunnerPool;
-import dev.deltaci.local.stack.AwsStack;
-import dev.deltaci.local.support.PlaneFixture;
+import dev.deltaci.local.support.PlaneTest;
 import dev.deltaci.runner.RunnerApiClient;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Retries by failure class: the pipeline's retry: for script failures, the infrastructure budget for the rest. */
-class RetryTest {
+class RetryTest extends PlaneTest {
 
 
-    private PlaneFixture fixture;
-    private AwsStack stack;
-    private LocalControlPlane plane;
-    private JobStore store;
 
-    @BeforeEach
-    void start() throws Exception {
-        fixture = PlaneFixture.start(o -> o.withEnvironment(Map.of("INFRA_RETRY_BUDGET", "1")).withScheduleInterval(null));
-        stack = fixture.stack;
-        plane = fixture.plane;
-        store = fixture.store;
-    }
-
-    @AfterEach
-    void stop() {
-        fixture.close();
-    }
-
-    private String pushRun(String pipeline) throws Exception {
-        return fixture.pushRun(pipeline);
+    @Override
+    protected LocalControlPlane.Options options(LocalControlPlane.Options o) {
+        return o.withEnvironment(Map.of("INFRA_RETRY_BUDGET", "1")).withScheduleInterval(null);
     }
 
     @Test

@@ -14,46 +14,27 @@ import dev.deltaci.functions.sweeper.SweepReport;
 import dev.deltaci.functions.sweeper.SweeperService;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.host.RunnerPool;
-import dev.deltaci.local.stack.AwsStack;
-import dev.deltaci.local.support.PlaneFixture;
+import dev.deltaci.local.support.PlaneTest;
 import dev.deltaci.local.support.StackContents;
 import dev.deltaci.runner.RunnerApiClient;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /** The sweeper against injected faults: killed runners, silent runners, lost messages, skewed clocks. */
-class SweeperTest {
+class SweeperTest extends PlaneTest {
 
     /** Short leases so that expiry happens within a test: 2 s TTL, heartbeats every 667 ms. */
     private static final Map<String, String> FAST = Map.of("LEASE_TTL_SECONDS", "2", "CLOCK_SKEW_ALLOWANCE_MS", "500",
             "RECONCILE_AFTER_SECONDS", "2", "INFRA_RETRY_BUDGET", "1");
 
-    private PlaneFixture fixture;
-    private AwsStack stack;
-    private LocalControlPlane plane;
-    private JobStore store;
 
-    @BeforeEach
-    void start() throws Exception {
-        fixture = PlaneFixture.start(o -> o.withEnvironment(FAST).withScheduleInterval(null));
-        stack = fixture.stack;
-        plane = fixture.plane;
-        store = fixture.store;
-    }
-
-    @AfterEach
-    void stop() {
-        fixture.close();
-    }
-
-    private String pushRun(String pipeline) throws Exception {
-        return fixture.pushRun(pipeline);
+    @Override
+    protected LocalControlPlane.Options options(LocalControlPlane.Options o) {
+        return o.withEnvironment(FAST).withScheduleInterval(null);
     }
 
     private SweeperService sweeper(Clock clock, long skewAllowanceMs) {
