@@ -35,20 +35,16 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * column it was found at. It collects all problems it can before failing, so one edit can fix
  * them all.
  */
-public final class PipelineParser {
+public final class PipelineParser extends YamlReader {
 
     public static final String DEFAULT_PATH = ".delta/pipeline.yml";
     public static final int MAX_FILE_BYTES = 256 * 1024;
     public static final int MAX_TIMEOUT_MINUTES = 72 * 60;
 
     private static final Pattern JOB_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
-    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final List<String> TOP_KEYS = List.of("name", "on", "env", "jobs");
-    private static final List<String> PUSH_FILTERS = List.of("branches", "branches-ignore", "tags", "tags-ignore",
-            "paths", "paths-ignore");
     private static final List<String> JOB_KEYS = List.of("name", "env", "needs", "if", "strategy", "steps",
             "timeout-minutes", "queue-timeout-minutes", "retry");
-    private static final List<String> STRATEGY_KEYS = List.of("matrix", "fail-fast", "max-parallel");
     private static final List<String> RETRY_KEYS = List.of("max", "when");
     private static final List<String> STEP_KEYS = List.of("name", "if", "run", "uses", "with", "env", "shell",
             "working-directory", "timeout-minutes", "continue-on-error");
@@ -61,19 +57,16 @@ public final class PipelineParser {
     public static Map<String, List<String>> allowedKeys() {
         Map<String, List<String>> keys = new LinkedHashMap<>();
         keys.put("top", TOP_KEYS);
-        keys.put("on.push", PUSH_FILTERS);
+        keys.put("on.push", TriggerReader.PUSH_FILTERS);
         keys.put("job", JOB_KEYS);
-        keys.put("strategy", STRATEGY_KEYS);
+        keys.put("strategy", StrategyReader.STRATEGY_KEYS);
         keys.put("retry", RETRY_KEYS);
         keys.put("step", STEP_KEYS);
         return keys;
     }
 
-    private final String file;
-    private final List<ConfigProblem> problems = new ArrayList<>();
-
     private PipelineParser(String file) {
-        this.file = file;
+        super(file, new ArrayList<>());
     }
 
     /** Parses and validates; throws with every problem found. */
@@ -124,7 +117,7 @@ public final class PipelineParser {
             return null;
         }
         String name = top.containsKey("name") ? scalar(top.get("name").getValueNode(), "name") : null;
-        PushTrigger push = top.containsKey("on") ? triggers(top.get("on").getValueNode()) : PushTrigger.ALL;
+        PushTrigger push = top.containsKey("on") ? new TriggerReader(file, problems).read(top.get("on").getValueNode()) : PushTrigger.ALL;
         Map<String, String> env = top.containsKey("env") ? env(top.get("env").getValueNode(), "env") : Map.of();
         env.forEach((envName, value) -> checkTemplate(top.get("env").getValueNode(), value, "env '" + envName + "'"));
         NodeTuple jobsTuple = top.get("jobs");
@@ -179,7 +172,7 @@ public final class PipelineParser {
                 ? minutes(fields.get("queue-timeout-minutes"), where, JobSpec.DEFAULT_QUEUE_TIMEOUT_MINUTES)
                 : JobSpec.DEFAULT_QUEUE_TIMEOUT_MINUTES;
         RetrySpec retry = fields.containsKey("retry") ? retry(fields.get("retry").getValueNode(), where) : RetrySpec.NONE;
-        Strategy strategy = fields.containsKey("strategy") ? strategy(fields.get("strategy").getValueNode(), where) : null;
+        Strategy strategy = fields.containsKey("strategy") ? new StrategyReader(file, problems).read(fields.get("strategy").getValueNode(), where) : null;
         // the job's env and steps may use matrix.<key> when it has a matrix
         matrixKeysInScope = strategy == null ? null : matrixKeys(strategy);
         String condition = fields.containsKey("if")
@@ -369,16 +362,6 @@ public final class PipelineParser {
         }
     }
 
-    private boolean bool(Node node, String where) {
-        String text = scalar(node, where);
-        if ("true".equals(text)) {
-            return true;
-        }
-        if (!"false".equals(text) && text != null) {
-            problem(node, where + " must be true or false, found '" + text + "'");
-        }
-        return false;
-    }
 
     private int minutes(NodeTuple field, String where, int fallback) {
         String key = ((ScalarNode) field.getKeyNode()).getValue();
@@ -400,164 +383,9 @@ public final class PipelineParser {
         return fallback;
     }
 
-    /**
-     * {@code on}: {@code push}, {@code [push]} or {@code {push: {filters}}}. Other events are
-     * errors until they are supported, so that a workflow never silently stops running.
-     */
-    private PushTrigger triggers(Node node) {
-        Map<String, Node> events = new LinkedHashMap<>();
-        if (node instanceof ScalarNode s) {
-            events.put(s.getValue(), null);
-        } else if (node instanceof SequenceNode sequence) {
-            for (Node item : sequence.getValue()) {
-                String event = scalar(item, "'on' entry");
-                if (event != null) {
-                    events.put(event, item);
-                }
-            }
-        } else {
-            Map<String, NodeTuple> entries = mapping(node, "'on'", null);
-            if (entries == null) {
-                return PushTrigger.ALL;
-            }
-            entries.forEach((event, tuple) -> events.put(event, tuple.getValueNode()));
-        }
-        PushTrigger push = null;
-        for (Map.Entry<String, Node> event : events.entrySet()) {
-            if (!event.getKey().equals("push")) {
-                problem(event.getValue() == null ? node : event.getValue(), "'on: " + event.getKey()
-                        + "' is not supported yet; Delta CI runs on 'push'");
-                continue;
-            }
-            Node filters = event.getValue();
-            push = filters == null || filters instanceof ScalarNode s && s.getValue().isEmpty()
-                    || node instanceof SequenceNode ? PushTrigger.ALL : pushFilters(filters);
-        }
-        if (push == null) {
-            problem(node, "'on' names no event Delta CI runs on; use 'push'");
-            return PushTrigger.ALL;
-        }
-        return push;
-    }
 
-    private PushTrigger pushFilters(Node node) {
-        Map<String, NodeTuple> fields = mapping(node, "'on.push'", PUSH_FILTERS);
-        if (fields == null) {
-            return PushTrigger.ALL;
-        }
-        Map<String, List<String>> lists = new HashMap<>();
-        for (Map.Entry<String, NodeTuple> field : fields.entrySet()) {
-            lists.put(field.getKey(), stringOrList(field.getValue().getValueNode(), "'on.push." + field.getKey() + "'"));
-        }
-        for (String kind : List.of("branches", "tags", "paths")) {
-            if (fields.containsKey(kind) && fields.containsKey(kind + "-ignore")) {
-                problem(fields.get(kind + "-ignore").getKeyNode(), "'on.push' has both '" + kind + "' and '" + kind
-                        + "-ignore'; use one (a '!' pattern in '" + kind + "' excludes)");
-            }
-        }
-        return new PushTrigger(lists.get("branches"), lists.get("branches-ignore"), lists.get("tags"),
-                lists.get("tags-ignore"), lists.get("paths"), lists.get("paths-ignore"));
-    }
 
-    /** {@code strategy: {matrix: {axis: [values], include: [...], exclude: [...]}, fail-fast, max-parallel}}. */
-    private Strategy strategy(Node node, String where) {
-        Map<String, NodeTuple> fields = mapping(node, where + " 'strategy'", STRATEGY_KEYS);
-        if (fields == null) {
-            return null;
-        }
-        NodeTuple matrixField = fields.get("matrix");
-        if (matrixField == null) {
-            problem(node, where + " 'strategy' needs a 'matrix'");
-            return null;
-        }
-        Map<String, NodeTuple> matrix = mapping(matrixField.getValueNode(), where + " 'strategy.matrix'", null);
-        if (matrix == null) {
-            return null;
-        }
-        Map<String, List<String>> axes = new LinkedHashMap<>();
-        List<Map<String, String>> include = new ArrayList<>();
-        List<Map<String, String>> exclude = new ArrayList<>();
-        for (Map.Entry<String, NodeTuple> entry : matrix.entrySet()) {
-            Node value = entry.getValue().getValueNode();
-            if (entry.getKey().equals("include") || entry.getKey().equals("exclude")) {
-                (entry.getKey().equals("include") ? include : exclude).addAll(
-                        matrixEntries(value, where + " 'strategy.matrix." + entry.getKey() + "'"));
-            } else if (!ENV_NAME.matcher(entry.getKey()).matches()) {
-                problem(entry.getValue().getKeyNode(), where + " matrix key '" + entry.getKey()
-                        + "' is invalid: use letters, digits and '_'");
-            } else if (!(value instanceof SequenceNode sequence) || sequence.getValue().isEmpty()) {
-                problem(value, where + " matrix '" + entry.getKey() + "' must be a non-empty list of values");
-            } else {
-                List<String> values = new ArrayList<>();
-                for (Node item : sequence.getValue()) {
-                    String text = scalar(item, where + " matrix '" + entry.getKey() + "' value");
-                    if (text != null) {
-                        values.add(text);
-                    }
-                }
-                axes.put(entry.getKey(), values);
-            }
-        }
-        if (axes.isEmpty() && include.isEmpty()) {
-            problem(matrixField.getValueNode(), where + " 'strategy.matrix' has no values: give at least one list");
-            return null;
-        }
-        for (Map<String, String> entry : exclude) {
-            for (String key : entry.keySet()) {
-                if (!axes.containsKey(key)) {
-                    problem(matrixField.getValueNode(), where + " 'strategy.matrix.exclude' names '" + key
-                            + "', which is not a matrix key; keys are: " + String.join(", ", axes.keySet()));
-                }
-            }
-        }
-        boolean failFast = !fields.containsKey("fail-fast")
-                || bool(fields.get("fail-fast").getValueNode(), where + " 'strategy.fail-fast'");
-        int maxParallel = 0;
-        if (fields.containsKey("max-parallel")) {
-            String text = scalar(fields.get("max-parallel").getValueNode(), where + " 'strategy.max-parallel'");
-            try {
-                maxParallel = Integer.parseInt(text == null ? "" : text.strip());
-            } catch (NumberFormatException e) {
-                maxParallel = -1;
-            }
-            if (maxParallel < 1) {
-                problem(fields.get("max-parallel").getValueNode(), where + " 'strategy.max-parallel' must be a whole "
-                        + "number of 1 or more, found '" + text + "'");
-                maxParallel = 0;
-            }
-        }
-        Strategy strategy = new Strategy(axes, include, exclude, failFast, maxParallel);
-        try {
-            MatrixExpansion.combinations(strategy);
-        } catch (IllegalArgumentException e) {
-            problem(matrixField.getValueNode(), where + " " + e.getMessage());
-            return null;
-        }
-        return strategy;
-    }
 
-    private List<Map<String, String>> matrixEntries(Node node, String where) {
-        List<Map<String, String>> entries = new ArrayList<>();
-        if (!(node instanceof SequenceNode sequence)) {
-            problem(node, where + " must be a list of mappings, found " + describe(node));
-            return entries;
-        }
-        for (Node item : sequence.getValue()) {
-            Map<String, NodeTuple> fields = mapping(item, where + " entry", null);
-            if (fields == null) {
-                continue;
-            }
-            Map<String, String> entry = new LinkedHashMap<>();
-            fields.forEach((key, tuple) -> {
-                String value = scalar(tuple.getValueNode(), where + " '" + key + "'");
-                if (value != null) {
-                    entry.put(key, value);
-                }
-            });
-            entries.add(entry);
-        }
-        return entries;
-    }
 
     private static Set<String> matrixKeys(Strategy strategy) {
         Set<String> keys = new HashSet<>(strategy.axes().keySet());
@@ -674,93 +502,10 @@ public final class PipelineParser {
         return job;
     }
 
-    // --- node helpers -------------------------------------------------------------------------
 
-    /** A mapping's entries by key, in file order; unknown and duplicate keys are problems. */
-    private Map<String, NodeTuple> mapping(Node node, String where, List<String> allowedKeys) {
-        if (!(node instanceof MappingNode mapping)) {
-            problem(node, where + " must be a mapping, found " + describe(node));
-            return null;
-        }
-        Map<String, NodeTuple> entries = new LinkedHashMap<>();
-        for (NodeTuple tuple : mapping.getValue()) {
-            if (!(tuple.getKeyNode() instanceof ScalarNode keyNode)) {
-                problem(tuple.getKeyNode(), where + " has a key that is not a plain string");
-                continue;
-            }
-            String key = keyNode.getValue();
-            if (entries.containsKey(key)) {
-                problem(keyNode, where + " has '" + key + "' twice");
-            } else if (allowedKeys != null && !allowedKeys.contains(key)) {
-                String suggestion = closest(key, allowedKeys);
-                problem(keyNode, where + " has unknown key '" + key + "'"
-                        + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)")
-                        + "; expected one of: " + String.join(", ", allowedKeys));
-            } else {
-                entries.put(key, tuple);
-            }
-        }
-        return entries;
-    }
 
-    /** The allowed key within edit distance 2 of a misspelt one, if there is exactly one best. */
-    private static String closest(String key, List<String> allowed) {
-        String best = null;
-        int bestDistance = 3;
-        for (String candidate : allowed) {
-            int distance = editDistance(key, candidate);
-            if (distance < bestDistance) {
-                best = candidate;
-                bestDistance = distance;
-            }
-        }
-        return best;
-    }
 
-    private static int editDistance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return previous[b.length()];
-    }
 
-    private String scalar(Node node, String where) {
-        if (node instanceof ScalarNode s) {
-            return s.getValue();
-        }
-        problem(node, where + " must be a string, found " + describe(node));
-        return null;
-    }
-
-    private List<String> stringOrList(Node node, String where) {
-        if (node instanceof ScalarNode s) {
-            return List.of(s.getValue());
-        }
-        if (node instanceof SequenceNode sequence) {
-            List<String> values = new ArrayList<>();
-            for (Node item : sequence.getValue()) {
-                String value = scalar(item, where + " entry");
-                if (value != null) {
-                    values.add(value);
-                }
-            }
-            return values;
-        }
-        problem(node, where + " must be a job id or a list of job ids, found " + describe(node));
-        return List.of();
-    }
 
     private Map<String, String> env(Node node, String where) {
         Map<String, NodeTuple> entries = mapping(node, where, null);
@@ -782,22 +527,5 @@ public final class PipelineParser {
         return env;
     }
 
-    private static String describe(Node node) {
-        if (node instanceof MappingNode) {
-            return "a mapping";
-        }
-        if (node instanceof SequenceNode) {
-            return "a list";
-        }
-        if (node instanceof ScalarNode s) {
-            return s.getValue().isEmpty() ? "nothing" : "'" + s.getValue() + "'";
-        }
-        return "something else";
-    }
 
-    private void problem(Node node, String message) {
-        Mark mark = node == null ? null : node.getStartMark().orElse(null);
-        problems.add(new ConfigProblem(file, mark == null ? 1 : mark.getLine() + 1,
-                mark == null ? 1 : mark.getColumn() + 1, message));
-    }
 }

@@ -1,0 +1,146 @@
+package dev.deltaci.core.pipeline;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+
+/**
+ * Reading a YAML node tree while collecting problems, each at the line and column of the node
+ * it is about. The pipeline parser and its section readers share one list of problems.
+ */
+abstract class YamlReader {
+
+    protected static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    protected final String file;
+    protected final List<ConfigProblem> problems;
+
+    protected YamlReader(String file, List<ConfigProblem> problems) {
+        this.file = file;
+        this.problems = problems;
+    }
+
+    /** A mapping's entries by key, in file order; unknown and duplicate keys are problems. */
+    protected Map<String, NodeTuple> mapping(Node node, String where, List<String> allowedKeys) {
+        if (!(node instanceof MappingNode mapping)) {
+            problem(node, where + " must be a mapping, found " + describe(node));
+            return null;
+        }
+        Map<String, NodeTuple> entries = new LinkedHashMap<>();
+        for (NodeTuple tuple : mapping.getValue()) {
+            if (!(tuple.getKeyNode() instanceof ScalarNode keyNode)) {
+                problem(tuple.getKeyNode(), where + " has a key that is not a plain string");
+                continue;
+            }
+            String key = keyNode.getValue();
+            if (entries.containsKey(key)) {
+                problem(keyNode, where + " has '" + key + "' twice");
+            } else if (allowedKeys != null && !allowedKeys.contains(key)) {
+                String suggestion = closest(key, allowedKeys);
+                problem(keyNode, where + " has unknown key '" + key + "'"
+                        + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)")
+                        + "; expected one of: " + String.join(", ", allowedKeys));
+            } else {
+                entries.put(key, tuple);
+            }
+        }
+        return entries;
+    }
+
+    /** The allowed key within edit distance 2 of a misspelt one, if there is exactly one best. */
+    private static String closest(String key, List<String> allowed) {
+        String best = null;
+        int bestDistance = 3;
+        for (String candidate : allowed) {
+            int distance = editDistance(key, candidate);
+            if (distance < bestDistance) {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+        return best;
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+
+    protected String scalar(Node node, String where) {
+        if (node instanceof ScalarNode s) {
+            return s.getValue();
+        }
+        problem(node, where + " must be a string, found " + describe(node));
+        return null;
+    }
+
+    protected List<String> stringOrList(Node node, String where) {
+        if (node instanceof ScalarNode s) {
+            return List.of(s.getValue());
+        }
+        if (node instanceof SequenceNode sequence) {
+            List<String> values = new ArrayList<>();
+            for (Node item : sequence.getValue()) {
+                String value = scalar(item, where + " entry");
+                if (value != null) {
+                    values.add(value);
+                }
+            }
+            return values;
+        }
+        problem(node, where + " must be a job id or a list of job ids, found " + describe(node));
+        return List.of();
+    }
+
+    protected boolean bool(Node node, String where) {
+        String text = scalar(node, where);
+        if ("true".equals(text)) {
+            return true;
+        }
+        if (!"false".equals(text) && text != null) {
+            problem(node, where + " must be true or false, found '" + text + "'");
+        }
+        return false;
+    }
+
+    protected static String describe(Node node) {
+        if (node instanceof MappingNode) {
+            return "a mapping";
+        }
+        if (node instanceof SequenceNode) {
+            return "a list";
+        }
+        if (node instanceof ScalarNode s) {
+            return s.getValue().isEmpty() ? "nothing" : "'" + s.getValue() + "'";
+        }
+        return "something else";
+    }
+
+    protected void problem(Node node, String message) {
+        Mark mark = node == null ? null : node.getStartMark().orElse(null);
+        problems.add(new ConfigProblem(file, mark == null ? 1 : mark.getLine() + 1,
+                mark == null ? 1 : mark.getColumn() + 1, message));
+    }
+}
