@@ -49,7 +49,7 @@ public final class RunProgressor {
         }
         failFast(runId, snapshot.get().jobs(), nodes, states);
         RunRecord run = snapshot.get().run();
-        String cancelledBy = snapshot.get().run().cancelledBy();
+        String cancelledBy = run.cancelledBy();
         if (cancelledBy != null) {
             // a cancelled run starts nothing more: whatever has not started is cancelled instead
             for (JobRecord job : snapshot.get().jobs()) {
