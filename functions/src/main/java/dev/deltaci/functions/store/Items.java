@@ -10,7 +10,10 @@ import dev.deltaci.core.job.RunState;
 import dev.deltaci.core.pipeline.JobSpec;
 import java.util.List;
 import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /** Item keys and the mapping between items and records: the table's shape, in one place. */
 final class Items {
@@ -93,6 +96,16 @@ final class Items {
     }
 
     static final AttributeValue EMPTY_LIST = AttributeValue.fromL(List.of());
+
+    /** Applies a conditional update; false when its condition does not hold (someone else moved first). */
+    static boolean applied(DynamoDbClient dynamo, UpdateItemRequest request) {
+        try {
+            dynamo.updateItem(request);
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
 
     static String toJson(JobSpec spec) {
         try {

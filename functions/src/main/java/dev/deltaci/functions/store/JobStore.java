@@ -107,19 +107,14 @@ public final class JobStore {
 
     /** Stores the run's derived status unless it is already that or the run has finished. */
     public boolean updateRunStatus(String runId, RunState status) {
-        try {
-            dynamo.updateItem(UpdateItemRequest.builder().tableName(table).key(runKey(runId))
-                    .conditionExpression(Conditions.RUN_STATUS_CHANGES)
-                    .updateExpression(Conditions.RUN_STATUS_UPDATE)
-                    .expressionAttributeNames(Map.of("#status", "status", "#updatedAtEpochMs", "updatedAtEpochMs"))
-                    .expressionAttributeValues(Map.of(":status", s(status.name()),
-                            ":pending", s(RunState.PENDING.name()), ":running", s(RunState.RUNNING.name()),
-                            ":now", n(clock.millis())))
-                    .build());
-            return true;
-        } catch (ConditionalCheckFailedException e) {
-            return false;
-        }
+        return Items.applied(dynamo, UpdateItemRequest.builder().tableName(table).key(runKey(runId))
+                .conditionExpression(Conditions.RUN_STATUS_CHANGES)
+                .updateExpression(Conditions.RUN_STATUS_UPDATE)
+                .expressionAttributeNames(Map.of("#status", "status", "#updatedAtEpochMs", "updatedAtEpochMs"))
+                .expressionAttributeValues(Map.of(":status", s(status.name()),
+                        ":pending", s(RunState.PENDING.name()), ":running", s(RunState.RUNNING.name()),
+                        ":now", n(clock.millis())))
+                .build());
     }
 
     // --- jobs -----------------------------------------------------------------------------------
@@ -411,66 +406,46 @@ public final class JobStore {
         values.put(":noHistory", Items.EMPTY_LIST);
         values.put(":entry", Items.historyEntry(new AttemptRecord(job.attempt(), job.leaseEpoch(), job.leaseOwner(),
                 job.startedAtEpochMs(), now, finalState.name(), failureClass, null)));
-        try {
-            dynamo.updateItem(UpdateItemRequest.builder().tableName(table).key(jobKey(job.runId(), job.jobKey()))
-                    .conditionExpression(Conditions.HOLDS_LEASE).updateExpression(Conditions.END_ATTEMPT_UPDATE)
-                    .expressionAttributeNames(names)
-                    .expressionAttributeValues(leaseHolderValues(job.leaseOwner(), job.leaseEpoch(), values))
-                    .build());
-            return true;
-        } catch (ConditionalCheckFailedException e) {
-            return false;
-        }
+        return Items.applied(dynamo, UpdateItemRequest.builder().tableName(table).key(jobKey(job.runId(), job.jobKey()))
+                .conditionExpression(Conditions.HOLDS_LEASE).updateExpression(Conditions.END_ATTEMPT_UPDATE)
+                .expressionAttributeNames(names)
+                .expressionAttributeValues(leaseHolderValues(job.leaseOwner(), job.leaseEpoch(), values))
+                .build());
     }
 
     /** Records who asked to cancel the run; false if the run has already finished (or does not exist). */
     public boolean requestRunCancel(String runId, String by) {
-        try {
-            dynamo.updateItem(UpdateItemRequest.builder().tableName(table).key(runKey(runId))
-                    .conditionExpression(Conditions.RUN_UNFINISHED)
-                    .updateExpression(Conditions.RUN_CANCEL_UPDATE)
-                    .expressionAttributeNames(Map.of("#status", "status", "#cancelRequestedBy", "cancelRequestedBy",
-                            "#cancelRequestedAtEpochMs", "cancelRequestedAtEpochMs"))
-                    .expressionAttributeValues(Map.of(":pending", s(RunState.PENDING.name()),
-                            ":running", s(RunState.RUNNING.name()), ":by", s(by), ":now", n(clock.millis())))
-                    .build());
-            return true;
-        } catch (ConditionalCheckFailedException e) {
-            return false;
-        }
+        return Items.applied(dynamo, UpdateItemRequest.builder().tableName(table).key(runKey(runId))
+                .conditionExpression(Conditions.RUN_UNFINISHED)
+                .updateExpression(Conditions.RUN_CANCEL_UPDATE)
+                .expressionAttributeNames(Map.of("#status", "status", "#cancelRequestedBy", "cancelRequestedBy",
+                        "#cancelRequestedAtEpochMs", "cancelRequestedAtEpochMs"))
+                .expressionAttributeValues(Map.of(":pending", s(RunState.PENDING.name()),
+                        ":running", s(RunState.RUNNING.name()), ":by", s(by), ":now", n(clock.millis())))
+                .build());
     }
 
     /** BLOCKED or QUEUED → CANCELLED; false if the job had started or finished. */
     public boolean cancelNotStarted(String runId, String jobKey, String reason) {
-        try {
-            dynamo.updateItem(UpdateItemRequest.builder().tableName(table).key(jobKey(runId, jobKey))
-                    .conditionExpression(Conditions.NOT_STARTED)
-                    .updateExpression(Conditions.CANCEL_UPDATE)
-                    .expressionAttributeNames(Map.of("#state", "state", "#failureClass", "failureClass",
-                            "#reason", "reason", "#finishedAtEpochMs", "finishedAtEpochMs", "#queueShard", "queueShard"))
-                    .expressionAttributeValues(Map.of(":blocked", s(JobState.BLOCKED.name()),
-                            ":queued", s(JobState.QUEUED.name()), ":cancelled", s(JobState.CANCELLED.name()),
-                            ":cancelledClass", s("cancelled"), ":reason", s(reason), ":now", n(clock.millis())))
-                    .build());
-            return true;
-        } catch (ConditionalCheckFailedException e) {
-            return false;
-        }
+        return Items.applied(dynamo, UpdateItemRequest.builder().tableName(table).key(jobKey(runId, jobKey))
+                .conditionExpression(Conditions.NOT_STARTED)
+                .updateExpression(Conditions.CANCEL_UPDATE)
+                .expressionAttributeNames(Map.of("#state", "state", "#failureClass", "failureClass",
+                        "#reason", "reason", "#finishedAtEpochMs", "finishedAtEpochMs", "#queueShard", "queueShard"))
+                .expressionAttributeValues(Map.of(":blocked", s(JobState.BLOCKED.name()),
+                        ":queued", s(JobState.QUEUED.name()), ":cancelled", s(JobState.CANCELLED.name()),
+                        ":cancelledClass", s("cancelled"), ":reason", s(reason), ":now", n(clock.millis())))
+                .build());
     }
 
     /** Marks a running job to be stopped; its runner learns at the next heartbeat. False if it is not running. */
     public boolean requestStop(String runId, String jobKey) {
-        try {
-            dynamo.updateItem(UpdateItemRequest.builder().tableName(table).key(jobKey(runId, jobKey))
-                    .conditionExpression(Conditions.IS_RUNNING)
-                    .updateExpression(Conditions.REQUEST_STOP_UPDATE)
-                    .expressionAttributeNames(Map.of("#state", "state", "#cancelRequestedAtEpochMs", "cancelRequestedAtEpochMs"))
-                    .expressionAttributeValues(Map.of(":running", s(JobState.RUNNING.name()), ":now", n(clock.millis())))
-                    .build());
-            return true;
-        } catch (ConditionalCheckFailedException e) {
-            return false;
-        }
+        return Items.applied(dynamo, UpdateItemRequest.builder().tableName(table).key(jobKey(runId, jobKey))
+                .conditionExpression(Conditions.IS_RUNNING)
+                .updateExpression(Conditions.REQUEST_STOP_UPDATE)
+                .expressionAttributeNames(Map.of("#state", "state", "#cancelRequestedAtEpochMs", "cancelRequestedAtEpochMs"))
+                .expressionAttributeValues(Map.of(":running", s(JobState.RUNNING.name()), ":now", n(clock.millis())))
+                .build());
     }
 
     /** BLOCKED → QUEUED; false if the job was not BLOCKED (someone else moved it). */
@@ -495,17 +470,12 @@ public final class JobStore {
         Map<String, AttributeValue> allValues = new HashMap<>(values);
         allValues.put(":blocked", s(JobState.BLOCKED.name()));
         allValues.put(":now", n(clock.millis()));
-        try {
-            dynamo.updateItem(UpdateItemRequest.builder().tableName(table).key(jobKey(runId, jobKey))
-                    .conditionExpression(Conditions.IS_BLOCKED)
-                    .updateExpression(update)
-                    .expressionAttributeNames(allNames)
-                    .expressionAttributeValues(allValues)
-                    .build());
-            return true;
-        } catch (ConditionalCheckFailedException e) {
-            return false;
-        }
+        return Items.applied(dynamo, UpdateItemRequest.builder().tableName(table).key(jobKey(runId, jobKey))
+                .conditionExpression(Conditions.IS_BLOCKED)
+                .updateExpression(update)
+                .expressionAttributeNames(allNames)
+                .expressionAttributeValues(allValues)
+                .build());
     }
 
     // --- helpers --------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /**
  * The sweeper's reads and writes. It finds candidates through the two sparse indexes, which
@@ -167,13 +167,8 @@ public final class SweepStore {
 
     private boolean write(JobRecord job, String condition, String update, Map<String, String> names,
                           Map<String, AttributeValue> values) {
-        try {
-            dynamo.updateItem(b -> b.tableName(table).key(jobKey(job.runId(), job.jobKey()))
-                    .conditionExpression(condition).updateExpression(update)
-                    .expressionAttributeNames(names).expressionAttributeValues(values));
-            return true;
-        } catch (ConditionalCheckFailedException e) {
-            return false;
-        }
+        return Items.applied(dynamo, UpdateItemRequest.builder().tableName(table).key(jobKey(job.runId(), job.jobKey()))
+                .conditionExpression(condition).updateExpression(update)
+                .expressionAttributeNames(names).expressionAttributeValues(values).build());
     }
 }
