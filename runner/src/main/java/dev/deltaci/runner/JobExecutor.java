@@ -9,6 +9,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,12 +73,17 @@ final class JobExecutor {
                 log.line("::delta:: checkout failed: " + checkoutError);
                 return finish(log, heartbeats, fence, -1, "infra_error", workspace);
             }
+            String inputError = unpackInputs(job, workspace, log);
+            if (inputError != null) {
+                log.line("::delta:: " + inputError);
+                return finish(log, heartbeats, fence, -1, "infra_error", workspace);
+            }
             long deadlineNanos = System.nanoTime() + TimeUnit.MINUTES.toNanos(job.timeoutMinutes());
             for (int i = 0; i < job.steps().size(); i++) {
                 LeasedJob.Step step = job.steps().get(i);
-                log.line("::delta:: step " + (i + 1) + "/" + job.steps().size() + ": " + step.name());
                 // after a failure only steps whose if: asks for it (failure(), always()) still run
                 Scope scope = scope(job, step.env(), failureClass != null);
+                log.line("::delta:: step " + (i + 1) + "/" + job.steps().size() + ": " + displayName(step, scope));
                 if (!shouldRun(step, scope, log)) {
                     continue;
                 }
@@ -132,6 +138,15 @@ final class JobExecutor {
                     failureClass = stepTimedOut ? "timeout" : "script_failure";
                 }
             }
+            if (failureClass == null && !fence.isLost() && !job.artifacts().isEmpty()) {
+                String keepError = keepArtifacts(job, workspace, log);
+                if (keepError != null) {
+                    boolean missing = keepError.startsWith("artifacts:");
+                    log.line("::delta:: " + keepError);
+                    return finish(log, heartbeats, fence, missing ? 1 : -1, missing ? "script_failure" : "infra_error",
+                            workspace);
+                }
+            }
             return finish(log, heartbeats, fence, exitCode, failureClass, workspace);
         } catch (IOException e) {
             log.line("::delta:: runner error: " + e.getMessage());
@@ -184,6 +199,65 @@ final class JobExecutor {
         }
         return new LeasedJob.Step(step.name(), false, Template.parse(step.run()).render(scope), step.shell(), env,
                 step.workingDirectory(), step.timeoutMillis(), step.continueOnError(), step.condition());
+    }
+
+    /** Downloads and unpacks the artifacts of the jobs this one needs; returns what went wrong, or null. */
+    private String unpackInputs(LeasedJob job, Path workspace, LogStreamer log) throws IOException {
+        for (LeasedJob.Input input : job.inputs()) {
+            Path archive = Files.createTempFile(workRoot, "input-", ".tar.gz");
+            try {
+                int status = api.download(URI.create(input.url()), archive);
+                if (status != 200) {
+                    return "cannot download the artifacts of " + input.name() + ": HTTP " + status;
+                }
+                ArtifactArchive.Contents contents = ArtifactArchive.unpack(archive, workspace);
+                log.line("::delta:: artifacts of " + input.name() + ": " + files(contents));
+            } finally {
+                Files.deleteIfExists(archive);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Packs the job's {@code artifacts:} and uploads them through a presigned URL. A path the steps
+     * did not produce fails the job ("artifacts: ..."); a failed upload is an infrastructure error.
+     */
+    private String keepArtifacts(LeasedJob job, Path workspace, LogStreamer log) throws IOException {
+        List<String> missing = ArtifactArchive.missing(workspace, job.artifacts());
+        if (!missing.isEmpty()) {
+            return "artifacts: " + String.join(", ", missing) + " not found in the workspace after the steps";
+        }
+        Path archive = Files.createTempFile(workRoot, "artifacts-", ".tar.gz");
+        try {
+            ArtifactArchive.Contents contents = ArtifactArchive.pack(workspace, job.artifacts(), archive);
+            RunnerApiClient.Answer answer = api.artifactUploadUrl(job.runId(), job.jobKey(), job.epoch());
+            if (!answer.ok()) {
+                return "cannot upload artifacts: " + answer.reason();
+            }
+            int status = api.upload(URI.create(answer.body().path("url").asText()), archive, "application/gzip");
+            if (status != 200) {
+                return "cannot upload artifacts: HTTP " + status;
+            }
+            log.line("::delta:: kept artifacts " + String.join(", ", job.artifacts()) + ": " + files(contents)
+                    + " (" + Files.size(archive) + " compressed)");
+            return null;
+        } finally {
+            Files.deleteIfExists(archive);
+        }
+    }
+
+    /** A step's name with its {@code ${{ }}} rendered (as written if it cannot be). */
+    private static String displayName(LeasedJob.Step step, Scope scope) {
+        try {
+            return Template.parse(step.name()).render(scope);
+        } catch (ExpressionException | RuntimeException e) {
+            return step.name();
+        }
+    }
+
+    private static String files(ArtifactArchive.Contents contents) {
+        return contents.files() + (contents.files() == 1 ? " file, " : " files, ") + contents.bytes() + " bytes";
     }
 
     private Result finish(LogStreamer log, ScheduledExecutorService heartbeats, Fence fence, int exitCode,

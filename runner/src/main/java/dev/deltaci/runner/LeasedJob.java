@@ -10,12 +10,25 @@ import java.util.Map;
 record LeasedJob(String runId, String jobKey, String name, int attempt, long epoch, long startedAtEpochMs,
                  long heartbeatIntervalMs, long leaseTtlMs, String cloneUrl, String sha, String ref,
                  Map<String, String> env, int timeoutMinutes, List<Step> steps, String repository, String event,
-                 Map<String, String> matrix) {
+                 Map<String, String> matrix, List<String> artifacts, List<Input> inputs) {
+
+    /** Artifacts of a job this one needs: where to download them (a presigned URL). */
+    record Input(String jobKey, String name, String url) {
+    }
+
+    /** A job without artifacts, as tests build them. */
+    LeasedJob(String runId, String jobKey, String name, int attempt, long epoch, long startedAtEpochMs,
+              long heartbeatIntervalMs, long leaseTtlMs, String cloneUrl, String sha, String ref,
+              Map<String, String> env, int timeoutMinutes, List<Step> steps, String repository, String event,
+              Map<String, String> matrix) {
+        this(runId, jobKey, name, attempt, epoch, startedAtEpochMs, heartbeatIntervalMs, leaseTtlMs, cloneUrl, sha, ref,
+                env, timeoutMinutes, steps, repository, event, matrix, List.of(), List.of());
+    }
 
     /** The same job with another environment (after its {@code ${{ }}} values were rendered). */
     LeasedJob withEnv(Map<String, String> renderedEnv) {
         return new LeasedJob(runId, jobKey, name, attempt, epoch, startedAtEpochMs, heartbeatIntervalMs, leaseTtlMs,
-                cloneUrl, sha, ref, renderedEnv, timeoutMinutes, steps, repository, event, matrix);
+                cloneUrl, sha, ref, renderedEnv, timeoutMinutes, steps, repository, event, matrix, artifacts, inputs);
     }
 
     /** The {@code delta} context of expressions on this runner. */
@@ -64,7 +77,21 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
                 lease.path("heartbeatIntervalMs").asLong(),
                 lease.path("ttlMs").asLong(), job.path("cloneUrl").asText(), job.path("sha").asText(),
                 job.path("ref").asText(), env, job.path("timeoutMinutes").asInt(60), steps,
-                job.path("repository").asText(""), job.path("event").asText(""), matrix(job));
+                job.path("repository").asText(""), job.path("event").asText(""), matrix(job), artifacts(job),
+                inputs(job));
+    }
+
+    private static List<String> artifacts(JsonNode job) {
+        List<String> paths = new ArrayList<>();
+        job.path("artifacts").forEach(p -> paths.add(p.asText()));
+        return paths;
+    }
+
+    private static List<Input> inputs(JsonNode job) {
+        List<Input> inputs = new ArrayList<>();
+        job.path("inputs").forEach(i -> inputs.add(new Input(i.path("job").asText(), i.path("name").asText(),
+                i.path("url").asText())));
+        return inputs;
     }
 
     private static Map<String, String> matrix(JsonNode job) {

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /** The runner's side of the runner API. Every call names the job, the runner and the lease epoch. */
@@ -15,6 +16,7 @@ public final class RunnerApiClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration TRANSFER_TIMEOUT = Duration.ofMinutes(10);
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final URI baseUrl;
@@ -66,6 +68,34 @@ public final class RunnerApiClient {
                 .put("exitCode", exitCode).put("logChunks", logChunks);
         body.put("failureClass", failureClass);
         return call("complete", body);
+    }
+
+    /** A presigned URL to upload this attempt's artifact archive to. */
+    public Answer artifactUploadUrl(String runId, String jobKey, long epoch) throws IOException {
+        return call("artifacts", base(runId, jobKey, epoch));
+    }
+
+    /** PUTs a file to a presigned URL; returns the HTTP status. */
+    public int upload(URI url, Path file, String contentType) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(url).timeout(TRANSFER_TIMEOUT)
+                .header("content-type", contentType).PUT(HttpRequest.BodyPublishers.ofFile(file)).build();
+        return send(request, HttpResponse.BodyHandlers.discarding(), "upload").statusCode();
+    }
+
+    /** GETs a presigned URL into a file; returns the HTTP status. */
+    public int download(URI url, Path file) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(url).timeout(TRANSFER_TIMEOUT).GET().build();
+        return send(request, HttpResponse.BodyHandlers.ofFile(file), "download").statusCode();
+    }
+
+    private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler, String what)
+            throws IOException {
+        try {
+            return http.send(request, handler);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted during " + what, e);
+        }
     }
 
     private ObjectNode base(String runId, String jobKey, long epoch) {

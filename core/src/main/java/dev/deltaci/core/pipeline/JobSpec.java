@@ -17,10 +17,14 @@ import java.util.Map;
  * @param condition      the job's {@code if:} expression, or null for {@code success()}
  * @param strategy       the job's {@code strategy} as written, or null (expanded jobs have none)
  * @param matrix         for one job of an expanded matrix, which one; otherwise null
+ * @param continueOnError whether the run and its dependants treat this job's failure as success
+ * @param concurrency    the job's {@code concurrency:}, or null
+ * @param artifacts      workspace paths kept after the job succeeds and handed to its dependants
  */
 public record JobSpec(String key, String name, Map<String, String> env, List<String> needs,
                       List<StepSpec> steps, int timeoutMinutes, int queueTimeoutMinutes, RetrySpec retry,
-                      String condition, Strategy strategy, MatrixInstance matrix) {
+                      String condition, Strategy strategy, MatrixInstance matrix, boolean continueOnError,
+                      Concurrency concurrency, List<String> artifacts) {
 
     public static final int DEFAULT_TIMEOUT_MINUTES = 60;
     public static final int DEFAULT_QUEUE_TIMEOUT_MINUTES = 24 * 60;
@@ -30,5 +34,28 @@ public record JobSpec(String key, String name, Map<String, String> env, List<Str
         needs = List.copyOf(needs);
         steps = List.copyOf(steps);
         retry = retry == null ? RetrySpec.NONE : retry;
+        artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
+    }
+
+    /** A job with only the essentials, as tests and benchmarks write them. */
+    public static JobSpec simple(String key, List<String> needs, List<StepSpec> steps) {
+        return new JobSpec(key, key, Map.of(), needs, steps, DEFAULT_TIMEOUT_MINUTES, DEFAULT_QUEUE_TIMEOUT_MINUTES,
+                RetrySpec.NONE, null, null, null, false, null, List.of());
+    }
+
+    public JobSpec withEnv(Map<String, String> newEnv) {
+        return new JobSpec(key, name, newEnv, needs, steps, timeoutMinutes, queueTimeoutMinutes, retry, condition,
+                strategy, matrix, continueOnError, concurrency, artifacts);
+    }
+
+    public JobSpec withNeeds(List<String> newNeeds) {
+        return new JobSpec(key, name, env, newNeeds, steps, timeoutMinutes, queueTimeoutMinutes, retry, condition,
+                strategy, matrix, continueOnError, concurrency, artifacts);
+    }
+
+    /** One instance of this job's matrix: its own key and name, no strategy. */
+    public JobSpec asInstance(String instanceKey, String instanceName, MatrixInstance instance) {
+        return new JobSpec(instanceKey, instanceName, env, needs, steps, timeoutMinutes, queueTimeoutMinutes, retry,
+                condition, null, instance, continueOnError, concurrency, artifacts);
     }
 }

@@ -33,8 +33,7 @@ public final class MatrixExpansion {
                 Map<String, String> values = combinations.get(i);
                 String key = job.key() + "." + (i + 1);
                 String name = job.name() + " (" + String.join(", ", values.values()) + ")";
-                instances.add(new JobSpec(key, name, job.env(), job.needs(), job.steps(), job.timeoutMinutes(),
-                        job.queueTimeoutMinutes(), job.retry(), job.condition(), null,
+                instances.add(job.asInstance(key, name,
                         new MatrixInstance(job.key(), values, job.strategy().failFast(), job.strategy().maxParallel())));
             }
             expanded.put(job.key(), instances);
@@ -44,8 +43,7 @@ public final class MatrixExpansion {
         for (List<JobSpec> group : expanded.values()) {
             for (JobSpec job : group) {
                 List<String> needs = job.needs().stream().flatMap(n -> instancesOf.get(n).stream()).toList();
-                jobs.put(job.key(), new JobSpec(job.key(), job.name(), job.env(), needs, job.steps(), job.timeoutMinutes(),
-                        job.queueTimeoutMinutes(), job.retry(), job.condition(), job.strategy(), job.matrix()));
+                jobs.put(job.key(), job.withNeeds(needs));
             }
         }
         return jobs;

@@ -42,9 +42,11 @@ public final class PipelineParser extends YamlReader {
     public static final int MAX_TIMEOUT_MINUTES = 72 * 60;
 
     private static final Pattern JOB_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
-    private static final List<String> TOP_KEYS = List.of("name", "on", "env", "jobs");
+    private static final List<String> TOP_KEYS = List.of("name", "on", "env", "concurrency", "jobs");
     private static final List<String> JOB_KEYS = List.of("name", "env", "needs", "if", "strategy", "steps",
-            "timeout-minutes", "queue-timeout-minutes", "retry");
+            "timeout-minutes", "queue-timeout-minutes", "retry", "continue-on-error", "concurrency", "artifacts");
+    private static final List<String> CONCURRENCY_KEYS = List.of("group", "cancel-in-progress");
+    public static final int MAX_ARTIFACT_PATHS = 32;
     private static final List<String> RETRY_KEYS = List.of("max", "when");
     private static final List<String> STEP_KEYS = List.of("name", "if", "run", "uses", "with", "env", "shell",
             "working-directory", "timeout-minutes", "continue-on-error");
@@ -58,9 +60,11 @@ public final class PipelineParser extends YamlReader {
         Map<String, List<String>> keys = new LinkedHashMap<>();
         keys.put("top", TOP_KEYS);
         keys.put("on.push", TriggerReader.PUSH_FILTERS);
+        keys.put("on.pull_request", TriggerReader.PULL_REQUEST_FILTERS);
         keys.put("job", JOB_KEYS);
         keys.put("strategy", StrategyReader.STRATEGY_KEYS);
         keys.put("retry", RETRY_KEYS);
+        keys.put("concurrency", CONCURRENCY_KEYS);
         keys.put("step", STEP_KEYS);
         return keys;
     }
@@ -117,8 +121,10 @@ public final class PipelineParser extends YamlReader {
             return null;
         }
         String name = top.containsKey("name") ? scalar(top.get("name").getValueNode(), "name") : null;
-        PushTrigger push = top.containsKey("on") ? new TriggerReader(file, problems).read(top.get("on").getValueNode()) : PushTrigger.ALL;
+        Triggers on = top.containsKey("on") ? new TriggerReader(file, problems).read(top.get("on").getValueNode()) : Triggers.DEFAULT;
         Map<String, String> env = top.containsKey("env") ? env(top.get("env").getValueNode(), "env") : Map.of();
+        Concurrency concurrency = top.containsKey("concurrency")
+                ? concurrency(top.get("concurrency").getValueNode(), "'concurrency'") : null;
         env.forEach((envName, value) -> checkTemplate(top.get("env").getValueNode(), value, "env '" + envName + "'"));
         NodeTuple jobsTuple = top.get("jobs");
         if (jobsTuple == null) {
@@ -145,12 +151,11 @@ public final class PipelineParser extends YamlReader {
             if (job != null) {
                 Map<String, String> merged = new HashMap<>(env);
                 merged.putAll(job.env());
-                jobs.put(key, new JobSpec(key, job.name(), merged, job.needs(), job.steps(), job.timeoutMinutes(),
-                        job.queueTimeoutMinutes(), job.retry(), job.condition(), job.strategy(), null));
+                jobs.put(key, job.withEnv(merged));
             }
         }
         checkNeeds(jobs, jobNodes);
-        return new Pipeline(name, env, jobs, push);
+        return new Pipeline(name, env, jobs, on, concurrency);
     }
 
     private JobSpec readJob(String key, NodeTuple tuple) {
@@ -178,6 +183,12 @@ public final class PipelineParser extends YamlReader {
         String condition = fields.containsKey("if")
                 ? condition(fields.get("if").getValueNode(), where + " 'if'", Set.of("delta", "needs"), needs) : null;
         env.forEach((envName, value) -> checkTemplate(fields.get("env").getValueNode(), value, where + " env '" + envName + "'"));
+        boolean continueOnError = fields.containsKey("continue-on-error")
+                && bool(fields.get("continue-on-error").getValueNode(), where + " continue-on-error");
+        Concurrency concurrency = fields.containsKey("concurrency")
+                ? concurrency(fields.get("concurrency").getValueNode(), where + " 'concurrency'") : null;
+        List<String> artifacts = fields.containsKey("artifacts")
+                ? artifacts(fields.get("artifacts").getValueNode(), where + " 'artifacts'") : List.of();
         NodeTuple stepsTuple = fields.get("steps");
         if (stepsTuple == null) {
             problem(tuple.getKeyNode(), where + " has no 'steps': expected a list of steps with 'run'");
@@ -186,7 +197,7 @@ public final class PipelineParser extends YamlReader {
         List<StepSpec> steps = steps(stepsTuple.getValueNode(), where);
         matrixKeysInScope = null;
         return new JobSpec(key, name == null ? key : name, env, needs, steps, timeout, queueTimeout, retry, condition,
-                strategy, null);
+                strategy, null, continueOnError, concurrency, artifacts);
     }
 
     private List<StepSpec> steps(Node node, String where) {
@@ -391,6 +402,72 @@ public final class PipelineParser extends YamlReader {
         Set<String> keys = new HashSet<>(strategy.axes().keySet());
         strategy.include().forEach(entry -> keys.addAll(entry.keySet()));
         return keys;
+    }
+
+    /**
+     * {@code concurrency: <group>} or {@code {group: <group>, cancel-in-progress: true}}. The group
+     * may use {@code delta} (and {@code matrix} in a job with a matrix); it is rendered per run.
+     */
+    private Concurrency concurrency(Node node, String where) {
+        String group;
+        boolean cancelInProgress = false;
+        Node groupNode = node;
+        if (node instanceof ScalarNode) {
+            group = scalar(node, where);
+        } else {
+            Map<String, NodeTuple> fields = mapping(node, where, CONCURRENCY_KEYS);
+            if (fields == null) {
+                return null;
+            }
+            if (!fields.containsKey("group")) {
+                problem(node, where + " needs 'group': the name of the group whose members run one at a time");
+                return null;
+            }
+            groupNode = fields.get("group").getValueNode();
+            group = scalar(groupNode, where + " group");
+            cancelInProgress = fields.containsKey("cancel-in-progress")
+                    && bool(fields.get("cancel-in-progress").getValueNode(), where + " cancel-in-progress");
+        }
+        if (group == null) {
+            return null;
+        }
+        if (group.isBlank()) {
+            problem(groupNode, where + " group is empty");
+            return null;
+        }
+        if (group.length() > Concurrency.MAX_GROUP_LENGTH) {
+            problem(groupNode, where + " group is longer than " + Concurrency.MAX_GROUP_LENGTH + " characters");
+            return null;
+        }
+        try {
+            for (Template.Placeholder placeholder : Template.parse(group).placeholders()) {
+                checkNames(placeholder.expr(), matrixKeysInScope == null ? Set.of("delta") : Set.of("delta", "matrix"),
+                        List.of());
+            }
+        } catch (ExpressionException e) {
+            problem(groupNode, where + " group: " + e.getMessage());
+            return null;
+        }
+        return new Concurrency(group, cancelInProgress);
+    }
+
+    /** {@code artifacts: [path, ...]}: files or directories inside the workspace. */
+    private List<String> artifacts(Node node, String where) {
+        List<String> paths = stringOrList(node, where);
+        if (paths.size() > MAX_ARTIFACT_PATHS) {
+            problem(node, where + " lists " + paths.size() + " paths; at most " + MAX_ARTIFACT_PATHS);
+            return List.of();
+        }
+        List<String> valid = new ArrayList<>();
+        for (String path : paths) {
+            String problem = ArtifactPaths.problem(path);
+            if (problem != null) {
+                problem(node, where + ": '" + path.replaceAll("\\p{Cntrl}", "?") + "' " + problem);
+            } else {
+                valid.add(ArtifactPaths.normalize(path));
+            }
+        }
+        return valid;
     }
 
     /** {@code retry: {max: N, when: [script_failure, timeout]}}; {@code when} defaults to both. */

@@ -40,18 +40,11 @@ public record PushTrigger(List<String> branches, List<String> branchesIgnore, Li
                 return Optional.of("tag '" + tag + "' matches 'on.push.tags-ignore' " + tagsIgnore);
             }
         }
-        if (paths != null && changedFiles.stream().noneMatch(f -> Glob.matchesAny(paths, f))) {
-            return Optional.of("no changed file matches 'on.push.paths' " + paths);
-        }
-        if (pathsIgnore != null && !changedFiles.isEmpty()
-                && changedFiles.stream().allMatch(f -> Glob.matchesAny(pathsIgnore, f))) {
-            return Optional.of("every changed file matches 'on.push.paths-ignore' " + pathsIgnore);
-        }
-        return Optional.empty();
+        return new PathFilter(paths, pathsIgnore).rejects(changedFiles, "on.push");
     }
 
     /** Whether deciding needs the list of changed files (a git diff). */
     public boolean filtersPaths() {
-        return paths != null || pathsIgnore != null;
+        return new PathFilter(paths, pathsIgnore).filters();
     }
 }

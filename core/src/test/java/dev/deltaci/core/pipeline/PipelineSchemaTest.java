@@ -29,15 +29,20 @@ class PipelineSchemaTest {
                 .loadFromString(Files.readString(Path.of("..", "docs", "pipeline.schema.json")));
         Map<String, Object> defs = map(schema, "$defs");
         Map<String, Object> job = map(defs, "job", "properties");
-        Map<String, Object> push = map(((List<Object>) map(schema, "properties", "on").get("oneOf")).get(2),
-                "properties", "push", "properties");
+        Map<String, Object> events = map(((List<Object>) map(schema, "properties", "on").get("oneOf")).get(2),
+                "properties");
+        Map<String, Object> push = map(events, "push", "properties");
 
         Map<String, List<String>> parser = PipelineParser.allowedKeys();
         assertThat(map(schema, "properties").keySet()).containsExactlyInAnyOrderElementsOf(parser.get("top"));
         assertThat(push.keySet()).containsExactlyInAnyOrderElementsOf(parser.get("on.push"));
+        assertThat(map(events, "pull_request", "properties").keySet())
+                .containsExactlyInAnyOrderElementsOf(parser.get("on.pull_request"));
         assertThat(job.keySet()).containsExactlyInAnyOrderElementsOf(parser.get("job"));
         assertThat(map(job, "strategy", "properties").keySet()).containsExactlyInAnyOrderElementsOf(parser.get("strategy"));
         assertThat(map(job, "retry", "properties").keySet()).containsExactlyInAnyOrderElementsOf(parser.get("retry"));
         assertThat(map(defs, "step", "properties").keySet()).containsExactlyInAnyOrderElementsOf(parser.get("step"));
+        assertThat(map(defs, "concurrencyGroup", "properties").keySet())
+                .containsExactlyInAnyOrderElementsOf(parser.get("concurrency"));
     }
 }

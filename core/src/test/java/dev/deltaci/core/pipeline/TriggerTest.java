@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class TriggerTest {
 
     private static PushTrigger push(String on) throws PipelineException {
-        return PipelineParser.parse("p.yml", "on:\n" + on + "\njobs:\n  a:\n    steps: [{run: x}]\n").push();
+        return PipelineParser.parse("p.yml", "on:\n" + on + "\njobs:\n  a:\n    steps: [{run: x}]\n").on().push();
     }
 
     @Test
@@ -50,16 +50,54 @@ class TriggerTest {
     void on_shouldAcceptItsShortForms_andRejectWhatIsNotSupported() throws Exception {
         assertThat(push("  push")).isEqualTo(PushTrigger.ALL);
         assertThat(push("  [push]")).isEqualTo(PushTrigger.ALL);
-        assertThat(PipelineParser.parse("p.yml", "jobs:\n  a:\n    steps: [{run: x}]\n").push()).isEqualTo(PushTrigger.ALL);
+        assertThat(PipelineParser.parse("p.yml", "jobs:\n  a:\n    steps: [{run: x}]\n").on().push()).isEqualTo(PushTrigger.ALL);
 
         try {
-            push("  push:\n    branches: [main]\n    branches-ignore: [dev]\n  pull_request: {}");
+            push("  push:\n    branches: [main]\n    branches-ignore: [dev]\n  workflow_run: {}");
         } catch (PipelineException e) {
             assertThat(e.problems()).extracting(ConfigProblem::message).containsExactly(
                     "'on.push' has both 'branches' and 'branches-ignore'; use one (a '!' pattern in 'branches' excludes)",
-                    "'on: pull_request' is not supported yet; Delta CI runs on 'push'");
+                    "'on: workflow_run' is not supported yet; Delta CI runs on 'push' and 'pull_request'");
             return;
         }
         throw new AssertionError("expected config errors");
+    }
+
+    private static Triggers on(String on) throws PipelineException {
+        return PipelineParser.parse("p.yml", "on:\n" + on + "\njobs:\n  a:\n    steps: [{run: x}]\n").on();
+    }
+
+    @Test
+    void pullRequest_shouldRunOnItsTypes_baseBranches_andChangedPaths() throws Exception {
+        Triggers both = on("  push:\n    branches: [main]\n  pull_request:\n    branches: [main, 'release/**']\n"
+                + "    paths-ignore: ['docs/**']");
+        assertThat(both.push()).isNotNull();
+        PullRequestTrigger pr = both.pullRequest();
+        assertThat(pr.types()).containsExactly("opened", "synchronize", "reopened");
+        assertThat(pr.rejects("opened", "main", List.of("src/A.java"))).isEmpty();
+        assertThat(pr.rejects("synchronize", "release/1.2", List.of("src/A.java"))).isEmpty();
+        assertThat(pr.rejects("opened", "dev", List.of("src/A.java")))
+                .contains("base branch 'dev' matches none of 'on.pull_request.branches' [main, release/**]");
+        assertThat(pr.rejects("opened", "main", List.of("docs/a.md", "docs/b.md")))
+                .contains("every changed file matches 'on.pull_request.paths-ignore' [docs/**]");
+        assertThat(pr.filtersPaths()).isTrue();
+
+        PullRequestTrigger onlyOpened = on("  pull_request:\n    types: [opened]").pullRequest();
+        assertThat(onlyOpened.rejects("synchronize", "main", List.of()))
+                .contains("pull_request action 'synchronize' is not in 'on.pull_request.types' [opened]");
+        assertThat(on("  pull_request").push()).as("listing only pull_request: pushes do not run").isNull();
+        assertThat(on("  [push, pull_request]").pullRequest()).isEqualTo(PullRequestTrigger.ALL);
+    }
+
+    @Test
+    void pullRequest_shouldRejectTypesItDoesNotRunOn() {
+        try {
+            on("  pull_request:\n    types: [opened, closed]");
+        } catch (PipelineException e) {
+            assertThat(e.problems()).extracting(ConfigProblem::message).containsExactly(
+                    "'on.pull_request.types' has 'closed', which Delta CI does not run on; use opened, synchronize, reopened");
+            return;
+        }
+        throw new AssertionError("expected a config error");
     }
 }

@@ -1,7 +1,9 @@
 package dev.deltaci.functions.config;
 
 import dev.deltaci.functions.logs.LogStore;
+import dev.deltaci.functions.artifacts.ArtifactStore;
 import dev.deltaci.functions.progress.RunProgressor;
+import dev.deltaci.functions.store.GateStore;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.repo.PipelineSource;
 import dev.deltaci.functions.store.JobStore;
@@ -14,6 +16,7 @@ import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -21,8 +24,9 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * clock. Handlers get one of these and nothing else, which is the seam tests and the local host
  * use to point them at another stack.
  */
-public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, ControlPlaneConfig config,
-                           WebhookSecret webhookSecret, PipelineSource pipelineSource, Clock clock) {
+public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner,
+                           ControlPlaneConfig config, WebhookSecret webhookSecret, PipelineSource pipelineSource,
+                           Clock clock) {
 
     /**
      * How every control-plane client retries and times out: the standard retry mode (3 attempts,
@@ -46,6 +50,7 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, Co
                         .overrideConfiguration(overrides).build(),
                 S3Client.builder().httpClient(UrlConnectionHttpClient.create())
                         .overrideConfiguration(overrides).build(),
+                S3Presigner.create(),
                 ControlPlaneConfig.fromEnvironment(env),
                 WebhookSecret.fromEnvironment(env),
                 PipelineSource.git(),
@@ -64,7 +69,15 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, Co
         return new LogStore(s3, config.bucketName());
     }
 
+    public ArtifactStore artifactStore() {
+        return new ArtifactStore(presigner, config.bucketName(), clock);
+    }
+
     public RunProgressor runProgressor() {
-        return new RunProgressor(jobStore(), jobQueue());
+        return new RunProgressor(jobStore(), jobQueue(), gateStore());
+    }
+
+    public GateStore gateStore() {
+        return new GateStore(dynamo, config.tableName(), clock);
     }
 }

@@ -23,7 +23,7 @@ public final class RunnerApiHandler implements RequestHandler<APIGatewayV2HTTPEv
     }
 
     public RunnerApiHandler(ControlPlane plane) {
-        this.service = new RunnerApiService(plane.jobStore(), plane.logStore(), plane.jobQueue(), plane.runProgressor(),
+        this.service = new RunnerApiService(plane.jobStore(), plane.logStore(), plane.artifactStore(), plane.jobQueue(), plane.runProgressor(),
                 plane.config().leasePolicy(), plane.config().sweepPolicy().infraRetryBudget(), plane.clock());
     }
 

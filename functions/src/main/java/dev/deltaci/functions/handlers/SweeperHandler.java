@@ -23,14 +23,14 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Swee
 
     public SweeperHandler(ControlPlane plane) {
         this.service = new SweeperService(plane.jobStore(),
-                new SweepStore(plane.dynamo(), plane.config().tableName(), plane.clock()),
+                new SweepStore(plane.dynamo(), plane.config().tableName(), plane.clock()), plane.gateStore(),
                 plane.jobQueue(), plane.runProgressor(), plane.config().sweepPolicy(), plane.clock());
     }
 
     @Override
     public SweepReport handleRequest(ScheduledEvent event, Context context) {
         SweepReport report = service.sweep();
-        if (report.expiredLeases() + report.staleQueued() > 0) {
+        if (report.expiredLeases() + report.staleQueued() + report.gatesFreed() > 0) {
             LOG.info("sweep: {}", report);
         }
         return report;

@@ -46,6 +46,18 @@ final class GitPipelineSource implements PipelineSource {
 
     @Override
     public List<String> changedFiles(String cloneUrl, String before, String after) throws RepositoryUnavailableException {
+        return changed(cloneUrl, before, after, "..");
+    }
+
+    @Override
+    public List<String> changedInPullRequest(String cloneUrl, String base, String head)
+            throws RepositoryUnavailableException {
+        return changed(cloneUrl, base, head, "...");
+    }
+
+    /** {@code dots}: ".." compares the two commits, "..." the merge base with {@code after}. */
+    private List<String> changed(String cloneUrl, String before, String after, String dots)
+            throws RepositoryUnavailableException {
         Path local = localPath(cloneUrl);
         if (local == null) {
             // remote repositories are fetched one commit deep: report that commit's files
@@ -67,7 +79,7 @@ final class GitPipelineSource implements PipelineSource {
         boolean beforeKnown = before != null && SHA.matcher(before).matches()
                 && git(local, "cat-file", "-e", before + "^{commit}").exitCode() == 0;
         Result diff = beforeKnown
-                ? git(local, "diff", "--name-only", before, after)
+                ? git(local, "diff", "--name-only", before + dots + after)
                 : git(local, "diff-tree", "--no-commit-id", "--name-only", "-r", "--root", after);
         if (diff.exitCode() != 0) {
             throw new RepositoryUnavailableException("cannot list the files changed by " + after + ": " + diff.output());

@@ -19,6 +19,13 @@ public interface PipelineSource {
      */
     List<String> changedFiles(String cloneUrl, String before, String after) throws RepositoryUnavailableException;
 
+    /**
+     * The files a pull request changes: between the merge base of {@code base} and {@code head}
+     * and {@code head} (GitHub's three-dot diff), or those of {@code head} alone when {@code base}
+     * is not a commit of the repository.
+     */
+    List<String> changedInPullRequest(String cloneUrl, String base, String head) throws RepositoryUnavailableException;
+
     static PipelineSource git() {
         return new GitPipelineSource();
     }

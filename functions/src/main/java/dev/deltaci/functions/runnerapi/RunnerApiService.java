@@ -8,6 +8,7 @@ import dev.deltaci.core.job.Lease;
 import dev.deltaci.core.job.RetryPolicy;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.core.pipeline.StepSpec;
+import dev.deltaci.functions.artifacts.ArtifactStore;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.progress.RunProgressor;
@@ -22,6 +23,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +42,12 @@ import java.util.regex.Pattern;
  * POST /runner/complete   {runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs, exitCode,
  *                          failureClass, logChunks}    (attempt and start echo the lease answer)
  *                                                                   → 200 accepted | already_completed | 409
+ * POST /runner/artifacts  {runId, jobKey, runnerId, epoch}          → 200 presigned PUT for this attempt's
+ *                                                                     archive | 409 lease_lost | 400 job keeps none
  * </pre>
+ *
+ * <p>A lease answer lists the job's {@code artifacts} (paths to keep) and, for each job it needs
+ * that kept some and succeeded, a presigned download URL ({@code inputs}).
  */
 public final class RunnerApiService {
 
@@ -50,16 +57,18 @@ public final class RunnerApiService {
 
     private final JobStore store;
     private final LogStore logs;
+    private final ArtifactStore artifacts;
     private final RunProgressor progressor;
     private final JobQueue queue;
     private final Lease.Policy leasePolicy;
     private final int infraRetryBudget;
     private final Clock clock;
 
-    public RunnerApiService(JobStore store, LogStore logs, JobQueue queue, RunProgressor progressor,
-                            Lease.Policy leasePolicy, int infraRetryBudget, Clock clock) {
+    public RunnerApiService(JobStore store, LogStore logs, ArtifactStore artifacts, JobQueue queue,
+                            RunProgressor progressor, Lease.Policy leasePolicy, int infraRetryBudget, Clock clock) {
         this.store = store;
         this.logs = logs;
+        this.artifacts = artifacts;
         this.queue = queue;
         this.progressor = progressor;
         this.leasePolicy = leasePolicy;
@@ -80,8 +89,9 @@ public final class RunnerApiService {
                 case "heartbeat" -> heartbeat(request);
                 case "logs" -> logs(request);
                 case "complete" -> complete(request);
+                case "artifacts" -> artifactUpload(request);
                 default -> ApiResponse.error(404, "unknown runner action '" + action
-                        + "'; expected lease, heartbeat, logs or complete");
+                        + "'; expected lease, heartbeat, logs, complete or artifacts");
             };
         } catch (BadRequest e) {
             return ApiResponse.error(400, e.getMessage());
@@ -96,7 +106,9 @@ public final class RunnerApiService {
                 // a root job starting is what moves a run from PENDING to RUNNING
                 store.updateRunStatus(job.runId(), RunState.RUNNING);
             }
-            return ApiResponse.of(200, "outcome", "acquired", "lease", leaseJson(job), "job", jobJson(job));
+            Map<String, Object> jobJson = jobJson(job);
+            jobJson.put("inputs", inputs(job));
+            return ApiResponse.of(200, "outcome", "acquired", "lease", leaseJson(job), "job", jobJson);
         }
         if (outcome instanceof LeaseOutcome.TryLater later) {
             return ApiResponse.of(409, "outcome", "try_later", "retryAfterMs", later.retryAfterMs(),
@@ -138,6 +150,36 @@ public final class RunnerApiService {
     /** How long a runner told to stop (cancel, timeout) has before the server ends the attempt: two lease TTLs. */
     private long stopGraceMs() {
         return leasePolicy.ttl().toMillis() * 2;
+    }
+
+    /** Download URLs for the archives of the jobs this one needs that kept files and succeeded. */
+    private List<Map<String, Object>> inputs(JobRecord job) {
+        if (job.needs().isEmpty()) {
+            return List.of();
+        }
+        List<Map<String, Object>> inputs = new ArrayList<>();
+        for (JobRecord need : store.listJobs(job.runId())) {
+            if (job.needs().contains(need.jobKey()) && need.state() == JobState.SUCCEEDED
+                    && !need.spec().artifacts().isEmpty()) {
+                ArtifactStore.SignedUrl url = artifacts.downloadUrl(need.runId(), need.jobKey(), need.leaseEpoch());
+                inputs.add(Map.of("job", need.jobKey(), "name", need.name(), "url", url.url().toString()));
+            }
+        }
+        return inputs;
+    }
+
+    private ApiResponse artifactUpload(Request r) {
+        Optional<JobRecord> job = store.getJob(r.runId, r.jobKey);
+        Optional<String> lost = job.isEmpty() ? Optional.of("no such job") : store.checkLease(r.runId, r.jobKey, r.runnerId, r.epoch);
+        if (lost.isPresent()) {
+            return leaseLost(lost.get());
+        }
+        if (job.get().spec().artifacts().isEmpty()) {
+            return ApiResponse.error(400, "job " + r.jobKey + " keeps no artifacts; add 'artifacts:' to it in the pipeline");
+        }
+        ArtifactStore.SignedUrl url = artifacts.uploadUrl(r.runId, r.jobKey, r.epoch);
+        return ApiResponse.of(200, "outcome", "upload", "method", "PUT", "url", url.url().toString(),
+                "key", url.key(), "expiresAtEpochMs", url.expiresAtEpochMs());
     }
 
     private ApiResponse logs(Request r) throws BadRequest {
@@ -247,6 +289,7 @@ public final class RunnerApiService {
         spec.put("matrix", job.spec().matrix() == null ? Map.of() : job.spec().matrix().values());
         spec.put("timeoutMinutes", job.spec().timeoutMinutes());
         spec.put("steps", job.spec().steps().stream().map(RunnerApiService::stepJson).toList());
+        spec.put("artifacts", job.spec().artifacts());
         return spec;
     }
 

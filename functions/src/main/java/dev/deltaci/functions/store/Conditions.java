@@ -91,9 +91,9 @@ public final class Conditions {
     /** {@code state = BLOCKED}: a dependant may only be queued or skipped from here. */
     public static final String IS_BLOCKED = "#state = :blocked";
 
-    /** {@code state = QUEUED, queuedAtEpochMs = enqueuedAtEpochMs = now, queueShard}. */
+    /** {@code state = QUEUED, queuedAtEpochMs = enqueuedAtEpochMs = now, queueShard}; no longer waiting. */
     public static final String PROMOTE_UPDATE = "SET #state = :queued, #queuedAtEpochMs = :now, "
-            + "#enqueuedAtEpochMs = :now, #queueShard = :queueShard";
+            + "#enqueuedAtEpochMs = :now, #queueShard = :queueShard REMOVE #waitingFor";
 
     /** {@code state = SKIPPED, reason, finishedAtEpochMs = now}. */
     public static final String SKIP_UPDATE = "SET #state = :skipped, #reason = :reason, #finishedAtEpochMs = :now";
@@ -127,4 +127,21 @@ public final class Conditions {
 
     /** {@code materialized = true}. */
     public static final String MATERIALIZED_UPDATE = "SET #materialized = :true";
+
+    // --- concurrency gates (GateStore) ------------------------------------------------------------
+
+    /** {@code version = <version read>}: nobody changed the gate since it was read (optimistic locking). */
+    public static final String GATE_UNCHANGED = "#version = :version";
+
+    /** {@code gate = <gate>}, no longer waiting: the job holds it. */
+    public static final String GATE_HELD_UPDATE = "SET #gate = :gate REMOVE #waitingFor";
+
+    /** {@code gate = <gate>, waitingFor = <who holds it>}: the job waits in line. */
+    public static final String GATE_WAITING_UPDATE = "SET #gate = :gate, #waitingFor = :waitingFor";
+
+    /** {@code waitingFor = <which group, who holds it>}: the job's run waits for its group. */
+    public static final String WAITING_UPDATE = "SET #waitingFor = :waitingFor";
+
+    /** The job has let go of its gate. */
+    public static final String GATE_CLEAR_UPDATE = "REMOVE #gate, #waitingFor";
 }

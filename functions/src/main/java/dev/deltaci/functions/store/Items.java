@@ -49,7 +49,9 @@ final class Items {
                 str(item, "ref"), str(item, "trigger"), RunState.valueOf(str(item, "status")),
                 str(item, "failureClass"), str(item, "message"), (int) num(item, "jobCount", 0),
                 item.containsKey("materialized") && Boolean.TRUE.equals(item.get("materialized").bool()),
-                num(item, "createdAtEpochMs", 0), num(item, "updatedAtEpochMs", 0), str(item, "cancelRequestedBy"));
+                num(item, "createdAtEpochMs", 0), num(item, "updatedAtEpochMs", 0), str(item, "cancelRequestedBy"),
+                str(item, "concurrencyGroup"),
+                item.containsKey("cancelInProgress") && Boolean.TRUE.equals(item.get("cancelInProgress").bool()));
     }
 
     static JobRecord toJob(Map<String, AttributeValue> item) {
@@ -66,7 +68,7 @@ final class Items {
                 (int) num(item, "logChunks", -1), (int) num(item, "infraRetries", 0), (int) num(item, "userRetries", 0),
                 num(item, "queuedAtEpochMs", 0), num(item, "enqueuedAtEpochMs", 0), history(item),
                 str(item, "avoidRunner"), num(item, "cancelRequestedAtEpochMs", 0), str(item, "repository"),
-                str(item, "event"));
+                str(item, "event"), str(item, "gate"), str(item, "waitingFor"));
     }
 
     private static List<AttemptRecord> history(Map<String, AttributeValue> item) {

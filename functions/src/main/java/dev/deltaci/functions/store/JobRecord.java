@@ -18,6 +18,8 @@ import java.util.List;
  * @param cancelRequestedAtEpochMs when the run's cancellation reached this running job, or 0
  * @param repository  the run's repository, copied so a lease answer needs no second read
  * @param event       what started the run (e.g. {@code push})
+ * @param gate        the concurrency gate this job holds or waits for, until it has let go; or null
+ * @param waitingFor  while it waits for a concurrency group: which one and who holds it; or null
  */
 public record JobRecord(String runId, String jobKey, String name, JobState state, List<String> needs,
                         JobSpec spec, String cloneUrl, String sha, String ref, int attempt,
@@ -26,7 +28,8 @@ public record JobRecord(String runId, String jobKey, String name, JobState state
                         long createdAtEpochMs, long startedAtEpochMs, long finishedAtEpochMs,
                         int logChunks, int infraRetries, int userRetries, long queuedAtEpochMs,
                         long enqueuedAtEpochMs, List<AttemptRecord> history, String avoidRunner,
-                        long cancelRequestedAtEpochMs, String repository, String event) {
+                        long cancelRequestedAtEpochMs, String repository, String event, String gate,
+                        String waitingFor) {
 
     public boolean cancelRequested() {
         return cancelRequestedAtEpochMs > 0;

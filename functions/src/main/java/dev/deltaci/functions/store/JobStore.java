@@ -74,6 +74,10 @@ public final class JobStore {
         item.put("status", s(run.status().name()));
         putIfPresent(item, "failureClass", run.failureClass());
         putIfPresent(item, "message", run.message());
+        putIfPresent(item, "concurrencyGroup", run.concurrencyGroup());
+        if (run.cancelInProgress()) {
+            item.put("cancelInProgress", AttributeValue.fromBool(true));
+        }
         item.put("jobCount", n(run.jobCount()));
         item.put("materialized", AttributeValue.fromBool(run.materialized()));
         item.put("createdAtEpochMs", n(run.createdAtEpochMs()));
@@ -448,11 +452,41 @@ public final class JobStore {
                 .build());
     }
 
+    /**
+     * Records that a job takes part in a concurrency gate (it holds it, or waits with the reason
+     * given), so that it lets go once it finishes; with no gate, only why it waits (for its run's group).
+     */
+    public void markGate(String runId, String jobKey, String gate, String waitingFor) {
+        UpdateItemRequest.Builder request = UpdateItemRequest.builder().tableName(table).key(jobKey(runId, jobKey));
+        if (gate == null) {
+            request.updateExpression(Conditions.WAITING_UPDATE).expressionAttributeNames(Map.of("#waitingFor", "waitingFor"))
+                    .expressionAttributeValues(Map.of(":waitingFor", s(waitingFor)));
+            dynamo.updateItem(request.build());
+            return;
+        }
+        request.expressionAttributeNames(Map.of("#gate", "gate", "#waitingFor", "waitingFor"));
+        if (waitingFor == null) {
+            request.updateExpression(Conditions.GATE_HELD_UPDATE).expressionAttributeValues(Map.of(":gate", s(gate)));
+        } else {
+            request.updateExpression(Conditions.GATE_WAITING_UPDATE)
+                    .expressionAttributeValues(Map.of(":gate", s(gate), ":waitingFor", s(waitingFor)));
+        }
+        dynamo.updateItem(request.build());
+    }
+
+    /** The job has let go of its gate. */
+    public void clearGate(String runId, String jobKey) {
+        dynamo.updateItem(UpdateItemRequest.builder().tableName(table).key(jobKey(runId, jobKey))
+                .updateExpression(Conditions.GATE_CLEAR_UPDATE)
+                .expressionAttributeNames(Map.of("#gate", "gate", "#waitingFor", "waitingFor"))
+                .build());
+    }
+
     /** BLOCKED → QUEUED; false if the job was not BLOCKED (someone else moved it). */
     public boolean promote(String runId, String jobKey) {
         return moveFromBlocked(runId, jobKey, Conditions.PROMOTE_UPDATE,
                 Map.of("#queuedAtEpochMs", "queuedAtEpochMs", "#enqueuedAtEpochMs", "enqueuedAtEpochMs",
-                        "#queueShard", "queueShard"),
+                        "#queueShard", "queueShard", "#waitingFor", "waitingFor"),
                 Map.of(":queued", s(JobState.QUEUED.name()), ":queueShard", s(QUEUE_SHARD)));
     }
 

@@ -7,9 +7,11 @@ import dev.deltaci.core.job.RunState;
  *
  * @param materialized true once all its jobs are written and its first jobs enqueued
  * @param cancelledBy  who asked for the run to be cancelled, or null
+ * @param concurrencyGroup the gate of the pipeline's {@code concurrency:} for this run, or null
+ * @param cancelInProgress whether this run, waiting for its group, cancels the runs ahead of it
  */
 public record RunRecord(String runId, String repository, String cloneUrl, String sha, String ref,
                         String trigger, RunState status, String failureClass, String message,
                         int jobCount, boolean materialized, long createdAtEpochMs, long updatedAtEpochMs,
-                        String cancelledBy) {
+                        String cancelledBy, String concurrencyGroup, boolean cancelInProgress) {
 }

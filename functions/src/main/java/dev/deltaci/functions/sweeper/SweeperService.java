@@ -3,11 +3,13 @@ package dev.deltaci.functions.sweeper;
 import dev.deltaci.core.job.ExpiredLease;
 import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.core.job.JobState;
+import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.progress.RunProgressor;
 import dev.deltaci.functions.queue.JobMessage;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobRef;
+import dev.deltaci.functions.store.GateStore;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.SweepStore;
 import java.time.Clock;
@@ -19,22 +21,25 @@ import java.util.Optional;
  * The scheduled safety net. Finds running jobs whose runner went silent (expired leases) and
  * requeues them, fails them as runner_lost, or times them out; finds queued jobs nobody leased
  * for a long time and sends their message again (it may have been lost), or fails them when
- * they waited past queue-timeout-minutes. Idempotent and safe to run concurrently with itself
+ * they waited past queue-timeout-minutes; hands on concurrency groups whose holder finished
+ * without letting go. Idempotent and safe to run concurrently with itself
  * and with runners: every write is conditional on the epoch and times it saw.
  */
 public final class SweeperService {
 
     private final JobStore jobs;
     private final SweepStore sweeps;
+    private final GateStore gates;
     private final JobQueue queue;
     private final RunProgressor progressor;
     private final SweepPolicy policy;
     private final Clock clock;
 
-    public SweeperService(JobStore jobs, SweepStore sweeps, JobQueue queue, RunProgressor progressor,
+    public SweeperService(JobStore jobs, SweepStore sweeps, GateStore gates, JobQueue queue, RunProgressor progressor,
                           SweepPolicy policy, Clock clock) {
         this.jobs = jobs;
         this.sweeps = sweeps;
+        this.gates = gates;
         this.queue = queue;
         this.progressor = progressor;
         this.policy = policy;
@@ -116,7 +121,61 @@ public final class SweeperService {
                 reenqueued++;
             }
         }
+        int gatesFreed = checkGates(queuedCutoff);
         return new SweepReport(expired.size(), requeued, failed, timedOut, stale.size(), reenqueued, queueTimedOut,
-                clock.millis() - began);
+                gatesFreed, clock.millis() - began);
+    }
+
+    /**
+     * Concurrency groups unchanged for a while: a holder that finished without letting go (its
+     * progressor crashed in between) hands the group on; a group nobody holds goes to the first
+     * waiter; a holder that never got its jobs queued is nudged. Each write is conditional.
+     */
+    private int checkGates(long cutoff) {
+        int freed = 0;
+        for (String gateId : gates.untouchedSince(cutoff, policy.batchLimit())) {
+            Optional<GateStore.Gate> gate = gates.read(gateId);
+            if (gate.isEmpty()) {
+                continue;
+            }
+            String holder = gate.get().holder();
+            Optional<String> next;
+            if (holder == null) {
+                next = gates.promoteFirstWaiter(gateId);
+            } else if (hasFinished(holder)) {
+                next = gates.release(gateId, holder);
+                freed++;
+            } else {
+                next = notStarted(holder) ? Optional.of(holder) : Optional.empty();
+            }
+            if (holder == null && next.isPresent()) {
+                freed++;
+            }
+            next.ifPresent(member -> progressor.advance(runOf(member)));
+        }
+        return freed;
+    }
+
+    private boolean hasFinished(String member) {
+        int slash = member.indexOf('/');
+        if (slash < 0) {
+            return jobs.getRun(member).map(run -> run.status().isTerminal()).orElse(true);
+        }
+        return jobs.getJob(member.substring(0, slash), member.substring(slash + 1))
+                .map(job -> job.state().isTerminal()).orElse(true);
+    }
+
+    private boolean notStarted(String member) {
+        int slash = member.indexOf('/');
+        if (slash < 0) {
+            return jobs.getRun(member).map(run -> run.status() == RunState.PENDING).orElse(false);
+        }
+        return jobs.getJob(member.substring(0, slash), member.substring(slash + 1))
+                .map(job -> job.state() == JobState.BLOCKED).orElse(false);
+    }
+
+    private static String runOf(String member) {
+        int slash = member.indexOf('/');
+        return slash < 0 ? member : member.substring(0, slash);
     }
 }

@@ -4,16 +4,21 @@ import dev.deltaci.core.job.DagProgress;
 import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
+import dev.deltaci.core.expr.Scope;
+import dev.deltaci.core.pipeline.Concurrency;
 import dev.deltaci.core.pipeline.JobSpec;
 import dev.deltaci.core.pipeline.MatrixExpansion;
 import dev.deltaci.core.pipeline.Pipeline;
 import dev.deltaci.core.pipeline.PipelineException;
 import dev.deltaci.core.pipeline.PipelineParser;
+import dev.deltaci.core.pipeline.PullRequestTrigger;
+import dev.deltaci.core.pipeline.PushTrigger;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.progress.RunProgressor;
 import dev.deltaci.functions.queue.JobMessage;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.repo.PipelineSource;
+import dev.deltaci.functions.store.GateStore;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.RunRecord;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +34,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Turns a GitHub webhook into a run. Order matters: the signature is checked before the body is
+ * Turns a GitHub webhook ({@code push}, {@code pull_request}) into a run. Order matters: the signature is checked before the body is
  * parsed, and nothing is written until the request is known to be genuine and well formed.
  *
  * <p>Idempotency: the run id is derived from {@code X-GitHub-Delivery}, and the run item is
@@ -81,23 +86,64 @@ public final class WebhookService {
         if (event.equals("ping")) {
             return ApiResponse.of(200, "message", "pong");
         }
-        if (!event.equals("push")) {
-            return ApiResponse.of(202, "ignored", "event '" + event + "' is not supported; only 'push' starts runs");
+        if (!event.equals("push") && !event.equals("pull_request")) {
+            return ApiResponse.of(202, "ignored", "event '" + event + "' is not supported; 'push' and 'pull_request' start runs");
         }
         String deliveryId = headers.get(DELIVERY_HEADER);
         if (deliveryId == null || !DELIVERY_ID.matcher(deliveryId).matches()) {
             return ApiResponse.error(400, "missing or malformed X-GitHub-Delivery header");
         }
-        PushEvent push;
         try {
-            push = PushEvent.parse(body);
+            return event.equals("push") ? push(runIdFor(deliveryId), PushEvent.parse(body))
+                    : pullRequest(runIdFor(deliveryId), PullRequestEvent.parse(body));
         } catch (PushEvent.MalformedEventException e) {
-            return ApiResponse.error(400, "malformed push event: " + e.getMessage());
+            return ApiResponse.error(400, "malformed " + event + " event: " + e.getMessage());
         }
+    }
+
+    /** What a run is built from, whatever the event. */
+    private record RunSource(String trigger, String repository, String cloneUrl, String sha, String ref) {
+    }
+
+    /** Whether the pipeline runs on this event: empty if it does, else why not. */
+    @FunctionalInterface
+    private interface TriggerCheck {
+        Optional<String> rejects(Pipeline pipeline) throws PipelineSource.RepositoryUnavailableException;
+    }
+
+    private ApiResponse push(String runId, PushEvent push) {
         if (push.deleted()) {
             return ApiResponse.of(202, "ignored", "push deletes " + push.ref() + "; nothing to build");
         }
-        return startRun(runIdFor(deliveryId), push);
+        return startRun(runId, new RunSource("push", push.repository(), push.cloneUrl(), push.after(), push.ref()),
+                pipeline -> {
+                    PushTrigger trigger = pipeline.on().push();
+                    if (trigger == null) {
+                        return Optional.of("the pipeline does not run on push ('on' lists " + pipeline.on().listed() + ")");
+                    }
+                    List<String> changed = trigger.filtersPaths()
+                            ? pipelines.changedFiles(push.cloneUrl(), push.before(), push.after()) : List.of();
+                    return trigger.rejects(push.ref(), changed);
+                });
+    }
+
+    private ApiResponse pullRequest(String runId, PullRequestEvent pr) {
+        if (!PullRequestTrigger.SUPPORTED_TYPES.contains(pr.action())) {
+            // decided before reading the repository: closed, labeled, edited… never run
+            return ApiResponse.of(202, "ignored", "pull_request action '" + pr.action() + "' does not start runs; "
+                    + String.join(", ", PullRequestTrigger.SUPPORTED_TYPES) + " do");
+        }
+        return startRun(runId, new RunSource("pull_request", pr.repository(), pr.headCloneUrl(), pr.headSha(), pr.ref()),
+                pipeline -> {
+                    PullRequestTrigger trigger = pipeline.on().pullRequest();
+                    if (trigger == null) {
+                        return Optional.of("the pipeline does not run on pull_request ('on' lists "
+                                + pipeline.on().listed() + ")");
+                    }
+                    List<String> changed = trigger.filtersPaths()
+                            ? pipelines.changedInPullRequest(pr.headCloneUrl(), pr.baseSha(), pr.headSha()) : List.of();
+                    return trigger.rejects(pr.action(), pr.baseRef(), changed);
+                });
     }
 
     /** The same delivery always maps to the same run id. */
@@ -111,7 +157,7 @@ public final class WebhookService {
         }
     }
 
-    private ApiResponse startRun(String runId, PushEvent push) {
+    private ApiResponse startRun(String runId, RunSource source, TriggerCheck check) {
         Optional<RunRecord> existing = store.getRun(runId);
         if (existing.isPresent() && existing.get().materialized()) {
             return duplicate(existing.get());
@@ -119,9 +165,9 @@ public final class WebhookService {
         Pipeline pipeline;
         String configError = null;
         try {
-            Optional<String> yaml = pipelines.read(push.cloneUrl(), push.after(), PipelineParser.DEFAULT_PATH);
+            Optional<String> yaml = pipelines.read(source.cloneUrl(), source.sha(), PipelineParser.DEFAULT_PATH);
             if (yaml.isEmpty()) {
-                configError = PipelineParser.DEFAULT_PATH + ": no such file at commit " + push.after();
+                configError = PipelineParser.DEFAULT_PATH + ": no such file at commit " + source.sha();
                 pipeline = null;
             } else {
                 pipeline = PipelineParser.parse(PipelineParser.DEFAULT_PATH, yaml.get());
@@ -137,9 +183,7 @@ public final class WebhookService {
         if (pipeline != null) {
             Optional<String> notTriggered;
             try {
-                List<String> changed = pipeline.push().filtersPaths()
-                        ? pipelines.changedFiles(push.cloneUrl(), push.before(), push.after()) : List.of();
-                notTriggered = pipeline.push().rejects(push.ref(), changed);
+                notTriggered = check.rejects(pipeline);
             } catch (PipelineSource.RepositoryUnavailableException e) {
                 return ApiResponse.error(503, "cannot read the repository: " + e.getMessage());
             }
@@ -150,10 +194,14 @@ public final class WebhookService {
         Map<String, JobSpec> jobs = pipeline == null ? Map.of() : MatrixExpansion.expand(pipeline);
         long now = clock.millis();
         RunRecord run = configError != null
-                ? new RunRecord(runId, push.repository(), push.cloneUrl(), push.after(), push.ref(), "push",
-                        RunState.FAILED, FailureClass.CONFIG_ERROR.wireName(), configError, 0, true, now, now, null)
-                : new RunRecord(runId, push.repository(), push.cloneUrl(), push.after(), push.ref(), "push",
-                        RunState.PENDING, null, null, jobs.size(), false, now, now, null);
+                ? new RunRecord(runId, source.repository(), source.cloneUrl(), source.sha(), source.ref(), source.trigger(),
+                        RunState.FAILED, FailureClass.CONFIG_ERROR.wireName(), configError, 0, true, now, now, null,
+                        null, false)
+                : new RunRecord(runId, source.repository(), source.cloneUrl(), source.sha(), source.ref(), source.trigger(),
+                        RunState.PENDING, null, null, jobs.size(), false, now, now, null, null, false);
+        if (pipeline != null && pipeline.concurrency() != null) {
+            run = withGroup(run, pipeline.concurrency());
+        }
         Optional<RunRecord> raced = store.createRunIfAbsent(run);
         if (raced.isPresent() && raced.get().materialized()) {
             return duplicate(raced.get());
@@ -164,8 +212,13 @@ public final class WebhookService {
         }
         List<JobMessage> toEnqueue = new ArrayList<>();
         Map<String, Integer> startedInGroup = new HashMap<>();
+        boolean decideRootsNow = false;
         for (JobSpec job : jobs.values()) {
             JobState initial = DagProgress.initialState(job.needs(), job.condition());
+            if (initial == JobState.QUEUED && (run.concurrencyGroup() != null || job.concurrency() != null)) {
+                initial = JobState.BLOCKED; // the progressor queues it once it holds its concurrency group
+            }
+            decideRootsNow |= initial == JobState.BLOCKED && job.needs().isEmpty();
             if (initial == JobState.QUEUED && job.matrix() != null && job.matrix().maxParallel() > 0
                     && startedInGroup.merge(job.matrix().group(), 1, Integer::sum) > job.matrix().maxParallel()) {
                 initial = JobState.BLOCKED; // max-parallel: queued when a sibling finishes
@@ -176,12 +229,21 @@ public final class WebhookService {
             }
         }
         queue.enqueue(toEnqueue);
-        if (jobs.values().stream().anyMatch(j -> j.needs().isEmpty() && j.condition() != null)) {
-            // jobs that need nothing but have an if: are decided now
+        if (decideRootsNow) {
+            // jobs that need nothing but have an if: or a concurrency group are decided now
             progressor.advance(runId);
         }
         store.markMaterialized(runId);
         return ApiResponse.of(201, "runId", runId, "status", RunState.PENDING.name(), "jobs", jobs.size());
+    }
+
+    /** The run with its pipeline's concurrency group rendered for it (e.g. {@code deploy-${{ delta.branch }}}). */
+    private static RunRecord withGroup(RunRecord run, Concurrency concurrency) {
+        String group = concurrency.render(new Scope(Map.of("delta", RunProgressor.facts(run).delta()), true, false, false));
+        return new RunRecord(run.runId(), run.repository(), run.cloneUrl(), run.sha(), run.ref(), run.trigger(),
+                run.status(), run.failureClass(), run.message(), run.jobCount(), run.materialized(),
+                run.createdAtEpochMs(), run.updatedAtEpochMs(), run.cancelledBy(),
+                GateStore.gateId(run.repository(), group), concurrency.cancelInProgress());
     }
 
     private static ApiResponse duplicate(RunRecord run) {

@@ -53,6 +53,12 @@ final class RunSummary {
         if (job.reason() != null) {
             out.put("reason", job.reason());
         }
+        if (job.waitingFor() != null) {
+            out.put("waitingFor", job.waitingFor());
+        }
+        if (job.spec() != null && job.spec().continueOnError()) {
+            out.put("continueOnError", true);
+        }
         out.put("history", job.history().stream().map(RunSummary::attempt).toList());
         return out;
     }

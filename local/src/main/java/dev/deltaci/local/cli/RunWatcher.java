@@ -28,7 +28,7 @@ final class RunWatcher {
     private final JobStore store;
     private final LogStore logs;
     private final PrintWriter out;
-    private final Map<String, JobState> lastState = new HashMap<>();
+    private final Map<String, String> lastShown = new HashMap<>();
     private final Set<String> printedChunks = new HashSet<>();
     private int nameWidth = 1;
 
@@ -61,17 +61,20 @@ final class RunWatcher {
     }
 
     private void reportState(JobRecord job) {
-        JobState previous = lastState.put(job.jobKey(), job.state());
-        if (previous == job.state()) {
+        String shown = job.state() + "|" + job.waitingFor();
+        if (shown.equals(lastShown.put(job.jobKey(), shown))) {
             return;
         }
         StringBuilder line = new StringBuilder(label(job.name())).append("● ").append(job.state());
         if (job.state() == JobState.RUNNING) {
             line.append(" (attempt ").append(job.attempt()).append(", runner ").append(job.leaseOwner()).append(')');
         } else if (job.state().isTerminal() && job.exitCode() != null && job.state() != JobState.SUCCEEDED) {
-            line.append(" (exit ").append(job.exitCode()).append(", ").append(job.failureClass()).append(')');
+            line.append(" (exit ").append(job.exitCode()).append(", ").append(job.failureClass())
+                    .append(job.spec().continueOnError() ? "; continue-on-error" : "").append(')');
         } else if (job.state() == JobState.SKIPPED && job.reason() != null) {
             line.append(" (").append(job.reason()).append(')');
+        } else if (job.state() == JobState.BLOCKED && job.waitingFor() != null) {
+            line.append(" (").append(job.waitingFor()).append(')');
         } else if (job.state() == JobState.QUEUED && !job.history().isEmpty()) {
             line.append(" (").append(RunSummary.describe(job.history().get(job.history().size() - 1))).append(')');
         }

@@ -11,6 +11,7 @@ import dev.deltaci.core.pipeline.StepSpec;
 import dev.deltaci.functions.progress.RunProgressor;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.store.GateStore;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.RunRecord;
 import dev.deltaci.functions.store.SweepStore;
@@ -80,8 +81,9 @@ final class SweepBench implements Callable<Integer> {
             Clock clock = Clock.systemUTC();
             JobStore store = new JobStore(dynamo, table, clock);
             JobQueue queue = new JobQueue(sqs, stack.resources().ref("JobQueue"));
-            SweeperService sweeper = new SweeperService(store, new SweepStore(dynamo, table, clock), queue,
-                    new RunProgressor(store, queue), new SweepPolicy(Duration.ofSeconds(2), 3, Duration.ofMinutes(3), 200),
+            GateStore gates = new GateStore(dynamo, table, clock);
+            SweeperService sweeper = new SweeperService(store, new SweepStore(dynamo, table, clock), gates, queue,
+                    new RunProgressor(store, queue, gates), new SweepPolicy(Duration.ofSeconds(2), 3, Duration.ofMinutes(3), 200),
                     clock);
             Map<String, AttributeValue> finishedItem = liveJobsAndOneFinished(store, dynamo, table);
 
@@ -125,12 +127,11 @@ final class SweepBench implements Callable<Integer> {
 
     /** Live running jobs (unexpired leases) for the indexes to hold, and one job run to completion to copy. */
     private static Map<String, AttributeValue> liveJobsAndOneFinished(JobStore store, DynamoDbClient dynamo, String table) {
-        JobSpec spec = new JobSpec("job", "job", Map.of(), List.of(), List.of(StepSpec.run(null, "true")), 60, 60,
-                RetrySpec.NONE, null, null, null);
+        JobSpec spec = JobSpec.simple("job", List.of(), List.of(StepSpec.run(null, "true")));
         Lease.Policy lease = new Lease.Policy(Duration.ofMinutes(10), Duration.ofSeconds(10));
         for (int i = 0; i <= LIVE_JOBS; i++) {
             RunRecord run = new RunRecord("bench-live-" + i, "bench/sweep", "/dev/null", "0".repeat(40),
-                    "refs/heads/main", "push", RunState.PENDING, null, null, 1, true, 0, 0, null);
+                    "refs/heads/main", "push", RunState.PENDING, null, null, 1, true, 0, 0, null, null, false);
             store.createRunIfAbsent(run);
             store.createJobIfAbsent(run, spec, JobState.QUEUED);
             store.lease(run.runId(), "job", "bench-runner", 0, lease);

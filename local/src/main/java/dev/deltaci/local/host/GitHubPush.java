@@ -14,7 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 
-/** Sends a push webhook the way GitHub does: its payload shape, headers and signature. */
+/** Sends webhooks the way GitHub does: the push payload's shape, and any event's headers and signature. */
 public final class GitHubPush {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,11 +61,17 @@ public final class GitHubPush {
 
     public static Delivery send(URI apiUrl, String secret, byte[] payload, String deliveryId)
             throws IOException, InterruptedException {
+        return send(apiUrl, secret, "push", payload, deliveryId);
+    }
+
+    /** Delivers any event's payload, signed, with a fresh delivery id unless one is given. */
+    public static Delivery send(URI apiUrl, String secret, String event, byte[] payload, String deliveryId)
+            throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(apiUrl.resolve("/webhooks/github"))
                 .timeout(Duration.ofSeconds(60))
                 .header("content-type", "application/json")
                 .header("user-agent", "GitHub-Hookshot/delta-local")
-                .header("x-github-event", "push")
+                .header("x-github-event", event)
                 .header("x-github-delivery", deliveryId)
                 .header("x-hub-signature-256", GitHubSignature.sign(secret.getBytes(StandardCharsets.UTF_8), payload))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(payload))

@@ -16,6 +16,7 @@ import java.util.Map;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -70,12 +71,14 @@ public final class LocalControlPlane implements AutoCloseable {
         DynamoDbClient dynamo = track(endpoints.dynamoClient(interceptors));
         SqsClient sqs = track(endpoints.sqsClient(interceptors));
         S3Client s3 = track(endpoints.s3Client(interceptors));
+        S3Presigner presigner = track(endpoints.s3Presigner());
         this.host = new LocalFunctionHost(stack.resources().template(),
-                functionId -> planeFor(stack.resources().functionEnvironment(functionId), options, dynamo, sqs, s3), 0,
+                functionId -> planeFor(stack.resources().functionEnvironment(functionId), options, dynamo, sqs, s3,
+                        presigner), 0,
                 options.scheduleInterval());
         // the operator's reads have clients of their own, so interceptors see only the functions' requests
         this.operatorView = planeFor(stack.resources().functionEnvironment("RunnerApiFunction"), options,
-                track(endpoints.dynamoClient()), track(endpoints.sqsClient()), track(endpoints.s3Client()));
+                track(endpoints.dynamoClient()), track(endpoints.sqsClient()), track(endpoints.s3Client()), presigner);
     }
 
     private <T extends AutoCloseable> T track(T client) {
@@ -84,12 +87,12 @@ public final class LocalControlPlane implements AutoCloseable {
     }
 
     private static ControlPlane planeFor(Map<String, String> templateEnv, Options options, DynamoDbClient dynamo,
-                                         SqsClient sqs, S3Client s3) {
+                                         SqsClient sqs, S3Client s3, S3Presigner presigner) {
         Map<String, String> env = new HashMap<>(templateEnv);
         env.remove("WEBHOOK_SECRET_ARN");
         env.put("WEBHOOK_SECRET", options.webhookSecret());
         env.putAll(options.environmentOverrides());
-        return new ControlPlane(dynamo, sqs, s3, ControlPlaneConfig.fromEnvironment(env),
+        return new ControlPlane(dynamo, sqs, s3, presigner, ControlPlaneConfig.fromEnvironment(env),
                 WebhookSecret.fromEnvironment(env), PipelineSource.git(), options.clock());
     }
 

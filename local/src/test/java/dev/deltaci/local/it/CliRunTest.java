@@ -112,4 +112,41 @@ class CliRunTest {
         assertThat(delta("run", "--help").stdout()).contains("--runners", "--json", "--ref", "Exit codes:");
         assertThat(delta("runner", "--help").stdout()).contains("--api-url", "--queue-url");
     }
+
+    @Test
+    void runRelease_shouldHandArtifactsOnAndRunTheGroupsDeploysOneAtATime() throws Exception {
+        Outcome outcome = delta("run", Fixtures.example("release").toString(), "--json", "--runners", "3");
+
+        assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
+        Map<String, JsonNode> jobs = outcome.jobs();
+        assertThat(jobs).containsOnlyKeys("build.1", "build.2", "package", "deploy-eu", "deploy-us");
+        assertThat(jobs.get("build.1").get("name").asText()).isEqualTo("build (linux)");
+        assertThat(jobs.get("build.2").get("matrix").get("target").asText()).isEqualTo("mac");
+        // package ran both binaries it received from the two matrix jobs
+        assertThat(outcome.stderr()).containsPattern("package +│ app built for linux")
+                .containsPattern("package +│ app built for mac")
+                .containsPattern("package +│ ::delta:: artifacts of build \\(linux\\): 1 file, ");
+        // the deploys received package's release.txt and never overlapped, with three runners free
+        assertThat(outcome.stderr()).containsPattern("deploy-eu +│ app-linux").containsPattern("deploy-us +│ app-mac");
+        JsonNode eu = jobs.get("deploy-eu");
+        JsonNode us = jobs.get("deploy-us");
+        JsonNode first = eu.get("startedAtEpochMs").asLong() <= us.get("startedAtEpochMs").asLong() ? eu : us;
+        JsonNode second = first == eu ? us : eu;
+        assertThat(second.get("startedAtEpochMs").asLong()).isGreaterThanOrEqualTo(first.get("finishedAtEpochMs").asLong());
+        assertThat(outcome.stderr()).contains("waiting for concurrency group 'production-main', held by run "
+                + outcome.json().get("runId").asText() + " (job " + first.get("key").asText() + ")");
+    }
+
+    @Test
+    void runFailFast_shouldCancelTheRestOfTheMatrix_andExit1() throws Exception {
+        Outcome outcome = delta("run", Fixtures.example("fail-fast").toString(), "--json", "--runners", "2");
+
+        assertThat(outcome.exitCode()).as(outcome.stderr()).isEqualTo(1);
+        Map<String, JsonNode> jobs = outcome.jobs();
+        assertThat(jobs.get("test.1").get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(jobs.get("test.2").get("status").asText()).isEqualTo("FAILED");
+        assertThat(jobs.get("test.3").get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(jobs.get("test.3").get("reason").asText()).isEqualTo("fail-fast: test (2) failed");
+        assertThat(jobs.get("test.3").get("attempts").asInt()).isZero();
+    }
 }

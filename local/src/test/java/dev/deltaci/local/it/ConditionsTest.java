@@ -60,4 +60,31 @@ class ConditionsTest {
                     .contains("cleaning up after cleanup");
         }
     }
+
+    @Test
+    void aJobThatMayFail_shouldNotFailTheRun_andItsDependantsShouldRun() throws Exception {
+        try (PlaneFixture fixture = PlaneFixture.start(o -> o.withScheduleInterval(null))) {
+            String runId = fixture.pushRun("""
+                    jobs:
+                      experimental:
+                        continue-on-error: true
+                        steps: [{run: exit 3}]
+                      report:
+                        needs: experimental
+                        steps: [{run: echo report}]
+                    """);
+            try (RunnerPool pool = RunnerPool.start(1, fixture.plane.runnerTarget(), Files.createTempDirectory("delta-coe-"))) {
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> fixture.store.getRun(runId).orElseThrow().status().isTerminal());
+            }
+
+            Map<String, JobRecord> jobs = new HashMap<>();
+            fixture.store.listJobs(runId).forEach(j -> jobs.put(j.jobKey(), j));
+            assertThat(jobs.get("experimental").state()).as("the job itself still shows what happened")
+                    .isEqualTo(JobState.FAILED);
+            assertThat(jobs.get("experimental").exitCode()).isEqualTo(3);
+            assertThat(jobs.get("report").state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(fixture.store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
+        }
+    }
 }

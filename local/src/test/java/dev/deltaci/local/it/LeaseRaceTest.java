@@ -58,10 +58,9 @@ class LeaseRaceTest {
     private static String queuedJob() {
         String runId = "r-" + UUID.randomUUID();
         RunRecord run = new RunRecord(runId, "t/race", "/tmp/none", "0".repeat(40), "refs/heads/main", "push",
-                RunState.PENDING, null, null, 1, true, 1, 1, null);
+                RunState.PENDING, null, null, 1, true, 1, 1, null, null, false);
         store.createRunIfAbsent(run);
-        store.createJobIfAbsent(run, new JobSpec("build", "build", Map.of(), List.of(),
-                List.of(StepSpec.run(null, "true")), 5, 60, null, null, null, null), JobState.QUEUED);
+        store.createJobIfAbsent(run, JobSpec.simple("build", List.of(), List.of(StepSpec.run(null, "true"))), JobState.QUEUED);
         return runId;
     }
 

@@ -7,6 +7,7 @@ import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.store.AttemptRecord;
 import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.store.GateStore;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.SweepStore;
 import dev.deltaci.functions.sweeper.SweepPolicy;
@@ -40,7 +41,7 @@ class SweeperTest extends PlaneTest {
     private SweeperService sweeper(Clock clock, long skewAllowanceMs) {
         return new SweeperService(new JobStore(plane.plane().dynamo(), plane.plane().config().tableName(), clock),
                 new SweepStore(plane.plane().dynamo(), plane.plane().config().tableName(), clock),
-                plane.plane().jobQueue(), plane.plane().runProgressor(),
+                new GateStore(plane.plane().dynamo(), plane.plane().config().tableName(), clock), plane.plane().jobQueue(), plane.plane().runProgressor(),
                 new SweepPolicy(Duration.ofMillis(skewAllowanceMs), 1, Duration.ofSeconds(2), 100), clock);
     }
 

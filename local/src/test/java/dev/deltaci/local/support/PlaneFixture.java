@@ -45,8 +45,18 @@ public final class PlaneFixture implements AutoCloseable {
 
     /** Commits a repository with this pipeline, sends its push webhook, and returns the new run's id. */
     public String pushRun(String pipeline) throws Exception {
+        return push(repository(pipeline));
+    }
+
+    /** A repository with this pipeline, which lives until the fixture closes (runners clone it). */
+    public LocalRepository repository(String pipeline) throws Exception {
         LocalRepository repo = Fixtures.repoWithPipeline(pipeline);
-        repos.add(repo); // runners clone it: it lives until the fixture closes
+        repos.add(repo);
+        return repo;
+    }
+
+    /** Sends a new push delivery for the repository's commit and returns the new run's id. */
+    public String push(LocalRepository repo) throws Exception {
         GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), SECRET, GitHubPush.payload(repo));
         assertThat(delivery.status()).as(delivery.body()).isEqualTo(201);
         return new ObjectMapper().readTree(delivery.body()).get("runId").asText();

@@ -1,0 +1,49 @@
+package dev.deltaci.functions.artifacts;
+
+import java.net.URL;
+import java.time.Clock;
+import java.time.Duration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * Where a job's kept files live ({@code artifacts/<run>/<job>/epoch-<n>.tar.gz}, one archive per
+ * attempt) and the presigned URLs runners move them with: an upload URL for the attempt that
+ * holds the lease, download URLs for the archives of the jobs it needs. Each URL names one
+ * object and one method and expires soon, so a runner never holds bucket credentials.
+ */
+public final class ArtifactStore {
+
+    public static final Duration URL_LIFETIME = Duration.ofMinutes(15);
+
+    private final S3Presigner presigner;
+    private final String bucket;
+    private final Clock clock;
+
+    public ArtifactStore(S3Presigner presigner, String bucket, Clock clock) {
+        this.presigner = presigner;
+        this.bucket = bucket;
+        this.clock = clock;
+    }
+
+    /** A URL for one archive, with when it stops working. */
+    public record SignedUrl(URL url, String key, long expiresAtEpochMs) {
+    }
+
+    public static String key(String runId, String jobKey, long epoch) {
+        return "artifacts/" + runId + "/" + jobKey + "/epoch-" + epoch + ".tar.gz";
+    }
+
+    public SignedUrl uploadUrl(String runId, String jobKey, long epoch) {
+        String key = key(runId, jobKey, epoch);
+        URL url = presigner.presignPutObject(p -> p.signatureDuration(URL_LIFETIME)
+                .putObjectRequest(o -> o.bucket(bucket).key(key).contentType("application/gzip"))).url();
+        return new SignedUrl(url, key, clock.millis() + URL_LIFETIME.toMillis());
+    }
+
+    public SignedUrl downloadUrl(String runId, String jobKey, long epoch) {
+        String key = key(runId, jobKey, epoch);
+        URL url = presigner.presignGetObject(p -> p.signatureDuration(URL_LIFETIME)
+                .getObjectRequest(o -> o.bucket(bucket).key(key))).url();
+        return new SignedUrl(url, key, clock.millis() + URL_LIFETIME.toMillis());
+    }
+}
