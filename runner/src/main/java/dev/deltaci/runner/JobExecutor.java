@@ -73,9 +73,9 @@ final class JobExecutor {
                 log.line("::delta:: checkout failed: " + checkoutError);
                 return finish(log, heartbeats, fence, -1, "infra_error", workspace);
             }
-            String inputError = unpackInputs(job, workspace, log);
-            if (inputError != null) {
-                log.line("::delta:: " + inputError);
+            String downloadError = unpackDownloads(job, workspace, log);
+            if (downloadError != null) {
+                log.line("::delta:: " + downloadError);
                 return finish(log, heartbeats, fence, -1, "infra_error", workspace);
             }
             long deadlineNanos = System.nanoTime() + TimeUnit.MINUTES.toNanos(job.timeoutMinutes());
@@ -172,7 +172,8 @@ final class JobExecutor {
     private static Scope scope(LeasedJob job, Map<String, String> stepEnv, boolean failed) {
         Map<String, Object> env = new HashMap<>(job.env());
         env.putAll(stepEnv);
-        return new Scope(Map.of("delta", job.deltaContext(), "env", env, "matrix", job.matrix()), !failed, failed, false);
+        return new Scope(Map.of("delta", job.deltaContext(), "env", env, "matrix", job.matrix(), "inputs", job.inputs()),
+                !failed, failed, false);
     }
 
     private static boolean shouldRun(LeasedJob.Step step, Scope scope, LogStreamer log) {
@@ -202,8 +203,8 @@ final class JobExecutor {
     }
 
     /** Downloads and unpacks the artifacts of the jobs this one needs; returns what went wrong, or null. */
-    private String unpackInputs(LeasedJob job, Path workspace, LogStreamer log) throws IOException {
-        for (LeasedJob.Input input : job.inputs()) {
+    private String unpackDownloads(LeasedJob job, Path workspace, LogStreamer log) throws IOException {
+        for (LeasedJob.Download input : job.downloads()) {
             Path archive = Files.createTempFile(workRoot, "input-", ".tar.gz");
             try {
                 int status = api.download(URI.create(input.url()), archive);

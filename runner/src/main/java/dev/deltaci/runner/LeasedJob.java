@@ -10,10 +10,11 @@ import java.util.Map;
 record LeasedJob(String runId, String jobKey, String name, int attempt, long epoch, long startedAtEpochMs,
                  long heartbeatIntervalMs, long leaseTtlMs, String cloneUrl, String sha, String ref,
                  Map<String, String> env, int timeoutMinutes, List<Step> steps, String repository, String event,
-                 Map<String, String> matrix, List<String> artifacts, List<Input> inputs) {
+                 Map<String, String> matrix, List<String> artifacts, List<Download> downloads,
+                 Map<String, String> inputs) {
 
     /** Artifacts of a job this one needs: where to download them (a presigned URL). */
-    record Input(String jobKey, String name, String url) {
+    record Download(String jobKey, String name, String url) {
     }
 
     /** A job without artifacts, as tests build them. */
@@ -22,13 +23,14 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
               Map<String, String> env, int timeoutMinutes, List<Step> steps, String repository, String event,
               Map<String, String> matrix) {
         this(runId, jobKey, name, attempt, epoch, startedAtEpochMs, heartbeatIntervalMs, leaseTtlMs, cloneUrl, sha, ref,
-                env, timeoutMinutes, steps, repository, event, matrix, List.of(), List.of());
+                env, timeoutMinutes, steps, repository, event, matrix, List.of(), List.of(), Map.of());
     }
 
     /** The same job with another environment (after its {@code ${{ }}} values were rendered). */
     LeasedJob withEnv(Map<String, String> renderedEnv) {
         return new LeasedJob(runId, jobKey, name, attempt, epoch, startedAtEpochMs, heartbeatIntervalMs, leaseTtlMs,
-                cloneUrl, sha, ref, renderedEnv, timeoutMinutes, steps, repository, event, matrix, artifacts, inputs);
+                cloneUrl, sha, ref, renderedEnv, timeoutMinutes, steps, repository, event, matrix, artifacts, downloads,
+                inputs);
     }
 
     /** The {@code delta} context of expressions on this runner. */
@@ -78,7 +80,7 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
                 lease.path("ttlMs").asLong(), job.path("cloneUrl").asText(), job.path("sha").asText(),
                 job.path("ref").asText(), env, job.path("timeoutMinutes").asInt(60), steps,
                 job.path("repository").asText(""), job.path("event").asText(""), matrix(job), artifacts(job),
-                inputs(job));
+                downloads(job), strings(job.path("inputs")));
     }
 
     private static List<String> artifacts(JsonNode job) {
@@ -87,11 +89,17 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
         return paths;
     }
 
-    private static List<Input> inputs(JsonNode job) {
-        List<Input> inputs = new ArrayList<>();
-        job.path("inputs").forEach(i -> inputs.add(new Input(i.path("job").asText(), i.path("name").asText(),
-                i.path("url").asText())));
-        return inputs;
+    private static List<Download> downloads(JsonNode job) {
+        List<Download> downloads = new ArrayList<>();
+        job.path("downloads").forEach(d -> downloads.add(new Download(d.path("job").asText(), d.path("name").asText(),
+                d.path("url").asText())));
+        return downloads;
+    }
+
+    private static Map<String, String> strings(JsonNode object) {
+        Map<String, String> values = new LinkedHashMap<>();
+        object.fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue().asText()));
+        return values;
     }
 
     private static Map<String, String> matrix(JsonNode job) {

@@ -37,8 +37,11 @@ public final class DagProgress {
         }
     }
 
-    /** What a job's {@code if:} may know of its run: the {@code delta} context, and whether it was cancelled. */
-    public record RunFacts(Map<String, Object> delta, boolean cancelled) {
+    /**
+     * What a job's {@code if:} may know of its run: its contexts ({@code delta}, {@code inputs}),
+     * and whether it was cancelled.
+     */
+    public record RunFacts(Map<String, Object> contexts, boolean cancelled) {
         public static final RunFacts NONE = new RunFacts(Map.of(), false);
     }
 
@@ -134,8 +137,9 @@ public final class DagProgress {
             anyFailed |= state == JobState.FAILED || state == JobState.TIMED_OUT;
             needs.put(need, Map.of("result", result(state)));
         }
-        Scope scope = new Scope(Map.of("delta", facts.delta(), "needs", needs), allSucceeded, anyFailed,
-                facts.cancelled());
+        Map<String, Object> contexts = new LinkedHashMap<>(facts.contexts());
+        contexts.put("needs", needs);
+        Scope scope = new Scope(contexts, allSucceeded, anyFailed, facts.cancelled());
         try {
             if (Evaluator.condition(ExpressionParser.parse(job.condition()), scope)) {
                 toQueue.add(job.key());

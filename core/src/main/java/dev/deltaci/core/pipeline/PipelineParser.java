@@ -61,6 +61,7 @@ public final class PipelineParser extends YamlReader {
         keys.put("top", TOP_KEYS);
         keys.put("on.push", TriggerReader.PUSH_FILTERS);
         keys.put("on.pull_request", TriggerReader.PULL_REQUEST_FILTERS);
+        keys.put("on.workflow_dispatch.inputs.<name>", TriggerReader.INPUT_KEYS);
         keys.put("job", JOB_KEYS);
         keys.put("strategy", StrategyReader.STRATEGY_KEYS);
         keys.put("retry", RETRY_KEYS);
@@ -122,6 +123,7 @@ public final class PipelineParser extends YamlReader {
         }
         String name = top.containsKey("name") ? scalar(top.get("name").getValueNode(), "name") : null;
         Triggers on = top.containsKey("on") ? new TriggerReader(file, problems).read(top.get("on").getValueNode()) : Triggers.DEFAULT;
+        declaredInputs = on.manual() == null ? null : on.manual().inputs().keySet();
         Map<String, String> env = top.containsKey("env") ? env(top.get("env").getValueNode(), "env") : Map.of();
         Concurrency concurrency = top.containsKey("concurrency")
                 ? concurrency(top.get("concurrency").getValueNode(), "'concurrency'") : null;
@@ -181,7 +183,7 @@ public final class PipelineParser extends YamlReader {
         // the job's env and steps may use matrix.<key> when it has a matrix
         matrixKeysInScope = strategy == null ? null : matrixKeys(strategy);
         String condition = fields.containsKey("if")
-                ? condition(fields.get("if").getValueNode(), where + " 'if'", Set.of("delta", "needs"), needs) : null;
+                ? condition(fields.get("if").getValueNode(), where + " 'if'", Set.of("delta", "needs", "inputs"), needs) : null;
         env.forEach((envName, value) -> checkTemplate(fields.get("env").getValueNode(), value, where + " env '" + envName + "'"));
         boolean continueOnError = fields.containsKey("continue-on-error")
                 && bool(fields.get("continue-on-error").getValueNode(), where + " continue-on-error");
@@ -289,7 +291,7 @@ public final class PipelineParser extends YamlReader {
     }
 
     /** Contexts a runner can offer to step conditions and {@code ${{ }}} in commands and env values. */
-    private static final Set<String> RUNNER_CONTEXTS = Set.of("delta", "env");
+    private static final Set<String> RUNNER_CONTEXTS = Set.of("delta", "env", "inputs");
 
     /** An {@code if:}, written bare or as {@code ${{ ... }}}; returns the bare expression text. */
     private String condition(Node node, String where, Set<String> contexts, List<String> needs) {
@@ -321,11 +323,14 @@ public final class PipelineParser extends YamlReader {
         }
     }
 
+    /** The inputs {@code on: workflow_dispatch} declares, or null when it is not listed. */
+    private Set<String> declaredInputs;
+
     /** Matrix keys the job being read offers, or null when it has no matrix. */
     private Set<String> matrixKeysInScope;
 
     private Set<String> runnerContexts() {
-        return matrixKeysInScope == null ? RUNNER_CONTEXTS : Set.of("delta", "env", "matrix");
+        return matrixKeysInScope == null ? RUNNER_CONTEXTS : Set.of("delta", "env", "inputs", "matrix");
     }
 
     /** Every context an expression names must be available where it is used. */
@@ -335,6 +340,10 @@ public final class PipelineParser extends YamlReader {
             if (context.equals("secrets")) {
                 throw new ExpressionException(path.offset(), "'secrets' is not supported yet");
             }
+            if (context.equals("inputs") && declaredInputs == null) {
+                throw new ExpressionException(path.offset(),
+                        "'inputs' is available only when 'on: workflow_dispatch' declares inputs");
+            }
             if (context.equals("matrix") && !contexts.contains("matrix")) {
                 throw new ExpressionException(path.offset(), matrixKeysInScope == null
                         ? "'matrix' is available only in a job with a strategy.matrix"
@@ -342,12 +351,17 @@ public final class PipelineParser extends YamlReader {
             }
             if (!contexts.contains(context)) {
                 throw new ExpressionException(path.offset(), "unknown context '" + context + "'; available here: "
-                        + String.join(", ", contexts.stream().sorted().toList()));
+                        + String.join(", ", contexts.stream()
+                                .filter(c -> declaredInputs != null || !c.equals("inputs")).sorted().toList()));
             }
             if (!path.keys().isEmpty() && path.keys().get(0) instanceof Expr.Literal first && first.value() instanceof String key) {
                 if (context.equals("delta") && !DELTA_CONTEXT.contains(key)) {
                     throw new ExpressionException(path.offset(), "unknown name 'delta." + key + "'; delta offers: "
                             + String.join(", ", DELTA_CONTEXT.stream().sorted().toList()));
+                }
+                if (context.equals("inputs") && !declaredInputs.contains(key)) {
+                    throw new ExpressionException(path.offset(), "unknown input 'inputs." + key + "'; declared: "
+                            + (declaredInputs.isEmpty() ? "none" : String.join(", ", declaredInputs.stream().sorted().toList())));
                 }
                 if (context.equals("matrix") && !matrixKeysInScope.contains(key)) {
                     throw new ExpressionException(path.offset(), "unknown name 'matrix." + key + "'; the matrix has: "
@@ -441,8 +455,8 @@ public final class PipelineParser extends YamlReader {
         }
         try {
             for (Template.Placeholder placeholder : Template.parse(group).placeholders()) {
-                checkNames(placeholder.expr(), matrixKeysInScope == null ? Set.of("delta") : Set.of("delta", "matrix"),
-                        List.of());
+                checkNames(placeholder.expr(), matrixKeysInScope == null ? Set.of("delta", "inputs")
+                        : Set.of("delta", "inputs", "matrix"), List.of());
             }
         } catch (ExpressionException e) {
             problem(groupNode, where + " group: " + e.getMessage());

@@ -16,6 +16,9 @@ final class TriggerReader extends YamlReader {
             "paths", "paths-ignore");
     static final List<String> PULL_REQUEST_FILTERS = List.of("types", "branches", "branches-ignore", "paths",
             "paths-ignore");
+    static final List<String> MANUAL_KEYS = List.of("inputs");
+    static final List<String> INPUT_KEYS = List.of("description", "required", "default", "type", "options");
+    private static final java.util.regex.Pattern INPUT_NAME = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
 
     TriggerReader(String file, List<ConfigProblem> problems) {
         super(file, problems);
@@ -46,6 +49,7 @@ final class TriggerReader extends YamlReader {
         }
         PushTrigger push = null;
         PullRequestTrigger pullRequest = null;
+        ManualTrigger manual = null;
         for (Map.Entry<String, Node> event : events.entrySet()) {
             Node filters = event.getValue();
             boolean unfiltered = filters == null || filters instanceof ScalarNode s && s.getValue().isEmpty()
@@ -53,15 +57,72 @@ final class TriggerReader extends YamlReader {
             switch (event.getKey()) {
                 case "push" -> push = unfiltered ? PushTrigger.ALL : pushFilters(filters);
                 case "pull_request" -> pullRequest = unfiltered ? PullRequestTrigger.ALL : pullRequestFilters(filters);
+                case "workflow_dispatch" -> manual = unfiltered ? new ManualTrigger(Map.of()) : manual(filters);
                 default -> problem(filters == null ? node : filters, "'on: " + event.getKey()
-                        + "' is not supported yet; Delta CI runs on 'push' and 'pull_request'");
+                        + "' is not supported yet; Delta CI runs on 'push', 'pull_request' and 'workflow_dispatch'");
             }
         }
-        if (push == null && pullRequest == null) {
-            problem(node, "'on' names no event Delta CI runs on; use 'push' or 'pull_request'");
+        if (push == null && pullRequest == null && manual == null) {
+            problem(node, "'on' names no event Delta CI runs on; use 'push', 'pull_request' or 'workflow_dispatch'");
             return Triggers.DEFAULT;
         }
-        return new Triggers(push, pullRequest);
+        return new Triggers(push, pullRequest, manual);
+    }
+
+    /** {@code workflow_dispatch: {inputs: {name: {description, required, default, type, options}}}}. */
+    private ManualTrigger manual(Node node) {
+        Map<String, NodeTuple> fields = mapping(node, "'on.workflow_dispatch'", MANUAL_KEYS);
+        if (fields == null || !fields.containsKey("inputs")) {
+            return new ManualTrigger(Map.of());
+        }
+        Map<String, NodeTuple> declared = mapping(fields.get("inputs").getValueNode(), "'on.workflow_dispatch.inputs'", null);
+        if (declared == null) {
+            return new ManualTrigger(Map.of());
+        }
+        if (declared.size() > ManualTrigger.MAX_INPUTS) {
+            problem(fields.get("inputs").getValueNode(), "'on.workflow_dispatch.inputs' declares " + declared.size()
+                    + " inputs; at most " + ManualTrigger.MAX_INPUTS);
+        }
+        Map<String, ManualTrigger.Input> inputs = new LinkedHashMap<>();
+        for (Map.Entry<String, NodeTuple> entry : declared.entrySet()) {
+            String name = entry.getKey();
+            String where = "input '" + name + "'";
+            if (!INPUT_NAME.matcher(name).matches()) {
+                problem(entry.getValue().getKeyNode(), where + ": use letters, digits, '-' and '_', starting with a letter or '_'");
+                continue;
+            }
+            Node spec = entry.getValue().getValueNode();
+            Map<String, NodeTuple> keys = spec instanceof ScalarNode s && s.getValue().isEmpty() ? Map.of()
+                    : mapping(spec, where, INPUT_KEYS);
+            if (keys == null) {
+                continue;
+            }
+            String type = keys.containsKey("type") ? scalar(keys.get("type").getValueNode(), where + " type") : "string";
+            if (type != null && !ManualTrigger.TYPES.contains(type)) {
+                problem(keys.get("type").getValueNode(), where + " has type '" + type + "'; use one of: "
+                        + String.join(", ", ManualTrigger.TYPES));
+                type = "string";
+            }
+            List<String> options = keys.containsKey("options")
+                    ? stringOrList(keys.get("options").getValueNode(), where + " options") : List.of();
+            if ("choice".equals(type) && options.isEmpty()) {
+                problem(spec, where + " is a choice and needs 'options'");
+            } else if (!"choice".equals(type) && keys.containsKey("options")) {
+                problem(keys.get("options").getKeyNode(), where + " has 'options', which only go with 'type: choice'");
+            }
+            String defaultValue = keys.containsKey("default") ? scalar(keys.get("default").getValueNode(), where + " default") : null;
+            boolean required = keys.containsKey("required") && bool(keys.get("required").getValueNode(), where + " required");
+            String description = keys.containsKey("description")
+                    ? scalar(keys.get("description").getValueNode(), where + " description") : null;
+            ManualTrigger.Input input = new ManualTrigger.Input(name, description, required, defaultValue,
+                    type == null ? "string" : type, options);
+            if (defaultValue != null) {
+                new ManualTrigger(Map.of(name, input)).resolve(Map.of()).problems()
+                        .forEach(p -> problem(keys.get("default").getValueNode(), where + " default: " + p));
+            }
+            inputs.put(name, input);
+        }
+        return new ManualTrigger(inputs);
     }
 
     private PullRequestTrigger pullRequestFilters(Node node) {

@@ -1,15 +1,28 @@
 package dev.deltaci.core.pipeline;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The events that run a pipeline ({@code on:}); a null trigger means that event does not run it.
- * Without {@code on}, every push runs the pipeline and pull requests do not.
+ * Without {@code on}, every push runs the pipeline; pull requests and manual runs do not.
  */
-public record Triggers(PushTrigger push, PullRequestTrigger pullRequest) {
+public record Triggers(PushTrigger push, PullRequestTrigger pullRequest, ManualTrigger manual) {
 
-    public static final Triggers DEFAULT = new Triggers(PushTrigger.ALL, null);
+    public static final Triggers DEFAULT = new Triggers(PushTrigger.ALL, null, null);
 
     /** The events listed, for messages: "push, pull_request". */
     public String listed() {
-        return push != null && pullRequest != null ? "push, pull_request" : push != null ? "push" : "pull_request";
+        List<String> events = new ArrayList<>();
+        if (push != null) {
+            events.add("push");
+        }
+        if (pullRequest != null) {
+            events.add("pull_request");
+        }
+        if (manual != null) {
+            events.add("workflow_dispatch");
+        }
+        return String.join(", ", events);
     }
 }

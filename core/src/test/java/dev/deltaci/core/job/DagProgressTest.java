@@ -77,7 +77,7 @@ class DagProgressTest {
 
     @Test
     void condition_shouldSeeNeedsResultsAndTheDeltaContext() {
-        var facts = new DagProgress.RunFacts(Map.of("branch", "main"), false);
+        var facts = new DagProgress.RunFacts(Map.of("delta", Map.of("branch", "main")), false);
         var decisions = DagProgress.next(jobs(job("test", JobState.TIMED_OUT),
                 conditional("notify", "always() && needs.test.result == 'failure' && delta.branch == 'main'", "test"),
                 conditional("other", "delta.branch == 'dev'", "test")), facts);

@@ -38,6 +38,8 @@ class PipelineSchemaTest {
         assertThat(push.keySet()).containsExactlyInAnyOrderElementsOf(parser.get("on.push"));
         assertThat(map(events, "pull_request", "properties").keySet())
                 .containsExactlyInAnyOrderElementsOf(parser.get("on.pull_request"));
+        assertThat(map(defs, "input", "properties").keySet())
+                .containsExactlyInAnyOrderElementsOf(parser.get("on.workflow_dispatch.inputs.<name>"));
         assertThat(job.keySet()).containsExactlyInAnyOrderElementsOf(parser.get("job"));
         assertThat(map(job, "strategy", "properties").keySet()).containsExactlyInAnyOrderElementsOf(parser.get("strategy"));
         assertThat(map(job, "retry", "properties").keySet()).containsExactlyInAnyOrderElementsOf(parser.get("retry"));

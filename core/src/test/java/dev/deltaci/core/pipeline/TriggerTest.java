@@ -57,7 +57,7 @@ class TriggerTest {
         } catch (PipelineException e) {
             assertThat(e.problems()).extracting(ConfigProblem::message).containsExactly(
                     "'on.push' has both 'branches' and 'branches-ignore'; use one (a '!' pattern in 'branches' excludes)",
-                    "'on: workflow_run' is not supported yet; Delta CI runs on 'push' and 'pull_request'");
+                    "'on: workflow_run' is not supported yet; Delta CI runs on 'push', 'pull_request' and 'workflow_dispatch'");
             return;
         }
         throw new AssertionError("expected config errors");
@@ -99,5 +99,46 @@ class TriggerTest {
             return;
         }
         throw new AssertionError("expected a config error");
+    }
+
+    @Test
+    void workflowDispatch_shouldDeclareTypedInputs_andResolveWhatARunIsGiven() throws Exception {
+        Pipeline pipeline = PipelineParser.parse("p.yml", java.nio.file.Files.readString(
+                java.nio.file.Path.of("..", "examples", "manual", ".delta", "pipeline.yml")));
+        ManualTrigger manual = pipeline.on().manual();
+        assertThat(pipeline.on().push()).isNull();
+        assertThat(manual.inputs()).containsOnlyKeys("environment", "dry-run", "note");
+
+        assertThat(manual.resolve(java.util.Map.of()).values())
+                .containsExactly(java.util.Map.entry("environment", "staging"), java.util.Map.entry("dry-run", "true"));
+        assertThat(manual.resolve(java.util.Map.of("environment", "moon", "dry-run", "maybe", "colour", "red")).problems())
+                .containsExactlyInAnyOrder(
+                        "unknown input 'colour'; the pipeline declares: environment, dry-run, note",
+                        "input 'environment' must be one of [staging, production], not 'moon'",
+                        "input 'dry-run' is a boolean: use true or false, not 'maybe'");
+        ManualTrigger required = on("  workflow_dispatch:\n    inputs:\n      version: {required: true, description: to release}")
+                .manual();
+        assertThat(required.resolve(java.util.Map.of()).problems())
+                .containsExactly("input 'version' is required (to release)");
+    }
+
+    @Test
+    void inputs_shouldBeUsableOnlyWhenDeclared() {
+        List<String> messages = new java.util.ArrayList<>();
+        for (String yaml : List.of(
+                "on: push\njobs:\n  a:\n    steps: [{run: 'echo ${{ inputs.x }}'}]\n",
+                "on:\n  workflow_dispatch:\n    inputs: {x: {}}\njobs:\n  a:\n    if: inputs.y == 'a'\n    steps: [{run: x}]\n",
+                "on:\n  workflow_dispatch:\n    inputs:\n      x: {type: choice}\n      y: {type: number}\njobs:\n  a:\n    steps: [{run: x}]\n")) {
+            try {
+                PipelineParser.parse("p.yml", yaml);
+            } catch (PipelineException e) {
+                e.problems().forEach(p -> messages.add(p.message()));
+            }
+        }
+        assertThat(messages).containsExactly(
+                "job 'a' step 1 run: 'inputs' is available only when 'on: workflow_dispatch' declares inputs",
+                "job 'a' 'if': unknown input 'inputs.y'; declared: x",
+                "input 'x' is a choice and needs 'options'",
+                "input 'y' has type 'number'; use one of: string, boolean, choice");
     }
 }

@@ -3,6 +3,7 @@ package dev.deltaci.functions.config;
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.artifacts.ArtifactStore;
 import dev.deltaci.functions.progress.RunProgressor;
+import dev.deltaci.functions.runs.RunStarter;
 import dev.deltaci.functions.store.GateStore;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.repo.PipelineSource;
@@ -75,6 +76,10 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
 
     public RunProgressor runProgressor() {
         return new RunProgressor(jobStore(), jobQueue(), gateStore());
+    }
+
+    public RunStarter runStarter() {
+        return new RunStarter(jobStore(), jobQueue(), runProgressor(), pipelineSource, clock);
     }
 
     public GateStore gateStore() {

@@ -8,16 +8,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.functions.config.ControlPlane;
 import dev.deltaci.functions.control.CancelService;
+import dev.deltaci.functions.control.ManualRunService;
 import dev.deltaci.functions.http.ApiResponse;
 import java.io.IOException;
 import java.util.Map;
 
-/** The control API for people and tools: {@code POST /runs/{runId}/cancel} with {@code {"by": "..."}}. */
+/**
+ * The control API for people and tools: {@code POST /runs} starts a run by hand
+ * ({@link ManualRunService}); {@code POST /runs/{runId}/cancel} with {@code {"by": "..."}} cancels one.
+ */
 public final class ControlApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final CancelService cancels;
+    private final ManualRunService manualRuns;
 
     public ControlApiHandler() {
         this(ControlPlane.fromEnvironment(System.getenv()));
@@ -25,12 +30,16 @@ public final class ControlApiHandler implements RequestHandler<APIGatewayV2HTTPE
 
     public ControlApiHandler(ControlPlane plane) {
         this.cancels = new CancelService(plane.jobStore(), plane.runProgressor());
+        this.manualRuns = new ManualRunService(plane.runStarter());
     }
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
         Map<String, String> path = event.getPathParameters() == null ? Map.of() : event.getPathParameters();
         byte[] body = HttpHandlers.body(event);
+        if ("POST /runs".equals(event.getRouteKey())) {
+            return HttpHandlers.toResponse(manualRuns.trigger(body));
+        }
         String by;
         try {
             JsonNode json = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);

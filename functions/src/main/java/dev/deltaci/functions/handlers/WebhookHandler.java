@@ -23,8 +23,7 @@ public final class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEven
     }
 
     public WebhookHandler(ControlPlane plane) {
-        this.service = new WebhookService(plane.jobStore(), plane.jobQueue(), plane.runProgressor(), plane.pipelineSource(),
-                plane.webhookSecret(), plane.config().maxWebhookBytes(), plane.clock());
+        this.service = new WebhookService(plane.runStarter(), plane.webhookSecret(), plane.config().maxWebhookBytes());
     }
 
     @Override

@@ -239,8 +239,13 @@ public final class RunProgressor {
         }
     }
 
-    /** The {@code delta} context a job's {@code if:} sees. */
-    public static DagProgress.RunFacts facts(RunRecord run) {
+    /** What a job's {@code if:} sees of its run. */
+    static DagProgress.RunFacts facts(RunRecord run) {
+        return new DagProgress.RunFacts(contexts(run), run.cancelledBy() != null);
+    }
+
+    /** The run's contexts for expressions evaluated by the control plane: {@code delta} and {@code inputs}. */
+    public static Map<String, Object> contexts(RunRecord run) {
         Map<String, Object> delta = new LinkedHashMap<>();
         delta.put("sha", run.sha());
         delta.put("ref", run.ref());
@@ -248,13 +253,12 @@ public final class RunProgressor {
         delta.put("event", run.trigger());
         delta.put("repository", run.repository());
         delta.put("run_id", run.runId());
-        return new DagProgress.RunFacts(delta, run.cancelledBy() != null);
+        return Map.of("delta", delta, "inputs", run.inputs());
     }
 
     /** The gate of a job's own {@code concurrency:}, its group rendered for this run and matrix instance. */
     static String gateOf(RunRecord run, JobRecord job) {
-        Map<String, Object> contexts = new LinkedHashMap<>();
-        contexts.put("delta", facts(run).delta());
+        Map<String, Object> contexts = new LinkedHashMap<>(contexts(run));
         if (job.spec().matrix() != null) {
             contexts.put("matrix", job.spec().matrix().values());
         }

@@ -87,6 +87,42 @@ final class GitPipelineSource implements PipelineSource {
         return lines(diff);
     }
 
+    @Override
+    public Optional<ResolvedRef> resolve(String cloneUrl, String ref) throws RepositoryUnavailableException {
+        List<String> candidates = ref.startsWith("refs/") ? List.of(ref) : List.of("refs/heads/" + ref, "refs/tags/" + ref);
+        Path local = localPath(cloneUrl);
+        if (local != null) {
+            for (String candidate : candidates) {
+                Result parsed = git(local, "rev-parse", "--verify", "--quiet", candidate + "^{commit}");
+                if (parsed.exitCode() == 0) {
+                    return Optional.of(new ResolvedRef(candidate, parsed.output().strip()));
+                }
+            }
+            return Optional.empty();
+        }
+        Path scratch = null;
+        try {
+            scratch = Files.createTempDirectory("delta-ls-remote-");
+            Result listed = git(scratch, "ls-remote", cloneUrl, candidates.get(0));
+            if (listed.exitCode() != 0) {
+                throw new RepositoryUnavailableException("cannot list the refs of " + cloneUrl + ": " + listed.output().strip());
+            }
+            for (String candidate : candidates) {
+                Result one = candidate.equals(candidates.get(0)) ? listed : git(scratch, "ls-remote", cloneUrl, candidate);
+                Optional<String> sha = one.output().lines().filter(l -> l.endsWith("\t" + candidate))
+                        .map(l -> l.substring(0, l.indexOf('\t'))).findFirst();
+                if (sha.isPresent()) {
+                    return Optional.of(new ResolvedRef(candidate, sha.get()));
+                }
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new RepositoryUnavailableException("cannot read " + cloneUrl + ": " + e.getMessage());
+        } finally {
+            deleteQuietly(scratch);
+        }
+    }
+
     private static List<String> lines(Result result) {
         return result.output().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
     }

@@ -26,6 +26,16 @@ public interface PipelineSource {
      */
     List<String> changedInPullRequest(String cloneUrl, String base, String head) throws RepositoryUnavailableException;
 
+    /** A branch or tag and the commit it points at. */
+    record ResolvedRef(String ref, String sha) {
+    }
+
+    /**
+     * The commit a branch or tag points at: {@code ref} is a full ref ({@code refs/heads/main})
+     * or a short name, tried as a branch, then as a tag. Empty when there is no such ref.
+     */
+    Optional<ResolvedRef> resolve(String cloneUrl, String ref) throws RepositoryUnavailableException;
+
     static PipelineSource git() {
         return new GitPipelineSource();
     }

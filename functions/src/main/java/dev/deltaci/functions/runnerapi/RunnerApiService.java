@@ -47,7 +47,7 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * <p>A lease answer lists the job's {@code artifacts} (paths to keep) and, for each job it needs
- * that kept some and succeeded, a presigned download URL ({@code inputs}).
+ * that kept some and succeeded, a presigned download URL ({@code downloads}).
  */
 public final class RunnerApiService {
 
@@ -107,7 +107,7 @@ public final class RunnerApiService {
                 store.updateRunStatus(job.runId(), RunState.RUNNING);
             }
             Map<String, Object> jobJson = jobJson(job);
-            jobJson.put("inputs", inputs(job));
+            jobJson.put("downloads", downloads(job));
             return ApiResponse.of(200, "outcome", "acquired", "lease", leaseJson(job), "job", jobJson);
         }
         if (outcome instanceof LeaseOutcome.TryLater later) {
@@ -153,19 +153,19 @@ public final class RunnerApiService {
     }
 
     /** Download URLs for the archives of the jobs this one needs that kept files and succeeded. */
-    private List<Map<String, Object>> inputs(JobRecord job) {
+    private List<Map<String, Object>> downloads(JobRecord job) {
         if (job.needs().isEmpty()) {
             return List.of();
         }
-        List<Map<String, Object>> inputs = new ArrayList<>();
+        List<Map<String, Object>> downloads = new ArrayList<>();
         for (JobRecord need : store.listJobs(job.runId())) {
             if (job.needs().contains(need.jobKey()) && need.state() == JobState.SUCCEEDED
                     && !need.spec().artifacts().isEmpty()) {
                 ArtifactStore.SignedUrl url = artifacts.downloadUrl(need.runId(), need.jobKey(), need.leaseEpoch());
-                inputs.add(Map.of("job", need.jobKey(), "name", need.name(), "url", url.url().toString()));
+                downloads.add(Map.of("job", need.jobKey(), "name", need.name(), "url", url.url().toString()));
             }
         }
-        return inputs;
+        return downloads;
     }
 
     private ApiResponse artifactUpload(Request r) {
@@ -290,6 +290,7 @@ public final class RunnerApiService {
         spec.put("timeoutMinutes", job.spec().timeoutMinutes());
         spec.put("steps", job.spec().steps().stream().map(RunnerApiService::stepJson).toList());
         spec.put("artifacts", job.spec().artifacts());
+        spec.put("inputs", job.inputs());
         return spec;
     }
 

@@ -51,7 +51,8 @@ final class Items {
                 item.containsKey("materialized") && Boolean.TRUE.equals(item.get("materialized").bool()),
                 num(item, "createdAtEpochMs", 0), num(item, "updatedAtEpochMs", 0), str(item, "cancelRequestedBy"),
                 str(item, "concurrencyGroup"),
-                item.containsKey("cancelInProgress") && Boolean.TRUE.equals(item.get("cancelInProgress").bool()));
+                item.containsKey("cancelInProgress") && Boolean.TRUE.equals(item.get("cancelInProgress").bool()),
+                stringMap(item, "inputs"));
     }
 
     static JobRecord toJob(Map<String, AttributeValue> item) {
@@ -68,7 +69,7 @@ final class Items {
                 (int) num(item, "logChunks", -1), (int) num(item, "infraRetries", 0), (int) num(item, "userRetries", 0),
                 num(item, "queuedAtEpochMs", 0), num(item, "enqueuedAtEpochMs", 0), history(item),
                 str(item, "avoidRunner"), num(item, "cancelRequestedAtEpochMs", 0), str(item, "repository"),
-                str(item, "event"), str(item, "gate"), str(item, "waitingFor"));
+                str(item, "event"), str(item, "gate"), str(item, "waitingFor"), stringMap(item, "inputs"));
     }
 
     private static List<AttemptRecord> history(Map<String, AttributeValue> item) {
@@ -126,6 +127,23 @@ final class Items {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored job spec is unreadable", e);
         }
+    }
+
+    /** A map of strings (a manual run's inputs), stored as a DynamoDB map. */
+    static AttributeValue stringMap(Map<String, String> values) {
+        Map<String, AttributeValue> m = new java.util.HashMap<>();
+        values.forEach((k, v) -> m.put(k, s(v)));
+        return AttributeValue.fromM(m);
+    }
+
+    static Map<String, String> stringMap(Map<String, AttributeValue> item, String name) {
+        AttributeValue value = item.get(name);
+        if (value == null || !value.hasM()) {
+            return Map.of();
+        }
+        Map<String, String> values = new java.util.LinkedHashMap<>();
+        value.m().forEach((k, v) -> values.put(k, v.s()));
+        return values;
     }
 
     static String str(Map<String, AttributeValue> item, String name) {

@@ -3,6 +3,7 @@ package dev.deltaci.functions.store;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.pipeline.JobSpec;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A job as stored: its spec, where it is, and the lease that governs it.
@@ -20,6 +21,7 @@ import java.util.List;
  * @param event       what started the run (e.g. {@code push})
  * @param gate        the concurrency gate this job holds or waits for, until it has let go; or null
  * @param waitingFor  while it waits for a concurrency group: which one and who holds it; or null
+ * @param inputs      the run's inputs, copied so a lease answer needs no second read
  */
 public record JobRecord(String runId, String jobKey, String name, JobState state, List<String> needs,
                         JobSpec spec, String cloneUrl, String sha, String ref, int attempt,
@@ -29,7 +31,7 @@ public record JobRecord(String runId, String jobKey, String name, JobState state
                         int logChunks, int infraRetries, int userRetries, long queuedAtEpochMs,
                         long enqueuedAtEpochMs, List<AttemptRecord> history, String avoidRunner,
                         long cancelRequestedAtEpochMs, String repository, String event, String gate,
-                        String waitingFor) {
+                        String waitingFor, Map<String, String> inputs) {
 
     public boolean cancelRequested() {
         return cancelRequestedAtEpochMs > 0;

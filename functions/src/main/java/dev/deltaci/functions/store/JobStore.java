@@ -75,6 +75,9 @@ public final class JobStore {
         putIfPresent(item, "failureClass", run.failureClass());
         putIfPresent(item, "message", run.message());
         putIfPresent(item, "concurrencyGroup", run.concurrencyGroup());
+        if (!run.inputs().isEmpty()) {
+            item.put("inputs", Items.stringMap(run.inputs()));
+        }
         if (run.cancelInProgress()) {
             item.put("cancelInProgress", AttributeValue.fromBool(true));
         }
@@ -139,6 +142,9 @@ public final class JobStore {
         item.put("ref", s(run.ref()));
         item.put("repository", s(run.repository()));
         item.put("event", s(run.trigger()));
+        if (!run.inputs().isEmpty()) {
+            item.put("inputs", Items.stringMap(run.inputs()));
+        }
         item.put("attempt", n(1));
         item.put("leaseEpoch", n(0));
         item.put("createdAtEpochMs", n(now));

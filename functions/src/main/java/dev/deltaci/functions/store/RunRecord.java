@@ -1,6 +1,7 @@
 package dev.deltaci.functions.store;
 
 import dev.deltaci.core.job.RunState;
+import java.util.Map;
 
 /**
  * A run as stored. {@code status} is a cache of the state derived from its jobs.
@@ -9,9 +10,21 @@ import dev.deltaci.core.job.RunState;
  * @param cancelledBy  who asked for the run to be cancelled, or null
  * @param concurrencyGroup the gate of the pipeline's {@code concurrency:} for this run, or null
  * @param cancelInProgress whether this run, waiting for its group, cancels the runs ahead of it
+ * @param inputs       a manual run's inputs (the {@code inputs} context); empty for other events
  */
 public record RunRecord(String runId, String repository, String cloneUrl, String sha, String ref,
                         String trigger, RunState status, String failureClass, String message,
                         int jobCount, boolean materialized, long createdAtEpochMs, long updatedAtEpochMs,
-                        String cancelledBy, String concurrencyGroup, boolean cancelInProgress) {
+                        String cancelledBy, String concurrencyGroup, boolean cancelInProgress,
+                        Map<String, String> inputs) {
+
+    public RunRecord {
+        inputs = inputs == null ? Map.of() : Map.copyOf(inputs);
+    }
+
+    /** This run in another concurrency group (rendered for it when it is created). */
+    public RunRecord withGroup(String group, boolean cancelsInProgress) {
+        return new RunRecord(runId, repository, cloneUrl, sha, ref, trigger, status, failureClass, message, jobCount,
+                materialized, createdAtEpochMs, updatedAtEpochMs, cancelledBy, group, cancelsInProgress, inputs);
+    }
 }

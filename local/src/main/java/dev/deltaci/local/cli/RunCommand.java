@@ -44,7 +44,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 "1:the run failed or was cancelled",
                 "2:usage error, or the pipeline file is invalid (config_error)",
                 "3:Delta CI itself failed (stack did not start, run did not finish in time)"})
-public final class RunCommand implements Callable<Integer> {
+public class RunCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -115,9 +115,19 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** How a run was asked for: the answer's status and body, and what to call the request in progress lines. */
+    protected record Request(int status, String body, String description) {
+    }
+
+    /** Asks the control plane for the run: a signed push webhook for the commit. */
+    protected Request requestRun(LocalRepository repo, LocalControlPlane plane, String secret) throws Exception {
+        GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), secret, GitHubPush.payload(repo));
+        return new Request(delivery.status(), delivery.body(), "push webhook " + delivery.deliveryId());
+    }
+
     private int execute(LocalRepository repo, LocalControlPlane plane, String secret, PrintWriter progress,
                         long began, long stackMillis) throws Exception {
-        GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), secret, GitHubPush.payload(repo));
+        Request delivery = requestRun(repo, plane, secret);
         JsonNode answer = new ObjectMapper().readTree(delivery.body());
         if (delivery.status() == 202 && answer.has("ignored")) {
             // the pipeline's 'on:' filters do not take this push: nothing runs, and that is not an error
@@ -128,12 +138,17 @@ public final class RunCommand implements Callable<Integer> {
             }
             return ExitCodes.SUCCEEDED;
         }
+        if (delivery.status() >= 400 && delivery.status() < 500 && answer.has("error")) {
+            // the request itself was refused (e.g. invalid inputs): the caller's to fix
+            spec.commandLine().getErr().println("error: " + answer.get("error").asText());
+            return ExitCodes.USAGE_OR_CONFIG;
+        }
         if (delivery.status() >= 300 || !answer.has("runId")) {
-            spec.commandLine().getErr().println("error: the webhook was refused (" + delivery.status() + "): " + delivery.body());
+            spec.commandLine().getErr().println("error: the request was refused (" + delivery.status() + "): " + delivery.body());
             return ExitCodes.INTERNAL;
         }
         String runId = answer.get("runId").asText();
-        progress.println("▸ run " + runId + " created by push webhook " + delivery.deliveryId()
+        progress.println("▸ run " + runId + " created by " + delivery.description()
                 + " (cancel: ./delta cancel " + runId + " --api-url " + plane.apiUrl() + ", or Ctrl-C)");
         RunWatcher watcher = new RunWatcher(plane.plane().jobStore(), plane.plane().logStore(), progress);
         Thread cancelOnInterrupt = new Thread(() -> cancelAndWait(plane, runId, progress), "cancel-on-interrupt");
@@ -206,9 +221,9 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private int usage(String message) {
+    protected int usage(String message) {
         spec.commandLine().getErr().println("error: " + message);
-        spec.commandLine().getErr().println("see 'delta run --help'");
+        spec.commandLine().getErr().println("see 'delta " + spec.name() + " --help'");
         return ExitCodes.USAGE_OR_CONFIG;
     }
 

@@ -1,44 +1,19 @@
 package dev.deltaci.local.it;
 
+import static dev.deltaci.local.it.CliRunTestSupport.delta;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.deltaci.local.cli.DeltaCli;
+import dev.deltaci.local.it.CliRunTestSupport.Outcome;
 import dev.deltaci.local.support.Fixtures;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** The examples through the CLI's own entry point, as a user runs them. */
 class CliRunTest {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private record Outcome(int exitCode, String stdout, String stderr) {
-        JsonNode json() throws Exception {
-            return JSON.readTree(stdout);
-        }
-
-        Map<String, JsonNode> jobs() throws Exception {
-            Map<String, JsonNode> jobs = new HashMap<>();
-            json().get("jobs").forEach(job -> jobs.put(job.get("key").asText(), job));
-            return jobs;
-        }
-    }
-
-    private static Outcome delta(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = new CommandLine(new DeltaCli()).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
-                .execute(args);
-        return new Outcome(exit, out.toString(), err.toString());
-    }
 
     @Test
     void runHello_shouldSucceed_withBothJobsLoggedInOrder() throws Exception {
