@@ -62,6 +62,7 @@ public final class PipelineParser extends YamlReader {
         keys.put("on.push", TriggerReader.PUSH_FILTERS);
         keys.put("on.pull_request", TriggerReader.PULL_REQUEST_FILTERS);
         keys.put("on.workflow_dispatch.inputs.<name>", TriggerReader.INPUT_KEYS);
+        keys.put("on.schedule[]", TriggerReader.SCHEDULE_KEYS);
         keys.put("job", JOB_KEYS);
         keys.put("strategy", StrategyReader.STRATEGY_KEYS);
         keys.put("retry", RETRY_KEYS);

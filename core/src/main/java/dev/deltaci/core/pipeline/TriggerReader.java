@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
@@ -17,6 +18,7 @@ final class TriggerReader extends YamlReader {
     static final List<String> PULL_REQUEST_FILTERS = List.of("types", "branches", "branches-ignore", "paths",
             "paths-ignore");
     static final List<String> MANUAL_KEYS = List.of("inputs");
+    static final List<String> SCHEDULE_KEYS = List.of("cron");
     static final List<String> INPUT_KEYS = List.of("description", "required", "default", "type", "options");
     private static final java.util.regex.Pattern INPUT_NAME = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
 
@@ -50,6 +52,7 @@ final class TriggerReader extends YamlReader {
         PushTrigger push = null;
         PullRequestTrigger pullRequest = null;
         ManualTrigger manual = null;
+        ScheduleTrigger schedule = null;
         for (Map.Entry<String, Node> event : events.entrySet()) {
             Node filters = event.getValue();
             boolean unfiltered = filters == null || filters instanceof ScalarNode s && s.getValue().isEmpty()
@@ -58,15 +61,53 @@ final class TriggerReader extends YamlReader {
                 case "push" -> push = unfiltered ? PushTrigger.ALL : pushFilters(filters);
                 case "pull_request" -> pullRequest = unfiltered ? PullRequestTrigger.ALL : pullRequestFilters(filters);
                 case "workflow_dispatch" -> manual = unfiltered ? new ManualTrigger(Map.of()) : manual(filters);
+                case "schedule" -> schedule = schedule(filters == null ? node : filters);
                 default -> problem(filters == null ? node : filters, "'on: " + event.getKey()
-                        + "' is not supported yet; Delta CI runs on 'push', 'pull_request' and 'workflow_dispatch'");
+                        + "' is not supported yet; Delta CI runs on " + EVENTS);
             }
         }
-        if (push == null && pullRequest == null && manual == null) {
-            problem(node, "'on' names no event Delta CI runs on; use 'push', 'pull_request' or 'workflow_dispatch'");
+        if (push == null && pullRequest == null && manual == null && schedule == null) {
+            problem(node, "'on' names no event Delta CI runs on; use 'push', 'pull_request', 'workflow_dispatch' "
+                    + "or 'schedule'");
             return Triggers.DEFAULT;
         }
-        return new Triggers(push, pullRequest, manual);
+        return new Triggers(push, pullRequest, manual, schedule);
+    }
+
+    private static final String EVENTS = "'push', 'pull_request', 'workflow_dispatch' and 'schedule'";
+
+    /** {@code schedule: [{cron: '0 3 * * *'}, ...]}. */
+    private ScheduleTrigger schedule(Node node) {
+        if (!(node instanceof SequenceNode sequence) || sequence.getValue().isEmpty()) {
+            problem(node, "'on.schedule' must be a list of entries like {cron: '0 3 * * *'}");
+            return null;
+        }
+        List<String> crons = new java.util.ArrayList<>();
+        for (Node entry : sequence.getValue()) {
+            Map<String, NodeTuple> fields = mapping(entry, "'on.schedule' entry", SCHEDULE_KEYS);
+            if (fields == null) {
+                continue;
+            }
+            if (!fields.containsKey("cron")) {
+                if (((MappingNode) entry).getValue().isEmpty()) { // else the unknown key was reported
+                    problem(entry, "'on.schedule' entry needs 'cron', e.g. {cron: '0 3 * * *'}");
+                }
+                continue;
+            }
+            Node cronNode = fields.get("cron").getValueNode();
+            String cron = scalar(cronNode, "'on.schedule' cron");
+            if (cron == null) {
+                continue;
+            }
+            String problem = ScheduleTrigger.problem(cron.strip());
+            if (problem != null) {
+                problem(cronNode, "'on.schedule' cron '" + cron + "' is invalid: " + problem
+                        + " (five fields: minute hour day-of-month month day-of-week, UTC)");
+            } else {
+                crons.add(cron.strip());
+            }
+        }
+        return new ScheduleTrigger(crons);
     }
 
     /** {@code workflow_dispatch: {inputs: {name: {description, required, default, type, options}}}}. */

@@ -5,11 +5,12 @@ import java.util.List;
 
 /**
  * The events that run a pipeline ({@code on:}); a null trigger means that event does not run it.
- * Without {@code on}, every push runs the pipeline; pull requests and manual runs do not.
+ * Without {@code on}, every push runs the pipeline; pull requests, manual runs and schedules do not.
  */
-public record Triggers(PushTrigger push, PullRequestTrigger pullRequest, ManualTrigger manual) {
+public record Triggers(PushTrigger push, PullRequestTrigger pullRequest, ManualTrigger manual,
+                       ScheduleTrigger schedule) {
 
-    public static final Triggers DEFAULT = new Triggers(PushTrigger.ALL, null, null);
+    public static final Triggers DEFAULT = new Triggers(PushTrigger.ALL, null, null, null);
 
     /** The events listed, for messages: "push, pull_request". */
     public String listed() {
@@ -22,6 +23,9 @@ public record Triggers(PushTrigger push, PullRequestTrigger pullRequest, ManualT
         }
         if (manual != null) {
             events.add("workflow_dispatch");
+        }
+        if (schedule != null) {
+            events.add("schedule");
         }
         return String.join(", ", events);
     }

@@ -38,6 +38,8 @@ class PipelineSchemaTest {
         assertThat(push.keySet()).containsExactlyInAnyOrderElementsOf(parser.get("on.push"));
         assertThat(map(events, "pull_request", "properties").keySet())
                 .containsExactlyInAnyOrderElementsOf(parser.get("on.pull_request"));
+        assertThat(map((Map<String, Object>) map(events, "schedule").get("items"), "properties").keySet())
+                .containsExactlyInAnyOrderElementsOf(parser.get("on.schedule[]"));
         assertThat(map(defs, "input", "properties").keySet())
                 .containsExactlyInAnyOrderElementsOf(parser.get("on.workflow_dispatch.inputs.<name>"));
         assertThat(job.keySet()).containsExactlyInAnyOrderElementsOf(parser.get("job"));

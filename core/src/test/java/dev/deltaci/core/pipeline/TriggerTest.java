@@ -57,7 +57,7 @@ class TriggerTest {
         } catch (PipelineException e) {
             assertThat(e.problems()).extracting(ConfigProblem::message).containsExactly(
                     "'on.push' has both 'branches' and 'branches-ignore'; use one (a '!' pattern in 'branches' excludes)",
-                    "'on: workflow_run' is not supported yet; Delta CI runs on 'push', 'pull_request' and 'workflow_dispatch'");
+                    "'on: workflow_run' is not supported yet; Delta CI runs on 'push', 'pull_request', 'workflow_dispatch' and 'schedule'");
             return;
         }
         throw new AssertionError("expected config errors");
@@ -140,5 +140,27 @@ class TriggerTest {
                 "job 'a' 'if': unknown input 'inputs.y'; declared: x",
                 "input 'x' is a choice and needs 'options'",
                 "input 'y' has type 'number'; use one of: string, boolean, choice");
+    }
+
+    @Test
+    void schedule_shouldReadUnixCrons_findTheirLastDueTime_andRejectInvalidOnes() throws Exception {
+        ScheduleTrigger schedule = on("  schedule:\n    - cron: '*/15 * * * *'\n    - cron: '0 3 * * 1-5'").schedule();
+        assertThat(schedule.crons()).containsExactly("*/15 * * * *", "0 3 * * 1-5");
+        java.time.Instant at = java.time.Instant.parse("2026-11-26T03:07:30Z"); // a Thursday
+        assertThat(ScheduleTrigger.lastDue("*/15 * * * *", at)).contains(java.time.Instant.parse("2026-11-26T03:00:00Z"));
+        assertThat(ScheduleTrigger.lastDue("0 3 * * 1-5", java.time.Instant.parse("2026-11-26T03:00:00Z")))
+                .as("a due time equal to now counts").contains(java.time.Instant.parse("2026-11-26T03:00:00Z"));
+        assertThat(ScheduleTrigger.lastDue("0 3 * * 1-5", java.time.Instant.parse("2026-11-26T02:59:59.900Z")))
+                .contains(java.time.Instant.parse("2026-11-25T03:00:00Z"));
+
+        try {
+            on("  schedule:\n    - cron: '61 * * * *'\n    - {crn: '* * * * *'}");
+        } catch (PipelineException e) {
+            assertThat(e.problems()).extracting(ConfigProblem::message).hasSize(2)
+                    .anySatisfy(m -> assertThat(m).startsWith("'on.schedule' cron '61 * * * *' is invalid: "))
+                    .anySatisfy(m -> assertThat(m).contains("unknown key 'crn'"));
+            return;
+        }
+        throw new AssertionError("expected config errors");
     }
 }

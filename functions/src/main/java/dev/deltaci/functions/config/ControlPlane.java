@@ -5,6 +5,7 @@ import dev.deltaci.functions.artifacts.ArtifactStore;
 import dev.deltaci.functions.progress.RunProgressor;
 import dev.deltaci.functions.runs.RunStarter;
 import dev.deltaci.functions.store.GateStore;
+import dev.deltaci.functions.store.ScheduleStore;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.repo.PipelineSource;
 import dev.deltaci.functions.store.JobStore;
@@ -80,6 +81,10 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
 
     public RunStarter runStarter() {
         return new RunStarter(jobStore(), jobQueue(), runProgressor(), pipelineSource, clock);
+    }
+
+    public ScheduleStore scheduleStore() {
+        return new ScheduleStore(dynamo, config.tableName());
     }
 
     public GateStore gateStore() {

@@ -23,7 +23,8 @@ public final class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEven
     }
 
     public WebhookHandler(ControlPlane plane) {
-        this.service = new WebhookService(plane.runStarter(), plane.webhookSecret(), plane.config().maxWebhookBytes());
+        this.service = new WebhookService(plane.runStarter(), plane.scheduleStore(), plane.webhookSecret(),
+                plane.config().maxWebhookBytes(), plane.clock());
     }
 
     @Override

@@ -144,4 +144,20 @@ public final class Conditions {
 
     /** The job has let go of its gate. */
     public static final String GATE_CLEAR_UPDATE = "REMOVE #gate, #waitingFor";
+
+    // --- schedules (ScheduleStore) ---------------------------------------------------------------
+
+    /** No entry yet, or one recorded from a push no later than this one. */
+    public static final String SCHEDULE_NOT_NEWER = "attribute_not_exists(#pk) OR #pushedAt <= :pushedAt";
+
+    /** The push's commit and crons; the scheduler's mark starts at the push if the entry is new. */
+    public static final String SCHEDULE_REGISTER_UPDATE = "SET #repository = :repository, #cloneUrl = :cloneUrl, "
+            + "#ref = :ref, #sha = :sha, #crons = :crons, #pushedAt = :pushedAt, "
+            + "#checkedUntil = if_not_exists(#checkedUntil, :pushedAt)";
+
+    /** {@code checkedUntil = <mark read>}: no other scheduler tick moved it since. */
+    public static final String SCHEDULE_CHECKED_UNTIL = "#checkedUntil = :from";
+
+    /** {@code checkedUntil = now}. */
+    public static final String SCHEDULE_CHECKED_UPDATE = "SET #checkedUntil = :to";
 }

@@ -5,9 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.regex.Pattern;
 
-/** The fields of a GitHub {@code push} event that a run needs. */
+/**
+ * The fields of a GitHub {@code push} event that a run needs.
+ *
+ * @param defaultBranch the repository's default branch, where schedules are read; null if not given
+ */
 public record PushEvent(String ref, String before, String after, String repository, String cloneUrl,
-                        boolean deleted) {
+                        boolean deleted, String defaultBranch) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}");
@@ -37,7 +41,13 @@ public record PushEvent(String ref, String before, String after, String reposito
             throw new MalformedEventException("'after' must be a 40-character hex commit sha, found '" + after + "'");
         }
         String before = root.path("before").asText("");
-        return new PushEvent(ref, before, after, fullName, cloneUrl, deleted);
+        String defaultBranch = repository.hasNonNull("default_branch") ? repository.get("default_branch").asText() : null;
+        return new PushEvent(ref, before, after, fullName, cloneUrl, deleted, defaultBranch);
+    }
+
+    /** Whether this push moves the default branch, whose pipeline decides the repository's schedules. */
+    public boolean toDefaultBranch() {
+        return defaultBranch != null && ref.equals("refs/heads/" + defaultBranch);
     }
 
     /** {@code refs/heads/main} → {@code main}. */

@@ -1,10 +1,14 @@
 package dev.deltaci.functions.webhook;
 
+import dev.deltaci.core.pipeline.Pipeline;
 import dev.deltaci.core.pipeline.PullRequestTrigger;
 import dev.deltaci.core.pipeline.PushTrigger;
+import dev.deltaci.core.pipeline.ScheduleTrigger;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.runs.RunStarter;
 import dev.deltaci.functions.runs.RunStarter.Decision;
+import dev.deltaci.functions.store.ScheduleStore;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,13 +27,18 @@ public final class WebhookService {
     private static final Pattern DELIVERY_ID = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
     private final RunStarter starter;
+    private final ScheduleStore schedules;
     private final WebhookSecret secret;
     private final int maxBodyBytes;
+    private final Clock clock;
 
-    public WebhookService(RunStarter starter, WebhookSecret secret, int maxBodyBytes) {
+    public WebhookService(RunStarter starter, ScheduleStore schedules, WebhookSecret secret, int maxBodyBytes,
+                          Clock clock) {
         this.starter = starter;
+        this.schedules = schedules;
         this.secret = secret;
         this.maxBodyBytes = maxBodyBytes;
+        this.clock = clock;
     }
 
     /** @param headers request headers with lower-case names */
@@ -72,6 +81,10 @@ public final class WebhookService {
         }
         return starter.start(runId, new RunStarter.RunSource("push", push.repository(), push.cloneUrl(), push.after(), push.ref()),
                 pipeline -> {
+                    if (push.toDefaultBranch()) {
+                        // the default branch's pipeline decides the repository's schedules, whether or not it runs now
+                        updateSchedules(push, pipeline);
+                    }
                     PushTrigger trigger = pipeline.on().push();
                     if (trigger == null) {
                         return Decision.ignore("the pipeline does not run on push ('on' lists " + pipeline.on().listed() + ")");
@@ -100,6 +113,15 @@ public final class WebhookService {
                             : List.of();
                     return decide(trigger.rejects(pr.action(), pr.baseRef(), changed));
                 });
+    }
+
+    private void updateSchedules(PushEvent push, Pipeline pipeline) {
+        ScheduleTrigger schedule = pipeline.on().schedule();
+        if (schedule == null || schedule.crons().isEmpty()) {
+            schedules.remove(push.repository(), clock.millis());
+        } else {
+            schedules.register(push.repository(), push.cloneUrl(), push.ref(), push.after(), schedule.crons(), clock.millis());
+        }
     }
 
     private static Decision decide(Optional<String> notTriggered) {

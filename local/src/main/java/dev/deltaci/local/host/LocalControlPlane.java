@@ -101,6 +101,11 @@ public final class LocalControlPlane implements AutoCloseable {
         return host.invokeScheduled("SweeperFunction");
     }
 
+    /** Runs the scheduler once now: starts the runs on-schedule crons made due. */
+    public Object scheduleNow() {
+        return host.invokeScheduled("SchedulerFunction");
+    }
+
     public URI apiUrl() {
         return host.baseUrl();
     }

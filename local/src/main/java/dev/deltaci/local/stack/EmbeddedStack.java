@@ -57,6 +57,15 @@ public final class EmbeddedStack implements AwsStack {
         this.startPhasesMillis = startPhasesMillis;
     }
 
+    private static boolean causedByBindFailure(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.net.BindException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Starts the three servers and provisions the template.
      *
@@ -77,10 +86,27 @@ public final class EmbeddedStack implements AwsStack {
             Process dynalite = startDynalite(dataDir, 0);
             started.add(dynalite::destroy);
 
-            int sqsPort = freePort();
-            SQSRestServer elasticMq = startElasticMq(sqsPort);
+            int sqsPort = 0;
+            SQSRestServer elasticMq = null;
+            for (int attempt = 1; elasticMq == null; attempt++) {
+                // a port found free can be taken before ElasticMQ binds it (other stacks start in parallel)
+                sqsPort = freePort();
+                SQSRestServer candidate = startElasticMq(sqsPort);
+                try {
+                    candidate.waitUntilStarted();
+                    elasticMq = candidate;
+                } catch (RuntimeException e) {
+                    try {
+                        candidate.stopAndWait();
+                    } catch (RuntimeException alsoFailed) {
+                        // it never started: stopping rethrows the start failure
+                    }
+                    if (attempt == 3 || !causedByBindFailure(e)) {
+                        throw e;
+                    }
+                }
+            }
             started.add(elasticMq::stopAndWait);
-            elasticMq.waitUntilStarted();
             phases.put("elasticmq", lap(began));
 
             S3Side s3 = joinS3Side(s3Side);
@@ -102,7 +128,9 @@ public final class EmbeddedStack implements AwsStack {
                 try {
                     started.get(i).close();
                 } catch (Exception suppressed) {
-                    e.addSuppressed(suppressed);
+                    if (suppressed != e) { // a server that failed to start rethrows its failure on close
+                        e.addSuppressed(suppressed);
+                    }
                 }
             }
             throw e instanceof RuntimeException r ? r : new IllegalStateException("embedded stack failed to start: "

@@ -1,0 +1,34 @@
+package dev.deltaci.functions.handlers;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
+import dev.deltaci.functions.config.ControlPlane;
+import dev.deltaci.functions.schedule.SchedulerService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Starts the runs that {@code on: schedule} crons make due (EventBridge, every minute). */
+public final class SchedulerHandler implements RequestHandler<ScheduledEvent, SchedulerService.TickReport> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SchedulerHandler.class);
+
+    private final SchedulerService service;
+
+    public SchedulerHandler() {
+        this(ControlPlane.fromEnvironment(System.getenv()));
+    }
+
+    public SchedulerHandler(ControlPlane plane) {
+        this.service = new SchedulerService(plane.scheduleStore(), plane.runStarter(), plane.clock());
+    }
+
+    @Override
+    public SchedulerService.TickReport handleRequest(ScheduledEvent event, Context context) {
+        SchedulerService.TickReport report = service.tick();
+        if (report.started() + report.failed() > 0) {
+            LOG.info("schedule tick: {}", report);
+        }
+        return report;
+    }
+}
