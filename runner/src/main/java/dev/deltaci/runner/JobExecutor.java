@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -78,6 +79,13 @@ final class JobExecutor {
                 log.line("::delta:: " + downloadError);
                 return finish(log, heartbeats, fence, -1, "infra_error", workspace);
             }
+            String image = null;
+            if (job.image() != null) {
+                image = containerImage(job, log);
+                if (image == null) {
+                    return finish(log, heartbeats, fence, -1, "infra_error", workspace);
+                }
+            }
             long deadlineNanos = System.nanoTime() + TimeUnit.MINUTES.toNanos(job.timeoutMinutes());
             for (int i = 0; i < job.steps().size(); i++) {
                 LeasedJob.Step step = job.steps().get(i);
@@ -110,7 +118,8 @@ final class JobExecutor {
                     log.line("::delta:: working-directory '" + step.workingDirectory() + "' does not exist in the workspace");
                     outcome = StepOutcome.exited(1);
                 } else {
-                    outcome = runStep(job, resolved, i, workspace, directory, log, fence, deadlineNanos, stepDeadlineNanos);
+                    outcome = runStep(job, resolved, i, workspace, directory, image, log, fence, deadlineNanos,
+                            stepDeadlineNanos);
                 }
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
                 if (outcome == StepOutcome.FENCED) {
@@ -334,18 +343,49 @@ final class JobExecutor {
         };
     }
 
+    /**
+     * The job's {@code image:} with its {@code ${{ }}} rendered, once this runner is known to run
+     * containers; null (and the reason logged) when it cannot.
+     */
+    private static String containerImage(LeasedJob job, LogStreamer log) {
+        String image;
+        try {
+            image = Template.parse(job.image()).render(scope(job, Map.of(), false)).strip();
+        } catch (ExpressionException | RuntimeException e) {
+            log.line("::delta:: cannot evaluate 'image: " + job.image() + "': " + e.getMessage());
+            return null;
+        }
+        if (!image.matches("[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}")) {
+            log.line("::delta:: 'image: " + image + "' is not an image reference");
+            return null;
+        }
+        Optional<String> problem = ContainerStep.dockerProblem(stepEnvironment(job, Path.of(".")));
+        if (problem.isPresent()) {
+            log.line("::delta:: the job runs in image " + image + ", but this runner cannot run containers: "
+                    + problem.get() + ". Run such jobs on runners with Docker: start them with a label "
+                    + "(e.g. --labels docker) and list it in the job's 'labels'.");
+            return null;
+        }
+        log.line("::delta:: steps run in containers of image " + image);
+        return image;
+    }
+
     private StepOutcome runStep(LeasedJob job, LeasedJob.Step step, int index, Path workspace, Path directory,
-                                LogStreamer log, Fence fence, long deadlineNanos, long stepDeadlineNanos)
+                                String image, LogStreamer log, Fence fence, long deadlineNanos, long stepDeadlineNanos)
             throws IOException {
         // beside the workspace, not in it: the step's files are the repository's
         Path script = workspace.resolveSibling(workspace.getFileName() + ".step" + (index + 1));
         Files.writeString(script, step.run() + "\n");
+        String container = image == null ? null : ContainerStep.name(job, index);
         try {
-            ProcessBuilder builder = new ProcessBuilder(shellCommand(step.shell(), script))
+            Map<String, String> env = new HashMap<>(stepEnvironment(job, workspace));
+            env.putAll(step.env());
+            ProcessBuilder builder = new ProcessBuilder(image == null ? shellCommand(step.shell(), script)
+                    : ContainerStep.command(image, container, workspace, script,
+                            workspace.relativize(directory).toString(), env.keySet(), step.shell()))
                     .directory(directory.toFile()).redirectErrorStream(true);
             builder.environment().clear();
-            builder.environment().putAll(stepEnvironment(job, workspace));
-            builder.environment().putAll(step.env());
+            builder.environment().putAll(env);
             Process process = builder.start();
             process.getOutputStream().close();
             Thread pump = new Thread(() -> pump(process, log), "output-" + job.jobKey());
@@ -357,6 +397,7 @@ final class JobExecutor {
                 }
                 if (fence.isLost()) {
                     stopTree(process);
+                    removeContainer(container);
                     pump.join(5000);
                     return StepOutcome.FENCED;
                 }
@@ -364,11 +405,13 @@ final class JobExecutor {
                     fence.stop("timeout");
                 } else if (System.nanoTime() > stepDeadlineNanos) {
                     stopTree(process);
+                    removeContainer(container);
                     pump.join(5000);
                     return StepOutcome.STEP_TIMED_OUT;
                 }
                 if (fence.stopReason() != null) {
                     stopTree(process);
+                    removeContainer(container);
                     pump.join(5000);
                     return StepOutcome.STOPPED;
                 }
@@ -378,6 +421,12 @@ final class JobExecutor {
             throw new IOException("interrupted while running step " + (index + 1), e);
         } finally {
             Files.deleteIfExists(script);
+        }
+    }
+
+    private static void removeContainer(String container) {
+        if (container != null) {
+            ContainerStep.remove(container); // killing the docker CLI does not stop its container
         }
     }
 

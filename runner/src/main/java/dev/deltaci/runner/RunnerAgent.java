@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.deltaci.core.pipeline.RunnerLabels;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -20,6 +23,7 @@ import software.amazon.awssdk.services.sqs.model.Message;
 public final class RunnerAgent {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_PASS_ON_DELAY_SECONDS = 10;
 
     private final SqsClient sqs;
     private final String queueUrl;
@@ -76,14 +80,23 @@ public final class RunnerAgent {
         String runId;
         String jobKey;
         long epoch;
+        JsonNode body;
         try {
-            JsonNode body = JSON.readTree(message.body());
+            body = JSON.readTree(message.body());
             runId = body.get("runId").asText();
             jobKey = body.get("jobKey").asText();
             epoch = body.get("epoch").asLong();
         } catch (IOException | RuntimeException e) {
             System.err.println("dropping malformed message " + message.messageId() + ": " + message.body());
             delete(message);
+            return false;
+        }
+        List<String> needed = new ArrayList<>();
+        body.path("labels").forEach(label -> needed.add(label.asText()));
+        if (!RunnerLabels.satisfies(api.labels(), needed)) {
+            System.err.println("passing on " + runId + "/" + jobKey + ": it needs labels " + needed + ", this runner has "
+                    + api.labels());
+            passOn(message, body);
             return false;
         }
         RunnerApiClient.Answer answer;
@@ -141,6 +154,29 @@ public final class RunnerAgent {
             pause(250L << Math.min(attempt, 5));
         }
         System.err.println("gave up reporting " + job.runId() + "/" + job.jobKey() + "; its lease will expire");
+    }
+
+    /**
+     * A job this runner lacks the labels for goes back to the queue as a fresh message (so it does
+     * not reach the dead-letter queue), delayed 1 s, and a second more for every five times it was
+     * passed on, up to {@value #MAX_PASS_ON_DELAY_SECONDS} s: quick to reach a runner that has the
+     * labels, cheap when none is up. The original is deleted after, and this runner waits out the
+     * delay before it polls again: otherwise runners without the labels, polling fastest, keep
+     * winning the message from the one runner that has them.
+     */
+    private void passOn(Message message, JsonNode body) {
+        int passes = body.path("passes").asInt(0) + 1;
+        ((ObjectNode) body).put("passes", passes);
+        int delaySeconds = Math.min(1 + passes / 5, MAX_PASS_ON_DELAY_SECONDS);
+        try {
+            sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(body.toString()).delaySeconds(delaySeconds));
+        } catch (RuntimeException e) {
+            System.err.println("could not pass on message " + message.messageId() + ": " + e.getMessage());
+            changeVisibility(message, retryDelaySeconds);
+            return;
+        }
+        delete(message);
+        pause((delaySeconds + 1) * 1000L);
     }
 
     private void changeVisibility(Message message, int seconds) {

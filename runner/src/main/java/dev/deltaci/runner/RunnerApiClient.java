@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /** The runner's side of the runner API. Every call names the job, the runner and the lease epoch. */
 public final class RunnerApiClient {
@@ -21,10 +22,21 @@ public final class RunnerApiClient {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final URI baseUrl;
     private final String runnerId;
+    private final List<String> labels;
 
     public RunnerApiClient(URI baseUrl, String runnerId) {
+        this(baseUrl, runnerId, List.of());
+    }
+
+    /** @param labels the runner's labels: it may lease only jobs whose labels are among them */
+    public RunnerApiClient(URI baseUrl, String runnerId, List<String> labels) {
         this.baseUrl = baseUrl;
         this.runnerId = runnerId;
+        this.labels = List.copyOf(labels);
+    }
+
+    public List<String> labels() {
+        return labels;
     }
 
     /** The API's answer: its HTTP status and JSON body. */
@@ -50,7 +62,11 @@ public final class RunnerApiClient {
     }
 
     public Answer lease(String runId, String jobKey, long epoch) throws IOException {
-        return call("lease", base(runId, jobKey, epoch));
+        ObjectNode body = base(runId, jobKey, epoch);
+        if (!labels.isEmpty()) {
+            labels.forEach(body.putArray("labels")::add);
+        }
+        return call("lease", body);
     }
 
     public Answer heartbeat(String runId, String jobKey, long epoch) throws IOException {

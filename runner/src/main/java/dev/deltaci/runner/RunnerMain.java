@@ -4,6 +4,8 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,6 +39,11 @@ public final class RunnerMain implements Callable<Integer> {
 
     @Option(names = "--id", description = "Runner id (default: host name and process id).")
     String runnerId;
+
+    @Option(names = "--labels", split = ",", defaultValue = "${env:DELTA_RUNNER_LABELS}", paramLabel = "LABEL",
+            description = "This runner's labels, comma-separated (at most 6; env DELTA_RUNNER_LABELS): it runs jobs "
+                    + "whose 'labels' are all among them, and passes other labelled jobs on.")
+    List<String> labels = new ArrayList<>();
 
     @Option(names = "--work-dir", defaultValue = "${java.io.tmpdir}/delta-runner",
             description = "Where job workspaces are made and removed (default: ${DEFAULT-VALUE}).")
@@ -72,18 +79,29 @@ public final class RunnerMain implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), "--poll-seconds must be 1 to 20");
         }
         String id = runnerId != null ? runnerId : defaultRunnerId();
+        labels = labels.stream().map(l -> l.strip().toLowerCase(java.util.Locale.ROOT)).filter(l -> !l.isEmpty()).toList();
+        for (String label : labels) {
+            if (!dev.deltaci.core.pipeline.RunnerLabels.LABEL.matcher(label).matches()) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--labels: '" + label
+                        + "' is not a label (a-z, 0-9, '._-', at most 32)");
+            }
+        }
+        if (labels.size() > dev.deltaci.core.pipeline.RunnerLabels.MAX_LABELS) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--labels: at most "
+                    + dev.deltaci.core.pipeline.RunnerLabels.MAX_LABELS + " labels");
+        }
         SqsClientBuilder sqs = SqsClient.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.of(region));
         if (sqsEndpoint != null) {
             sqs.endpointOverride(sqsEndpoint);
         }
         try (SqsClient client = sqs.build()) {
-            RunnerAgent agent = new RunnerAgent(client, queueUrl, new RunnerApiClient(apiUrl, id), workDir,
+            RunnerAgent agent = new RunnerAgent(client, queueUrl, new RunnerApiClient(apiUrl, id, labels), workDir,
                     pollSeconds, retryDelaySeconds, killGraceMs, logFlushMs);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 agent.stop();
                 killSteps();
             }, "runner-stop"));
-            System.err.println("runner " + id + " polling " + queueUrl);
+            System.err.println("runner " + id + (labels.isEmpty() ? "" : " " + labels) + " polling " + queueUrl);
             agent.runLoop(maxJobs);
         }
         return 0;

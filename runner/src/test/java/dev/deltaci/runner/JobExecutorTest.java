@@ -129,6 +129,36 @@ class JobExecutorTest {
         assertThat(shippedLog()).contains("checkout failed");
     }
 
+    @Test
+    void run_shouldExplainAndFailAsInfraError_whenTheJobNeedsAnImageAndThisRunnerHasNoDocker() {
+        LeasedJob base = job(10_000, 30_000, "echo should not run");
+        LeasedJob withImage = new LeasedJob(base.runId(), base.jobKey(), base.name(), base.attempt(), base.epoch(),
+                base.startedAtEpochMs(), base.heartbeatIntervalMs(), base.leaseTtlMs(), base.cloneUrl(), base.sha(),
+                base.ref(), base.env(), base.timeoutMinutes(), base.steps(), base.repository(), base.event(),
+                Map.of("node", "20"), List.of(), List.of(), Map.of(), "node:${{ matrix.node }}-alpine");
+        java.util.Map<String, String> noDocker = new java.util.HashMap<>(JobExecutor.stepEnvironment(base, workRoot));
+        org.junit.jupiter.api.Assumptions.assumeTrue(ContainerStep.dockerProblem(noDocker).isPresent(),
+                "this machine has Docker: the no-Docker path cannot be shown here");
+
+        JobExecutor.Result result = executor().run(withImage);
+
+        assertThat(result.failureClass()).isEqualTo("infra_error");
+        assertThat(shippedLog()).contains("the job runs in image node:20-alpine, but this runner cannot run containers: ")
+                .contains("--labels docker").doesNotContain("should not run\n");
+    }
+
+    @Test
+    void containerCommand_shouldMountTheWorkspaceAndScript_andPassVariablesByNameOnly() {
+        List<String> command = ContainerStep.command("node:20", "delta-r-1-build-e1-s1", Path.of("/w/ws"),
+                Path.of("/w/ws.step1"), "app", List.of("PATH", "HOME", "SECRET_TOKEN", "CI"), "sh");
+
+        assertThat(command).containsExactly("docker", "run", "--rm", "--init", "--name", "delta-r-1-build-e1-s1",
+                "-v", "/w/ws:/workspace", "-v", "/w/ws.step1:/delta/step:ro", "-w", "/workspace/app",
+                "-e", "CI", "-e", "SECRET_TOKEN", "--env", "DELTA_WORKSPACE=/workspace",
+                "node:20", "sh", "-e", "/delta/step");
+        assertThat(ContainerStep.name(job(1, 1, "x"), 0)).isEqualTo("delta-r-1-build-e1-s1");
+    }
+
     private static LeasedJob.Step step(String run, String shell, Map<String, String> env, String directory,
                                        long timeoutMillis, boolean continueOnError) {
         return new LeasedJob.Step(run, false, run, shell, env, directory, timeoutMillis, continueOnError, null);

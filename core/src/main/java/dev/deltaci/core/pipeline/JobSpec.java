@@ -20,11 +20,13 @@ import java.util.Map;
  * @param continueOnError whether the run and its dependants treat this job's failure as success
  * @param concurrency    the job's {@code concurrency:}, or null
  * @param artifacts      workspace paths kept after the job succeeds and handed to its dependants
+ * @param labels         what a runner must have (all of them, lower case) to run this job; empty: any runner
+ * @param image          the container image its steps run in (may use {@code ${{ matrix.* }}}), or null
  */
 public record JobSpec(String key, String name, Map<String, String> env, List<String> needs,
                       List<StepSpec> steps, int timeoutMinutes, int queueTimeoutMinutes, RetrySpec retry,
                       String condition, Strategy strategy, MatrixInstance matrix, boolean continueOnError,
-                      Concurrency concurrency, List<String> artifacts) {
+                      Concurrency concurrency, List<String> artifacts, List<String> labels, String image) {
 
     public static final int DEFAULT_TIMEOUT_MINUTES = 60;
     public static final int DEFAULT_QUEUE_TIMEOUT_MINUTES = 24 * 60;
@@ -35,27 +37,28 @@ public record JobSpec(String key, String name, Map<String, String> env, List<Str
         steps = List.copyOf(steps);
         retry = retry == null ? RetrySpec.NONE : retry;
         artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
+        labels = labels == null ? List.of() : List.copyOf(labels);
     }
 
     /** A job with only the essentials, as tests and benchmarks write them. */
     public static JobSpec simple(String key, List<String> needs, List<StepSpec> steps) {
         return new JobSpec(key, key, Map.of(), needs, steps, DEFAULT_TIMEOUT_MINUTES, DEFAULT_QUEUE_TIMEOUT_MINUTES,
-                RetrySpec.NONE, null, null, null, false, null, List.of());
+                RetrySpec.NONE, null, null, null, false, null, List.of(), List.of(), null);
     }
 
     public JobSpec withEnv(Map<String, String> newEnv) {
         return new JobSpec(key, name, newEnv, needs, steps, timeoutMinutes, queueTimeoutMinutes, retry, condition,
-                strategy, matrix, continueOnError, concurrency, artifacts);
+                strategy, matrix, continueOnError, concurrency, artifacts, labels, image);
     }
 
     public JobSpec withNeeds(List<String> newNeeds) {
         return new JobSpec(key, name, env, newNeeds, steps, timeoutMinutes, queueTimeoutMinutes, retry, condition,
-                strategy, matrix, continueOnError, concurrency, artifacts);
+                strategy, matrix, continueOnError, concurrency, artifacts, labels, image);
     }
 
     /** One instance of this job's matrix: its own key and name, no strategy. */
     public JobSpec asInstance(String instanceKey, String instanceName, MatrixInstance instance) {
         return new JobSpec(instanceKey, instanceName, env, needs, steps, timeoutMinutes, queueTimeoutMinutes, retry,
-                condition, null, instance, continueOnError, concurrency, artifacts);
+                condition, null, instance, continueOnError, concurrency, artifacts, labels, image);
     }
 }

@@ -44,7 +44,7 @@ public final class PipelineParser extends YamlReader {
     private static final Pattern JOB_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
     private static final List<String> TOP_KEYS = List.of("name", "on", "env", "concurrency", "jobs");
     private static final List<String> JOB_KEYS = List.of("name", "env", "needs", "if", "strategy", "steps",
-            "timeout-minutes", "queue-timeout-minutes", "retry", "continue-on-error", "concurrency", "artifacts");
+            "timeout-minutes", "queue-timeout-minutes", "retry", "continue-on-error", "concurrency", "artifacts", "labels", "image");
     private static final List<String> CONCURRENCY_KEYS = List.of("group", "cancel-in-progress");
     public static final int MAX_ARTIFACT_PATHS = 32;
     private static final List<String> RETRY_KEYS = List.of("max", "when");
@@ -192,6 +192,9 @@ public final class PipelineParser extends YamlReader {
                 ? concurrency(fields.get("concurrency").getValueNode(), where + " 'concurrency'") : null;
         List<String> artifacts = fields.containsKey("artifacts")
                 ? artifacts(fields.get("artifacts").getValueNode(), where + " 'artifacts'") : List.of();
+        List<String> labels = fields.containsKey("labels")
+                ? labels(fields.get("labels").getValueNode(), where + " 'labels'") : List.of();
+        String image = fields.containsKey("image") ? image(fields.get("image").getValueNode(), where + " 'image'") : null;
         NodeTuple stepsTuple = fields.get("steps");
         if (stepsTuple == null) {
             problem(tuple.getKeyNode(), where + " has no 'steps': expected a list of steps with 'run'");
@@ -200,7 +203,7 @@ public final class PipelineParser extends YamlReader {
         List<StepSpec> steps = steps(stepsTuple.getValueNode(), where);
         matrixKeysInScope = null;
         return new JobSpec(key, name == null ? key : name, env, needs, steps, timeout, queueTimeout, retry, condition,
-                strategy, null, continueOnError, concurrency, artifacts);
+                strategy, null, continueOnError, concurrency, artifacts, labels, image);
     }
 
     private List<StepSpec> steps(Node node, String where) {
@@ -483,6 +486,49 @@ public final class PipelineParser extends YamlReader {
             }
         }
         return valid;
+    }
+
+    private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}");
+
+    /** {@code image: node:20}: a Docker image reference; it may use {@code matrix} (rendered by the runner). */
+    private String image(Node node, String where) {
+        String image = scalar(node, where);
+        if (image == null) {
+            return null;
+        }
+        try {
+            Template template = Template.parse(image);
+            for (Template.Placeholder placeholder : template.placeholders()) {
+                checkNames(placeholder.expr(), runnerContexts(), List.of());
+            }
+            if (!template.hasExpressions() && !IMAGE.matcher(image.strip()).matches()) {
+                problem(node, where + ": '" + image + "' is not an image reference, e.g. node:20 or "
+                        + "ghcr.io/owner/image:tag");
+                return null;
+            }
+        } catch (ExpressionException e) {
+            problem(node, where + ": " + e.getMessage());
+            return null;
+        }
+        return image.strip();
+    }
+
+    /** {@code labels: [gpu, linux]}: a runner needs every one of them; case does not matter. */
+    private List<String> labels(Node node, String where) {
+        List<String> labels = new ArrayList<>();
+        for (String label : stringOrList(node, where)) {
+            String normalized = label.strip().toLowerCase(java.util.Locale.ROOT);
+            if (!RunnerLabels.LABEL.matcher(normalized).matches()) {
+                problem(node, where + ": '" + label + "' is not a label (letters, digits, '.', '_', '-'; at most 32)");
+            } else if (!labels.contains(normalized)) {
+                labels.add(normalized);
+            }
+        }
+        if (labels.size() > RunnerLabels.MAX_LABELS) {
+            problem(node, where + " lists " + labels.size() + " labels; at most " + RunnerLabels.MAX_LABELS);
+            return List.of();
+        }
+        return labels.stream().sorted().toList();
     }
 
     /** {@code retry: {max: N, when: [script_failure, timeout]}}; {@code when} defaults to both. */

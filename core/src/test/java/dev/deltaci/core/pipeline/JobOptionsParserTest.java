@@ -103,4 +103,42 @@ class JobOptionsParserTest {
         assertThat(ArtifactPaths.problem("")).isNotNull();
         assertThat(ArtifactPaths.normalize("./a//b/")).isEqualTo("a/b");
     }
+
+    @Test
+    void labels_shouldBeLowerCasedSortedAndChecked() throws Exception {
+        Pipeline pipeline = PipelineParser.parse(FILE, "jobs:\n  a:\n    labels: [Linux, gpu, linux]\n    steps: [{run: x}]\n");
+        assertThat(pipeline.jobs().get("a").labels()).containsExactly("gpu", "linux");
+        assertThat(problems("jobs:\n  a:\n    labels: ['has space']\n    steps: [{run: x}]\n"))
+                .extracting(ConfigProblem::message).containsExactly(
+                        "job 'a' 'labels': 'has space' is not a label (letters, digits, '.', '_', '-'; at most 32)");
+    }
+
+    @Test
+    void runnerLabels_shouldOfferEverySubset_andMatchCaseInsensitively() {
+        assertThat(RunnerLabels.subsetKeys(List.of("linux", "GPU"))).containsExactly("gpu", "linux", "gpu,linux");
+        assertThat(RunnerLabels.key(List.of("linux", "GPU"))).isEqualTo("gpu,linux");
+        assertThat(RunnerLabels.subsetKeys(List.of("a", "b", "c", "d", "e", "f"))).hasSize(63);
+        assertThat(RunnerLabels.satisfies(List.of("Linux", "gpu"), List.of("linux"))).isTrue();
+        assertThat(RunnerLabels.satisfies(List.of("linux"), List.of("linux", "gpu"))).isFalse();
+        assertThat(RunnerLabels.satisfies(List.of(), List.of())).isTrue();
+    }
+
+    @Test
+    void image_shouldAcceptReferencesAndMatrixTemplates_andRejectTheRest() throws Exception {
+        Pipeline pipeline = PipelineParser.parse(FILE, """
+                jobs:
+                  a:
+                    image: ghcr.io/owner/tool:1.2@sha256:abc
+                    steps: [{run: x}]
+                  b:
+                    strategy: {matrix: {node: [18, 20]}}
+                    image: node:${{ matrix.node }}-alpine
+                    steps: [{run: x}]
+                """);
+        assertThat(pipeline.jobs().get("a").image()).isEqualTo("ghcr.io/owner/tool:1.2@sha256:abc");
+        assertThat(pipeline.jobs().get("b").image()).isEqualTo("node:${{ matrix.node }}-alpine");
+        assertThat(problems("jobs:\n  a:\n    image: 'node 20'\n    steps: [{run: x}]\n"))
+                .extracting(ConfigProblem::message).containsExactly(
+                        "job 'a' 'image': 'node 20' is not an image reference, e.g. node:20 or ghcr.io/owner/image:tag");
+    }
 }

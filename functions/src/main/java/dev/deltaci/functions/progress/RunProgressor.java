@@ -124,7 +124,7 @@ public final class RunProgressor {
                     continue;
                 }
                 if (store.promote(run.runId(), key)) {
-                    toEnqueue.add(new JobMessage(run.runId(), key, 0));
+                    toEnqueue.add(new JobMessage(run.runId(), key, 0, job.spec().labels()));
                 }
                 settle(nodes, states, key, JobState.QUEUED);
             }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.Lease;
+import dev.deltaci.core.pipeline.RunnerLabels;
 import dev.deltaci.core.job.RetryPolicy;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.core.pipeline.StepSpec;
@@ -36,7 +37,7 @@ import java.util.regex.Pattern;
  * name the epoch it was granted at.
  *
  * <pre>
- * POST /runner/lease      {runId, jobKey, runnerId, epoch}          → 200 acquired | 409 not_leasable
+ * POST /runner/lease      {runId, jobKey, runnerId, epoch, labels?} → 200 acquired | 409 not_leasable
  * POST /runner/heartbeat  {runId, jobKey, runnerId, epoch}          → 200 renewed  | 409 lease_lost
  * POST /runner/logs       {runId, jobKey, runnerId, epoch, seq, text} → 200 stored | 409 lease_lost
  * POST /runner/complete   {runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs, exitCode,
@@ -98,8 +99,8 @@ public final class RunnerApiService {
         }
     }
 
-    private ApiResponse lease(Request r) {
-        LeaseOutcome outcome = store.lease(r.runId, r.jobKey, r.runnerId, r.epoch, leasePolicy);
+    private ApiResponse lease(Request r) throws BadRequest {
+        LeaseOutcome outcome = store.lease(r.runId, r.jobKey, r.runnerId, r.labels(), r.epoch, leasePolicy);
         if (outcome instanceof LeaseOutcome.Acquired acquired) {
             JobRecord job = acquired.job();
             if (job.needs().isEmpty()) {
@@ -252,7 +253,7 @@ public final class RunnerApiService {
                 failure.wireName(), exitCode, decision == RetryPolicy.Decision.RETRY_INFRA);
         if (outcome instanceof CompleteOutcome.Retrying retrying) {
             // duplicates are harmless; a message lost here is re-sent by the sweeper
-            queue.enqueue(List.of(new JobMessage(r.runId, r.jobKey, r.epoch + 1)));
+            queue.enqueue(List.of(new JobMessage(r.runId, r.jobKey, r.epoch + 1, job.get().spec().labels())));
             return Optional.of(ApiResponse.of(200, "outcome", "retrying", "state", JobState.QUEUED.name(),
                     "attempt", retrying.attempt()));
         }
@@ -291,6 +292,7 @@ public final class RunnerApiService {
         spec.put("steps", job.spec().steps().stream().map(RunnerApiService::stepJson).toList());
         spec.put("artifacts", job.spec().artifacts());
         spec.put("inputs", job.inputs());
+        spec.put("image", job.spec().image());
         return spec;
     }
 
@@ -347,6 +349,25 @@ public final class RunnerApiService {
                 throw new BadRequest("'" + field + "' is missing or not an id (letters, digits, '_.:-', at most 128)");
             }
             return value;
+        }
+
+        /** The runner's labels: an optional list of labels, at most {@link RunnerLabels#MAX_LABELS}. */
+        List<String> labels() throws BadRequest {
+            JsonNode node = json.get("labels");
+            if (node == null || node.isNull()) {
+                return List.of();
+            }
+            List<String> labels = new ArrayList<>();
+            if (!node.isArray() || node.size() > RunnerLabels.MAX_LABELS) {
+                throw new BadRequest("'labels' must be a list of at most " + RunnerLabels.MAX_LABELS + " labels");
+            }
+            for (JsonNode label : node) {
+                if (!label.isTextual() || !RunnerLabels.LABEL.matcher(label.asText()).matches()) {
+                    throw new BadRequest("'labels' has " + label + ", which is not a label (a-z, 0-9, '._-', at most 32)");
+                }
+                labels.add(label.asText());
+            }
+            return labels;
         }
 
         String optionalText(String field) {

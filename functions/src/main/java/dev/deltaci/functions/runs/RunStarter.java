@@ -176,7 +176,7 @@ public final class RunStarter {
             }
             store.createJobIfAbsent(run, job, initial);
             if (initial == JobState.QUEUED) {
-                toEnqueue.add(new JobMessage(run.runId(), job.key(), 0));
+                toEnqueue.add(new JobMessage(run.runId(), job.key(), 0, job.labels()));
             }
         }
         queue.enqueue(toEnqueue);

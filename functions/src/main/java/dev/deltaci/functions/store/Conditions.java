@@ -21,6 +21,21 @@ public final class Conditions {
     public static final String LEASE = "#state = :queued AND #leaseEpoch = :expectedEpoch AND "
             + "(attribute_not_exists(#avoidRunner) OR #avoidRunner <> :owner OR #queuedAtEpochMs < :preferOthersBefore)";
 
+    /** The job needs no labels: any runner may lease it. */
+    public static final String NEEDS_NO_LABELS = "attribute_not_exists(#labels)";
+
+    /**
+     * The job needs no labels, or its label set is one the runner has: {@code labels IN (<keys of
+     * the subsets of the runner's labels>)} ({@link dev.deltaci.core.pipeline.RunnerLabels}).
+     */
+    public static String labelsWithin(int subsetKeys) {
+        StringBuilder in = new StringBuilder();
+        for (int i = 0; i < subsetKeys; i++) {
+            in.append(i == 0 ? "" : ", ").append(":labels").append(i);
+        }
+        return "(" + NEEDS_NO_LABELS + " OR #labels IN (" + in + "))";
+    }
+
     /**
      * {@code state = RUNNING, leaseEpoch = expected + 1, leaseOwner = runner,
      * leaseExpiresAtEpochMs = now + TTL, leaseShard = <shard>, startedAtEpochMs = now}; the job

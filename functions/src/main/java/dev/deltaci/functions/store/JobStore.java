@@ -15,6 +15,7 @@ import dev.deltaci.core.job.JobTransitions;
 import dev.deltaci.core.job.Lease;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.core.pipeline.JobSpec;
+import dev.deltaci.core.pipeline.RunnerLabels;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -148,6 +149,9 @@ public final class JobStore {
         item.put("attempt", n(1));
         item.put("leaseEpoch", n(0));
         item.put("createdAtEpochMs", n(now));
+        if (!spec.labels().isEmpty()) {
+            item.put("labelsKey", s(RunnerLabels.key(spec.labels()))); // matched by the lease condition
+        }
         if (initialState == JobState.QUEUED) {
             item.put("queuedAtEpochMs", n(now));
             item.put("enqueuedAtEpochMs", n(now));
@@ -204,7 +208,13 @@ public final class JobStore {
      * applied but whose response was lost gets {@code Acquired} again, not a conflict.
      */
     public LeaseOutcome lease(String runId, String jobKey, String runnerId, long expectedEpoch, Lease.Policy policy) {
-        UpdateItemRequest request = leaseRequest(runId, jobKey, runnerId, expectedEpoch, policy);
+        return lease(runId, jobKey, runnerId, List.of(), expectedEpoch, policy);
+    }
+
+    /** As {@link #lease(String, String, String, long, Lease.Policy)}, by a runner with these labels. */
+    public LeaseOutcome lease(String runId, String jobKey, String runnerId, List<String> runnerLabels,
+                              long expectedEpoch, Lease.Policy policy) {
+        UpdateItemRequest request = leaseRequest(runId, jobKey, runnerId, runnerLabels, expectedEpoch, policy);
         try {
             return new LeaseOutcome.Acquired(toJob(dynamo.updateItem(request).attributes()));
         } catch (ConditionalCheckFailedException e) {
@@ -222,6 +232,11 @@ public final class JobStore {
                 long waitMs = job.queuedAtEpochMs() + policy.preferOtherRunner().toMillis() - clock.millis();
                 return new LeaseOutcome.TryLater(Math.max(waitMs, 1000));
             }
+            if (job.state() == JobState.QUEUED && job.leaseEpoch() == expectedEpoch
+                    && !RunnerLabels.satisfies(runnerLabels, job.spec().labels())) {
+                return new LeaseOutcome.NotLeasable(job.state(), job.leaseEpoch(), "job needs labels "
+                        + job.spec().labels() + "; runner " + runnerId + " has " + runnerLabels);
+            }
             String reason = job.leaseEpoch() != expectedEpoch
                     ? "stale message: job is at epoch " + job.leaseEpoch() + ", message carried " + expectedEpoch
                     : "job is " + job.state() + ", not QUEUED";
@@ -230,8 +245,8 @@ public final class JobStore {
     }
 
     /** The lease write; public so tests can assert its exact condition and run a negative control. */
-    public UpdateItemRequest leaseRequest(String runId, String jobKey, String runnerId, long expectedEpoch,
-                                   Lease.Policy policy) {
+    public UpdateItemRequest leaseRequest(String runId, String jobKey, String runnerId, List<String> runnerLabels,
+                                          long expectedEpoch, Lease.Policy policy) {
         long now = clock.millis();
         Map<String, String> names = new HashMap<>();
         names.put("#state", "state");
@@ -243,6 +258,7 @@ public final class JobStore {
         names.put("#queueShard", "queueShard");
         names.put("#avoidRunner", "avoidRunner");
         names.put("#queuedAtEpochMs", "queuedAtEpochMs");
+        names.put("#labels", "labelsKey");
         Map<String, AttributeValue> values = new HashMap<>();
         values.put(":queued", s(JobState.QUEUED.name()));
         values.put(":running", s(JobState.RUNNING.name()));
@@ -253,8 +269,13 @@ public final class JobStore {
         values.put(":shard", s(LEASE_SHARD));
         values.put(":now", n(now));
         values.put(":preferOthersBefore", n(now - policy.preferOtherRunner().toMillis()));
+        List<String> subsets = RunnerLabels.subsetKeys(runnerLabels);
+        for (int i = 0; i < subsets.size(); i++) {
+            values.put(":labels" + i, s(subsets.get(i)));
+        }
+        String labels = subsets.isEmpty() ? Conditions.NEEDS_NO_LABELS : Conditions.labelsWithin(subsets.size());
         return UpdateItemRequest.builder().tableName(table).key(jobKey(runId, jobKey))
-                .conditionExpression(Conditions.LEASE)
+                .conditionExpression(Conditions.LEASE + " AND " + labels)
                 .updateExpression(Conditions.LEASE_UPDATE)
                 .expressionAttributeNames(names)
                 .expressionAttributeValues(values)

@@ -72,7 +72,8 @@ public final class SweeperService {
                     policy.infraRetryBudget(), clock.millis())) {
                 case REQUEUE -> {
                     if (sweeps.requeueExpired(job, leaseCutoff, FailureClass.RUNNER_LOST)) {
-                        queue.enqueue(List.of(new JobMessage(job.runId(), job.jobKey(), job.leaseEpoch() + 1)));
+                        queue.enqueue(List.of(new JobMessage(job.runId(), job.jobKey(), job.leaseEpoch() + 1,
+                                job.spec().labels())));
                         requeued++;
                     }
                 }
@@ -117,7 +118,7 @@ public final class SweeperService {
                 }
             } else if (sweeps.markReenqueued(job, queuedCutoff)) {
                 // duplicates are harmless: the lease is conditional on this epoch
-                queue.enqueue(List.of(new JobMessage(job.runId(), job.jobKey(), job.leaseEpoch())));
+                queue.enqueue(List.of(new JobMessage(job.runId(), job.jobKey(), job.leaseEpoch(), job.spec().labels())));
                 reenqueued++;
             }
         }

@@ -45,10 +45,10 @@ class LeaseProtocolTest {
         Clock clock = Clock.fixed(Instant.ofEpochMilli(1_000_000), ZoneOffset.UTC);
         JobStore store = new JobStore(null, "DeltaTable", clock);
 
-        UpdateItemRequest request = store.leaseRequest("r-1", "build", "runner-a", 4,
+        UpdateItemRequest request = store.leaseRequest("r-1", "build", "runner-a", java.util.List.of(), 4,
                 new Lease.Policy(Duration.ofSeconds(30), Duration.ofSeconds(10)));
 
-        assertThat(request.conditionExpression()).isEqualTo(Conditions.LEASE);
+        assertThat(request.conditionExpression()).isEqualTo(Conditions.LEASE + " AND attribute_not_exists(#labels)");
         assertThat(request.updateExpression()).isEqualTo(Conditions.LEASE_UPDATE);
         assertThat(request.expressionAttributeNames()).containsEntry("#leaseExpiresAtEpochMs", "leaseExpiresAtEpochMs")
                 .containsEntry("#startedAtEpochMs", "startedAtEpochMs");
@@ -64,5 +64,20 @@ class LeaseProtocolTest {
                 .containsEntry("sk", AttributeValue.fromS("JOB#build"));
         assertThat(request.returnValues()).isEqualTo(ReturnValue.ALL_NEW);
         assertThat(request.returnValuesOnConditionCheckFailure()).isEqualTo(ReturnValuesOnConditionCheckFailure.ALL_OLD);
+    }
+
+    @Test
+    void leaseRequest_byALabelledRunner_shouldAcceptEveryLabelSetItHas() {
+        JobStore store = new JobStore(null, "DeltaTable", Clock.fixed(Instant.ofEpochMilli(1_000_000), ZoneOffset.UTC));
+
+        UpdateItemRequest request = store.leaseRequest("r-1", "build", "runner-a", java.util.List.of("Linux", "gpu"), 0,
+                new Lease.Policy(Duration.ofSeconds(30), Duration.ofSeconds(10)));
+
+        assertThat(request.conditionExpression()).isEqualTo(Conditions.LEASE
+                + " AND (attribute_not_exists(#labels) OR #labels IN (:labels0, :labels1, :labels2))");
+        assertThat(request.expressionAttributeNames()).containsEntry("#labels", "labelsKey");
+        assertThat(request.expressionAttributeValues()).containsEntry(":labels0", AttributeValue.fromS("gpu"))
+                .containsEntry(":labels1", AttributeValue.fromS("linux"))
+                .containsEntry(":labels2", AttributeValue.fromS("gpu,linux"));
     }
 }

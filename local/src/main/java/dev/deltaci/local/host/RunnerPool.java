@@ -44,8 +44,13 @@ public final class RunnerPool implements AutoCloseable {
 
     /** Starts one more runner ({@code local-runner-N}); returns its id. */
     public String add() throws IOException {
+        return add(List.of());
+    }
+
+    /** Starts one more runner with these labels; returns its id. */
+    public String add(List<String> labels) throws IOException {
         String id = "local-runner-" + spawned.incrementAndGet();
-        runners.put(id, spawn(id, target, workspaces));
+        runners.put(id, spawn(id, target, workspaces, labels));
         return id;
     }
 
@@ -59,9 +64,9 @@ public final class RunnerPool implements AutoCloseable {
         return true;
     }
 
-    private Process spawn(String id, Target target, Path workspaces) throws IOException {
+    private Process spawn(String id, Target target, Path workspaces, List<String> labels) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"),
                 "dev.deltaci.runner.RunnerMain",
                 "--api-url", target.apiUrl().toString(),
@@ -74,7 +79,10 @@ public final class RunnerPool implements AutoCloseable {
                 "--retry-delay-seconds", "1",
                 "--kill-grace-ms", "2000",
                 "--log-flush-ms", "300",
-                "--exit-on-stdin-close");
+                "--exit-on-stdin-close"));
+        if (!labels.isEmpty()) {
+            command.addAll(List.of("--labels", String.join(",", labels)));
+        }
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(logDir.resolve(id + ".log").toFile());

@@ -32,7 +32,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
 class AmbiguousWriteTest extends PlaneTest {
 
     private static final Predicate<SdkRequest> LEASE = r -> r instanceof UpdateItemRequest u
-            && Conditions.LEASE.equals(u.conditionExpression());
+            && Conditions.LEASE_UPDATE.equals(u.updateExpression());
     private static final Predicate<SdkRequest> HEARTBEAT = r -> r instanceof UpdateItemRequest u
             && Conditions.HEARTBEAT_UPDATE.equals(u.updateExpression());
     private static final Predicate<SdkRequest> COMPLETE = r -> r instanceof UpdateItemRequest u

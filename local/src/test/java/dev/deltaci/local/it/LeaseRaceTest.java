@@ -126,13 +126,14 @@ class LeaseRaceTest {
         String runId = queuedJob();
 
         List<Boolean> applied = race(i -> () -> {
-            UpdateItemRequest conditional = store.leaseRequest(runId, "build", "runner-" + i, 0, POLICY);
+            UpdateItemRequest conditional = store.leaseRequest(runId, "build", "runner-" + i, List.of(), 0, POLICY);
             Map<String, AttributeValue> values = new HashMap<>(conditional.expressionAttributeValues());
             values.remove(":queued");
             values.remove(":expectedEpoch");
             values.remove(":preferOthersBefore");
             Map<String, String> names = new HashMap<>(conditional.expressionAttributeNames());
             names.remove("#queuedAtEpochMs");
+            names.remove("#labels");
             dynamo.updateItem(conditional.toBuilder().conditionExpression(null)
                     .returnValuesOnConditionCheckFailure((String) null)
                     .expressionAttributeNames(names).expressionAttributeValues(values).build());

@@ -32,7 +32,7 @@ class PoisonMessageTest {
     @Test
     void poisonMessage_shouldLandInTheDeadLetterQueue_andItsJobStillRun() throws Exception {
         FaultInjector faults = new FaultInjector()
-                .inject(r -> r instanceof UpdateItemRequest u && Conditions.LEASE.equals(u.conditionExpression()),
+                .inject(r -> r instanceof UpdateItemRequest u && Conditions.LEASE_UPDATE.equals(u.updateExpression()),
                         FaultInjector.Fault.UNREACHABLE, 1_000);
         try (AwsStack stack = TestStacks.start();
              LocalControlPlane plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults("s")

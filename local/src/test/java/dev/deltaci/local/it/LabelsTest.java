@@ -1,0 +1,68 @@
+package dev.deltaci.local.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.deltaci.core.job.RunState;
+import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.local.host.RunnerPool;
+import dev.deltaci.local.support.PlaneTest;
+import dev.deltaci.runner.RunnerApiClient;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runner labels pick a pool: a labelled job runs only on a runner with all its labels (runners
+ * without them pass its message on), and the lease itself refuses any other runner.
+ */
+class LabelsTest extends PlaneTest {
+
+    @Test
+    void labelledJobs_shouldRunOnlyOnRunnersWithTheirLabels() throws Exception {
+        String runId = pushRun("""
+                jobs:
+                  train:
+                    labels: [gpu, linux]
+                    steps: [{run: echo training}]
+                  lint:
+                    steps: [{run: echo lint}]
+                  render:
+                    labels: gpu
+                    steps: [{run: echo render}]
+                """);
+        try (RunnerPool pool = RunnerPool.start(0, plane.runnerTarget(), Files.createTempDirectory("delta-labels-"))) {
+            String plain = pool.add();
+            String plain2 = pool.add();
+            String gpu = pool.add(List.of("linux", "GPU"));
+            await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
+
+            assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
+            assertThat(runnerOf(runId, "train")).isEqualTo(gpu);
+            assertThat(runnerOf(runId, "render")).isEqualTo(gpu);
+            assertThat(runnerOf(runId, "lint")).isIn(plain, plain2, gpu);
+        }
+    }
+
+    @Test
+    void theLease_shouldRefuseARunnerWithoutTheJobsLabels_andChangeNothing() throws Exception {
+        String runId = pushRun("jobs:\n  train:\n    labels: [gpu]\n    steps: [{run: 'true'}]\n");
+        JobRecord before = store.getJob(runId, "train").orElseThrow();
+
+        RunnerApiClient.Answer unlabelled = new RunnerApiClient(plane.apiUrl(), "cpu-1").lease(runId, "train", 0);
+        RunnerApiClient.Answer wrong = new RunnerApiClient(plane.apiUrl(), "arm-1", List.of("arm")).lease(runId, "train", 0);
+
+        assertThat(unlabelled.status()).isEqualTo(409);
+        assertThat(unlabelled.reason()).isEqualTo("job needs labels [gpu]; runner cpu-1 has []");
+        assertThat(wrong.reason()).isEqualTo("job needs labels [gpu]; runner arm-1 has [arm]");
+        assertThat(store.getJob(runId, "train").orElseThrow()).isEqualTo(before);
+        assertThat(new RunnerApiClient(plane.apiUrl(), "gpu-1", List.of("gpu", "linux")).lease(runId, "train", 0).status())
+                .isEqualTo(200);
+    }
+
+    private String runnerOf(String runId, String jobKey) {
+        JobRecord job = store.getJob(runId, jobKey).orElseThrow();
+        return job.history().get(job.history().size() - 1).runner();
+    }
+}
