@@ -143,14 +143,12 @@ public final class SweeperService {
             Optional<String> next;
             if (holder == null) {
                 next = gates.promoteFirstWaiter(gateId);
+                freed += next.isPresent() ? 1 : 0;
             } else if (hasFinished(holder)) {
                 next = gates.release(gateId, holder);
                 freed++;
             } else {
                 next = notStarted(holder) ? Optional.of(holder) : Optional.empty();
-            }
-            if (holder == null && next.isPresent()) {
-                freed++;
             }
             next.ifPresent(member -> progressor.advance(runOf(member)));
         }

@@ -6,7 +6,6 @@ import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.Lease;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.core.pipeline.JobSpec;
-import dev.deltaci.core.pipeline.RetrySpec;
 import dev.deltaci.core.pipeline.StepSpec;
 import dev.deltaci.functions.progress.RunProgressor;
 import dev.deltaci.functions.queue.JobQueue;

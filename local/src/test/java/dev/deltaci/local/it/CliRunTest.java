@@ -4,7 +4,6 @@ import static dev.deltaci.local.it.CliRunTestSupport.delta;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.local.it.CliRunTestSupport.Outcome;
 import dev.deltaci.local.support.Fixtures;
 import java.nio.file.Files;

@@ -13,7 +13,6 @@ import dev.deltaci.local.repo.LocalRepository;
 import dev.deltaci.local.support.Fixtures;
 import dev.deltaci.local.support.PlaneTest;
 import dev.deltaci.local.support.StackContents;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
