@@ -1,0 +1,100 @@
+package dev.deltaci.local.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.deltaci.local.DeltaHome;
+import dev.deltaci.local.stack.CloudFormationTemplate;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Least privilege in infra/template.yaml: every IAM statement names its actions one by one and
+ * its resources by the template's own resources; no wildcard action, no "*" resource, no
+ * whole-bucket object access, no AWS managed policy.
+ */
+class LeastPrivilegeTest {
+
+    private static final Path TEMPLATE = DeltaHome.locate().resolve("infra/template.yaml");
+    /** ${Resource.Arn} or ${Resource.Arn}/<named prefix>/... : a wildcard only below a named prefix. */
+    private static final Pattern SCOPED_SUB = Pattern.compile("\\$\\{[A-Za-z0-9]+\\.Arn}(/[A-Za-z0-9_.-]+)+(/\\*)?");
+
+    @Test
+    void theTemplate_shouldGrantNoWildcardActionOrResource() throws Exception {
+        List<String> violations = violations(CloudFormationTemplate.read(TEMPLATE));
+
+        assertThat(violations).isEmpty();
+    }
+
+    @Test
+    void aWildcardSlippedIntoTheTemplate_shouldBeCaught(@TempDir Path dir) throws Exception {
+        String template = Files.readString(TEMPLATE);
+        Map<String, String> slips = Map.of(
+                "dynamodb:GetItem, dynamodb:PutItem", "dynamodb:*, dynamodb:PutItem",
+                "Resource: !Sub \"${ArtifactBucket.Arn}/logs/*\"", "Resource: !Sub \"${ArtifactBucket.Arn}/*\"",
+                "Resource: !GetAtt JobQueue.Arn", "Resource: \"*\"");
+        for (Map.Entry<String, String> slip : slips.entrySet()) {
+            assertThat(template).contains(slip.getKey());
+            Path mutated = dir.resolve("template-" + Math.abs(slip.getValue().hashCode()) + ".yaml");
+            Files.writeString(mutated, template.replace(slip.getKey(), slip.getValue()));
+
+            assertThat(violations(CloudFormationTemplate.read(mutated))).as(slip.getValue()).isNotEmpty();
+        }
+    }
+
+    /** Every statement of every function's Policies and every managed policy, checked. */
+    @SuppressWarnings("unchecked")
+    static List<String> violations(CloudFormationTemplate template) {
+        List<String> violations = new ArrayList<>();
+        template.resources().forEach((id, resource) -> {
+            Map<String, Object> properties = CloudFormationTemplate.properties(resource);
+            List<Object> statements = new ArrayList<>();
+            if ("AWS::Serverless::Function".equals(resource.get("Type"))) {
+                for (Object policy : (List<Object>) properties.getOrDefault("Policies", List.of())) {
+                    if (policy instanceof Map<?, ?> map && map.containsKey("Statement")) {
+                        statements.addAll((List<Object>) map.get("Statement"));
+                    } else {
+                        violations.add(id + ": policy " + policy + " is not a statement list (managed policies grant too much)");
+                    }
+                }
+            } else if ("AWS::IAM::ManagedPolicy".equals(resource.get("Type"))
+                    || "AWS::IAM::Policy".equals(resource.get("Type"))) {
+                Map<String, Object> document = (Map<String, Object>) properties.get("PolicyDocument");
+                statements.addAll((List<Object>) document.get("Statement"));
+            }
+            for (Object item : statements) {
+                Map<String, Object> statement = (Map<String, Object>) item;
+                for (Object action : asList(statement.get("Action"))) {
+                    if (!(action instanceof String name) || name.contains("*")) {
+                        violations.add(id + ": action " + action + " is a wildcard");
+                    }
+                }
+                for (Object target : asList(statement.get("Resource"))) {
+                    if (!scoped(target)) {
+                        violations.add(id + ": resource " + target + " is not one of the template's resources");
+                    }
+                }
+            }
+        });
+        return violations;
+    }
+
+    private static boolean scoped(Object resource) {
+        if (resource instanceof Map<?, ?> intrinsic) {
+            if (intrinsic.containsKey("Ref") || intrinsic.containsKey("Fn::GetAtt")) {
+                return true;
+            }
+            return intrinsic.get("Fn::Sub") instanceof String sub && SCOPED_SUB.matcher(sub).matches();
+        }
+        return false; // a literal ARN or "*": not tied to this stack
+    }
+
+    private static List<Object> asList(Object value) {
+        return value instanceof List<?> list ? new ArrayList<>(list) : value == null ? List.of() : List.of(value);
+    }
+}
