@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** The runner's side of the runner API. Every call names the job, the runner and the lease epoch. */
 public final class RunnerApiClient {
@@ -23,16 +24,66 @@ public final class RunnerApiClient {
     private final URI baseUrl;
     private final String runnerId;
     private final List<String> labels;
+    private final String registrationToken;
+    private String credential;
+    private long renewAtNanos;
 
+    /** A client that does not register (for stub APIs in tests). */
     public RunnerApiClient(URI baseUrl, String runnerId) {
-        this(baseUrl, runnerId, List.of());
+        this(baseUrl, runnerId, List.of(), null);
     }
 
-    /** @param labels the runner's labels: it may lease only jobs whose labels are among them */
-    public RunnerApiClient(URI baseUrl, String runnerId, List<String> labels) {
+    /**
+     * @param labels            the runner's labels: it may lease only jobs whose labels are among them
+     * @param registrationToken traded for the runner's own credential on the first call, and again
+     *                          when four fifths of the credential's life has passed
+     */
+    public RunnerApiClient(URI baseUrl, String runnerId, List<String> labels, String registrationToken) {
         this.baseUrl = baseUrl;
         this.runnerId = runnerId;
         this.labels = List.copyOf(labels);
+        this.registrationToken = registrationToken;
+    }
+
+    /** The registration was refused (unknown token, labels it does not allow): retrying will not help. */
+    public static final class RegistrationRefusedException extends IOException {
+        public RegistrationRefusedException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Trades the registration token for a credential now (a runner does this at start, so a bad
+     * token stops it at once). Renewal is by the same call; the local clock times it, so a clock
+     * that disagrees with the control plane's does not matter.
+     */
+    public synchronized void register() throws IOException {
+        if (registrationToken == null) {
+            return;
+        }
+        ObjectNode body = JSON.createObjectNode().put("registrationToken", registrationToken).put("runnerId", runnerId);
+        labels.forEach(body.putArray("labels")::add);
+        long asked = System.nanoTime();
+        Answer answer = send("register", body, null);
+        if (answer.status() == 401 || answer.status() == 403 || answer.status() == 400) {
+            throw new RegistrationRefusedException("registration refused (" + answer.status() + "): " + answer.reason());
+        }
+        if (!answer.ok() || !answer.body().hasNonNull("credential")) {
+            throw new IOException("registration failed (" + answer.status() + "): " + answer.reason());
+        }
+        credential = answer.body().get("credential").asText();
+        long ttlNanos = TimeUnit.MILLISECONDS.toNanos(answer.body().path("ttlMs").asLong(60_000));
+        renewAtNanos = asked + ttlNanos * 4 / 5;
+    }
+
+    private synchronized String currentCredential(boolean renew) throws IOException {
+        if (registrationToken == null) {
+            return null;
+        }
+        if (renew || credential == null || System.nanoTime() - renewAtNanos >= 0) {
+            register();
+        }
+        return credential;
     }
 
     public List<String> labels() {
@@ -45,9 +96,9 @@ public final class RunnerApiClient {
             return status == 200;
         }
 
-        /** 409: the lease is not (or no longer) ours. */
+        /** 409 or 403: the job is not (or no longer) ours to act on. */
         public boolean conflict() {
-            return status == 409;
+            return status == 409 || status == 403;
         }
 
         /** Worth retrying later: the control plane is struggling, not saying no. */
@@ -61,12 +112,9 @@ public final class RunnerApiClient {
         }
     }
 
+    /** Leases a job; the control plane matches the job's labels against those of this runner's credential. */
     public Answer lease(String runId, String jobKey, long epoch) throws IOException {
-        ObjectNode body = base(runId, jobKey, epoch);
-        if (!labels.isEmpty()) {
-            labels.forEach(body.putArray("labels")::add);
-        }
-        return call("lease", body);
+        return call("lease", base(runId, jobKey, epoch));
     }
 
     public Answer heartbeat(String runId, String jobKey, long epoch) throws IOException {
@@ -119,12 +167,24 @@ public final class RunnerApiClient {
                 .put("runnerId", runnerId).put("epoch", epoch);
     }
 
+    /** One runner-API call with the runner's credential; a 401 (credential expired) renews it and tries once more. */
     private Answer call(String action, ObjectNode body) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(baseUrl.resolve("/runner/" + action))
+        Answer answer = send(action, body, currentCredential(false));
+        if (answer.status() == 401 && registrationToken != null) {
+            answer = send(action, body, currentCredential(true));
+        }
+        return answer;
+    }
+
+    private Answer send(String action, ObjectNode body, String bearer) throws IOException {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(baseUrl.resolve("/runner/" + action))
                 .timeout(CALL_TIMEOUT)
                 .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-                .build();
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+        if (bearer != null) {
+            builder.header("authorization", "Bearer " + bearer);
+        }
+        HttpRequest request = builder.build();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             JsonNode json;

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine;
@@ -39,6 +40,12 @@ public final class RunnerMain implements Callable<Integer> {
 
     @Option(names = "--id", description = "Runner id (default: host name and process id).")
     String runnerId;
+
+    @Option(names = "--registration-token", required = true, defaultValue = "${env:DELTA_REGISTRATION_TOKEN}",
+            paramLabel = "TOKEN", description = "Registration token of this runner's pool, traded for the runner's own "
+                    + "short-lived credential (env DELTA_REGISTRATION_TOKEN; prefer the variable: a command line is "
+                    + "visible to other users).")
+    String registrationToken;
 
     @Option(names = "--labels", split = ",", defaultValue = "${env:DELTA_RUNNER_LABELS}", paramLabel = "LABEL",
             description = "This runner's labels, comma-separated (at most 6; env DELTA_RUNNER_LABELS): it runs jobs "
@@ -95,7 +102,16 @@ public final class RunnerMain implements Callable<Integer> {
             sqs.endpointOverride(sqsEndpoint);
         }
         try (SqsClient client = sqs.build()) {
-            RunnerAgent agent = new RunnerAgent(client, queueUrl, new RunnerApiClient(apiUrl, id, labels), workDir,
+            RunnerApiClient api = new RunnerApiClient(apiUrl, id, labels, registrationToken);
+            try {
+                api.register();
+            } catch (RunnerApiClient.RegistrationRefusedException e) {
+                System.err.println("error: " + e.getMessage());
+                return 2;
+            } catch (IOException e) {
+                System.err.println("registration failed for now, retried with the first call: " + e.getMessage());
+            }
+            RunnerAgent agent = new RunnerAgent(client, queueUrl, api, workDir,
                     pollSeconds, retryDelaySeconds, killGraceMs, logFlushMs);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 agent.stop();

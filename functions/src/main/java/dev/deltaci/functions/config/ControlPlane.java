@@ -3,6 +3,7 @@ package dev.deltaci.functions.config;
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.artifacts.ArtifactStore;
 import dev.deltaci.functions.progress.RunProgressor;
+import dev.deltaci.functions.runnerapi.RunnerAuth;
 import dev.deltaci.functions.runs.RunStarter;
 import dev.deltaci.functions.store.GateStore;
 import dev.deltaci.functions.store.ScheduleStore;
@@ -27,8 +28,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * use to point them at another stack.
  */
 public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner,
-                           ControlPlaneConfig config, WebhookSecret webhookSecret, PipelineSource pipelineSource,
-                           Clock clock) {
+                           ControlPlaneConfig config, WebhookSecret webhookSecret, RunnerAuth runnerAuth,
+                           PipelineSource pipelineSource, Clock clock) {
 
     /**
      * How every control-plane client retries and times out: the standard retry mode (3 attempts,
@@ -55,6 +56,7 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
                 S3Presigner.create(),
                 ControlPlaneConfig.fromEnvironment(env),
                 WebhookSecret.fromEnvironment(env),
+                RunnerAuth.fromEnvironment(env, Clock.systemUTC()),
                 PipelineSource.git(),
                 Clock.systemUTC());
     }

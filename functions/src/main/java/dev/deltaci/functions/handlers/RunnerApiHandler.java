@@ -10,7 +10,7 @@ import dev.deltaci.functions.runnerapi.RunnerApiService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code POST /runner/{action}}: lease, heartbeat, logs and complete, for runners. */
+/** {@code POST /runner/{action}}: register, lease, heartbeat, logs, complete and artifacts, for runners. */
 public final class RunnerApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunnerApiHandler.class);
@@ -23,7 +23,8 @@ public final class RunnerApiHandler implements RequestHandler<APIGatewayV2HTTPEv
     }
 
     public RunnerApiHandler(ControlPlane plane) {
-        this.service = new RunnerApiService(plane.jobStore(), plane.logStore(), plane.artifactStore(), plane.jobQueue(), plane.runProgressor(),
+        this.service = new RunnerApiService(plane.jobStore(), plane.logStore(), plane.artifactStore(),
+                plane.runnerAuth(), plane.jobQueue(), plane.runProgressor(),
                 plane.config().leasePolicy(), plane.config().sweepPolicy().infraRetryBudget(), plane.clock());
     }
 
@@ -33,7 +34,8 @@ public final class RunnerApiHandler implements RequestHandler<APIGatewayV2HTTPEv
         int at = path.indexOf(PREFIX);
         ApiResponse response = at < 0
                 ? ApiResponse.error(404, "no route " + path)
-                : service.handle(path.substring(at + PREFIX.length()), HttpHandlers.body(event));
+                : service.handle(path.substring(at + PREFIX.length()), HttpHandlers.headers(event).get("authorization"),
+                        HttpHandlers.body(event));
         if (response.status() >= 400) {
             LOG.info("runner call {} answered {} {}", path, response.status(), response.body());
         }

@@ -33,19 +33,22 @@ import java.util.regex.Pattern;
 
 /**
  * The runner API: the only way a runner changes anything. A runner holds no database
- * credentials; its authority is the lease this API grants, and every call after the lease must
- * name the epoch it was granted at.
+ * credentials. It registers for a credential of its own ({@link RunnerAuth}), sends it with
+ * every other call (401 without a valid one, 403 when it names another runner), and acts only
+ * on a job it currently leases: job, runner and epoch must all match, else 403 and nothing changes.
  *
  * <pre>
- * POST /runner/lease      {runId, jobKey, runnerId, epoch, labels?} → 200 acquired | 409 not_leasable
- * POST /runner/heartbeat  {runId, jobKey, runnerId, epoch}          → 200 renewed  | 409 lease_lost
- * POST /runner/logs       {runId, jobKey, runnerId, epoch, seq, text} → 200 stored | 409 lease_lost
+ * POST /runner/register   {registrationToken, runnerId, labels}     → 200 credential | 401 | 403 labels
+ * POST /runner/lease      {runId, jobKey, runnerId, epoch}          → 200 acquired | 409 not_leasable
+ * POST /runner/heartbeat  {runId, jobKey, runnerId, epoch}          → 200 renewed  | 403 lease_lost
+ * POST /runner/logs       {runId, jobKey, runnerId, epoch, seq, text} → 200 stored | 403 lease_lost
  * POST /runner/complete   {runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs, exitCode,
  *                          failureClass, logChunks}    (attempt and start echo the lease answer)
- *                                                                   → 200 accepted | already_completed | 409
+ *                                                                   → 200 accepted | already_completed | 403
  * POST /runner/artifacts  {runId, jobKey, runnerId, epoch}          → 200 presigned PUT for this attempt's
- *                                                                     archive | 409 lease_lost | 400 job keeps none
+ *                                                                     archive | 403 lease_lost | 400 job keeps none
  * </pre>
+ * The lease is taken with the labels of the runner's credential.
  *
  * <p>A lease answer lists the job's {@code artifacts} (paths to keep) and, for each job it needs
  * that kept some and succeeded, a presigned download URL ({@code downloads}).
@@ -59,17 +62,19 @@ public final class RunnerApiService {
     private final JobStore store;
     private final LogStore logs;
     private final ArtifactStore artifacts;
+    private final RunnerAuth auth;
     private final RunProgressor progressor;
     private final JobQueue queue;
     private final Lease.Policy leasePolicy;
     private final int infraRetryBudget;
     private final Clock clock;
 
-    public RunnerApiService(JobStore store, LogStore logs, ArtifactStore artifacts, JobQueue queue,
+    public RunnerApiService(JobStore store, LogStore logs, ArtifactStore artifacts, RunnerAuth auth, JobQueue queue,
                             RunProgressor progressor, Lease.Policy leasePolicy, int infraRetryBudget, Clock clock) {
         this.store = store;
         this.logs = logs;
         this.artifacts = artifacts;
+        this.auth = auth;
         this.queue = queue;
         this.progressor = progressor;
         this.leasePolicy = leasePolicy;
@@ -77,30 +82,85 @@ public final class RunnerApiService {
         this.clock = clock;
     }
 
-    public ApiResponse handle(String action, byte[] body) {
+    /** @param authorization the request's {@code Authorization} header, or null */
+    public ApiResponse handle(String action, String authorization, byte[] body) {
+        if (action.equals("register")) {
+            return register(body);
+        }
+        RunnerAuth.Check check = auth.check(authorization);
+        if (!check.ok()) {
+            return ApiResponse.error(check.status(), check.reason());
+        }
         Request request;
         try {
             request = Request.parse(body);
         } catch (BadRequest e) {
             return ApiResponse.error(400, e.getMessage());
         }
+        if (!request.runnerId.equals(check.credential().runnerId())) {
+            return ApiResponse.error(403, "the credential is runner " + check.credential().runnerId() + "'s, not "
+                    + request.runnerId + "'s");
+        }
         try {
             return switch (action) {
-                case "lease" -> lease(request);
+                case "lease" -> lease(request, check.credential());
                 case "heartbeat" -> heartbeat(request);
                 case "logs" -> logs(request);
                 case "complete" -> complete(request);
                 case "artifacts" -> artifactUpload(request);
                 default -> ApiResponse.error(404, "unknown runner action '" + action
-                        + "'; expected lease, heartbeat, logs, complete or artifacts");
+                        + "'; expected register, lease, heartbeat, logs, complete or artifacts");
             };
         } catch (BadRequest e) {
             return ApiResponse.error(400, e.getMessage());
         }
     }
 
-    private ApiResponse lease(Request r) throws BadRequest {
-        LeaseOutcome outcome = store.lease(r.runId, r.jobKey, r.runnerId, r.labels(), r.epoch, leasePolicy);
+    /**
+     * A runner trades its registration token for a credential of its own, scoped to the token's
+     * pool and to labels the token allows. Asked again before expiry, it is how runners rotate.
+     */
+    private ApiResponse register(byte[] body) {
+        JsonNode json;
+        try {
+            json = JSON.readTree(body);
+        } catch (IOException e) {
+            return ApiResponse.error(400, "body is not valid JSON");
+        }
+        if (json == null || !json.isObject()) {
+            return ApiResponse.error(400, "body must be a JSON object with 'registrationToken' and 'runnerId'");
+        }
+        String runnerId = json.path("runnerId").asText("");
+        if (!ID.matcher(runnerId).matches()) {
+            return ApiResponse.error(400, "'runnerId' is missing or not an id (letters, digits, '_.:-', at most 128)");
+        }
+        List<String> labels = new ArrayList<>();
+        for (JsonNode label : json.path("labels")) {
+            if (!label.isTextual() || !RunnerLabels.LABEL.matcher(label.asText()).matches()) {
+                return ApiResponse.error(400, "'labels' has " + label + ", which is not a label (a-z, 0-9, '._-')");
+            }
+            labels.add(label.asText());
+        }
+        if (labels.size() > RunnerLabels.MAX_LABELS) {
+            return ApiResponse.error(400, "a runner has at most " + RunnerLabels.MAX_LABELS + " labels");
+        }
+        Optional<RunnerAuth.Registration> registration = auth.registrationFor(json.path("registrationToken").asText(""));
+        if (registration.isEmpty()) {
+            return ApiResponse.error(401, "unknown registration token");
+        }
+        List<String> allowed = registration.get().labels();
+        if (allowed != null && !RunnerLabels.satisfies(allowed, labels)) {
+            return ApiResponse.error(403, "the registration token of pool '" + registration.get().pool()
+                    + "' allows labels " + allowed + ", not " + labels);
+        }
+        RunnerAuth.Credential credential = auth.issue(runnerId, registration.get().pool(), labels);
+        return ApiResponse.of(200, "credential", auth.encode(credential), "runnerId", runnerId,
+                "pool", credential.pool(), "labels", credential.labels(),
+                "expiresAtEpochMs", credential.expiresAtEpochMs(), "ttlMs", auth.ttl().toMillis());
+    }
+
+    private ApiResponse lease(Request r, RunnerAuth.Credential credential) {
+        LeaseOutcome outcome = store.lease(r.runId, r.jobKey, r.runnerId, credential.labels(), r.epoch, leasePolicy);
         if (outcome instanceof LeaseOutcome.Acquired acquired) {
             JobRecord job = acquired.job();
             if (job.needs().isEmpty()) {
@@ -142,7 +202,7 @@ public final class RunnerApiService {
             if (store.forceEnd(job, stop.terminalState(), stop.wireName(), reason)) {
                 progressor.advance(r.runId);
             }
-            return ApiResponse.of(409, "outcome", "lease_lost", "reason", reason);
+            return leaseLost(reason);
         }
         return ApiResponse.of(200, "outcome", "renewed", "leaseExpiresAtEpochMs", renewed.leaseExpiresAtEpochMs(),
                 "stop", stop.wireName());
@@ -261,8 +321,9 @@ public final class RunnerApiService {
         return Optional.empty();
     }
 
+    /** The caller does not hold the job's lease (other runner, stale epoch, job moved on): 403, nothing changed. */
     private static ApiResponse leaseLost(String reason) {
-        return ApiResponse.of(409, "outcome", "lease_lost", "reason", reason);
+        return ApiResponse.of(403, "outcome", "lease_lost", "reason", reason);
     }
 
     private Map<String, Object> leaseJson(JobRecord job) {
@@ -349,25 +410,6 @@ public final class RunnerApiService {
                 throw new BadRequest("'" + field + "' is missing or not an id (letters, digits, '_.:-', at most 128)");
             }
             return value;
-        }
-
-        /** The runner's labels: an optional list of labels, at most {@link RunnerLabels#MAX_LABELS}. */
-        List<String> labels() throws BadRequest {
-            JsonNode node = json.get("labels");
-            if (node == null || node.isNull()) {
-                return List.of();
-            }
-            List<String> labels = new ArrayList<>();
-            if (!node.isArray() || node.size() > RunnerLabels.MAX_LABELS) {
-                throw new BadRequest("'labels' must be a list of at most " + RunnerLabels.MAX_LABELS + " labels");
-            }
-            for (JsonNode label : node) {
-                if (!label.isTextual() || !RunnerLabels.LABEL.matcher(label.asText()).matches()) {
-                    throw new BadRequest("'labels' has " + label + ", which is not a label (a-z, 0-9, '._-', at most 32)");
-                }
-                labels.add(label.asText());
-            }
-            return labels;
         }
 
         String optionalText(String field) {

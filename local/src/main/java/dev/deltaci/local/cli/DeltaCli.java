@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 /** {@code delta}: the command line of Delta CI. */
 @Command(name = "delta", mixinStandardHelpOptions = true, version = "Delta CI 0.1.0",
         description = "Delta CI: a serverless CI control plane on AWS, runnable whole on this machine.",
-        subcommands = {RunCommand.class, TriggerCommand.class, LintCommand.class, CancelCommand.class, RunnerMain.class, BenchCommand.class,
+        subcommands = {RunCommand.class, TriggerCommand.class, LintCommand.class, CancelCommand.class, RunnerMain.class,
+                RunnerTokenCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
                 "0:success",

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import dev.deltaci.functions.runnerapi.RunnerAuth;
+import dev.deltaci.runner.RunnerApiClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -27,6 +29,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 public final class LocalControlPlane implements AutoCloseable {
 
     private final AwsStack stack;
+    private final String registrationToken;
     private final List<AutoCloseable> clients = new java.util.ArrayList<>();
     private final LocalFunctionHost host;
     private final ControlPlane operatorView;
@@ -66,6 +69,10 @@ public final class LocalControlPlane implements AutoCloseable {
 
     public LocalControlPlane(AwsStack stack, Options options) throws IOException {
         this.stack = stack;
+        // one registration token per local control plane, for the runners it starts; any labels
+        this.registrationToken = randomHex(32);
+        String runnerAuth = "{\"signingKey\": \"" + randomHex(32) + "\", \"registrationTokens\": [{\"sha256\": \""
+                + RunnerAuth.tokenHash(registrationToken) + "\", \"pool\": \"local\"}]}";
         AwsEndpoints endpoints = stack.endpoints();
         ExecutionInterceptor[] interceptors = options.interceptors().toArray(ExecutionInterceptor[]::new);
         DynamoDbClient dynamo = track(endpoints.dynamoClient(interceptors));
@@ -73,11 +80,11 @@ public final class LocalControlPlane implements AutoCloseable {
         S3Client s3 = track(endpoints.s3Client(interceptors));
         S3Presigner presigner = track(endpoints.s3Presigner());
         this.host = new LocalFunctionHost(stack.resources().template(),
-                functionId -> planeFor(stack.resources().functionEnvironment(functionId), options, dynamo, sqs, s3,
-                        presigner), 0,
+                functionId -> planeFor(stack.resources().functionEnvironment(functionId), options, runnerAuth, dynamo,
+                        sqs, s3, presigner), 0,
                 options.scheduleInterval());
         // the operator's reads have clients of their own, so interceptors see only the functions' requests
-        this.operatorView = planeFor(stack.resources().functionEnvironment("RunnerApiFunction"), options,
+        this.operatorView = planeFor(stack.resources().functionEnvironment("RunnerApiFunction"), options, runnerAuth,
                 track(endpoints.dynamoClient()), track(endpoints.sqsClient()), track(endpoints.s3Client()), presigner);
     }
 
@@ -86,14 +93,17 @@ public final class LocalControlPlane implements AutoCloseable {
         return client;
     }
 
-    private static ControlPlane planeFor(Map<String, String> templateEnv, Options options, DynamoDbClient dynamo,
-                                         SqsClient sqs, S3Client s3, S3Presigner presigner) {
+    private static ControlPlane planeFor(Map<String, String> templateEnv, Options options, String runnerAuth,
+                                         DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner) {
         Map<String, String> env = new HashMap<>(templateEnv);
         env.remove("WEBHOOK_SECRET_ARN");
+        env.remove("RUNNER_AUTH_SECRET_ARN");
         env.put("WEBHOOK_SECRET", options.webhookSecret());
+        env.put("RUNNER_AUTH", runnerAuth);
         env.putAll(options.environmentOverrides());
         return new ControlPlane(dynamo, sqs, s3, presigner, ControlPlaneConfig.fromEnvironment(env),
-                WebhookSecret.fromEnvironment(env), PipelineSource.git(), options.clock());
+                WebhookSecret.fromEnvironment(env), RunnerAuth.fromEnvironment(env, options.clock()), PipelineSource.git(),
+                options.clock());
     }
 
     /** Runs the sweeper once now (tests use this instead of waiting for its timer). */
@@ -120,7 +130,24 @@ public final class LocalControlPlane implements AutoCloseable {
     }
 
     public RunnerPool.Target runnerTarget() {
-        return new RunnerPool.Target(apiUrl(), queueUrl(), stack.endpoints().sqs(), stack.endpoints().region());
+        return new RunnerPool.Target(apiUrl(), queueUrl(), stack.endpoints().sqs(), stack.endpoints().region(),
+                registrationToken);
+    }
+
+    /** The registration token this control plane's runners register with. */
+    public String registrationToken() {
+        return registrationToken;
+    }
+
+    /** A runner-API client for a runner of this control plane, registered on its first call. */
+    public RunnerApiClient runnerClient(String runnerId, String... labels) {
+        return new RunnerApiClient(apiUrl(), runnerId, List.of(labels), registrationToken);
+    }
+
+    private static String randomHex(int bytes) {
+        byte[] random = new byte[bytes];
+        new java.security.SecureRandom().nextBytes(random);
+        return java.util.HexFormat.of().formatHex(random);
     }
 
     @Override

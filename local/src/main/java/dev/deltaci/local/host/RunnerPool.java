@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 public final class RunnerPool implements AutoCloseable {
 
     /** How a runner reaches the control plane. */
-    public record Target(URI apiUrl, String queueUrl, URI sqsEndpoint, String region) {
+    /** Where runners find the control plane, and the registration token they trade for credentials. */
+    public record Target(URI apiUrl, String queueUrl, URI sqsEndpoint, String region, String registrationToken) {
     }
 
     private final Map<String, Process> runners = new ConcurrentHashMap<>();
@@ -91,6 +92,8 @@ public final class RunnerPool implements AutoCloseable {
         builder.environment().put("AWS_ACCESS_KEY_ID", "local");
         builder.environment().put("AWS_SECRET_ACCESS_KEY", "local");
         builder.environment().put("AWS_REGION", target.region());
+        // by environment, not argument: a command line is visible to every user of the machine
+        builder.environment().put("DELTA_REGISTRATION_TOKEN", target.registrationToken());
         return builder.start();
     }
 

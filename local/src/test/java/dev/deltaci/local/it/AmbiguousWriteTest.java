@@ -51,7 +51,7 @@ class AmbiguousWriteTest extends PlaneTest {
     @Test
     void leaseHeartbeatAndComplete_shouldEachSucceedOnce_whenTheirWriteIsAppliedButReportedFailed() throws Exception {
         String runId = pushRun("jobs:\n  build:\n    steps: [{run: 'true'}]\n");
-        RunnerApiClient runner = new RunnerApiClient(plane.apiUrl(), "runner-a");
+        RunnerApiClient runner = plane.runnerClient("runner-a");
 
         faults.inject(LEASE, Fault.SERVER_ERROR, 1);
         RunnerApiClient.Answer lease = runner.lease(runId, "build", 0);
@@ -77,7 +77,7 @@ class AmbiguousWriteTest extends PlaneTest {
     @Test
     void lease_shouldRecover_whenEveryRetryFails_andTheRunnerAsksAgain() throws Exception {
         String runId = pushRun("jobs:\n  build:\n    steps: [{run: 'true'}]\n");
-        RunnerApiClient runner = new RunnerApiClient(plane.apiUrl(), "runner-a");
+        RunnerApiClient runner = plane.runnerClient("runner-a");
 
         faults.inject(LEASE, Fault.THROTTLING, 10); // more than the SDK's attempts: the call fails
         RunnerApiClient.Answer failed = runner.lease(runId, "build", 0);
@@ -87,7 +87,7 @@ class AmbiguousWriteTest extends PlaneTest {
         assertThat(failed.status()).isEqualTo(500);
         assertThat(again.status()).isEqualTo(200);
         assertThat(again.body().get("lease").get("epoch").asLong()).isEqualTo(1);
-        assertThat(new RunnerApiClient(plane.apiUrl(), "runner-b").lease(runId, "build", 0).status()).isEqualTo(409);
+        assertThat(plane.runnerClient("runner-b").lease(runId, "build", 0).status()).isEqualTo(409);
     }
 
     @Test

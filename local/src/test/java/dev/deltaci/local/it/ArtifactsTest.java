@@ -50,9 +50,9 @@ class ArtifactsTest extends PlaneTest {
                   plain:
                     steps: [{run: 'true'}]
                 """);
-        RunnerApiClient holder = new RunnerApiClient(plane.apiUrl(), "runner-a");
-        RunnerApiClient other = new RunnerApiClient(plane.apiUrl(), "runner-b");
-        assertThat(holder.artifactUploadUrl(runId, "build", 1).status()).as("not leased yet").isEqualTo(409);
+        RunnerApiClient holder = plane.runnerClient("runner-a");
+        RunnerApiClient other = plane.runnerClient("runner-b");
+        assertThat(holder.artifactUploadUrl(runId, "build", 1).status()).as("not leased yet").isEqualTo(403);
         assertThat(holder.lease(runId, "build", 0).status()).isEqualTo(200);
         assertThat(holder.lease(runId, "plain", 0).status()).isEqualTo(200);
 

@@ -103,7 +103,7 @@ class CancelAndStopTest extends PlaneTest {
     @Test
     void runnerIgnoringTheStop_shouldHaveItsAttemptEndedByTheServer() throws Exception {
         String runId = pushRun("jobs:\n  slow:\n    timeout-minutes: 1\n    steps: [{run: sleep 600}]\n");
-        RunnerApiClient stubborn = new RunnerApiClient(plane.apiUrl(), "stubborn");
+        RunnerApiClient stubborn = plane.runnerClient("stubborn");
         stubborn.lease(runId, "slow", 0);
 
         clock.advance(Duration.ofSeconds(61));
@@ -113,7 +113,7 @@ class CancelAndStopTest extends PlaneTest {
 
         assertThat(told.status()).isEqualTo(200);
         assertThat(told.body().get("stop").asText()).isEqualTo("timeout");
-        assertThat(ended.status()).isEqualTo(409);
+        assertThat(ended.status()).isEqualTo(403);
         assertThat(ended.reason()).isEqualTo("runner stubborn did not stop within 6 s of being told (timeout)");
         assertThat(store.getJob(runId, "slow").orElseThrow().state()).isEqualTo(JobState.TIMED_OUT);
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.FAILED);

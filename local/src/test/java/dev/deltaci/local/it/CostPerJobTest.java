@@ -41,7 +41,7 @@ class CostPerJobTest {
             String runId = new ObjectMapper().readTree(
                     GitHubPush.send(plane.apiUrl(), "s", GitHubPush.payload(repo)).body()).get("runId").asText();
             RunnerAgent agent = new RunnerAgent(runnerSqs, plane.queueUrl(),
-                    new RunnerApiClient(plane.apiUrl(), "cost-runner"), Files.createTempDirectory("delta-cost-"), 1,
+                    plane.runnerClient("cost-runner"), Files.createTempDirectory("delta-cost-"), 1,
                     1, 1000, 60_000);
             Thread loop = new Thread(() -> agent.runLoop(1));
             loop.start();

@@ -25,8 +25,8 @@ class FencingTest extends PlaneTest {
     @Test
     void runnerApi_shouldRejectStaleEpochsAndOtherRunners_andChangeNothing() throws Exception {
         String runId = pushRun("jobs:\n  build:\n    steps:\n      - run: 'true'\n");
-        RunnerApiClient runnerA = new RunnerApiClient(plane.apiUrl(), "runner-a");
-        RunnerApiClient runnerB = new RunnerApiClient(plane.apiUrl(), "runner-b");
+        RunnerApiClient runnerA = plane.runnerClient("runner-a");
+        RunnerApiClient runnerB = plane.runnerClient("runner-b");
         assertThat(runnerA.lease(runId, "build", 0).status()).isEqualTo(200);
         JobRecord leased = store.getJob(runId, "build").orElseThrow();
         long started = leased.startedAtEpochMs();
@@ -38,8 +38,9 @@ class FencingTest extends PlaneTest {
         RunnerApiClient.Answer staleLog = runnerA.uploadLog(runId, "build", 0, 0, "forged");
         RunnerApiClient.Answer secondLease = runnerB.lease(runId, "build", 0);
 
-        assertThat(List.of(staleHeartbeat, foreignHeartbeat, staleComplete, foreignComplete, staleLog, secondLease))
-                .extracting(RunnerApiClient.Answer::status).containsOnly(409);
+        assertThat(List.of(staleHeartbeat, foreignHeartbeat, staleComplete, foreignComplete, staleLog))
+                .as("acting on a job one does not lease").extracting(RunnerApiClient.Answer::status).containsOnly(403);
+        assertThat(secondLease.status()).as("asking for a lease someone holds").isEqualTo(409);
         assertThat(staleComplete.reason()).isEqualTo("stale epoch 0; the lease is at epoch 1");
         assertThat(foreignComplete.reason()).isEqualTo("lease is held by runner-a, not runner-b");
         assertThat(store.getJob(runId, "build").orElseThrow()).isEqualTo(leased);
@@ -52,7 +53,7 @@ class FencingTest extends PlaneTest {
         assertThat(accepted.body().get("outcome").asText()).isEqualTo("accepted");
         assertThat(repeated.status()).isEqualTo(200);
         assertThat(repeated.body().get("outcome").asText()).isEqualTo("already_completed");
-        assertThat(lateHeartbeat.status()).isEqualTo(409);
+        assertThat(lateHeartbeat.status()).isEqualTo(403);
         assertThat(lateHeartbeat.reason()).isEqualTo("job is SUCCEEDED");
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
     }

@@ -50,14 +50,14 @@ class LabelsTest extends PlaneTest {
         String runId = pushRun("jobs:\n  train:\n    labels: [gpu]\n    steps: [{run: 'true'}]\n");
         JobRecord before = store.getJob(runId, "train").orElseThrow();
 
-        RunnerApiClient.Answer unlabelled = new RunnerApiClient(plane.apiUrl(), "cpu-1").lease(runId, "train", 0);
-        RunnerApiClient.Answer wrong = new RunnerApiClient(plane.apiUrl(), "arm-1", List.of("arm")).lease(runId, "train", 0);
+        RunnerApiClient.Answer unlabelled = plane.runnerClient("cpu-1").lease(runId, "train", 0);
+        RunnerApiClient.Answer wrong = plane.runnerClient("arm-1", "arm").lease(runId, "train", 0);
 
         assertThat(unlabelled.status()).isEqualTo(409);
         assertThat(unlabelled.reason()).isEqualTo("job needs labels [gpu]; runner cpu-1 has []");
         assertThat(wrong.reason()).isEqualTo("job needs labels [gpu]; runner arm-1 has [arm]");
         assertThat(store.getJob(runId, "train").orElseThrow()).isEqualTo(before);
-        assertThat(new RunnerApiClient(plane.apiUrl(), "gpu-1", List.of("gpu", "linux")).lease(runId, "train", 0).status())
+        assertThat(plane.runnerClient("gpu-1", "gpu", "linux").lease(runId, "train", 0).status())
                 .isEqualTo(200);
     }
 

@@ -53,7 +53,7 @@ class RetryTest extends PlaneTest {
     @Test
     void scriptFailure_shouldBeFinal_withoutRetry() throws Exception {
         String runId = pushRun("jobs:\n  once:\n    steps: [{run: exit 4}]\n");
-        RunnerApiClient runner = new RunnerApiClient(plane.apiUrl(), "runner-a");
+        RunnerApiClient runner = plane.runnerClient("runner-a");
         runner.lease(runId, "once", 0);
         JobRecord leased = store.getJob(runId, "once").orElseThrow();
 
@@ -66,8 +66,8 @@ class RetryTest extends PlaneTest {
     @Test
     void infraError_shouldRetryOnTheInfraBudget_notTheUsers_andPreferAnotherRunner() throws Exception {
         String runId = pushRun("jobs:\n  build:\n    retry: {max: 1}\n    steps: [{run: 'true'}]\n");
-        RunnerApiClient a = new RunnerApiClient(plane.apiUrl(), "runner-a");
-        RunnerApiClient b = new RunnerApiClient(plane.apiUrl(), "runner-b");
+        RunnerApiClient a = plane.runnerClient("runner-a");
+        RunnerApiClient b = plane.runnerClient("runner-b");
         a.lease(runId, "build", 0);
         long started = store.getJob(runId, "build").orElseThrow().startedAtEpochMs();
 

@@ -79,10 +79,10 @@ class SweeperTest extends PlaneTest {
             assertThat(requeuedAfterMs).isGreaterThanOrEqualTo(2000 - 700); // never before the lease could expire
 
             // the dead runner's epoch is fenced off for good
-            RunnerApiClient ghost = new RunnerApiClient(plane.apiUrl(), leased.leaseOwner());
-            assertThat(ghost.heartbeat(runId, "slow", leased.leaseEpoch()).status()).isEqualTo(409);
+            RunnerApiClient ghost = plane.runnerClient(leased.leaseOwner());
+            assertThat(ghost.heartbeat(runId, "slow", leased.leaseEpoch()).status()).isEqualTo(403);
             assertThat(ghost.complete(runId, "slow", leased.leaseEpoch(), 1, leased.startedAtEpochMs(), 0, null, 1)
-                    .status()).isEqualTo(409);
+                    .status()).isEqualTo(403);
             assertThat(store.getJob(runId, "slow").orElseThrow()).isEqualTo(finished);
         }
     }
@@ -97,14 +97,14 @@ class SweeperTest extends PlaneTest {
                     needs: build
                     steps: [{run: 'true'}]
                 """);
-        RunnerApiClient silent = new RunnerApiClient(plane.apiUrl(), "silent-runner");
+        RunnerApiClient silent = plane.runnerClient("silent-runner");
 
         assertThat(silent.lease(runId, "build", 0).status()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
             plane.sweepNow();
             return store.getJob(runId, "build").orElseThrow().state() == JobState.QUEUED;
         });
-        RunnerApiClient alsoSilent = new RunnerApiClient(plane.apiUrl(), "another-silent-runner");
+        RunnerApiClient alsoSilent = plane.runnerClient("another-silent-runner");
         assertThat(alsoSilent.lease(runId, "build", 2).status()).as("the requeue's message carries epoch 2").isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
             plane.sweepNow();
@@ -123,7 +123,7 @@ class SweeperTest extends PlaneTest {
     @Test
     void sweeperRacingALiveHeartbeat_shouldLoseTheRace_andDispatchNothing() throws Exception {
         String runId = pushRun("jobs:\n  build:\n    steps: [{run: 'true'}]\n");
-        RunnerApiClient runner = new RunnerApiClient(plane.apiUrl(), "live-runner");
+        RunnerApiClient runner = plane.runnerClient("live-runner");
         runner.lease(runId, "build", 0);
         JobRecord seenBySweeper = store.getJob(runId, "build").orElseThrow();
         SweepStore sweeps = new SweepStore(plane.plane().dynamo(), plane.plane().config().tableName(), Clock.systemUTC());
@@ -143,7 +143,7 @@ class SweeperTest extends PlaneTest {
     @Test
     void clockSkew_withinTheAllowance_neverRequeuesAHeartbeatingJob_beyondItWould() throws Exception {
         String runId = pushRun("jobs:\n  build:\n    steps: [{run: 'true'}]\n");
-        RunnerApiClient runner = new RunnerApiClient(plane.apiUrl(), "live-runner");
+        RunnerApiClient runner = plane.runnerClient("live-runner");
         runner.lease(runId, "build", 0);
         // the sweeper's clock runs 1.5 s ahead of the functions' clock; the allowance is 2 s
         SweeperService skewed = sweeper(Clock.offset(Clock.systemUTC(), Duration.ofMillis(1500)), 2000);
@@ -201,7 +201,7 @@ class SweeperTest extends PlaneTest {
     @Test
     void silentJobPastItsTimeout_shouldBeTimedOutByTheSweeper() throws Exception {
         String runId = pushRun("jobs:\n  build:\n    timeout-minutes: 1\n    steps: [{run: sleep 600}]\n");
-        new RunnerApiClient(plane.apiUrl(), "silent-runner").lease(runId, "build", 0);
+        plane.runnerClient("silent-runner").lease(runId, "build", 0);
 
         SweepReport report = sweeper(Clock.offset(Clock.systemUTC(), Duration.ofSeconds(61)), 500).sweep();
 

@@ -1,0 +1,100 @@
+package dev.deltaci.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The client's side of runner identity: register once, send the credential, renew it before it expires. */
+class RunnerApiClientTest {
+
+    private HttpServer api;
+    private final AtomicInteger registrations = new AtomicInteger();
+    private final List<String> authorizations = new CopyOnWriteArrayList<>();
+    private volatile long ttlMs = 60_000;
+    private volatile boolean rejectNextCall;
+
+    @BeforeEach
+    void start() throws Exception {
+        api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        api.createContext("/runner/", exchange -> {
+            String action = exchange.getRequestURI().getPath().substring("/runner/".length());
+            String body;
+            int status = 200;
+            if (action.equals("register")) {
+                String request = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+                if (!request.contains("\"registrationToken\":\"good\"")) {
+                    status = 401;
+                    body = "{\"error\":\"unknown registration token\"}";
+                } else {
+                    body = "{\"credential\":\"cred-" + registrations.incrementAndGet() + "\",\"ttlMs\":" + ttlMs + "}";
+                }
+            } else {
+                authorizations.add(exchange.getRequestHeaders().getFirst("authorization"));
+                if (rejectNextCall) {
+                    rejectNextCall = false;
+                    status = 401;
+                    body = "{\"error\":\"runner credential expired; register again\"}";
+                } else {
+                    body = "{\"outcome\":\"renewed\"}";
+                }
+            }
+            byte[] out = body.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(status, out.length);
+            exchange.getResponseBody().write(out);
+            exchange.close();
+        });
+        api.start();
+    }
+
+    @AfterEach
+    void stop() {
+        api.stop(0);
+    }
+
+    private RunnerApiClient client(String token) {
+        return new RunnerApiClient(URI.create("http://127.0.0.1:" + api.getAddress().getPort()), "r1", List.of(), token);
+    }
+
+    @Test
+    void calls_shouldCarryTheCredential_andRenewItWhenFourFifthsOfItsLifeHavePassed() throws Exception {
+        ttlMs = 500;
+        RunnerApiClient client = client("good");
+
+        client.heartbeat("run", "job", 1);
+        client.heartbeat("run", "job", 1);
+        Thread.sleep(450);
+        client.heartbeat("run", "job", 1);
+
+        assertThat(registrations.get()).isEqualTo(2);
+        assertThat(authorizations).containsExactly("Bearer cred-1", "Bearer cred-1", "Bearer cred-2");
+    }
+
+    @Test
+    void aCallAnswered401_shouldRenewTheCredentialAndTryOnceMore() throws Exception {
+        RunnerApiClient client = client("good");
+        client.register();
+        rejectNextCall = true;
+
+        RunnerApiClient.Answer answer = client.heartbeat("run", "job", 1);
+
+        assertThat(answer.ok()).isTrue();
+        assertThat(authorizations).containsExactly("Bearer cred-1", "Bearer cred-2");
+    }
+
+    @Test
+    void aRefusedRegistration_shouldSaySoAndNotBeRetriedAsIfTransient() {
+        assertThatThrownBy(() -> client("bad").register())
+                .isInstanceOf(RunnerApiClient.RegistrationRefusedException.class)
+                .hasMessage("registration refused (401): unknown registration token");
+    }
+}
