@@ -69,6 +69,9 @@ final class JobExecutor {
         String failureClass = null;
         try {
             log.line("::delta:: job " + job.name() + " (attempt " + job.attempt() + ", epoch " + job.epoch() + ")");
+            if (job.secretsNote() != null) {
+                log.line("::delta:: secrets: " + job.secretsNote());
+            }
             String checkoutError = checkout(job, workspace, log);
             if (checkoutError != null) {
                 log.line("::delta:: checkout failed: " + checkoutError);
@@ -181,8 +184,8 @@ final class JobExecutor {
     private static Scope scope(LeasedJob job, Map<String, String> stepEnv, boolean failed) {
         Map<String, Object> env = new HashMap<>(job.env());
         env.putAll(stepEnv);
-        return new Scope(Map.of("delta", job.deltaContext(), "env", env, "matrix", job.matrix(), "inputs", job.inputs()),
-                !failed, failed, false);
+        return new Scope(Map.of("delta", job.deltaContext(), "env", env, "matrix", job.matrix(), "inputs", job.inputs(),
+                "secrets", job.secrets()), !failed, failed, false);
     }
 
     private static boolean shouldRun(LeasedJob.Step step, Scope scope, LogStreamer log) {

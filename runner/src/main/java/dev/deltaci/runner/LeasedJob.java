@@ -11,7 +11,7 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
                  long heartbeatIntervalMs, long leaseTtlMs, String cloneUrl, String sha, String ref,
                  Map<String, String> env, int timeoutMinutes, List<Step> steps, String repository, String event,
                  Map<String, String> matrix, List<String> artifacts, List<Download> downloads,
-                 Map<String, String> inputs, String image) {
+                 Map<String, String> inputs, String image, Map<String, String> secrets, String secretsNote) {
 
     /** Artifacts of a job this one needs: where to download them (a presigned URL). */
     record Download(String jobKey, String name, String url) {
@@ -23,14 +23,14 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
               Map<String, String> env, int timeoutMinutes, List<Step> steps, String repository, String event,
               Map<String, String> matrix) {
         this(runId, jobKey, name, attempt, epoch, startedAtEpochMs, heartbeatIntervalMs, leaseTtlMs, cloneUrl, sha, ref,
-                env, timeoutMinutes, steps, repository, event, matrix, List.of(), List.of(), Map.of(), null);
+                env, timeoutMinutes, steps, repository, event, matrix, List.of(), List.of(), Map.of(), null, Map.of(), null);
     }
 
     /** The same job with another environment (after its {@code ${{ }}} values were rendered). */
     LeasedJob withEnv(Map<String, String> renderedEnv) {
         return new LeasedJob(runId, jobKey, name, attempt, epoch, startedAtEpochMs, heartbeatIntervalMs, leaseTtlMs,
                 cloneUrl, sha, ref, renderedEnv, timeoutMinutes, steps, repository, event, matrix, artifacts, downloads,
-                inputs, image);
+                inputs, image, secrets, secretsNote);
     }
 
     /** The {@code delta} context of expressions on this runner. */
@@ -80,7 +80,8 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
                 lease.path("ttlMs").asLong(), job.path("cloneUrl").asText(), job.path("sha").asText(),
                 job.path("ref").asText(), env, job.path("timeoutMinutes").asInt(60), steps,
                 job.path("repository").asText(""), job.path("event").asText(""), matrix(job), artifacts(job),
-                downloads(job), strings(job.path("inputs")), job.hasNonNull("image") ? job.get("image").asText() : null);
+                downloads(job), strings(job.path("inputs")), job.hasNonNull("image") ? job.get("image").asText() : null,
+                strings(job.path("secrets")), job.hasNonNull("secretsWithheld") ? job.get("secretsWithheld").asText() : null);
     }
 
     private static List<String> artifacts(JsonNode job) {

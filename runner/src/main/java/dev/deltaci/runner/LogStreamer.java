@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
  * Ships a job's output to the runner API as numbered chunks while the job runs: every
  * {@code flushInterval} or when the buffer reaches {@code maxChunkChars}. A chunk is sent with
  * retries; seq numbers are given out in sending order, so the stored chunks read back in order.
+ * Every line is masked for the job's secrets first ({@link SecretMasker}).
  */
 final class LogStreamer implements AutoCloseable {
 
@@ -17,6 +18,7 @@ final class LogStreamer implements AutoCloseable {
 
     private final RunnerApiClient api;
     private final LeasedJob job;
+    private final SecretMasker masker;
     private final Runnable onLeaseLost;
     private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "log-flusher");
@@ -30,6 +32,7 @@ final class LogStreamer implements AutoCloseable {
     LogStreamer(RunnerApiClient api, LeasedJob job, long flushIntervalMs, Runnable onLeaseLost) {
         this.api = api;
         this.job = job;
+        this.masker = new SecretMasker(job.secrets().values());
         this.onLeaseLost = onLeaseLost;
         flusher.scheduleWithFixedDelay(this::flushQuietly, flushIntervalMs, flushIntervalMs, TimeUnit.MILLISECONDS);
     }
@@ -37,7 +40,7 @@ final class LogStreamer implements AutoCloseable {
     void line(String line) {
         boolean full;
         synchronized (buffer) {
-            buffer.append(line).append('\n');
+            buffer.append(masker.mask(line)).append('\n');
             full = buffer.length() >= MAX_CHUNK_CHARS;
         }
         if (full) {

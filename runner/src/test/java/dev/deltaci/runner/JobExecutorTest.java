@@ -135,7 +135,7 @@ class JobExecutorTest {
         LeasedJob withImage = new LeasedJob(base.runId(), base.jobKey(), base.name(), base.attempt(), base.epoch(),
                 base.startedAtEpochMs(), base.heartbeatIntervalMs(), base.leaseTtlMs(), base.cloneUrl(), base.sha(),
                 base.ref(), base.env(), base.timeoutMinutes(), base.steps(), base.repository(), base.event(),
-                Map.of("node", "20"), List.of(), List.of(), Map.of(), "node:${{ matrix.node }}-alpine");
+                Map.of("node", "20"), List.of(), List.of(), Map.of(), "node:${{ matrix.node }}-alpine", Map.of(), null);
         java.util.Map<String, String> noDocker = new java.util.HashMap<>(JobExecutor.stepEnvironment(base, workRoot));
         org.junit.jupiter.api.Assumptions.assumeTrue(ContainerStep.dockerProblem(noDocker).isPresent(),
                 "this machine has Docker: the no-Docker path cannot be shown here");

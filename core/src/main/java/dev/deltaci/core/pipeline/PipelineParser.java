@@ -296,6 +296,8 @@ public final class PipelineParser extends YamlReader {
 
     /** Contexts a runner can offer to step conditions and {@code ${{ }}} in commands and env values. */
     private static final Set<String> RUNNER_CONTEXTS = Set.of("delta", "env", "inputs");
+    /** Where secrets may appear: commands and env values, never conditions, groups or images. */
+    private static final Set<String> SECRET_CONTEXTS = Set.of("delta", "env", "inputs", "secrets");
 
     /** An {@code if:}, written bare or as {@code ${{ ... }}}; returns the bare expression text. */
     private String condition(Node node, String where, Set<String> contexts, List<String> needs) {
@@ -316,11 +318,13 @@ public final class PipelineParser extends YamlReader {
         }
     }
 
-    /** {@code ${{ }}} inside a command or env value: parsed now, evaluated by the runner. */
+    /** {@code ${{ }}} inside a command or env value: parsed now, evaluated by the runner (secrets allowed). */
     private void checkTemplate(Node node, String text, String where) {
         try {
+            Set<String> contexts = new HashSet<>(runnerContexts());
+            contexts.addAll(SECRET_CONTEXTS);
             for (Template.Placeholder placeholder : Template.parse(text).placeholders()) {
-                checkNames(placeholder.expr(), runnerContexts(), List.of());
+                checkNames(placeholder.expr(), contexts, List.of());
             }
         } catch (ExpressionException e) {
             problem(node, where + ": " + e.getMessage());
@@ -341,8 +345,14 @@ public final class PipelineParser extends YamlReader {
     private void checkNames(Expr expr, Set<String> contexts, List<String> needs) throws ExpressionException {
         if (expr instanceof Expr.Path path) {
             String context = path.context();
-            if (context.equals("secrets")) {
-                throw new ExpressionException(path.offset(), "'secrets' is not supported yet");
+            if (context.equals("secrets") && !contexts.contains("secrets")) {
+                throw new ExpressionException(path.offset(), "'secrets' is available only in 'run' and 'env' "
+                        + "(a secret never decides what runs, nor names a group or an image)");
+            }
+            if (context.equals("secrets") && !path.keys().isEmpty() && path.keys().get(0) instanceof Expr.Literal name
+                    && name.value() instanceof String secret && !ENV_NAME.matcher(secret).matches()) {
+                throw new ExpressionException(path.offset(), "'secrets." + secret + "' is not a secret name "
+                        + "(letters, digits and '_', not starting with a digit)");
             }
             if (context.equals("inputs") && declaredInputs == null) {
                 throw new ExpressionException(path.offset(),

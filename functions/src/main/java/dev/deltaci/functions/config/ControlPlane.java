@@ -2,7 +2,9 @@ package dev.deltaci.functions.config;
 
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.artifacts.ArtifactStore;
+import dev.deltaci.functions.control.ApiKeys;
 import dev.deltaci.functions.progress.RunProgressor;
+import dev.deltaci.functions.runnerapi.JobSecrets;
 import dev.deltaci.functions.runnerapi.RunnerAuth;
 import dev.deltaci.functions.runs.RunStarter;
 import dev.deltaci.functions.store.GateStore;
@@ -29,7 +31,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  */
 public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner,
                            ControlPlaneConfig config, WebhookSecret webhookSecret, RunnerAuth runnerAuth,
-                           PipelineSource pipelineSource, Clock clock) {
+                           ApiKeys apiKeys, JobSecrets jobSecrets, PipelineSource pipelineSource, Clock clock) {
 
     /**
      * How every control-plane client retries and times out: the standard retry mode (3 attempts,
@@ -57,6 +59,8 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
                 ControlPlaneConfig.fromEnvironment(env),
                 WebhookSecret.fromEnvironment(env),
                 RunnerAuth.fromEnvironment(env, Clock.systemUTC()),
+                ApiKeys.fromEnvironment(env),
+                JobSecrets.fromEnvironment(env),
                 PipelineSource.git(),
                 Clock.systemUTC());
     }

@@ -27,17 +27,24 @@ public final class CancelService {
         this.progressor = progressor;
     }
 
-    public ApiResponse cancel(String runId, String by) {
+    /**
+     * @param by  who asks, as the caller names them; recorded with the key's name ("alice via ci-bot")
+     * @param key the API key the request came with; it must cover the run's repository
+     */
+    public ApiResponse cancel(String runId, String by, ApiKeys.Key key) {
         if (runId == null || !RUN_ID.matcher(runId).matches()) {
             return ApiResponse.error(400, "not a run id: '" + runId + "'");
         }
-        if (by == null || !ACTOR.matcher(by).matches()) {
+        if (by != null && !ACTOR.matcher(by).matches()) {
             return ApiResponse.error(400, "'by' must name who cancels (letters, digits, ' ._@-', at most 100)");
         }
         Optional<RunSnapshot> snapshot = store.readRun(runId);
-        if (snapshot.isEmpty()) {
-            return ApiResponse.error(404, "no run " + runId);
+        if (snapshot.isEmpty() || !key.allows(snapshot.get().run().repository())) {
+            // the same answer whether the run is missing or out of the key's reach: ids are not probed
+            return ApiResponse.error(404, "no run " + runId + (snapshot.isEmpty() ? "" : " that API key '"
+                    + key.name() + "' may see"));
         }
+        by = by == null || by.equals(key.name()) ? key.name() : by + " via " + key.name();
         if (snapshot.get().run().status().isTerminal()) {
             return ApiResponse.of(409, "error", "run " + runId + " has already finished: " + snapshot.get().run().status(),
                     "status", snapshot.get().run().status().name());

@@ -43,7 +43,7 @@ public final class ManualRunService {
         this.starter = starter;
     }
 
-    public ApiResponse trigger(byte[] body) {
+    public ApiResponse trigger(byte[] body, ApiKeys.Key key) {
         JsonNode json;
         try {
             json = JSON.readTree(body);
@@ -57,6 +57,9 @@ public final class ManualRunService {
         if (!REPOSITORY.matcher(repository).matches() || java.util.Arrays.stream(repository.split("/"))
                 .anyMatch(part -> part.equals(".") || part.equals(".."))) {
             return ApiResponse.error(400, "'repository' must be owner/name, found '" + repository + "'");
+        }
+        if (!key.allows(repository)) {
+            return ApiResponse.error(403, "API key '" + key.name() + "' may not start runs of " + repository);
         }
         String ref = json.path("ref").asText("");
         if (!REF.matcher(ref).matches() || ref.contains("..")) {

@@ -24,7 +24,7 @@ public final class RunnerApiHandler implements RequestHandler<APIGatewayV2HTTPEv
 
     public RunnerApiHandler(ControlPlane plane) {
         this.service = new RunnerApiService(plane.jobStore(), plane.logStore(), plane.artifactStore(),
-                plane.runnerAuth(), plane.jobQueue(), plane.runProgressor(),
+                plane.runnerAuth(), plane.jobSecrets(), plane.jobQueue(), plane.runProgressor(),
                 plane.config().leasePolicy(), plane.config().sweepPolicy().infraRetryBudget(), plane.clock());
     }
 

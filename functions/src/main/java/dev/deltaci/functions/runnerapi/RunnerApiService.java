@@ -6,6 +6,7 @@ import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.Lease;
 import dev.deltaci.core.pipeline.RunnerLabels;
+import dev.deltaci.core.pipeline.SecretReferences;
 import dev.deltaci.core.job.RetryPolicy;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.core.pipeline.StepSpec;
@@ -29,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -63,18 +65,21 @@ public final class RunnerApiService {
     private final LogStore logs;
     private final ArtifactStore artifacts;
     private final RunnerAuth auth;
+    private final JobSecrets secrets;
     private final RunProgressor progressor;
     private final JobQueue queue;
     private final Lease.Policy leasePolicy;
     private final int infraRetryBudget;
     private final Clock clock;
 
-    public RunnerApiService(JobStore store, LogStore logs, ArtifactStore artifacts, RunnerAuth auth, JobQueue queue,
-                            RunProgressor progressor, Lease.Policy leasePolicy, int infraRetryBudget, Clock clock) {
+    public RunnerApiService(JobStore store, LogStore logs, ArtifactStore artifacts, RunnerAuth auth, JobSecrets secrets,
+                            JobQueue queue, RunProgressor progressor, Lease.Policy leasePolicy, int infraRetryBudget,
+                            Clock clock) {
         this.store = store;
         this.logs = logs;
         this.artifacts = artifacts;
         this.auth = auth;
+        this.secrets = secrets;
         this.queue = queue;
         this.progressor = progressor;
         this.leasePolicy = leasePolicy;
@@ -169,6 +174,7 @@ public final class RunnerApiService {
             }
             Map<String, Object> jobJson = jobJson(job);
             jobJson.put("downloads", downloads(job));
+            putSecrets(job, jobJson);
             return ApiResponse.of(200, "outcome", "acquired", "lease", leaseJson(job), "job", jobJson);
         }
         if (outcome instanceof LeaseOutcome.TryLater later) {
@@ -211,6 +217,30 @@ public final class RunnerApiService {
     /** How long a runner told to stop (cancel, timeout) has before the server ends the attempt: two lease TTLs. */
     private long stopGraceMs() {
         return leasePolicy.ttl().toMillis() * 2;
+    }
+
+    /**
+     * The secrets the job's steps reference, read now and sent only in this answer (never
+     * stored). A pull request from a fork gets none, as on GitHub: its code is not the repository's.
+     */
+    private void putSecrets(JobRecord job, Map<String, Object> jobJson) {
+        Set<String> names = SecretReferences.of(job.spec());
+        if (names.isEmpty()) {
+            return;
+        }
+        if (job.fork()) {
+            jobJson.put("secrets", Map.of());
+            jobJson.put("secretsWithheld", "a pull request from a fork gets no secrets; " + String.join(", ", names)
+                    + " are empty");
+            return;
+        }
+        Map<String, String> values = secrets.read(job.repository(), names);
+        jobJson.put("secrets", values);
+        List<String> missing = names.stream().filter(name -> !values.containsKey(name)).toList();
+        if (!missing.isEmpty()) {
+            jobJson.put("secretsWithheld", "not defined for " + job.repository() + ": " + String.join(", ", missing)
+                    + " (empty)");
+        }
     }
 
     /** Download URLs for the archives of the jobs this one needs that kept files and succeeded. */

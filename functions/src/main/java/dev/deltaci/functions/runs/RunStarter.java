@@ -41,8 +41,11 @@ import java.util.Optional;
  */
 public final class RunStarter {
 
-    /** What a run is built from, whatever the event. */
-    public record RunSource(String trigger, String repository, String cloneUrl, String sha, String ref) {
+    /** What a run is built from, whatever the event; {@code fork}: a pull request from a fork (no secrets). */
+    public record RunSource(String trigger, String repository, String cloneUrl, String sha, String ref, boolean fork) {
+        public RunSource(String trigger, String repository, String cloneUrl, String sha, String ref) {
+            this(trigger, repository, cloneUrl, sha, ref, false);
+        }
     }
 
     /** Whether the pipeline runs on the event: start it (with the run's inputs), or answer this instead. */
@@ -138,9 +141,10 @@ public final class RunStarter {
         RunRecord run = configError != null
                 ? new RunRecord(runId, source.repository(), source.cloneUrl(), source.sha(), source.ref(), source.trigger(),
                         RunState.FAILED, FailureClass.CONFIG_ERROR.wireName(), configError, 0, true, now, now, null,
-                        null, false, Map.of())
+                        null, false, Map.of(), source.fork())
                 : new RunRecord(runId, source.repository(), source.cloneUrl(), source.sha(), source.ref(), source.trigger(),
-                        RunState.PENDING, null, null, jobs.size(), false, now, now, null, null, false, inputs);
+                        RunState.PENDING, null, null, jobs.size(), false, now, now, null, null, false, inputs,
+                        source.fork());
         if (pipeline != null && pipeline.concurrency() != null) {
             // the group is rendered for this run (e.g. deploy-${{ delta.branch }})
             Scope scope = new Scope(RunProgressor.contexts(run), true, false, false);

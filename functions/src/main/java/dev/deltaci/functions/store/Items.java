@@ -52,7 +52,7 @@ final class Items {
                 num(item, "createdAtEpochMs", 0), num(item, "updatedAtEpochMs", 0), str(item, "cancelRequestedBy"),
                 str(item, "concurrencyGroup"),
                 item.containsKey("cancelInProgress") && Boolean.TRUE.equals(item.get("cancelInProgress").bool()),
-                stringMap(item, "inputs"));
+                stringMap(item, "inputs"), bool(item, "fork"));
     }
 
     static JobRecord toJob(Map<String, AttributeValue> item) {
@@ -69,7 +69,8 @@ final class Items {
                 (int) num(item, "logChunks", -1), (int) num(item, "infraRetries", 0), (int) num(item, "userRetries", 0),
                 num(item, "queuedAtEpochMs", 0), num(item, "enqueuedAtEpochMs", 0), history(item),
                 str(item, "avoidRunner"), num(item, "cancelRequestedAtEpochMs", 0), str(item, "repository"),
-                str(item, "event"), str(item, "gate"), str(item, "waitingFor"), stringMap(item, "inputs"));
+                str(item, "event"), str(item, "gate"), str(item, "waitingFor"), stringMap(item, "inputs"),
+                bool(item, "fork"));
     }
 
     private static List<AttemptRecord> history(Map<String, AttributeValue> item) {
@@ -144,6 +145,10 @@ final class Items {
         Map<String, String> values = new java.util.LinkedHashMap<>();
         value.m().forEach((k, v) -> values.put(k, v.s()));
         return values;
+    }
+
+    static boolean bool(Map<String, AttributeValue> item, String name) {
+        return item.containsKey(name) && Boolean.TRUE.equals(item.get(name).bool());
     }
 
     static String str(Map<String, AttributeValue> item, String name) {

@@ -22,6 +22,7 @@ import java.util.Map;
  * @param gate        the concurrency gate this job holds or waits for, until it has let go; or null
  * @param waitingFor  while it waits for a concurrency group: which one and who holds it; or null
  * @param inputs      the run's inputs, copied so a lease answer needs no second read
+ * @param fork        the run is a pull request from a fork (copied likewise): no secrets
  */
 public record JobRecord(String runId, String jobKey, String name, JobState state, List<String> needs,
                         JobSpec spec, String cloneUrl, String sha, String ref, int attempt,
@@ -31,7 +32,7 @@ public record JobRecord(String runId, String jobKey, String name, JobState state
                         int logChunks, int infraRetries, int userRetries, long queuedAtEpochMs,
                         long enqueuedAtEpochMs, List<AttemptRecord> history, String avoidRunner,
                         long cancelRequestedAtEpochMs, String repository, String event, String gate,
-                        String waitingFor, Map<String, String> inputs) {
+                        String waitingFor, Map<String, String> inputs, boolean fork) {
 
     public boolean cancelRequested() {
         return cancelRequestedAtEpochMs > 0;

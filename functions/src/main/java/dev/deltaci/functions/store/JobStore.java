@@ -79,6 +79,9 @@ public final class JobStore {
         if (!run.inputs().isEmpty()) {
             item.put("inputs", Items.stringMap(run.inputs()));
         }
+        if (run.fork()) {
+            item.put("fork", AttributeValue.fromBool(true)); // a pull request from a fork: no secrets
+        }
         if (run.cancelInProgress()) {
             item.put("cancelInProgress", AttributeValue.fromBool(true));
         }
@@ -145,6 +148,9 @@ public final class JobStore {
         item.put("event", s(run.trigger()));
         if (!run.inputs().isEmpty()) {
             item.put("inputs", Items.stringMap(run.inputs()));
+        }
+        if (run.fork()) {
+            item.put("fork", AttributeValue.fromBool(true)); // a pull request from a fork: no secrets
         }
         item.put("attempt", n(1));
         item.put("leaseEpoch", n(0));

@@ -11,12 +11,13 @@ import java.util.Map;
  * @param concurrencyGroup the gate of the pipeline's {@code concurrency:} for this run, or null
  * @param cancelInProgress whether this run, waiting for its group, cancels the runs ahead of it
  * @param inputs       a manual run's inputs (the {@code inputs} context); empty for other events
+ * @param fork         a pull request from a fork: its jobs get no secrets
  */
 public record RunRecord(String runId, String repository, String cloneUrl, String sha, String ref,
                         String trigger, RunState status, String failureClass, String message,
                         int jobCount, boolean materialized, long createdAtEpochMs, long updatedAtEpochMs,
                         String cancelledBy, String concurrencyGroup, boolean cancelInProgress,
-                        Map<String, String> inputs) {
+                        Map<String, String> inputs, boolean fork) {
 
     public RunRecord {
         inputs = inputs == null ? Map.of() : Map.copyOf(inputs);
@@ -25,6 +26,6 @@ public record RunRecord(String runId, String repository, String cloneUrl, String
     /** This run in another concurrency group (rendered for it when it is created). */
     public RunRecord withGroup(String group, boolean cancelsInProgress) {
         return new RunRecord(runId, repository, cloneUrl, sha, ref, trigger, status, failureClass, message, jobCount,
-                materialized, createdAtEpochMs, updatedAtEpochMs, cancelledBy, group, cancelsInProgress, inputs);
+                materialized, createdAtEpochMs, updatedAtEpochMs, cancelledBy, group, cancelsInProgress, inputs, fork);
     }
 }

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * {@code refs/pull/<number>/head}, and path filters compare the base and head commits.
  */
 public record PullRequestEvent(String action, int number, String headSha, String headRef, String headCloneUrl,
-                               String baseSha, String baseRef, String repository) {
+                               String headRepository, String baseSha, String baseRef, String repository) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}");
@@ -43,8 +43,14 @@ public record PullRequestEvent(String action, int number, String headSha, String
         JsonNode repository = object(root, "repository", "repository");
         return new PullRequestEvent(action, number.asInt(), sha(head, "pull_request.head.sha"),
                 text(head, "ref", "pull_request.head.ref"), text(headRepo, "clone_url", "pull_request.head.repo.clone_url"),
+                text(headRepo, "full_name", "pull_request.head.repo.full_name"),
                 sha(base, "pull_request.base.sha"), text(base, "ref", "pull_request.base.ref"),
                 text(repository, "full_name", "repository.full_name"));
+    }
+
+    /** A pull request from another repository: its code is not the repository's own, so it gets no secrets. */
+    public boolean fromFork() {
+        return !headRepository.equals(repository);
     }
 
     /** The ref a run of this pull request carries. */

@@ -101,7 +101,8 @@ public final class WebhookService {
             return ApiResponse.of(202, "ignored", "pull_request action '" + pr.action() + "' does not start runs; "
                     + String.join(", ", PullRequestTrigger.SUPPORTED_TYPES) + " do");
         }
-        return starter.start(runId, new RunStarter.RunSource("pull_request", pr.repository(), pr.headCloneUrl(), pr.headSha(), pr.ref()),
+        return starter.start(runId, new RunStarter.RunSource("pull_request", pr.repository(), pr.headCloneUrl(), pr.headSha(), pr.ref(),
+                pr.fromFork()),
                 pipeline -> {
                     PullRequestTrigger trigger = pipeline.on().pullRequest();
                     if (trigger == null) {

@@ -40,6 +40,11 @@ public final class CancelCommand implements Callable<Integer> {
                     + "'delta run' prints (env DELTA_API_URL).")
     URI apiUrl;
 
+    @Option(names = "--api-key", required = true, defaultValue = "${env:DELTA_API_KEY}", paramLabel = "KEY",
+            description = "Control API key covering the run's repository (env DELTA_API_KEY; 'delta run' prints the "
+                    + "command with its own).")
+    String apiKey;
+
     @Option(names = "--by", defaultValue = "${sys:user.name}", paramLabel = "NAME",
             description = "Who is cancelling, recorded on the run (default: ${DEFAULT-VALUE}).")
     String by;
@@ -55,6 +60,7 @@ public final class CancelCommand implements Callable<Integer> {
                     HttpRequest.newBuilder(apiUrl.resolve("/runs/" + runId + "/cancel"))
                             .timeout(Duration.ofSeconds(30))
                             .header("content-type", "application/json")
+                            .header("authorization", "Bearer " + apiKey)
                             .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(java.util.Map.of("by", by))))
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -78,6 +84,10 @@ public final class CancelCommand implements Callable<Integer> {
             case 409 -> {
                 spec.commandLine().getErr().println("error: " + body.path("error").asText());
                 yield ExitCodes.RUN_FAILED;
+            }
+            case 401, 403 -> {
+                spec.commandLine().getErr().println("error: " + body.path("error").asText(response.body()));
+                yield ExitCodes.USAGE_OR_CONFIG;
             }
             case 400, 404 -> {
                 spec.commandLine().getErr().println("error: " + body.path("error").asText(response.body()));

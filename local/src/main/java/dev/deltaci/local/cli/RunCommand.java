@@ -69,6 +69,11 @@ public class RunCommand implements Callable<Integer> {
                     + "the embedded stack; the template's resources are provisioned on it.")
     URI awsEndpoint;
 
+    @Option(names = "--secrets-file", paramLabel = "FILE",
+            description = "A JSON object of secret names to values: the run's secrets (secrets.NAME). Read by the "
+                    + "runner API when a job that uses them is leased; never stored.")
+    Path secretsFile;
+
     @Option(names = "--wait-minutes", paramLabel = "M", defaultValue = "120",
             description = "Give up waiting for the run after this long (default: ${DEFAULT-VALUE}).")
     int waitMinutes;
@@ -78,6 +83,16 @@ public class RunCommand implements Callable<Integer> {
         PrintWriter progress = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
         if (runners < 1 || runners > 16) {
             return usage("--runners must be from 1 to 16, got " + runners);
+        }
+        if (secretsFile != null) {
+            try {
+                var secrets = new ObjectMapper().readTree(Files.readString(secretsFile));
+                if (secrets == null || !secrets.isObject()) {
+                    return usage("--secrets-file " + secretsFile + " must hold a JSON object of secret names to values");
+                }
+            } catch (java.io.IOException e) {
+                return usage("--secrets-file " + secretsFile + ": " + e.getMessage());
+            }
         }
         LocalRepository repo;
         try {
@@ -104,7 +119,7 @@ public class RunCommand implements Callable<Integer> {
             Path workDir = Files.createTempDirectory("delta-run-");
             String secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(32));
             try (stack;
-                 LocalControlPlane plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults(secret));
+                 LocalControlPlane plane = new LocalControlPlane(stack, options(secret, repo));
                  RunnerPool pool = RunnerPool.start(runners, plane.runnerTarget(), workDir)) {
                 progress.printf("▸ stack ready in %d ms; functions on %s; %d runner(s); building %s at %s%n",
                         stackMillis, plane.apiUrl(), runners, repo.name(), repo.sha().substring(0, 12));
@@ -113,6 +128,17 @@ public class RunCommand implements Callable<Integer> {
                 deleteQuietly(workDir);
             }
         }
+    }
+
+    /** The local control plane's options: the webhook secret, and the secrets file for this repository. */
+    private LocalControlPlane.Options options(String webhookSecret, LocalRepository repo) throws java.io.IOException {
+        LocalControlPlane.Options options = LocalControlPlane.Options.defaults(webhookSecret);
+        if (secretsFile == null) {
+            return options;
+        }
+        JsonNode secrets = new ObjectMapper().readTree(Files.readString(secretsFile)); // checked in call()
+        return options.withEnvironment(Map.of("JOB_SECRETS", new ObjectMapper().writeValueAsString(
+                Map.of(repo.name(), secrets))));
     }
 
     /** How a run was asked for: the answer's status and body, and what to call the request in progress lines. */
@@ -149,7 +175,8 @@ public class RunCommand implements Callable<Integer> {
         }
         String runId = answer.get("runId").asText();
         progress.println("▸ run " + runId + " created by " + delivery.description()
-                + " (cancel: ./delta cancel " + runId + " --api-url " + plane.apiUrl() + ", or Ctrl-C)");
+                + " (cancel: DELTA_API_KEY=" + plane.apiKey() + " ./delta cancel " + runId + " --api-url " + plane.apiUrl()
+                + ", or Ctrl-C)");
         RunWatcher watcher = new RunWatcher(plane.plane().jobStore(), plane.plane().logStore(), progress);
         Thread cancelOnInterrupt = new Thread(() -> cancelAndWait(plane, runId, progress), "cancel-on-interrupt");
         Runtime.getRuntime().addShutdownHook(cancelOnInterrupt);
@@ -186,6 +213,7 @@ public class RunCommand implements Callable<Integer> {
     private static void cancelAndWait(LocalControlPlane plane, String runId, PrintWriter progress) {
         progress.println("▸ interrupted: cancelling run " + runId + "…");
         new picocli.CommandLine(new CancelCommand()).execute(runId, "--api-url", plane.apiUrl().toString(),
+                "--api-key", plane.apiKey(),
                 "--by", System.getProperty("user.name", "local") + " (Ctrl-C)");
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline) {

@@ -130,7 +130,7 @@ final class SweepBench implements Callable<Integer> {
         Lease.Policy lease = new Lease.Policy(Duration.ofMinutes(10), Duration.ofSeconds(10));
         for (int i = 0; i <= LIVE_JOBS; i++) {
             RunRecord run = new RunRecord("bench-live-" + i, "bench/sweep", "/dev/null", "0".repeat(40),
-                    "refs/heads/main", "push", RunState.PENDING, null, null, 1, true, 0, 0, null, null, false, Map.of());
+                    "refs/heads/main", "push", RunState.PENDING, null, null, 1, true, 0, 0, null, null, false, Map.of(), false);
             store.createRunIfAbsent(run);
             store.createJobIfAbsent(run, spec, JobState.QUEUED);
             store.lease(run.runId(), "job", "bench-runner", 0, lease);

@@ -47,13 +47,17 @@ public final class TriggerCommand extends RunCommand {
     @Option(names = "--repository", paramLabel = "OWNER/NAME", description = "With --api-url: the repository to run.")
     String repository;
 
+    @Option(names = "--api-key", defaultValue = "${env:DELTA_API_KEY}", paramLabel = "KEY",
+            description = "With --api-url: a control API key covering the repository (env DELTA_API_KEY).")
+    String apiKey;
+
     @Override
     public Integer call() throws Exception {
         if (apiUrl == null) {
             return super.call();
         }
-        if (repository == null || ref == null) {
-            return usage("--api-url needs --repository OWNER/NAME and --ref BRANCH");
+        if (repository == null || ref == null || apiKey == null) {
+            return usage("--api-url needs --repository OWNER/NAME, --ref BRANCH and an API key (--api-key or DELTA_API_KEY)");
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("repository", repository);
@@ -62,7 +66,7 @@ public final class TriggerCommand extends RunCommand {
         body.put("requestId", UUID.randomUUID().toString());
         HttpResponse<String> response;
         try {
-            response = post(apiUrl, body);
+            response = post(apiUrl, apiKey, body);
         } catch (IOException e) {
             spec.commandLine().getErr().println("error: cannot reach " + apiUrl + ": " + e.getMessage());
             return ExitCodes.INTERNAL;
@@ -92,15 +96,16 @@ public final class TriggerCommand extends RunCommand {
         body.put("ref", repo.ref());
         body.put("sha", repo.sha());
         body.put("inputs", inputs);
-        HttpResponse<String> response = post(plane.apiUrl(), body);
+        HttpResponse<String> response = post(plane.apiUrl(), plane.apiKey(), body);
         return new Request(response.statusCode(), response.body(), "POST /runs (workflow_dispatch)");
     }
 
-    private static HttpResponse<String> post(URI apiUrl, Map<String, Object> body) throws IOException {
+    private static HttpResponse<String> post(URI apiUrl, String key, Map<String, Object> body) throws IOException {
         try {
             return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(
                     HttpRequest.newBuilder(apiUrl.resolve("/runs")).timeout(Duration.ofSeconds(60))
                             .header("content-type", "application/json")
+                            .header("authorization", "Bearer " + key)
                             .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (InterruptedException e) {

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import dev.deltaci.functions.control.ApiKeys;
+import dev.deltaci.functions.runnerapi.JobSecrets;
 import dev.deltaci.functions.runnerapi.RunnerAuth;
 import dev.deltaci.runner.RunnerApiClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -30,6 +32,7 @@ public final class LocalControlPlane implements AutoCloseable {
 
     private final AwsStack stack;
     private final String registrationToken;
+    private final String apiKey;
     private final List<AutoCloseable> clients = new java.util.ArrayList<>();
     private final LocalFunctionHost host;
     private final ControlPlane operatorView;
@@ -73,6 +76,11 @@ public final class LocalControlPlane implements AutoCloseable {
         this.registrationToken = randomHex(32);
         String runnerAuth = "{\"signingKey\": \"" + randomHex(32) + "\", \"registrationTokens\": [{\"sha256\": \""
                 + RunnerAuth.tokenHash(registrationToken) + "\", \"pool\": \"local\"}]}";
+        // and one control API key, for whoever runs this control plane: every repository
+        this.apiKey = "dak_" + randomHex(24);
+        String apiKeys = "{\"keys\": [{\"sha256\": \"" + ApiKeys.hash(apiKey) + "\", \"name\": \""
+                + System.getProperty("user.name", "local").replaceAll("[^\\p{L}\\p{N} ._@-]", "_") + "\", "
+                + "\"repositories\": [\"**\"]}]}";
         AwsEndpoints endpoints = stack.endpoints();
         ExecutionInterceptor[] interceptors = options.interceptors().toArray(ExecutionInterceptor[]::new);
         DynamoDbClient dynamo = track(endpoints.dynamoClient(interceptors));
@@ -80,11 +88,12 @@ public final class LocalControlPlane implements AutoCloseable {
         S3Client s3 = track(endpoints.s3Client(interceptors));
         S3Presigner presigner = track(endpoints.s3Presigner());
         this.host = new LocalFunctionHost(stack.resources().template(),
-                functionId -> planeFor(stack.resources().functionEnvironment(functionId), options, runnerAuth, dynamo,
-                        sqs, s3, presigner), 0,
+                functionId -> planeFor(stack.resources().functionEnvironment(functionId), options, runnerAuth, apiKeys,
+                        dynamo, sqs, s3, presigner), 0,
                 options.scheduleInterval());
         // the operator's reads have clients of their own, so interceptors see only the functions' requests
         this.operatorView = planeFor(stack.resources().functionEnvironment("RunnerApiFunction"), options, runnerAuth,
+                apiKeys,
                 track(endpoints.dynamoClient()), track(endpoints.sqsClient()), track(endpoints.s3Client()), presigner);
     }
 
@@ -94,16 +103,19 @@ public final class LocalControlPlane implements AutoCloseable {
     }
 
     private static ControlPlane planeFor(Map<String, String> templateEnv, Options options, String runnerAuth,
-                                         DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner) {
+                                         String apiKeys, DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner) {
         Map<String, String> env = new HashMap<>(templateEnv);
         env.remove("WEBHOOK_SECRET_ARN");
         env.remove("RUNNER_AUTH_SECRET_ARN");
+        env.remove("CONTROL_API_KEYS_SECRET_ARN");
+        env.remove("JOB_SECRETS_PREFIX");
         env.put("WEBHOOK_SECRET", options.webhookSecret());
         env.put("RUNNER_AUTH", runnerAuth);
+        env.put("CONTROL_API_KEYS", apiKeys);
         env.putAll(options.environmentOverrides());
         return new ControlPlane(dynamo, sqs, s3, presigner, ControlPlaneConfig.fromEnvironment(env),
-                WebhookSecret.fromEnvironment(env), RunnerAuth.fromEnvironment(env, options.clock()), PipelineSource.git(),
-                options.clock());
+                WebhookSecret.fromEnvironment(env), RunnerAuth.fromEnvironment(env, options.clock()),
+                ApiKeys.fromEnvironment(env), JobSecrets.fromEnvironment(env), PipelineSource.git(), options.clock());
     }
 
     /** Runs the sweeper once now (tests use this instead of waiting for its timer). */
@@ -132,6 +144,11 @@ public final class LocalControlPlane implements AutoCloseable {
     public RunnerPool.Target runnerTarget() {
         return new RunnerPool.Target(apiUrl(), queueUrl(), stack.endpoints().sqs(), stack.endpoints().region(),
                 registrationToken);
+    }
+
+    /** The control API key of whoever runs this control plane (all repositories). */
+    public String apiKey() {
+        return apiKey;
     }
 
     /** The registration token this control plane's runners register with. */

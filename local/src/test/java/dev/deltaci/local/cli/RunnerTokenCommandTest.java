@@ -41,4 +41,23 @@ class RunnerTokenCommandTest {
         assertThat(exit).isEqualTo(2);
         assertThat(err.toString()).contains("'has space' is not a label");
     }
+
+    @Test
+    void anApiKey_shouldBeAcceptedByItsEntry_forItsRepositoriesOnly() throws Exception {
+        StringWriter out = new StringWriter();
+        int exit = new CommandLine(new DeltaCli()).setOut(new PrintWriter(out, true))
+                .execute("api-key", "--name", "deploy bot", "--repositories", "octo/*,acme/site", "--json");
+        JsonNode printed = new ObjectMapper().readTree(out.toString());
+
+        assertThat(exit).isZero();
+        dev.deltaci.functions.control.ApiKeys keys = dev.deltaci.functions.control.ApiKeys.of(
+                "{\"keys\": [" + printed.get("entry") + "]}");
+        var check = keys.check("Bearer " + printed.get("key").asText());
+        assertThat(check.ok()).isTrue();
+        assertThat(check.key().name()).isEqualTo("deploy bot");
+        assertThat(check.key().allows("octo/hello")).isTrue();
+        assertThat(check.key().allows("acme/site")).isTrue();
+        assertThat(check.key().allows("acme/other")).isFalse();
+        assertThat(printed.get("entry").toString()).doesNotContain(printed.get("key").asText());
+    }
 }

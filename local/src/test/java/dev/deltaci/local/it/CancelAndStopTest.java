@@ -57,16 +57,17 @@ class CancelAndStopTest extends PlaneTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> store.getJob(runId, "long").orElseThrow().state() == JobState.RUNNING);
             long cancelledAt = System.nanoTime();
 
-            Cli cancel = delta("cancel", runId, "--api-url", plane.apiUrl().toString(), "--by", "alice");
+            Cli cancel = delta("cancel", runId, "--api-url", plane.apiUrl().toString(), "--api-key", plane.apiKey(), "--by", "alice");
 
             assertThat(cancel.exit()).as(cancel.err()).isZero();
-            assertThat(cancel.out()).contains("cancelling run " + runId + " (by alice): 1 job(s) cancelled, 1 stopping");
+            assertThat(cancel.out()).contains("cancelling run " + runId + " (by alice via ").contains("): 1 job(s) cancelled, 1 stopping");
             await().atMost(Duration.ofSeconds(20)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
             assertThat(Duration.ofNanos(System.nanoTime() - cancelledAt)).isLessThan(Duration.ofSeconds(10));
         }
 
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.CANCELLED);
-        assertThat(store.getRun(runId).orElseThrow().cancelledBy()).isEqualTo("alice");
+        assertThat(store.getRun(runId).orElseThrow().cancelledBy()).as("who asked, and with which key")
+                .isEqualTo("alice via " + System.getProperty("user.name"));
         JobRecord longJob = store.getJob(runId, "long").orElseThrow();
         assertThat(longJob.state()).isEqualTo(JobState.CANCELLED);
         assertThat(longJob.failureClass()).isEqualTo("cancelled");
@@ -75,12 +76,12 @@ class CancelAndStopTest extends PlaneTest {
         assertThat(log).contains("got SIGTERM", "stopped: the run was cancelled");
         JobRecord after = store.getJob(runId, "after").orElseThrow();
         assertThat(after.state()).isEqualTo(JobState.CANCELLED);
-        assertThat(after.reason()).isEqualTo("run cancelled by alice");
+        assertThat(after.reason()).startsWith("run cancelled by alice via ");
 
-        Cli again = delta("cancel", runId, "--api-url", plane.apiUrl().toString());
+        Cli again = delta("cancel", runId, "--api-url", plane.apiUrl().toString(), "--api-key", plane.apiKey());
         assertThat(again.exit()).isEqualTo(1);
         assertThat(again.err()).contains("has already finished: CANCELLED");
-        assertThat(delta("cancel", "r-nosuchrun", "--api-url", plane.apiUrl().toString()).exit()).isEqualTo(2);
+        assertThat(delta("cancel", "r-nosuchrun", "--api-url", plane.apiUrl().toString(), "--api-key", plane.apiKey()).exit()).isEqualTo(2);
     }
 
     @Test

@@ -33,6 +33,7 @@ class ManualRunTest extends PlaneTest {
     private Answer post(Map<String, Object> body) throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(plane.apiUrl().resolve("/runs"))
                 .header("content-type", "application/json")
+                .header("authorization", "Bearer " + plane.apiKey())
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
                 HttpResponse.BodyHandlers.ofString());
         return new Answer(response.statusCode(), JSON.readTree(response.body()));

@@ -115,6 +115,23 @@ class PullRequestTest extends PlaneTest {
         assertThat(StackContents.of(stack).tableItems()).isZero();
     }
 
+    @Test
+    void aPullRequestFromAFork_shouldGetNoSecrets() throws Exception {
+        Files.writeString(repo.resolve(".delta/pipeline.yml"), "on: pull_request\njobs:\n  test:\n"
+                + "    steps: [{run: 'echo ${{ secrets.DEPLOY_TOKEN }}'}]\n");
+        Files.writeString(repo.resolve("src/app.txt"), "v4");
+        String head = commit("uses a secret");
+
+        GitHubPush.Delivery delivery = send(payload("opened", head, "main"));
+        String runId = JSON.readTree(delivery.body()).get("runId").asText();
+        var lease = plane.runnerClient("runner-a").lease(runId, "test", 0);
+
+        assertThat(store.getRun(runId).orElseThrow().fork()).isTrue();
+        assertThat(lease.body().get("job").get("secrets").size()).isZero();
+        assertThat(lease.body().get("job").get("secretsWithheld").asText())
+                .isEqualTo("a pull request from a fork gets no secrets; DEPLOY_TOKEN are empty");
+    }
+
     /** GitHub's pull_request payload, as in functions' test fixture, pointing at the local repository. */
     private ObjectNode payload(String action, String headSha, String baseRef) throws IOException {
         ObjectNode root = (ObjectNode) JSON.readTree(DeltaHome.locate()

@@ -23,12 +23,28 @@ class LeastPrivilegeTest {
     private static final Path TEMPLATE = DeltaHome.locate().resolve("infra/template.yaml");
     /** ${Resource.Arn} or ${Resource.Arn}/<named prefix>/... : a wildcard only below a named prefix. */
     private static final Pattern SCOPED_SUB = Pattern.compile("\\$\\{[A-Za-z0-9]+\\.Arn}(/[A-Za-z0-9_.-]+)+(/\\*)?");
+    /** Secrets under a name prefix parameter, which must be non-empty and end in '/' (checked below). */
+    private static final Pattern SECRETS_UNDER_PREFIX = Pattern.compile("arn:\\$\\{AWS::Partition}:secretsmanager:"
+            + "\\$\\{AWS::Region}:\\$\\{AWS::AccountId}:secret:\\$\\{([A-Za-z]+Prefix)}\\*");
 
     @Test
     void theTemplate_shouldGrantNoWildcardActionOrResource() throws Exception {
         List<String> violations = violations(CloudFormationTemplate.read(TEMPLATE));
 
         assertThat(violations).isEmpty();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void secretPrefixes_shouldBeNonEmptyAndEndWithASlash() throws Exception {
+        Map<String, Object> parameters = (Map<String, Object>) CloudFormationTemplate.read(TEMPLATE).root().get("Parameters");
+        Map<String, Object> prefix = (Map<String, Object>) parameters.get("JobSecretsPrefix");
+        Pattern allowed = Pattern.compile((String) prefix.get("AllowedPattern"));
+
+        assertThat(allowed.matcher("delta-ci/repos/").matches()).isTrue();
+        assertThat(allowed.matcher("").matches()).as("an empty prefix would grant every secret").isFalse();
+        assertThat(allowed.matcher("delta").matches()).as("'delta*' would match 'delta-prod-db'").isFalse();
+        assertThat(allowed.matcher("*/").matches()).isFalse();
     }
 
     @Test
@@ -89,7 +105,8 @@ class LeastPrivilegeTest {
             if (intrinsic.containsKey("Ref") || intrinsic.containsKey("Fn::GetAtt")) {
                 return true;
             }
-            return intrinsic.get("Fn::Sub") instanceof String sub && SCOPED_SUB.matcher(sub).matches();
+            return intrinsic.get("Fn::Sub") instanceof String sub
+                    && (SCOPED_SUB.matcher(sub).matches() || SECRETS_UNDER_PREFIX.matcher(sub).matches());
         }
         return false; // a literal ARN or "*": not tied to this stack
     }

@@ -1,0 +1,150 @@
+package dev.deltaci.functions.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deltaci.core.pipeline.Glob;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+
+/**
+ * Who may use the control API, and for which repositories: API keys sent as
+ * {@code Authorization: Bearer <key>}, stored only as SHA-256 hashes and compared in constant
+ * time, each with a name (recorded on what it does) and the repositories it may act on (glob
+ * patterns: {@code octo/*}, {@code **} for all).
+ *
+ * <p>Configuration: {@code {"keys": [{"sha256": "<hex>", "name": "deploy-bot", "repositories":
+ * ["octo/*"]}]}} from Secrets Manager ({@code CONTROL_API_KEYS_SECRET_ARN}) in the cloud, or
+ * {@code CONTROL_API_KEYS_FILE} / {@code CONTROL_API_KEYS} locally.
+ */
+public final class ApiKeys {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final Pattern NAME = Pattern.compile("[\\p{L}\\p{N} ._@-]{1,64}");
+
+    /** A key's identity and reach. */
+    public record Key(String name, List<String> repositories) {
+        public boolean allows(String repository) {
+            return Glob.matchesAny(repositories, repository);
+        }
+    }
+
+    /** The key a request authenticated with, or the HTTP status and why not. */
+    public record Check(Key key, int status, String reason) {
+        public boolean ok() {
+            return key != null;
+        }
+    }
+
+    private record Entry(byte[] sha256, Key key) {
+    }
+
+    private final Supplier<List<Entry>> source;
+    private volatile List<Entry> entries;
+
+    private ApiKeys(Supplier<List<Entry>> source) {
+        this.source = source;
+    }
+
+    public static ApiKeys of(String json) {
+        List<Entry> parsed = parse(json);
+        return new ApiKeys(() -> parsed);
+    }
+
+    public static ApiKeys fromEnvironment(Map<String, String> env) {
+        if (env.containsKey("CONTROL_API_KEYS_SECRET_ARN")) {
+            String arn = env.get("CONTROL_API_KEYS_SECRET_ARN");
+            return new ApiKeys(() -> {
+                try (SecretsManagerClient client = SecretsManagerClient.builder()
+                        .httpClient(UrlConnectionHttpClient.create()).build()) {
+                    return parse(client.getSecretValue(b -> b.secretId(arn)).secretString());
+                }
+            });
+        }
+        if (env.containsKey("CONTROL_API_KEYS_FILE")) {
+            Path file = Path.of(env.get("CONTROL_API_KEYS_FILE"));
+            return new ApiKeys(() -> {
+                try {
+                    return parse(Files.readString(file));
+                } catch (IOException e) {
+                    throw new IllegalStateException("cannot read control API keys file " + file + ": " + e.getMessage(), e);
+                }
+            });
+        }
+        if (env.containsKey("CONTROL_API_KEYS")) {
+            String json = env.get("CONTROL_API_KEYS");
+            return new ApiKeys(() -> parse(json));
+        }
+        return new ApiKeys(() -> {
+            throw new IllegalStateException("no control API keys: set CONTROL_API_KEYS_SECRET_ARN, CONTROL_API_KEYS_FILE "
+                    + "or CONTROL_API_KEYS");
+        });
+    }
+
+    public static String hash(String key) {
+        return HexFormat.of().formatHex(sha256(key));
+    }
+
+    public Check check(String authorization) {
+        if (authorization == null || !authorization.startsWith("Bearer ") || authorization.length() <= 7) {
+            return new Check(null, 401, "missing API key: send Authorization: Bearer <key>");
+        }
+        byte[] presented = sha256(authorization.substring(7).strip());
+        Key found = null;
+        for (Entry entry : entries()) {
+            if (MessageDigest.isEqual(presented, entry.sha256()) && found == null) {
+                found = entry.key();
+            }
+        }
+        return found == null ? new Check(null, 401, "unknown API key") : new Check(found, 200, null);
+    }
+
+    private List<Entry> entries() {
+        List<Entry> loaded = entries;
+        if (loaded == null) {
+            loaded = source.get();
+            entries = loaded;
+        }
+        return loaded;
+    }
+
+    private static List<Entry> parse(String json) {
+        try {
+            List<Entry> entries = new ArrayList<>();
+            for (JsonNode key : JSON.readTree(json).path("keys")) {
+                String name = key.path("name").asText("");
+                if (!NAME.matcher(name).matches()) {
+                    throw new IllegalStateException("control API key name '" + name + "' is not valid");
+                }
+                List<String> repositories = new ArrayList<>();
+                key.path("repositories").forEach(r -> repositories.add(r.asText()));
+                entries.add(new Entry(HexFormat.of().parseHex(key.path("sha256").asText()), new Key(name, repositories)));
+            }
+            if (entries.isEmpty()) {
+                throw new IllegalStateException("no control API keys configured");
+            }
+            return entries;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalStateException("control API keys configuration is not valid: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
