@@ -97,7 +97,10 @@ public final class PipelineParser extends YamlReader {
     }
 
     private Node compose(String yaml) {
-        LoadSettings settings = LoadSettings.builder().setLabel(file).setAllowDuplicateKeys(true).build();
+        // one buffer for the whole file: snakeyaml-engine 2.9/2.10 throw IndexOutOfBoundsException when a
+        // surrogate pair (an emoji) straddles the edge of their 1 KiB read buffer (found by `delta fuzz`)
+        LoadSettings settings = LoadSettings.builder().setLabel(file).setAllowDuplicateKeys(true)
+                .setBufferSize(MAX_FILE_BYTES + 1).build();
         try {
             Optional<Node> node = new Compose(settings).composeString(yaml);
             if (node.isEmpty()) {

@@ -316,4 +316,13 @@ class PipelineParserTest {
         assertThatThrownBy(() -> parse("jobs: 3")).isInstanceOf(PipelineException.class)
                 .hasMessage(FILE + ":1:7: 'jobs' must be a mapping, found '3'");
     }
+
+    /** Found by `delta fuzz`: an emoji across the YAML reader's 1 KiB buffer edge threw IndexOutOfBoundsException. */
+    @Test
+    void parse_shouldReadAnEmojiWhereverItFalls() throws Exception {
+        for (int padding = 1000; padding < 1040; padding++) {
+            String yaml = "name: " + "x".repeat(padding) + " \uD83D\uDE00 done\njobs:\n  a:\n    steps: [{run: x}]\n";
+            assertThat(parse(yaml).name()).endsWith("\uD83D\uDE00 done");
+        }
+    }
 }

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "delta", mixinStandardHelpOptions = true, version = "Delta CI 0.1.0",
         description = "Delta CI: a serverless CI control plane on AWS, runnable whole on this machine.",
         subcommands = {RunCommand.class, TriggerCommand.class, LintCommand.class, CancelCommand.class, RunnerMain.class,
-                RunnerTokenCommand.class, ApiKeyCommand.class, BenchCommand.class,
+                RunnerTokenCommand.class, ApiKeyCommand.class, FuzzCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
                 "0:success",
