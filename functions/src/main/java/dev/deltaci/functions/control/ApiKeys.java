@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.pipeline.Glob;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -15,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import dev.deltaci.functions.config.ParsedOnChange;
+import dev.deltaci.functions.config.SecretText;
 
 /**
  * Who may use the control API, and for which repositories: API keys sent as
@@ -25,7 +23,8 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
  * patterns: {@code octo/*}, {@code **} for all).
  *
  * <p>Configuration: {@code {"keys": [{"sha256": "<hex>", "name": "deploy-bot", "repositories":
- * ["octo/*"]}]}} from Secrets Manager ({@code CONTROL_API_KEYS_SECRET_ARN}) in the cloud, or
+ * ["octo/*"]}]}} from Secrets Manager ({@code CONTROL_API_KEYS_SECRET_ARN}, through Powertools
+ * Parameters, re-read every five minutes) in the cloud, or
  * {@code CONTROL_API_KEYS_FILE} / {@code CONTROL_API_KEYS} locally.
  */
 public final class ApiKeys {
@@ -51,7 +50,6 @@ public final class ApiKeys {
     }
 
     private final Supplier<List<Entry>> source;
-    private volatile List<Entry> entries;
 
     private ApiKeys(Supplier<List<Entry>> source) {
         this.source = source;
@@ -63,33 +61,9 @@ public final class ApiKeys {
     }
 
     public static ApiKeys fromEnvironment(Map<String, String> env) {
-        if (env.containsKey("CONTROL_API_KEYS_SECRET_ARN")) {
-            String arn = env.get("CONTROL_API_KEYS_SECRET_ARN");
-            return new ApiKeys(() -> {
-                try (SecretsManagerClient client = SecretsManagerClient.builder()
-                        .httpClient(UrlConnectionHttpClient.create()).build()) {
-                    return parse(client.getSecretValue(b -> b.secretId(arn)).secretString());
-                }
-            });
-        }
-        if (env.containsKey("CONTROL_API_KEYS_FILE")) {
-            Path file = Path.of(env.get("CONTROL_API_KEYS_FILE"));
-            return new ApiKeys(() -> {
-                try {
-                    return parse(Files.readString(file));
-                } catch (IOException e) {
-                    throw new IllegalStateException("cannot read control API keys file " + file + ": " + e.getMessage(), e);
-                }
-            });
-        }
-        if (env.containsKey("CONTROL_API_KEYS")) {
-            String json = env.get("CONTROL_API_KEYS");
-            return new ApiKeys(() -> parse(json));
-        }
-        return new ApiKeys(() -> {
-            throw new IllegalStateException("no control API keys: set CONTROL_API_KEYS_SECRET_ARN, CONTROL_API_KEYS_FILE "
-                    + "or CONTROL_API_KEYS");
-        });
+        SecretText text = SecretText.fromEnvironment(env, "CONTROL_API_KEYS_SECRET_ARN", "CONTROL_API_KEYS_FILE",
+                "CONTROL_API_KEYS");
+        return new ApiKeys(new ParsedOnChange<>(text, ApiKeys::parse));
     }
 
     public static String hash(String key) {
@@ -111,12 +85,7 @@ public final class ApiKeys {
     }
 
     private List<Entry> entries() {
-        List<Entry> loaded = entries;
-        if (loaded == null) {
-            loaded = source.get();
-            entries = loaded;
-        }
-        return loaded;
+        return source.get();
     }
 
     private static List<Entry> parse(String json) {

@@ -8,8 +8,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import dev.deltaci.functions.config.SecretText;
 import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
 
 /**
@@ -30,11 +29,16 @@ public interface JobSecrets {
         if (env.containsKey("JOB_SECRETS_PREFIX")) {
             String prefix = env.get("JOB_SECRETS_PREFIX");
             return (repository, names) -> {
-                try (SecretsManagerClient client = SecretsManagerClient.builder()
-                        .httpClient(UrlConnectionHttpClient.create()).build()) {
-                    return pick(client.getSecretValue(b -> b.secretId(prefix + repository)).secretString(), names);
-                } catch (ResourceNotFoundException e) {
-                    return Map.of(); // the repository has no secrets
+                try {
+                    // through Powertools Parameters, cached a minute: a rotation reaches jobs within one
+                    return pick(SecretText.secretsManager(prefix + repository, 60), names);
+                } catch (RuntimeException e) {
+                    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                        if (cause instanceof ResourceNotFoundException) {
+                            return Map.of(); // the repository has no secrets
+                        }
+                    }
+                    throw e;
                 }
             };
         }

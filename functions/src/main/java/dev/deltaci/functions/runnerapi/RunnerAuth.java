@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -19,8 +17,8 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import dev.deltaci.functions.config.ParsedOnChange;
+import dev.deltaci.functions.config.SecretText;
 
 /**
  * Runner identity. A runner registers with a registration token (scoped to a pool, and
@@ -30,7 +28,8 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
  *
  * <p>Configuration, one JSON document: {@code {"signingKey": "<hex>", "registrationTokens":
  * [{"sha256": "<hex of the token>", "pool": "gpu", "labels": ["gpu", "linux"]}]}} — tokens are
- * stored only as hashes. From Secrets Manager in the cloud ({@code RUNNER_AUTH_SECRET_ARN}), from
+ * stored only as hashes. From Secrets Manager in the cloud ({@code RUNNER_AUTH_SECRET_ARN}, through
+ * Powertools Parameters, re-read every five minutes so a new token or key takes effect), from
  * {@code RUNNER_AUTH_FILE} or {@code RUNNER_AUTH} locally.
  */
 public final class RunnerAuth {
@@ -60,7 +59,6 @@ public final class RunnerAuth {
     private final Supplier<Config> source;
     private final Duration ttl;
     private final Clock clock;
-    private volatile Config config;
 
     private RunnerAuth(Supplier<Config> source, Duration ttl, Clock clock) {
         this.source = source;
@@ -77,33 +75,8 @@ public final class RunnerAuth {
     public static RunnerAuth fromEnvironment(Map<String, String> env, Clock clock) {
         Duration ttl = Duration.ofSeconds(Long.parseLong(env.getOrDefault("RUNNER_CREDENTIAL_TTL_SECONDS",
                 String.valueOf(DEFAULT_TTL.toSeconds()))));
-        Supplier<Config> source;
-        if (env.containsKey("RUNNER_AUTH_SECRET_ARN")) {
-            String arn = env.get("RUNNER_AUTH_SECRET_ARN");
-            source = () -> {
-                try (SecretsManagerClient client = SecretsManagerClient.builder()
-                        .httpClient(UrlConnectionHttpClient.create()).build()) {
-                    return parse(client.getSecretValue(b -> b.secretId(arn)).secretString());
-                }
-            };
-        } else if (env.containsKey("RUNNER_AUTH_FILE")) {
-            Path file = Path.of(env.get("RUNNER_AUTH_FILE"));
-            source = () -> {
-                try {
-                    return parse(Files.readString(file));
-                } catch (IOException e) {
-                    throw new IllegalStateException("cannot read runner auth file " + file + ": " + e.getMessage(), e);
-                }
-            };
-        } else if (env.containsKey("RUNNER_AUTH")) {
-            String json = env.get("RUNNER_AUTH");
-            source = () -> parse(json);
-        } else {
-            source = () -> {
-                throw new IllegalStateException("no runner auth: set RUNNER_AUTH_SECRET_ARN, RUNNER_AUTH_FILE or RUNNER_AUTH");
-            };
-        }
-        return new RunnerAuth(source, ttl, clock);
+        SecretText text = SecretText.fromEnvironment(env, "RUNNER_AUTH_SECRET_ARN", "RUNNER_AUTH_FILE", "RUNNER_AUTH");
+        return new RunnerAuth(new ParsedOnChange<>(text, RunnerAuth::parse), ttl, clock);
     }
 
     /** The SHA-256 of a registration token, as the configuration stores it. */
@@ -183,12 +156,7 @@ public final class RunnerAuth {
     }
 
     private Config config() {
-        Config loaded = config;
-        if (loaded == null) {
-            loaded = source.get();
-            config = loaded;
-        }
-        return loaded;
+        return source.get();
     }
 
     private static Config parse(String json) {
