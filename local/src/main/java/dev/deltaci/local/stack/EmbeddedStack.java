@@ -147,7 +147,8 @@ public final class EmbeddedStack implements AwsStack {
                 blobStore = blobStoreContext(dataDir);
                 S3Proxy proxy = S3Proxy.builder().blobStore(blobStore.getBlobStore())
                         .endpoint(URI.create("http://127.0.0.1:0"))
-                        .awsAuthentication(AuthenticationType.NONE, null, null)
+                        // requests are checked as S3 checks them, so a presigned URL works only as signed
+                        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "local", "local")
                         .ignoreUnknownHeaders(true)
                         .build();
                 proxy.start();

@@ -9,6 +9,10 @@ import dev.deltaci.local.host.RunnerPool;
 import dev.deltaci.local.support.PlaneTest;
 import dev.deltaci.local.support.StackContents;
 import dev.deltaci.runner.RunnerApiClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -67,5 +71,39 @@ class ArtifactsTest extends PlaneTest {
         assertThat(granted.body().get("url").asText()).contains("/artifacts/" + runId + "/build/epoch-1.tar.gz")
                 .contains("X-Amz-Expires=900");
         assertThat(StackContents.of(stack).bucketObjects()).as("asking for a URL writes nothing").isZero();
+    }
+
+    @Test
+    void aPresignedUrl_shouldWorkOnlyForItsObjectAndMethod() throws Exception {
+        String runId = pushRun("""
+                jobs:
+                  build:
+                    artifacts: [dist]
+                    steps: [{run: mkdir dist}]
+                  other:
+                    artifacts: [dist]
+                    steps: [{run: mkdir dist}]
+                """);
+        RunnerApiClient holder = plane.runnerClient("runner-a");
+        assertThat(holder.lease(runId, "build", 0).status()).isEqualTo(200);
+        String url = holder.artifactUploadUrl(runId, "build", 1).body().get("url").asText();
+        HttpClient http = HttpClient.newHttpClient();
+        java.util.function.Function<String, HttpRequest.Builder> to = u -> HttpRequest.newBuilder(URI.create(u))
+                .header("content-type", "application/gzip");
+
+        int own = http.send(to.apply(url).PUT(HttpRequest.BodyPublishers.ofString("archive")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+        int otherJob = http.send(to.apply(url.replace("/build/", "/other/")).PUT(HttpRequest.BodyPublishers.ofString("forged"))
+                .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        int otherEpoch = http.send(to.apply(url.replace("/epoch-1.", "/epoch-2.")).PUT(HttpRequest.BodyPublishers.ofString("forged"))
+                .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        int read = http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+
+        assertThat(own).isEqualTo(200);
+        assertThat(otherJob).as("another job's key").isEqualTo(403);
+        assertThat(otherEpoch).as("another attempt's key").isEqualTo(403);
+        assertThat(read).as("an upload URL does not read").isEqualTo(403);
+        assertThat(StackContents.of(stack).bucketObjects()).as("only the signed object was written").isEqualTo(1);
     }
 }
