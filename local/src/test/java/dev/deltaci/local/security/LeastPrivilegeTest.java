@@ -36,6 +36,20 @@ class LeastPrivilegeTest {
 
     @Test
     @SuppressWarnings("unchecked")
+    void runners_shouldAcceptNoInboundConnections_andReachOutOnlyOverHttps() throws Exception {
+        Map<String, Object> group = CloudFormationTemplate.read(TEMPLATE).resources().get("RunnerSecurityGroup");
+        Map<String, Object> properties = CloudFormationTemplate.properties(group);
+
+        assertThat(properties).doesNotContainKey("SecurityGroupIngress");
+        List<Map<String, Object>> egress = (List<Map<String, Object>>) properties.get("SecurityGroupEgress");
+        assertThat(egress).as("an explicit egress list replaces EC2's allow-all default").hasSize(1);
+        assertThat(egress.get(0)).containsEntry("IpProtocol", "tcp").containsEntry("FromPort", "443")
+                .containsEntry("ToPort", "443");
+        assertThat(CloudFormationTemplate.read(TEMPLATE).resourcesOfType("AWS::EC2::SecurityGroupIngress")).isEmpty();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
     void secretPrefixes_shouldBeNonEmptyAndEndWithASlash() throws Exception {
         Map<String, Object> parameters = (Map<String, Object>) CloudFormationTemplate.read(TEMPLATE).root().get("Parameters");
         Map<String, Object> prefix = (Map<String, Object>) parameters.get("JobSecretsPrefix");
