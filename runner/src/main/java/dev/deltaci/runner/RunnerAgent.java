@@ -113,9 +113,9 @@ public final class RunnerAgent {
             return false;
         }
         if (answer.conflict() && "try_later".equals(answer.body().path("outcome").asText())) {
-            // the job's last attempt failed here: let another runner have it first
-            int seconds = (int) Math.min(60, Math.max(1, answer.body().path("retryAfterMs").asLong(1000) / 1000));
-            changeVisibility(message, seconds);
+            // the job's last attempt failed here: pass it on, so another runner can have it first (hiding
+            // it for the whole preference window would hide it from them too)
+            passOn(message, body);
             return false;
         }
         // acquired: DynamoDB now owns the job's fate (the sweeper requeues it if we die);
@@ -157,7 +157,8 @@ public final class RunnerAgent {
     }
 
     /**
-     * A job this runner lacks the labels for goes back to the queue as a fresh message (so it does
+     * A job this runner lacks the labels for (or should leave to another runner for now) goes back
+     * to the queue as a fresh message (so it does
      * not reach the dead-letter queue), delayed 1 s, and a second more for every five times it was
      * passed on, up to {@value #MAX_PASS_ON_DELAY_SECONDS} s: quick to reach a runner that has the
      * labels, cheap when none is up. The original is deleted after, and this runner waits out the
