@@ -169,7 +169,7 @@ public final class RunProgressor {
             ahead.add(0, hold.holder());
         }
         for (String member : ahead) {
-            String otherRun = member.contains("/") ? member.substring(0, member.indexOf('/')) : member;
+            String otherRun = runOf(member);
             if (otherRun.equals(run.runId())) {
                 continue; // a run never cancels itself for its own group
             }

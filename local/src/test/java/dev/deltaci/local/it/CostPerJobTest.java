@@ -14,7 +14,6 @@ import dev.deltaci.local.stack.AwsStack;
 import dev.deltaci.local.support.Fixtures;
 import dev.deltaci.local.support.TestStacks;
 import dev.deltaci.runner.RunnerAgent;
-import dev.deltaci.runner.RunnerApiClient;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
