@@ -3,6 +3,8 @@ package dev.deltaci.functions.config;
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.artifacts.ArtifactStore;
 import dev.deltaci.functions.control.ApiKeys;
+import dev.deltaci.functions.metrics.EmfMetrics;
+import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.progress.RunProgressor;
 import dev.deltaci.functions.runnerapi.JobSecrets;
 import dev.deltaci.functions.runnerapi.RunnerAuth;
@@ -31,7 +33,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  */
 public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner,
                            ControlPlaneConfig config, WebhookSecret webhookSecret, RunnerAuth runnerAuth,
-                           ApiKeys apiKeys, JobSecrets jobSecrets, PipelineSource pipelineSource, Clock clock) {
+                           ApiKeys apiKeys, JobSecrets jobSecrets, PipelineSource pipelineSource, Metrics metrics,
+                           Clock clock) {
 
     /**
      * How every control-plane client retries and times out: the standard retry mode (3 attempts,
@@ -62,6 +65,7 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
                 ApiKeys.fromEnvironment(env),
                 JobSecrets.fromEnvironment(env),
                 PipelineSource.git(),
+                new EmfMetrics(),
                 Clock.systemUTC());
     }
 

@@ -25,7 +25,8 @@ public final class RunnerApiHandler implements RequestHandler<APIGatewayV2HTTPEv
     public RunnerApiHandler(ControlPlane plane) {
         this.service = new RunnerApiService(plane.jobStore(), plane.logStore(), plane.artifactStore(),
                 plane.runnerAuth(), plane.jobSecrets(), plane.jobQueue(), plane.runProgressor(),
-                plane.config().leasePolicy(), plane.config().sweepPolicy().infraRetryBudget(), plane.clock());
+                plane.config().leasePolicy(), plane.config().sweepPolicy().infraRetryBudget(), plane.metrics(),
+                plane.clock());
     }
 
     @Override

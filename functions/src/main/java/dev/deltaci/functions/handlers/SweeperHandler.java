@@ -24,7 +24,7 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Swee
     public SweeperHandler(ControlPlane plane) {
         this.service = new SweeperService(plane.jobStore(),
                 new SweepStore(plane.dynamo(), plane.config().tableName(), plane.clock()), plane.gateStore(),
-                plane.jobQueue(), plane.runProgressor(), plane.config().sweepPolicy(), plane.clock());
+                plane.jobQueue(), plane.runProgressor(), plane.config().sweepPolicy(), plane.metrics(), plane.clock());
     }
 
     @Override

@@ -13,6 +13,8 @@ import dev.deltaci.core.pipeline.StepSpec;
 import dev.deltaci.functions.artifacts.ArtifactStore;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.logs.LogStore;
+import dev.deltaci.functions.metrics.Metric;
+import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.progress.RunProgressor;
 import dev.deltaci.functions.queue.JobMessage;
 import dev.deltaci.functions.queue.JobQueue;
@@ -66,6 +68,7 @@ public final class RunnerApiService {
     private final ArtifactStore artifacts;
     private final RunnerAuth auth;
     private final JobSecrets secrets;
+    private final Metrics metrics;
     private final RunProgressor progressor;
     private final JobQueue queue;
     private final Lease.Policy leasePolicy;
@@ -74,12 +77,13 @@ public final class RunnerApiService {
 
     public RunnerApiService(JobStore store, LogStore logs, ArtifactStore artifacts, RunnerAuth auth, JobSecrets secrets,
                             JobQueue queue, RunProgressor progressor, Lease.Policy leasePolicy, int infraRetryBudget,
-                            Clock clock) {
+                            Metrics metrics, Clock clock) {
         this.store = store;
         this.logs = logs;
         this.artifacts = artifacts;
         this.auth = auth;
         this.secrets = secrets;
+        this.metrics = metrics;
         this.queue = queue;
         this.progressor = progressor;
         this.leasePolicy = leasePolicy;
@@ -168,6 +172,8 @@ public final class RunnerApiService {
         LeaseOutcome outcome = store.lease(r.runId, r.jobKey, r.runnerId, credential.labels(), r.epoch, leasePolicy);
         if (outcome instanceof LeaseOutcome.Acquired acquired) {
             JobRecord job = acquired.job();
+            metrics.record(Metric.LEASE_ACQUIRED, 1);
+            metrics.record(Metric.DISPATCH_LATENCY, Math.max(0, job.startedAtEpochMs() - job.queuedAtEpochMs()));
             if (job.needs().isEmpty()) {
                 // a root job starting is what moves a run from PENDING to RUNNING
                 store.updateRunStatus(job.runId(), RunState.RUNNING);
@@ -194,6 +200,7 @@ public final class RunnerApiService {
             return leaseLost(((HeartbeatOutcome.LeaseLost) outcome).reason());
         }
         JobRecord job = renewed.job();
+        metrics.record(Metric.LEASE_RENEWED, 1);
         long now = clock.millis();
         long deadline = job.startedAtEpochMs() + Duration.ofMinutes(job.spec().timeoutMinutes()).toMillis();
         FailureClass stop = job.cancelRequested() ? FailureClass.CANCELLED : now >= deadline ? FailureClass.TIMEOUT : null;
@@ -321,6 +328,11 @@ public final class RunnerApiService {
         if (outcome instanceof CompleteOutcome.Retrying retrying) {
             return ApiResponse.of(200, "outcome", "retrying", "state", JobState.QUEUED.name(), "attempt", retrying.attempt());
         }
+        if (outcome instanceof CompleteOutcome.Accepted) {
+            String result = finalState.name().toLowerCase(java.util.Locale.ROOT);
+            metrics.record(Metric.JOB_FINISHED, 1, "result", result);
+            metrics.record(Metric.JOB_DURATION, Math.max(0, clock.millis() - startedAtEpochMs), "result", result);
+        }
         // also after AlreadyCompleted: the first call may have died before advancing the run
         progressor.advance(r.runId);
         String name = outcome instanceof CompleteOutcome.Accepted ? "accepted" : "already_completed";
@@ -342,6 +354,7 @@ public final class RunnerApiService {
         CompleteOutcome outcome = store.requeueAfterFailure(job.get(), r.runnerId, r.epoch, attempt, startedAtEpochMs,
                 failure.wireName(), exitCode, decision == RetryPolicy.Decision.RETRY_INFRA);
         if (outcome instanceof CompleteOutcome.Retrying retrying) {
+            metrics.record(Metric.JOB_RETRIED, 1, "failureClass", failure.wireName());
             // duplicates are harmless; a message lost here is re-sent by the sweeper
             queue.enqueue(List.of(new JobMessage(r.runId, r.jobKey, r.epoch + 1, job.get().spec().labels())));
             return Optional.of(ApiResponse.of(200, "outcome", "retrying", "state", JobState.QUEUED.name(),

@@ -4,6 +4,8 @@ import dev.deltaci.core.job.ExpiredLease;
 import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
+import dev.deltaci.functions.metrics.Metric;
+import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.progress.RunProgressor;
 import dev.deltaci.functions.queue.JobMessage;
 import dev.deltaci.functions.queue.JobQueue;
@@ -33,16 +35,18 @@ public final class SweeperService {
     private final JobQueue queue;
     private final RunProgressor progressor;
     private final SweepPolicy policy;
+    private final Metrics metrics;
     private final Clock clock;
 
     public SweeperService(JobStore jobs, SweepStore sweeps, GateStore gates, JobQueue queue, RunProgressor progressor,
-                          SweepPolicy policy, Clock clock) {
+                          SweepPolicy policy, Metrics metrics, Clock clock) {
         this.jobs = jobs;
         this.sweeps = sweeps;
         this.gates = gates;
         this.queue = queue;
         this.progressor = progressor;
         this.policy = policy;
+        this.metrics = metrics;
         this.clock = clock;
     }
 
@@ -64,6 +68,7 @@ public final class SweeperService {
             if (job.cancelRequested()) {
                 if (sweeps.endExpired(job, leaseCutoff, JobState.CANCELLED, FailureClass.CANCELLED,
                         "run cancelled; runner " + job.leaseOwner() + " went silent before stopping")) {
+                    metrics.record(Metric.LEASE_EXPIRED, 1, "outcome", "cancelled");
                     progressor.advance(job.runId());
                 }
                 continue;
@@ -72,6 +77,7 @@ public final class SweeperService {
                     policy.infraRetryBudget(), clock.millis())) {
                 case REQUEUE -> {
                     if (sweeps.requeueExpired(job, leaseCutoff, FailureClass.RUNNER_LOST)) {
+                        metrics.record(Metric.LEASE_EXPIRED, 1, "outcome", "requeued");
                         queue.enqueue(List.of(new JobMessage(job.runId(), job.jobKey(), job.leaseEpoch() + 1,
                                 job.spec().labels())));
                         requeued++;
@@ -81,6 +87,7 @@ public final class SweeperService {
                     if (sweeps.endExpired(job, leaseCutoff, JobState.FAILED, FailureClass.RUNNER_LOST,
                             "runner " + job.leaseOwner() + " stopped renewing its lease; "
                                     + job.infraRetries() + " infrastructure retries already spent")) {
+                        metrics.record(Metric.LEASE_EXPIRED, 1, "outcome", "failed");
                         progressor.advance(job.runId());
                         failed++;
                     }
@@ -89,6 +96,7 @@ public final class SweeperService {
                     if (sweeps.endExpired(job, leaseCutoff, JobState.TIMED_OUT, FailureClass.TIMEOUT,
                             "ran past timeout-minutes " + job.spec().timeoutMinutes() + " and its runner "
                                     + job.leaseOwner() + " went silent")) {
+                        metrics.record(Metric.LEASE_EXPIRED, 1, "outcome", "timed_out");
                         progressor.advance(job.runId());
                         timedOut++;
                     }

@@ -83,6 +83,7 @@ final class SweepBench implements Callable<Integer> {
             GateStore gates = new GateStore(dynamo, table, clock);
             SweeperService sweeper = new SweeperService(store, new SweepStore(dynamo, table, clock), gates, queue,
                     new RunProgressor(store, queue, gates), new SweepPolicy(Duration.ofSeconds(2), 3, Duration.ofMinutes(3), 200),
+                    dev.deltaci.functions.metrics.Metrics.NONE,
                     clock);
             Map<String, AttributeValue> finishedItem = liveJobsAndOneFinished(store, dynamo, table);
 

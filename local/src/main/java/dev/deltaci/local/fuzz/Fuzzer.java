@@ -144,7 +144,8 @@ public final class Fuzzer {
         RunnerApiService api = new RunnerApiService(store, new LogStore(aws.s3(), "bucket"),
                 new ArtifactStore(presigner, "bucket", clock), auth, JobSecrets.NONE, queue,
                 new RunProgressor(store, queue, new GateStore(aws.dynamo(), "DeltaTable", clock)),
-                new Lease.Policy(Duration.ofSeconds(30), Duration.ofSeconds(10)), 3, clock);
+                new Lease.Policy(Duration.ofSeconds(30), Duration.ofSeconds(10)), 3, dev.deltaci.functions.metrics.Metrics.NONE,
+                clock);
         String own = "Bearer " + auth.encode(auth.issue("fuzz-runner", "fuzz", List.of("linux")));
         String other = "Bearer " + auth.encode(auth.issue("other-runner", "fuzz", List.of()));
         Mutator mutator = new Mutator(seed);

@@ -16,6 +16,7 @@ import java.util.Map;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import dev.deltaci.functions.control.ApiKeys;
+import dev.deltaci.functions.metrics.MetricRegistry;
 import dev.deltaci.functions.runnerapi.JobSecrets;
 import dev.deltaci.functions.runnerapi.RunnerAuth;
 import dev.deltaci.runner.RunnerApiClient;
@@ -33,6 +34,8 @@ public final class LocalControlPlane implements AutoCloseable {
     private final AwsStack stack;
     private final String registrationToken;
     private final String apiKey;
+    /** What the functions of this control plane record, shared by all of them (Prometheus text on demand). */
+    private final MetricRegistry metrics = new MetricRegistry();
     private final List<AutoCloseable> clients = new java.util.ArrayList<>();
     private final LocalFunctionHost host;
     private final ControlPlane operatorView;
@@ -89,11 +92,11 @@ public final class LocalControlPlane implements AutoCloseable {
         S3Presigner presigner = track(endpoints.s3Presigner());
         this.host = new LocalFunctionHost(stack.resources().template(),
                 functionId -> planeFor(stack.resources().functionEnvironment(functionId), options, runnerAuth, apiKeys,
-                        dynamo, sqs, s3, presigner), 0,
+                        metrics, dynamo, sqs, s3, presigner), 0,
                 options.scheduleInterval());
         // the operator's reads have clients of their own, so interceptors see only the functions' requests
         this.operatorView = planeFor(stack.resources().functionEnvironment("RunnerApiFunction"), options, runnerAuth,
-                apiKeys,
+                apiKeys, metrics,
                 track(endpoints.dynamoClient()), track(endpoints.sqsClient()), track(endpoints.s3Client()), presigner);
     }
 
@@ -103,7 +106,8 @@ public final class LocalControlPlane implements AutoCloseable {
     }
 
     private static ControlPlane planeFor(Map<String, String> templateEnv, Options options, String runnerAuth,
-                                         String apiKeys, DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner) {
+                                         String apiKeys, MetricRegistry metrics, DynamoDbClient dynamo,
+                                         SqsClient sqs, S3Client s3, S3Presigner presigner) {
         Map<String, String> env = new HashMap<>(templateEnv);
         env.remove("WEBHOOK_SECRET_ARN");
         env.remove("RUNNER_AUTH_SECRET_ARN");
@@ -115,7 +119,8 @@ public final class LocalControlPlane implements AutoCloseable {
         env.putAll(options.environmentOverrides());
         return new ControlPlane(dynamo, sqs, s3, presigner, ControlPlaneConfig.fromEnvironment(env),
                 WebhookSecret.fromEnvironment(env), RunnerAuth.fromEnvironment(env, options.clock()),
-                ApiKeys.fromEnvironment(env), JobSecrets.fromEnvironment(env), PipelineSource.git(), options.clock());
+                ApiKeys.fromEnvironment(env), JobSecrets.fromEnvironment(env), PipelineSource.git(), metrics,
+                options.clock());
     }
 
     /** Runs the sweeper once now (tests use this instead of waiting for its timer). */
@@ -144,6 +149,10 @@ public final class LocalControlPlane implements AutoCloseable {
     public RunnerPool.Target runnerTarget() {
         return new RunnerPool.Target(apiUrl(), queueUrl(), stack.endpoints().sqs(), stack.endpoints().region(),
                 registrationToken);
+    }
+
+    public MetricRegistry metrics() {
+        return metrics;
     }
 
     /** The control API key of whoever runs this control plane (all repositories). */

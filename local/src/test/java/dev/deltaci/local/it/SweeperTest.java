@@ -7,6 +7,7 @@ import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.store.AttemptRecord;
 import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.store.GateStore;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.SweepStore;
@@ -42,7 +43,7 @@ class SweeperTest extends PlaneTest {
         return new SweeperService(new JobStore(plane.plane().dynamo(), plane.plane().config().tableName(), clock),
                 new SweepStore(plane.plane().dynamo(), plane.plane().config().tableName(), clock),
                 new GateStore(plane.plane().dynamo(), plane.plane().config().tableName(), clock), plane.plane().jobQueue(), plane.plane().runProgressor(),
-                new SweepPolicy(Duration.ofMillis(skewAllowanceMs), 1, Duration.ofSeconds(2), 100), clock);
+                new SweepPolicy(Duration.ofMillis(skewAllowanceMs), 1, Duration.ofSeconds(2), 100), plane.metrics(), clock);
     }
 
     @Test
@@ -84,6 +85,13 @@ class SweeperTest extends PlaneTest {
             assertThat(ghost.complete(runId, "slow", leased.leaseEpoch(), 1, leased.startedAtEpochMs(), 0, null, 1)
                     .status()).isEqualTo(403);
             assertThat(store.getJob(runId, "slow").orElseThrow()).isEqualTo(finished);
+
+            // the killed runner moved the lease-expiration count, as the runbook reads it
+            assertThat(plane.metrics().sum(Metric.LEASE_EXPIRED, Map.of("outcome", "requeued"))).isEqualTo(1);
+            assertThat(plane.metrics().sum(Metric.LEASE_ACQUIRED, Map.of())).isEqualTo(2);
+            assertThat(plane.metrics().prometheus()).contains("delta_lease_expired_total{outcome=\"requeued\"} 1")
+                    .contains("delta_job_finished_total{result=\"succeeded\"} 1")
+                    .containsPattern("delta_dispatch_latency_milliseconds_count 2");
         }
     }
 

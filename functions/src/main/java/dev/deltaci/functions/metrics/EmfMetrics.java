@@ -1,0 +1,25 @@
+package dev.deltaci.functions.metrics;
+
+import java.util.Map;
+import software.amazon.lambda.powertools.metrics.MetricsFactory;
+import software.amazon.lambda.powertools.metrics.model.DimensionSet;
+import software.amazon.lambda.powertools.metrics.model.MetricUnit;
+
+/** Metrics as CloudWatch Embedded Metric Format lines on stdout, through Powertools Metrics (in Lambda). */
+public final class EmfMetrics implements Metrics {
+
+    public static final String NAMESPACE = "DeltaCI";
+
+    @Override
+    public void record(Metric metric, double value, Map<String, String> dimensions) {
+        MetricsFactory.getMetricsInstance().flushSingleMetric(metric.metricName(), value,
+                metric.unit() == Metric.Unit.COUNT ? MetricUnit.COUNT : MetricUnit.MILLISECONDS, NAMESPACE,
+                DimensionSet.of(withService(dimensions)));
+    }
+
+    private static Map<String, String> withService(Map<String, String> dimensions) {
+        Map<String, String> all = new java.util.LinkedHashMap<>(dimensions);
+        all.putIfAbsent("Service", "delta-ci"); // EMF needs at least one dimension
+        return all;
+    }
+}
