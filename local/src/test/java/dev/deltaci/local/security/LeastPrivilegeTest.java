@@ -128,4 +128,19 @@ class LeastPrivilegeTest {
     private static List<Object> asList(Object value) {
         return value instanceof List<?> list ? new ArrayList<>(list) : value == null ? List.of() : List.of(value);
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theBucket_shouldKeepVersions_andExpireLogsAndArtifactsAfterTheRetention() throws Exception {
+        Map<String, Object> bucket = CloudFormationTemplate.properties(
+                CloudFormationTemplate.read(TEMPLATE).resources().get("ArtifactBucket"));
+
+        assertThat((Map<String, Object>) bucket.get("VersioningConfiguration")).containsEntry("Status", "Enabled");
+        List<Map<String, Object>> rules = (List<Map<String, Object>>)
+                ((Map<String, Object>) bucket.get("LifecycleConfiguration")).get("Rules");
+        assertThat(rules).extracting(r -> r.get("Prefix")).contains("logs/", "artifacts/");
+        assertThat(rules).filteredOn(r -> r.get("Prefix") != null)
+                .allSatisfy(r -> assertThat(r.get("ExpirationInDays")).isEqualTo(Map.of("Ref", "RetentionDays")));
+        assertThat(rules).anySatisfy(r -> assertThat(r).containsKey("NoncurrentVersionExpiration"));
+    }
 }
