@@ -3,6 +3,7 @@ package dev.deltaci.functions.config;
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.artifacts.ArtifactStore;
 import dev.deltaci.functions.control.ApiKeys;
+import dev.deltaci.functions.metrics.DynamoDbMetrics;
 import dev.deltaci.functions.metrics.EmfMetrics;
 import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.progress.RunProgressor;
@@ -51,9 +52,11 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
     /** Built once per Lambda container from its environment and default credentials. */
     public static ControlPlane fromEnvironment(Map<String, String> env) {
         ClientOverrideConfiguration overrides = clientOverrides().build();
+        Metrics metrics = new EmfMetrics();
         return new ControlPlane(
                 DynamoDbClient.builder().httpClient(UrlConnectionHttpClient.create())
-                        .overrideConfiguration(overrides).build(),
+                        .overrideConfiguration(clientOverrides().addExecutionInterceptor(new DynamoDbMetrics(metrics))
+                                .build()).build(),
                 SqsClient.builder().httpClient(UrlConnectionHttpClient.create())
                         .overrideConfiguration(overrides).build(),
                 S3Client.builder().httpClient(UrlConnectionHttpClient.create())
@@ -65,7 +68,7 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
                 ApiKeys.fromEnvironment(env),
                 JobSecrets.fromEnvironment(env),
                 PipelineSource.git(),
-                new EmfMetrics(),
+                metrics,
                 Clock.systemUTC());
     }
 

@@ -11,7 +11,9 @@ public enum Metric {
     DISPATCH_LATENCY("DispatchLatency", Unit.MILLISECONDS, "time from queued to leased"),
     JOB_FINISHED("JobFinished", Unit.COUNT, "attempts that ended, by result"),
     JOB_DURATION("JobDuration", Unit.MILLISECONDS, "duration of ended attempts, by result"),
-    JOB_RETRIED("JobRetried", Unit.COUNT, "attempts sent back to the queue, by failure class");
+    JOB_RETRIED("JobRetried", Unit.COUNT, "attempts sent back to the queue, by failure class"),
+    DYNAMODB_WRITE_LATENCY("DynamoDbWriteLatency", Unit.MILLISECONDS, "DynamoDB write calls, retries included, by operation"),
+    CONDITIONAL_CHECK_FAILED("ConditionalCheckFailed", Unit.COUNT, "conditional writes whose condition did not hold, by operation");
 
     /** CloudWatch units this facade uses. */
     public enum Unit {

@@ -16,6 +16,7 @@ import java.util.Map;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import dev.deltaci.functions.control.ApiKeys;
+import dev.deltaci.functions.metrics.DynamoDbMetrics;
 import dev.deltaci.functions.metrics.MetricRegistry;
 import dev.deltaci.functions.runnerapi.JobSecrets;
 import dev.deltaci.functions.runnerapi.RunnerAuth;
@@ -86,7 +87,9 @@ public final class LocalControlPlane implements AutoCloseable {
                 + "\"repositories\": [\"**\"]}]}";
         AwsEndpoints endpoints = stack.endpoints();
         ExecutionInterceptor[] interceptors = options.interceptors().toArray(ExecutionInterceptor[]::new);
-        DynamoDbClient dynamo = track(endpoints.dynamoClient(interceptors));
+        ExecutionInterceptor[] withMetrics = java.util.Arrays.copyOf(interceptors, interceptors.length + 1);
+        withMetrics[interceptors.length] = new DynamoDbMetrics(metrics);
+        DynamoDbClient dynamo = track(endpoints.dynamoClient(withMetrics));
         SqsClient sqs = track(endpoints.sqsClient(interceptors));
         S3Client s3 = track(endpoints.s3Client(interceptors));
         S3Presigner presigner = track(endpoints.s3Presigner());

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.logs.LogStore;
+import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.queue.JobMessage;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.local.host.RunnerPool;
@@ -14,6 +15,7 @@ import dev.deltaci.runner.RunnerApiClient;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -45,6 +47,10 @@ class FencingTest extends PlaneTest {
         assertThat(foreignComplete.reason()).isEqualTo("lease is held by runner-a, not runner-b");
         assertThat(store.getJob(runId, "build").orElseThrow()).isEqualTo(leased);
         assertThat(StackContents.of(stack).bucketObjects()).isZero();
+        // every refused write was a conditional check that did not hold, and the metrics say so
+        assertThat(plane.metrics().sum(Metric.CONDITIONAL_CHECK_FAILED, Map.of("operation", "UpdateItem")))
+                .isGreaterThanOrEqualTo(5);
+        assertThat(plane.metrics().prometheus()).contains("delta_dynamo_db_write_latency_milliseconds_count{operation=\"UpdateItem\"}");
 
         RunnerApiClient.Answer accepted = runnerA.complete(runId, "build", 1, 1, started, 0, null, 0);
         RunnerApiClient.Answer repeated = runnerA.complete(runId, "build", 1, 1, started, 0, null, 0);
