@@ -144,7 +144,7 @@ public final class RunProgressor {
     /** A job's own group: null once held (and recorded on the job), else why it waits. */
     private String holdJobGroup(RunRecord run, JobRecord job, Set<String> toWake) {
         String gate = gateOf(run, job);
-        String member = run.runId() + "/" + job.jobKey();
+        String member = GateStore.jobMember(run.runId(), job.jobKey());
         GateStore.Hold hold = gates.hold(gate, member);
         if (hold.held()) {
             if (!gate.equals(job.gate()) || job.waitingFor() != null) {
@@ -169,13 +169,13 @@ public final class RunProgressor {
             ahead.add(0, hold.holder());
         }
         for (String member : ahead) {
-            String otherRun = runOf(member);
+            String otherRun = GateStore.runOf(member);
             if (otherRun.equals(run.runId())) {
                 continue; // a run never cancels itself for its own group
             }
             String by = "concurrency group (cancel-in-progress) for newer run " + run.runId();
-            if (member.contains("/")) {
-                String jobKey = member.substring(member.indexOf('/') + 1);
+            String jobKey = GateStore.jobOf(member);
+            if (jobKey != null) {
                 if (!store.requestStop(otherRun, jobKey)) {
                     store.cancelNotStarted(otherRun, jobKey, "cancelled by " + by);
                 }
@@ -192,7 +192,8 @@ public final class RunProgressor {
     private void letGoOfGates(RunRecord run, List<JobRecord> jobs, Map<String, JobState> states, Set<String> toWake) {
         for (JobRecord job : jobs) {
             if (job.gate() != null && states.get(job.jobKey()).isTerminal()) {
-                gates.release(job.gate(), run.runId() + "/" + job.jobKey()).ifPresent(next -> toWake.add(runOf(next)));
+                gates.release(job.gate(), GateStore.jobMember(run.runId(), job.jobKey()))
+                        .ifPresent(next -> toWake.add(GateStore.runOf(next)));
                 store.clearGate(run.runId(), job.jobKey());
             }
         }
@@ -271,14 +272,9 @@ public final class RunProgressor {
         if (holder == null) {
             return "waiting for concurrency group '" + group + "'";
         }
-        String who = holder.contains("/")
-                ? "run " + runOf(holder) + " (job " + holder.substring(holder.indexOf('/') + 1) + ")"
-                : "run " + holder;
+        String job = GateStore.jobOf(holder);
+        String who = "run " + GateStore.runOf(holder) + (job == null ? "" : " (job " + job + ")");
         return "waiting for concurrency group '" + group + "', held by " + who;
-    }
-
-    private static String runOf(String member) {
-        return member.contains("/") ? member.substring(0, member.indexOf('/')) : member;
     }
 
     private RunState storeDerived(RunRecord run, Map<String, JobState> states, Set<String> toWake) {
@@ -286,7 +282,7 @@ public final class RunProgressor {
         store.updateRunStatus(run.runId(), derived);
         if (derived.isTerminal() && run.concurrencyGroup() != null) {
             // a finished run leaves its group, whether it held it or waited
-            gates.release(run.concurrencyGroup(), run.runId()).ifPresent(next -> toWake.add(runOf(next)));
+            gates.release(run.concurrencyGroup(), run.runId()).ifPresent(next -> toWake.add(GateStore.runOf(next)));
         }
         return derived;
     }

@@ -53,6 +53,23 @@ public final class GateStore {
         this.clock = clock;
     }
 
+    /** A job's membership: {@code <run id>/<job key>}; a run's is its id alone. */
+    public static String jobMember(String runId, String jobKey) {
+        return runId + "/" + jobKey;
+    }
+
+    /** The run a member belongs to. */
+    public static String runOf(String member) {
+        int slash = member.indexOf('/');
+        return slash < 0 ? member : member.substring(0, slash);
+    }
+
+    /** The job key of a job's membership, or null for a run's. */
+    public static String jobOf(String member) {
+        int slash = member.indexOf('/');
+        return slash < 0 ? null : member.substring(slash + 1);
+    }
+
     /** The gate's id for a group of a repository. */
     public static String gateId(String repository, String group) {
         return repository + "#" + group;

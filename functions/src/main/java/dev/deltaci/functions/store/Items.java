@@ -48,10 +48,10 @@ final class Items {
         return new RunRecord(str(item, "runId"), str(item, "repository"), str(item, "cloneUrl"), str(item, "sha"),
                 str(item, "ref"), str(item, "trigger"), RunState.valueOf(str(item, "status")),
                 str(item, "failureClass"), str(item, "message"), (int) num(item, "jobCount", 0),
-                item.containsKey("materialized") && Boolean.TRUE.equals(item.get("materialized").bool()),
+                bool(item, "materialized"),
                 num(item, "createdAtEpochMs", 0), num(item, "updatedAtEpochMs", 0), str(item, "cancelRequestedBy"),
                 str(item, "concurrencyGroup"),
-                item.containsKey("cancelInProgress") && Boolean.TRUE.equals(item.get("cancelInProgress").bool()),
+                bool(item, "cancelInProgress"),
                 stringMap(item, "inputs"), bool(item, "fork"));
     }
 

@@ -158,31 +158,24 @@ public final class SweeperService {
             } else {
                 next = notStarted(holder) ? Optional.of(holder) : Optional.empty();
             }
-            next.ifPresent(member -> progressor.advance(runOf(member)));
+            next.ifPresent(member -> progressor.advance(GateStore.runOf(member)));
         }
         return freed;
     }
 
     private boolean hasFinished(String member) {
-        int slash = member.indexOf('/');
-        if (slash < 0) {
+        String jobKey = GateStore.jobOf(member);
+        if (jobKey == null) {
             return jobs.getRun(member).map(run -> run.status().isTerminal()).orElse(true);
         }
-        return jobs.getJob(member.substring(0, slash), member.substring(slash + 1))
-                .map(job -> job.state().isTerminal()).orElse(true);
+        return jobs.getJob(GateStore.runOf(member), jobKey).map(job -> job.state().isTerminal()).orElse(true);
     }
 
     private boolean notStarted(String member) {
-        int slash = member.indexOf('/');
-        if (slash < 0) {
+        String jobKey = GateStore.jobOf(member);
+        if (jobKey == null) {
             return jobs.getRun(member).map(run -> run.status() == RunState.PENDING).orElse(false);
         }
-        return jobs.getJob(member.substring(0, slash), member.substring(slash + 1))
-                .map(job -> job.state() == JobState.BLOCKED).orElse(false);
-    }
-
-    private static String runOf(String member) {
-        int slash = member.indexOf('/');
-        return slash < 0 ? member : member.substring(0, slash);
+        return jobs.getJob(GateStore.runOf(member), jobKey).map(job -> job.state() == JobState.BLOCKED).orElse(false);
     }
 }
