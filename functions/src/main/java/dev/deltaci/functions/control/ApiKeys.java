@@ -4,15 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.pipeline.Glob;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import dev.deltaci.functions.config.HashedTokens;
 import dev.deltaci.functions.config.ParsedOnChange;
 import dev.deltaci.functions.config.SecretText;
 
@@ -67,21 +65,16 @@ public final class ApiKeys {
     }
 
     public static String hash(String key) {
-        return HexFormat.of().formatHex(sha256(key));
+        return HashedTokens.hex(key);
     }
 
     public Check check(String authorization) {
         if (authorization == null || !authorization.startsWith("Bearer ") || authorization.length() <= 7) {
             return new Check(null, 401, "missing API key: send Authorization: Bearer <key>");
         }
-        byte[] presented = sha256(authorization.substring(7).strip());
-        Key found = null;
-        for (Entry entry : entries()) {
-            if (MessageDigest.isEqual(presented, entry.sha256()) && found == null) {
-                found = entry.key();
-            }
-        }
-        return found == null ? new Check(null, 401, "unknown API key") : new Check(found, 200, null);
+        return HashedTokens.lookup(authorization.substring(7).strip(), entries(), Entry::sha256)
+                .map(entry -> new Check(entry.key(), 200, null))
+                .orElseGet(() -> new Check(null, 401, "unknown API key"));
     }
 
     private List<Entry> entries() {
@@ -106,14 +99,6 @@ public final class ApiKeys {
             return entries;
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalStateException("control API keys configuration is not valid: " + e.getMessage(), e);
-        }
-    }
-
-    private static byte[] sha256(String text) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import dev.deltaci.functions.config.HashedTokens;
 import dev.deltaci.functions.config.ParsedOnChange;
 import dev.deltaci.functions.config.SecretText;
 
@@ -81,7 +82,7 @@ public final class RunnerAuth {
 
     /** The SHA-256 of a registration token, as the configuration stores it. */
     public static String tokenHash(String token) {
-        return HexFormat.of().formatHex(sha256(token.getBytes(StandardCharsets.UTF_8)));
+        return HashedTokens.hex(token);
     }
 
     public Duration ttl() {
@@ -90,14 +91,7 @@ public final class RunnerAuth {
 
     /** The registration a token grants, compared in constant time against every configured hash. */
     public Optional<Registration> registrationFor(String token) {
-        byte[] hash = sha256(token.getBytes(StandardCharsets.UTF_8));
-        Registration found = null;
-        for (Registration registration : config().registrations()) {
-            if (MessageDigest.isEqual(hash, registration.tokenSha256()) && found == null) {
-                found = registration;
-            }
-        }
-        return Optional.ofNullable(found);
+        return HashedTokens.lookup(token, config().registrations(), Registration::tokenSha256);
     }
 
     /** A credential for a registered runner, valid for {@link #ttl()}. */
@@ -187,11 +181,4 @@ public final class RunnerAuth {
         }
     }
 
-    private static byte[] sha256(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }
