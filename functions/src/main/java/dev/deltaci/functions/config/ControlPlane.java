@@ -10,7 +10,9 @@ import dev.deltaci.functions.progress.RunProgressor;
 import dev.deltaci.functions.runnerapi.JobSecrets;
 import dev.deltaci.functions.runnerapi.RunnerAuth;
 import dev.deltaci.functions.runs.RunStarter;
+import dev.deltaci.functions.ops.HealthProbe;
 import dev.deltaci.functions.store.GateStore;
+import dev.deltaci.functions.store.OpsStore;
 import dev.deltaci.functions.store.ScheduleStore;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.repo.PipelineSource;
@@ -89,7 +91,7 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
     }
 
     public RunProgressor runProgressor() {
-        return new RunProgressor(jobStore(), jobQueue(), gateStore());
+        return new RunProgressor(jobStore(), jobQueue(), gateStore(), metrics, clock);
     }
 
     public RunStarter runStarter() {
@@ -98,6 +100,14 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
 
     public ScheduleStore scheduleStore() {
         return new ScheduleStore(dynamo, config.tableName());
+    }
+
+    public OpsStore opsStore() {
+        return new OpsStore(dynamo, config.tableName(), clock);
+    }
+
+    public HealthProbe healthProbe() {
+        return new HealthProbe(sqs, opsStore(), config, clock);
     }
 
     public GateStore gateStore() {

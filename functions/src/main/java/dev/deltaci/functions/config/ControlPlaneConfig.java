@@ -16,9 +16,15 @@ import java.util.Map;
  *                        waits for a different runner (env {@code PREFER_OTHER_RUNNER_SECONDS}, default 10)
  * @param maxWebhookBytes largest webhook body accepted (env {@code MAX_WEBHOOK_BYTES}, default 1 MiB)
  * @param sweepPolicy     the sweeper's time and retry settings ({@link SweepPolicy})
+ * @param deadLetterQueueUrl the job queue's dead-letter queue (env {@code DEAD_LETTER_QUEUE_URL}), or null
+ *                        when not known: health then reports its depth as unreadable
+ * @param presenceWindow  how recently a runner must have reported to count as registered
+ *                        (env {@code RUNNER_PRESENCE_WINDOW_SECONDS}, default 90: three of a runner's
+ *                        presence calls, which it makes every 30 s)
  */
 public record ControlPlaneConfig(String tableName, String queueUrl, String bucketName,
-                                 Lease.Policy leasePolicy, int maxWebhookBytes, SweepPolicy sweepPolicy) {
+                                 Lease.Policy leasePolicy, int maxWebhookBytes, SweepPolicy sweepPolicy,
+                                 String deadLetterQueueUrl, Duration presenceWindow) {
 
     public static final int DEFAULT_MAX_WEBHOOK_BYTES = 1024 * 1024;
 
@@ -30,7 +36,9 @@ public record ControlPlaneConfig(String tableName, String queueUrl, String bucke
                 new Lease.Policy(Duration.ofSeconds(Long.parseLong(env.getOrDefault("LEASE_TTL_SECONDS", "30"))),
                         Duration.ofSeconds(Long.parseLong(env.getOrDefault("PREFER_OTHER_RUNNER_SECONDS", "10")))),
                 Integer.parseInt(env.getOrDefault("MAX_WEBHOOK_BYTES", String.valueOf(DEFAULT_MAX_WEBHOOK_BYTES))),
-                SweepPolicy.fromEnvironment(env));
+                SweepPolicy.fromEnvironment(env),
+                env.get("DEAD_LETTER_QUEUE_URL"),
+                Duration.ofSeconds(Long.parseLong(env.getOrDefault("RUNNER_PRESENCE_WINDOW_SECONDS", "90"))));
     }
 
     private static String required(Map<String, String> env, String name) {

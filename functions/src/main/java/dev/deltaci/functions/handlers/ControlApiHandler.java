@@ -6,17 +6,21 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deltaci.core.ops.Health;
 import dev.deltaci.functions.config.ControlPlane;
 import dev.deltaci.functions.control.ApiKeys;
 import dev.deltaci.functions.control.CancelService;
 import dev.deltaci.functions.control.ManualRunService;
 import dev.deltaci.functions.http.ApiResponse;
+import dev.deltaci.functions.ops.HealthProbe;
 import java.io.IOException;
 import java.util.Map;
+import org.slf4j.MDC;
 
 /**
  * The control API for people and tools: {@code POST /runs} starts a run by hand
- * ({@link ManualRunService}); {@code POST /runs/{runId}/cancel} with {@code {"by": "..."}} cancels one.
+ * ({@link ManualRunService}); {@code POST /runs/{runId}/cancel} with {@code {"by": "..."}} cancels one;
+ * {@code GET /status} judges the control plane's health ({@link Health}) for {@code delta status}.
  * Every call needs an API key ({@link ApiKeys}: 401 without one) that covers the run's repository (403).
  */
 public final class ControlApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
@@ -25,37 +29,48 @@ public final class ControlApiHandler implements RequestHandler<APIGatewayV2HTTPE
 
     private final CancelService cancels;
     private final ManualRunService manualRuns;
+    private final HealthProbe health;
+    private final ApiKeys keys;
+    private final Invocations invocations;
 
     public ControlApiHandler() {
         this(ControlPlane.fromEnvironment(System.getenv()));
     }
 
-    private final ApiKeys keys;
-
     public ControlApiHandler(ControlPlane plane) {
         this.cancels = new CancelService(plane.jobStore(), plane.runProgressor());
         this.manualRuns = new ManualRunService(plane.runStarter());
+        this.health = plane.healthProbe();
         this.keys = plane.apiKeys();
+        this.invocations = new Invocations("ControlApiFunction", plane);
     }
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        return invocations.http(context, () -> answer(event));
+    }
+
+    private ApiResponse answer(APIGatewayV2HTTPEvent event) {
         Map<String, String> path = event.getPathParameters() == null ? Map.of() : event.getPathParameters();
         byte[] body = HttpHandlers.body(event);
         ApiKeys.Check check = keys.check(HttpHandlers.headers(event).get("authorization"));
         if (!check.ok()) {
-            return HttpHandlers.toResponse(ApiResponse.error(check.status(), check.reason()));
+            return ApiResponse.error(check.status(), check.reason());
+        }
+        if ("GET /status".equals(event.getRouteKey())) {
+            return ApiResponse.of(200, "status", Health.evaluate(health.snapshot()));
         }
         if ("POST /runs".equals(event.getRouteKey())) {
-            return HttpHandlers.toResponse(manualRuns.trigger(body, check.key()));
+            return manualRuns.trigger(body, check.key());
         }
+        MDC.put("runId", String.valueOf(path.get("runId")));
         String by;
         try {
             JsonNode json = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
             by = json != null && json.hasNonNull("by") ? json.get("by").asText() : null;
         } catch (IOException e) {
-            return HttpHandlers.toResponse(ApiResponse.error(400, "body is not valid JSON"));
+            return ApiResponse.error(400, "body is not valid JSON");
         }
-        return HttpHandlers.toResponse(cancels.cancel(path.get("runId"), by, check.key()));
+        return cancels.cancel(path.get("runId"), by, check.key());
     }
 }

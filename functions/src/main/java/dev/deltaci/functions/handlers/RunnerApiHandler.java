@@ -10,13 +10,14 @@ import dev.deltaci.functions.runnerapi.RunnerApiService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code POST /runner/{action}}: register, lease, heartbeat, logs, complete and artifacts, for runners. */
+/** {@code POST /runner/{action}}: register, presence, lease, heartbeat, logs, complete and artifacts, for runners. */
 public final class RunnerApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunnerApiHandler.class);
     private static final String PREFIX = "/runner/";
 
     private final RunnerApiService service;
+    private final Invocations invocations;
 
     public RunnerApiHandler() {
         this(ControlPlane.fromEnvironment(System.getenv()));
@@ -24,22 +25,25 @@ public final class RunnerApiHandler implements RequestHandler<APIGatewayV2HTTPEv
 
     public RunnerApiHandler(ControlPlane plane) {
         this.service = new RunnerApiService(plane.jobStore(), plane.logStore(), plane.artifactStore(),
-                plane.runnerAuth(), plane.jobSecrets(), plane.jobQueue(), plane.runProgressor(),
+                plane.runnerAuth(), plane.jobSecrets(), plane.jobQueue(), plane.runProgressor(), plane.opsStore(),
                 plane.config().leasePolicy(), plane.config().sweepPolicy().infraRetryBudget(), plane.metrics(),
                 plane.clock());
+        this.invocations = new Invocations("RunnerApiFunction", plane);
     }
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        String path = event.getRawPath() == null ? "" : event.getRawPath();
-        int at = path.indexOf(PREFIX);
-        ApiResponse response = at < 0
-                ? ApiResponse.error(404, "no route " + path)
-                : service.handle(path.substring(at + PREFIX.length()), HttpHandlers.headers(event).get("authorization"),
-                        HttpHandlers.body(event));
-        if (response.status() >= 400) {
-            LOG.info("runner call {} answered {} {}", path, response.status(), response.body());
-        }
-        return HttpHandlers.toResponse(response);
+        return invocations.http(context, () -> {
+            String path = event.getRawPath() == null ? "" : event.getRawPath();
+            int at = path.indexOf(PREFIX);
+            ApiResponse response = at < 0
+                    ? ApiResponse.error(404, "no route " + path)
+                    : service.handle(path.substring(at + PREFIX.length()), HttpHandlers.headers(event).get("authorization"),
+                            HttpHandlers.body(event));
+            if (response.status() >= 400) {
+                LOG.info("runner call {} answered {} {}", path, response.status(), response.body());
+            }
+            return response;
+        });
     }
 }

@@ -14,6 +14,7 @@ public final class SchedulerHandler implements RequestHandler<ScheduledEvent, Sc
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerHandler.class);
 
     private final SchedulerService service;
+    private final Invocations invocations;
 
     public SchedulerHandler() {
         this(ControlPlane.fromEnvironment(System.getenv()));
@@ -21,14 +22,17 @@ public final class SchedulerHandler implements RequestHandler<ScheduledEvent, Sc
 
     public SchedulerHandler(ControlPlane plane) {
         this.service = new SchedulerService(plane.scheduleStore(), plane.runStarter(), plane.clock());
+        this.invocations = new Invocations("SchedulerFunction", plane);
     }
 
     @Override
     public SchedulerService.TickReport handleRequest(ScheduledEvent event, Context context) {
-        SchedulerService.TickReport report = service.tick();
-        if (report.started() + report.failed() > 0) {
-            LOG.info("schedule tick: {}", report);
-        }
-        return report;
+        return invocations.scheduled(context, () -> {
+            SchedulerService.TickReport report = service.tick();
+            if (report.started() + report.failed() > 0) {
+                LOG.info("schedule tick: {}", report);
+            }
+            return report;
+        });
     }
 }

@@ -16,6 +16,7 @@ public final class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEven
     private static final Logger LOG = LoggerFactory.getLogger(WebhookHandler.class);
 
     private final WebhookService service;
+    private final Invocations invocations;
 
     /** Lambda's constructor: real clients, built once per container. */
     public WebhookHandler() {
@@ -25,18 +26,20 @@ public final class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEven
     public WebhookHandler(ControlPlane plane) {
         this.service = new WebhookService(plane.runStarter(), plane.scheduleStore(), plane.webhookSecret(),
                 plane.config().maxWebhookBytes(), plane.clock());
+        this.invocations = new Invocations("WebhookFunction", plane);
     }
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        var headers = HttpHandlers.headers(event);
-        MDC.put("deliveryId", String.valueOf(headers.get(WebhookService.DELIVERY_HEADER)));
-        try {
+        return invocations.http(context, () -> {
+            var headers = HttpHandlers.headers(event);
+            MDC.put("deliveryId", String.valueOf(headers.get(WebhookService.DELIVERY_HEADER)));
             var response = service.handle(headers, HttpHandlers.body(event));
+            if (response.body().get("runId") != null) {
+                MDC.put("runId", String.valueOf(response.body().get("runId")));
+            }
             LOG.info("webhook answered {} {}", response.status(), response.body());
-            return HttpHandlers.toResponse(response);
-        } finally {
-            MDC.clear();
-        }
+            return response;
+        });
     }
 }

@@ -13,8 +13,15 @@ public final class EmfMetrics implements Metrics {
     @Override
     public void record(Metric metric, double value, Map<String, String> dimensions) {
         MetricsFactory.getMetricsInstance().flushSingleMetric(metric.metricName(), value,
-                metric.unit() == Metric.Unit.COUNT ? MetricUnit.COUNT : MetricUnit.MILLISECONDS, NAMESPACE,
+                unit(metric), NAMESPACE,
                 DimensionSet.of(withService(dimensions)));
+    }
+
+    private static MetricUnit unit(Metric metric) {
+        if (metric.kind() == Metric.Kind.TIMER) {
+            return MetricUnit.MILLISECONDS;
+        }
+        return metric == Metric.QUEUE_OLDEST_AGE ? MetricUnit.SECONDS : MetricUnit.COUNT;
     }
 
     private static Map<String, String> withService(Map<String, String> dimensions) {

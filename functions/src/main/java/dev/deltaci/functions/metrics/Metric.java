@@ -5,28 +5,38 @@ package dev.deltaci.functions.metrics;
  * The names are the runbook's vocabulary; docs name them exactly as written here.
  */
 public enum Metric {
-    LEASE_ACQUIRED("LeaseAcquired", Unit.COUNT, "leases granted to runners"),
-    LEASE_RENEWED("LeaseRenewed", Unit.COUNT, "heartbeats that renewed a lease"),
-    LEASE_EXPIRED("LeaseExpired", Unit.COUNT, "leases the sweeper found expired, by outcome (requeued, failed, timed_out, cancelled)"),
-    DISPATCH_LATENCY("DispatchLatency", Unit.MILLISECONDS, "time from queued to leased"),
-    JOB_FINISHED("JobFinished", Unit.COUNT, "attempts that ended, by result"),
-    JOB_DURATION("JobDuration", Unit.MILLISECONDS, "duration of ended attempts, by result"),
-    JOB_RETRIED("JobRetried", Unit.COUNT, "attempts sent back to the queue, by failure class"),
-    DYNAMODB_WRITE_LATENCY("DynamoDbWriteLatency", Unit.MILLISECONDS, "DynamoDB write calls, retries included, by operation"),
-    CONDITIONAL_CHECK_FAILED("ConditionalCheckFailed", Unit.COUNT, "conditional writes whose condition did not hold, by operation");
+    LEASE_ACQUIRED("LeaseAcquired", Kind.COUNTER, "leases granted to runners"),
+    LEASE_RENEWED("LeaseRenewed", Kind.COUNTER, "heartbeats that renewed a lease"),
+    LEASE_EXPIRED("LeaseExpired", Kind.COUNTER, "leases the sweeper found expired, by outcome (requeued, failed, timed_out, cancelled)"),
+    DISPATCH_LATENCY("DispatchLatency", Kind.TIMER, "time from queued to leased"),
+    JOB_FINISHED("JobFinished", Kind.COUNTER, "attempts that ended, by result"),
+    JOB_DURATION("JobDuration", Kind.TIMER, "duration of ended attempts, by result"),
+    JOB_RETRIED("JobRetried", Kind.COUNTER, "attempts sent back to the queue, by failure class"),
+    RUN_DURATION("RunDuration", Kind.TIMER, "time from a run's creation to its end, by result"),
+    DYNAMODB_WRITE_LATENCY("DynamoDbWriteLatency", Kind.TIMER, "DynamoDB write calls, retries included, by operation"),
+    CONDITIONAL_CHECK_FAILED("ConditionalCheckFailed", Kind.COUNTER, "conditional writes whose condition did not hold, by operation"),
+    FUNCTION_LATENCY("FunctionLatency", Kind.TIMER, "time a function took to answer, by function"),
+    FUNCTION_ERRORS("FunctionErrors", Kind.COUNTER, "invocations that failed or answered 5xx, by function"),
+    QUEUE_DEPTH("QueueDepth", Kind.GAUGE, "job messages waiting in the queue (visible and delayed), each sweep"),
+    QUEUE_IN_FLIGHT("QueueInFlight", Kind.GAUGE, "job messages received by a runner and not yet deleted, each sweep"),
+    QUEUE_OLDEST_AGE("QueueOldestAgeSeconds", Kind.GAUGE, "seconds the longest-waiting queued job has waited (re-sent messages do not reset it), each sweep"),
+    DEAD_LETTER_DEPTH("DeadLetterDepth", Kind.GAUGE, "messages in the dead-letter queue, each sweep"),
+    RUNNERS_REGISTERED("RunnersRegistered", Kind.GAUGE, "runners seen in the last presence window, each sweep"),
+    RUNNERS_IDLE("RunnersIdle", Kind.GAUGE, "registered runners waiting for work, each sweep"),
+    RUNNERS_BUSY("RunnersBusy", Kind.GAUGE, "registered runners running a job, each sweep");
 
-    /** CloudWatch units this facade uses. */
-    public enum Unit {
-        COUNT, MILLISECONDS
+    /** How a metric adds up: counters sum, timers are summaries in milliseconds, gauges keep the last value. */
+    public enum Kind {
+        COUNTER, TIMER, GAUGE
     }
 
     private final String metricName;
-    private final Unit unit;
+    private final Kind kind;
     private final String help;
 
-    Metric(String metricName, Unit unit, String help) {
+    Metric(String metricName, Kind kind, String help) {
         this.metricName = metricName;
-        this.unit = unit;
+        this.kind = kind;
         this.help = help;
     }
 
@@ -34,11 +44,25 @@ public enum Metric {
         return metricName;
     }
 
-    public Unit unit() {
-        return unit;
+    public Kind kind() {
+        return kind;
     }
 
     public String help() {
         return help;
+    }
+
+    /** The Prometheus name: {@code delta_lease_expired_total}, {@code delta_job_duration_milliseconds}, {@code delta_queue_depth}. */
+    public String prometheusName() {
+        String base = "delta_" + camelToSnake(metricName);
+        return switch (kind) {
+            case COUNTER -> base + "_total";
+            case TIMER -> base + "_milliseconds";
+            case GAUGE -> base;
+        };
+    }
+
+    static String camelToSnake(String camel) {
+        return camel.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
     }
 }

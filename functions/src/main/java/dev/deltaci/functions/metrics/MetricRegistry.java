@@ -3,6 +3,7 @@ package dev.deltaci.functions.metrics;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
@@ -16,7 +17,7 @@ public final class MetricRegistry implements Metrics {
     private record Key(Metric metric, Map<String, String> dimensions) {
     }
 
-    private record Series(DoubleAdder sum, LongAdder count) {
+    private record Series(DoubleAdder sum, LongAdder count, AtomicReference<Double> last) {
     }
 
     private final Map<Key, Series> series = new ConcurrentHashMap<>();
@@ -24,9 +25,16 @@ public final class MetricRegistry implements Metrics {
     @Override
     public void record(Metric metric, double value, Map<String, String> dimensions) {
         Series s = series.computeIfAbsent(new Key(metric, new TreeMap<>(dimensions)),
-                k -> new Series(new DoubleAdder(), new LongAdder()));
+                k -> new Series(new DoubleAdder(), new LongAdder(), new AtomicReference<>(0.0)));
         s.sum().add(value);
         s.count().increment();
+        s.last().set(value);
+    }
+
+    /** The last value recorded for the metric with exactly these dimensions (0 if none): a gauge's reading. */
+    public double last(Metric metric, Map<String, String> dimensions) {
+        Series s = series.get(new Key(metric, new TreeMap<>(dimensions)));
+        return s == null ? 0 : s.last().get();
     }
 
     /** The sum recorded for the metric with exactly these dimensions (0 if none). */
@@ -35,31 +43,38 @@ public final class MetricRegistry implements Metrics {
         return s == null ? 0 : s.sum().sum();
     }
 
-    /** Prometheus text exposition: counters as {@code _total}, timings as {@code _milliseconds} summaries. */
+    /** Prometheus text exposition: counters as {@code _total}, timings as {@code _milliseconds} summaries, gauges as is. */
     public String prometheus() {
         StringBuilder out = new StringBuilder();
         for (Metric metric : Metric.values()) {
-            String name = "delta_" + snake(metric.metricName());
+            String name = metric.prometheusName();
             Map<Key, Series> mine = new TreeMap<>((a, b) -> a.dimensions().toString().compareTo(b.dimensions().toString()));
             series.forEach((key, value) -> {
                 if (key.metric() == metric) {
                     mine.put(key, value);
                 }
             });
-            if (metric.unit() == Metric.Unit.COUNT) {
-                out.append("# HELP ").append(name).append("_total ").append(metric.help()).append('\n');
-                out.append("# TYPE ").append(name).append("_total counter\n");
-                mine.forEach((key, s) -> out.append(name).append("_total").append(labels(key.dimensions())).append(' ')
-                        .append(format(s.sum().sum())).append('\n'));
-            } else {
-                out.append("# HELP ").append(name).append("_milliseconds ").append(metric.help()).append('\n');
-                out.append("# TYPE ").append(name).append("_milliseconds summary\n");
-                mine.forEach((key, s) -> {
-                    out.append(name).append("_milliseconds_sum").append(labels(key.dimensions())).append(' ')
-                            .append(format(s.sum().sum())).append('\n');
-                    out.append(name).append("_milliseconds_count").append(labels(key.dimensions())).append(' ')
-                            .append(s.count().sum()).append('\n');
-                });
+            out.append("# HELP ").append(name).append(' ').append(metric.help()).append('\n');
+            switch (metric.kind()) {
+                case COUNTER -> {
+                    out.append("# TYPE ").append(name).append(" counter\n");
+                    mine.forEach((key, s) -> out.append(name).append(labels(key.dimensions())).append(' ')
+                            .append(format(s.sum().sum())).append('\n'));
+                }
+                case GAUGE -> {
+                    out.append("# TYPE ").append(name).append(" gauge\n");
+                    mine.forEach((key, s) -> out.append(name).append(labels(key.dimensions())).append(' ')
+                            .append(format(s.last().get())).append('\n'));
+                }
+                case TIMER -> {
+                    out.append("# TYPE ").append(name).append(" summary\n");
+                    mine.forEach((key, s) -> {
+                        out.append(name).append("_sum").append(labels(key.dimensions())).append(' ')
+                                .append(format(s.sum().sum())).append('\n');
+                        out.append(name).append("_count").append(labels(key.dimensions())).append(' ')
+                                .append(s.count().sum()).append('\n');
+                    });
+                }
             }
         }
         return out.toString();
@@ -76,9 +91,5 @@ public final class MetricRegistry implements Metrics {
 
     private static String format(double value) {
         return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
-    }
-
-    static String snake(String camel) {
-        return camel.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -5,6 +5,8 @@ import dev.deltaci.core.job.DagProgress;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.core.pipeline.MatrixInstance;
+import dev.deltaci.functions.metrics.Metric;
+import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.queue.JobMessage;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.store.GateStore;
@@ -12,6 +14,7 @@ import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.RunRecord;
 import dev.deltaci.functions.store.RunSnapshot;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -39,10 +42,19 @@ public final class RunProgressor {
     private final GateStore gates;
     private final ThreadLocal<Integer> depth = ThreadLocal.withInitial(() -> 0);
 
+    private final Metrics metrics;
+    private final Clock clock;
+
     public RunProgressor(JobStore store, JobQueue queue, GateStore gates) {
+        this(store, queue, gates, Metrics.NONE, Clock.systemUTC());
+    }
+
+    public RunProgressor(JobStore store, JobQueue queue, GateStore gates, Metrics metrics, Clock clock) {
         this.store = store;
         this.queue = queue;
         this.gates = gates;
+        this.metrics = metrics;
+        this.clock = clock;
     }
 
     public RunState advance(String runId) {
@@ -279,7 +291,11 @@ public final class RunProgressor {
 
     private RunState storeDerived(RunRecord run, Map<String, JobState> states, Set<String> toWake) {
         RunState derived = RunState.derive(states.values());
-        store.updateRunStatus(run.runId(), derived);
+        if (store.updateRunStatus(run.runId(), derived) && derived.isTerminal()) {
+            // the one write that ended the run records it: a repeated progression finds it ended
+            metrics.record(Metric.RUN_DURATION, clock.millis() - run.createdAtEpochMs(),
+                    "result", derived.name().toLowerCase(java.util.Locale.ROOT));
+        }
         if (derived.isTerminal() && run.concurrencyGroup() != null) {
             // a finished run leaves its group, whether it held it or waited
             gates.release(run.concurrencyGroup(), run.runId()).ifPresent(next -> toWake.add(GateStore.runOf(next)));

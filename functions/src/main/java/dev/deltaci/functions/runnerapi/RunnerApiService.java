@@ -23,6 +23,7 @@ import dev.deltaci.functions.store.HeartbeatOutcome;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.LeaseOutcome;
+import dev.deltaci.functions.store.OpsStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -34,6 +35,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.slf4j.MDC;
 
 /**
  * The runner API: the only way a runner changes anything. A runner holds no database
@@ -43,6 +45,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * POST /runner/register   {registrationToken, runnerId, labels}     → 200 credential | 401 | 403 labels
+ * POST /runner/presence   {state: idle | busy | gone}              → 200 (runner availability)
  * POST /runner/lease      {runId, jobKey, runnerId, epoch}          → 200 acquired | 409 not_leasable
  * POST /runner/heartbeat  {runId, jobKey, runnerId, epoch}          → 200 renewed  | 403 lease_lost
  * POST /runner/logs       {runId, jobKey, runnerId, epoch, seq, text} → 200 stored | 403 lease_lost
@@ -71,13 +74,15 @@ public final class RunnerApiService {
     private final Metrics metrics;
     private final RunProgressor progressor;
     private final JobQueue queue;
+    private final OpsStore ops;
     private final Lease.Policy leasePolicy;
     private final int infraRetryBudget;
     private final Clock clock;
 
     public RunnerApiService(JobStore store, LogStore logs, ArtifactStore artifacts, RunnerAuth auth, JobSecrets secrets,
-                            JobQueue queue, RunProgressor progressor, Lease.Policy leasePolicy, int infraRetryBudget,
-                            Metrics metrics, Clock clock) {
+                            JobQueue queue, RunProgressor progressor, OpsStore ops, Lease.Policy leasePolicy,
+                            int infraRetryBudget, Metrics metrics, Clock clock) {
+        this.ops = ops;
         this.store = store;
         this.logs = logs;
         this.artifacts = artifacts;
@@ -100,12 +105,19 @@ public final class RunnerApiService {
         if (!check.ok()) {
             return ApiResponse.error(check.status(), check.reason());
         }
+        MDC.put("runnerId", check.credential().runnerId());
+        if (action.equals("presence")) {
+            return presence(body, check.credential());
+        }
         Request request;
         try {
             request = Request.parse(body);
         } catch (BadRequest e) {
             return ApiResponse.error(400, e.getMessage());
         }
+        MDC.put("runId", request.runId);
+        MDC.put("jobId", request.jobKey);
+        MDC.put("epoch", Long.toString(request.epoch));
         if (!request.runnerId.equals(check.credential().runnerId())) {
             return ApiResponse.error(403, "the credential is runner " + check.credential().runnerId() + "'s, not "
                     + request.runnerId + "'s");
@@ -118,7 +130,7 @@ public final class RunnerApiService {
                 case "complete" -> complete(request);
                 case "artifacts" -> artifactUpload(request);
                 default -> ApiResponse.error(404, "unknown runner action '" + action
-                        + "'; expected register, lease, heartbeat, logs, complete or artifacts");
+                        + "'; expected register, presence, lease, heartbeat, logs, complete or artifacts");
             };
         } catch (BadRequest e) {
             return ApiResponse.error(400, e.getMessage());
@@ -168,10 +180,36 @@ public final class RunnerApiService {
                 "expiresAtEpochMs", credential.expiresAtEpochMs(), "ttlMs", auth.ttl().toMillis());
     }
 
+    /**
+     * A runner says it is here, and whether it is running a job: what runner availability
+     * (idle / busy / registered) is counted from. {@code gone} removes it at once.
+     */
+    private ApiResponse presence(byte[] body, RunnerAuth.Credential credential) {
+        JsonNode json;
+        try {
+            json = JSON.readTree(body);
+        } catch (IOException e) {
+            return ApiResponse.error(400, "body is not valid JSON");
+        }
+        String state = json == null ? "" : json.path("state").asText("");
+        switch (state) {
+            case "gone" -> ops.forgetRunner(credential.runnerId());
+            case "idle" -> ops.recordPresence(credential.runnerId(), credential.pool(), credential.labels(),
+                    OpsStore.RunnerState.IDLE);
+            case "busy" -> ops.recordPresence(credential.runnerId(), credential.pool(), credential.labels(),
+                    OpsStore.RunnerState.BUSY);
+            default -> {
+                return ApiResponse.error(400, "'state' must be idle, busy or gone");
+            }
+        }
+        return ApiResponse.of(200, "runnerId", credential.runnerId(), "state", state);
+    }
+
     private ApiResponse lease(Request r, RunnerAuth.Credential credential) {
         LeaseOutcome outcome = store.lease(r.runId, r.jobKey, r.runnerId, credential.labels(), r.epoch, leasePolicy);
         if (outcome instanceof LeaseOutcome.Acquired acquired) {
             JobRecord job = acquired.job();
+            MDC.put("attempt", Integer.toString(job.attempt()));
             metrics.record(Metric.LEASE_ACQUIRED, 1);
             metrics.record(Metric.DISPATCH_LATENCY, Math.max(0, job.startedAtEpochMs() - job.queuedAtEpochMs()));
             if (job.needs().isEmpty()) {
@@ -301,6 +339,7 @@ public final class RunnerApiService {
         int exitCode = r.requiredInt("exitCode");
         int logChunks = r.requiredInt("logChunks");
         int attempt = r.requiredInt("attempt");
+        MDC.put("attempt", Integer.toString(attempt));
         long startedAtEpochMs = r.requiredLong("startedAtEpochMs");
         String failureClassName = r.optionalText("failureClass");
         FailureClass failureClass;

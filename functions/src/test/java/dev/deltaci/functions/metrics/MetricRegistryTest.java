@@ -26,7 +26,21 @@ class MetricRegistryTest {
     }
 
     @Test
+    void gauges_shouldKeepTheLastReading() {
+        MetricRegistry registry = new MetricRegistry();
+        registry.record(Metric.QUEUE_DEPTH, 7);
+        registry.record(Metric.QUEUE_DEPTH, 3);
+
+        assertThat(registry.last(Metric.QUEUE_DEPTH, Map.of())).isEqualTo(3);
+        assertThat(registry.prometheus())
+                .contains("# TYPE delta_queue_depth gauge\n")
+                .contains("delta_queue_depth 3\n");
+    }
+
+    @Test
     void names_shouldBeSnakeCasedForPrometheus() {
-        assertThat(MetricRegistry.snake("DispatchLatency")).isEqualTo("dispatch_latency");
+        assertThat(Metric.DISPATCH_LATENCY.prometheusName()).isEqualTo("delta_dispatch_latency_milliseconds");
+        assertThat(Metric.QUEUE_OLDEST_AGE.prometheusName()).isEqualTo("delta_queue_oldest_age_seconds");
+        assertThat(Metric.LEASE_EXPIRED.prometheusName()).isEqualTo("delta_lease_expired_total");
     }
 }

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** {@code delta}: the command line of Delta CI. */
 @Command(name = "delta", mixinStandardHelpOptions = true, version = "Delta CI 0.1.0",
         description = "Delta CI: a serverless CI control plane on AWS, runnable whole on this machine.",
-        subcommands = {RunCommand.class, TriggerCommand.class, LintCommand.class, CancelCommand.class, RunnerMain.class,
+        subcommands = {RunCommand.class, DevCommand.class, StatusCommand.class, TriggerCommand.class, LintCommand.class, CancelCommand.class, RunnerMain.class,
                 RunnerTokenCommand.class, ApiKeyCommand.class, FuzzCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
@@ -31,7 +31,9 @@ public final class DeltaCli implements Runnable {
 
     public static void main(String[] args) {
         if (System.getProperty("log4j2.configurationFile") == null) {
-            System.setProperty("log4j2.configurationFile", "log4j2-local.xml");
+            // a runner logs JSON lines for its host's log shipper; everything else is a person's terminal
+            boolean runner = args.length > 0 && args[0].equals("runner");
+            System.setProperty("log4j2.configurationFile", runner ? RunnerMain.LOG_CONFIG : "log4j2-local.xml");
         }
         System.exit(execute(args));
     }

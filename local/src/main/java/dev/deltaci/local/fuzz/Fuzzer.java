@@ -144,12 +144,13 @@ public final class Fuzzer {
         RunnerApiService api = new RunnerApiService(store, new LogStore(aws.s3(), "bucket"),
                 new ArtifactStore(presigner, "bucket", clock), auth, JobSecrets.NONE, queue,
                 new RunProgressor(store, queue, new GateStore(aws.dynamo(), "DeltaTable", clock)),
+                new dev.deltaci.functions.store.OpsStore(aws.dynamo(), "DeltaTable", clock),
                 new Lease.Policy(Duration.ofSeconds(30), Duration.ofSeconds(10)), 3, dev.deltaci.functions.metrics.Metrics.NONE,
                 clock);
         String own = "Bearer " + auth.encode(auth.issue("fuzz-runner", "fuzz", List.of("linux")));
         String other = "Bearer " + auth.encode(auth.issue("other-runner", "fuzz", List.of()));
         Mutator mutator = new Mutator(seed);
-        String[] actions = {"register", "lease", "heartbeat", "logs", "complete", "artifacts", "", "LEASE", "../lease"};
+        String[] actions = {"register", "presence", "lease", "heartbeat", "logs", "complete", "artifacts", "", "LEASE", "../lease"};
         try (presigner) {
             return drive("runner API", inputs, aws, progress, i -> {
                 String action = actions[mutator.random().nextInt(actions.length)];
@@ -292,6 +293,9 @@ public final class Fuzzer {
     private static JsonNode runnerBody(String action) {
         if (action.equals("register")) {
             return json("{\"registrationToken\":\"" + REGISTRATION_TOKEN + "\",\"runnerId\":\"fuzz-runner\",\"labels\":[\"linux\"]}");
+        }
+        if (action.equals("presence")) {
+            return json("{\"state\":\"idle\"}");
         }
         return json("{\"runId\":\"r-0123456789abcdef\",\"jobKey\":\"build\",\"runnerId\":\"fuzz-runner\",\"epoch\":1,"
                 + "\"seq\":0,\"text\":\"hello\\n\",\"attempt\":1,\"startedAtEpochMs\":1700000000000,\"exitCode\":0,"

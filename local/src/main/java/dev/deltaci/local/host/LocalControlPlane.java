@@ -49,39 +49,66 @@ public final class LocalControlPlane implements AutoCloseable {
      * @param scheduleInterval     how often scheduled functions (the sweeper) run; null for never
      */
     public record Options(String webhookSecret, Map<String, String> environmentOverrides, Clock clock,
-                          List<ExecutionInterceptor> interceptors, Duration scheduleInterval) {
+                          List<ExecutionInterceptor> interceptors, Duration scheduleInterval, int port,
+                          Credentials credentials) {
 
         public static final Duration LOCAL_SCHEDULE_INTERVAL = Duration.ofSeconds(1);
 
         public static Options defaults(String webhookSecret) {
-            return new Options(webhookSecret, Map.of(), Clock.systemUTC(), List.of(), LOCAL_SCHEDULE_INTERVAL);
+            return new Options(webhookSecret, Map.of(), Clock.systemUTC(), List.of(), LOCAL_SCHEDULE_INTERVAL, 0,
+                    Credentials.generate());
         }
 
         public Options withEnvironment(Map<String, String> overrides) {
-            return new Options(webhookSecret, overrides, clock, interceptors, scheduleInterval);
+            return new Options(webhookSecret, overrides, clock, interceptors, scheduleInterval, port, credentials);
         }
 
         public Options withClock(Clock newClock) {
-            return new Options(webhookSecret, environmentOverrides, newClock, interceptors, scheduleInterval);
+            return new Options(webhookSecret, environmentOverrides, newClock, interceptors, scheduleInterval, port,
+                    credentials);
         }
 
         public Options withInterceptors(List<ExecutionInterceptor> newInterceptors) {
-            return new Options(webhookSecret, environmentOverrides, clock, newInterceptors, scheduleInterval);
+            return new Options(webhookSecret, environmentOverrides, clock, newInterceptors, scheduleInterval, port,
+                    credentials);
         }
 
         public Options withScheduleInterval(Duration interval) {
-            return new Options(webhookSecret, environmentOverrides, clock, interceptors, interval);
+            return new Options(webhookSecret, environmentOverrides, clock, interceptors, interval, port, credentials);
+        }
+
+        /** The loopback port of the functions (0: any free one). */
+        public Options withPort(int newPort) {
+            return new Options(webhookSecret, environmentOverrides, clock, interceptors, scheduleInterval, newPort,
+                    credentials);
+        }
+
+        /** Credentials kept across restarts ({@code delta dev}) instead of new ones each start. */
+        public Options withCredentials(Credentials kept) {
+            return new Options(webhookSecret, environmentOverrides, clock, interceptors, scheduleInterval, port, kept);
+        }
+    }
+
+    /**
+     * What runners and people authenticate with: the pool's registration token, the key runner
+     * credentials are signed with, and the operator's control API key (every repository).
+     */
+    public record Credentials(String registrationToken, String signingKey, String apiKey) {
+
+        public static Credentials generate() {
+            return new Credentials(randomHex(32), randomHex(32), "dak_" + randomHex(24));
         }
     }
 
     public LocalControlPlane(AwsStack stack, Options options) throws IOException {
         this.stack = stack;
         // one registration token per local control plane, for the runners it starts; any labels
-        this.registrationToken = randomHex(32);
-        String runnerAuth = "{\"signingKey\": \"" + randomHex(32) + "\", \"registrationTokens\": [{\"sha256\": \""
+        this.registrationToken = options.credentials().registrationToken();
+        String runnerAuth = "{\"signingKey\": \"" + options.credentials().signingKey()
+                + "\", \"registrationTokens\": [{\"sha256\": \""
                 + RunnerAuth.tokenHash(registrationToken) + "\", \"pool\": \"local\"}]}";
         // and one control API key, for whoever runs this control plane: every repository
-        this.apiKey = "dak_" + randomHex(24);
+        this.apiKey = options.credentials().apiKey();
         String apiKeys = "{\"keys\": [{\"sha256\": \"" + ApiKeys.hash(apiKey) + "\", \"name\": \""
                 + System.getProperty("user.name", "local").replaceAll("[^\\p{L}\\p{N} ._@-]", "_") + "\", "
                 + "\"repositories\": [\"**\"]}]}";
@@ -95,12 +122,28 @@ public final class LocalControlPlane implements AutoCloseable {
         S3Presigner presigner = track(endpoints.s3Presigner());
         this.host = new LocalFunctionHost(stack.resources().template(),
                 functionId -> planeFor(stack.resources().functionEnvironment(functionId), options, runnerAuth, apiKeys,
-                        metrics, dynamo, sqs, s3, presigner), 0,
+                        metrics, dynamo, sqs, s3, presigner), options.port(),
                 options.scheduleInterval());
         // the operator's reads have clients of their own, so interceptors see only the functions' requests
         this.operatorView = planeFor(stack.resources().functionEnvironment("RunnerApiFunction"), options, runnerAuth,
                 apiKeys, metrics,
                 track(endpoints.dynamoClient()), track(endpoints.sqsClient()), track(endpoints.s3Client()), presigner);
+        host.serveLocal("/metrics", exchange -> answer(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
+                metrics.prometheus()));
+        host.serveLocal("/health", exchange -> {
+            StackHealth health = StackHealth.check(operatorView);
+            answer(exchange, health.ok() ? 200 : 503, "application/json", health.toJson());
+        });
+    }
+
+    private static void answer(com.sun.net.httpserver.HttpExchange exchange, int status, String contentType, String body)
+            throws IOException {
+        try (exchange) {
+            byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("content-type", contentType);
+            exchange.sendResponseHeaders(status, bytes.length);
+            exchange.getResponseBody().write(bytes);
+        }
     }
 
     private <T extends AutoCloseable> T track(T client) {
@@ -119,6 +162,7 @@ public final class LocalControlPlane implements AutoCloseable {
         env.put("WEBHOOK_SECRET", options.webhookSecret());
         env.put("RUNNER_AUTH", runnerAuth);
         env.put("CONTROL_API_KEYS", apiKeys);
+        env.put("RUNNER_PRESENCE_WINDOW_SECONDS", Long.toString(3 * RunnerPool.PRESENCE_SECONDS));
         env.putAll(options.environmentOverrides());
         return new ControlPlane(dynamo, sqs, s3, presigner, ControlPlaneConfig.fromEnvironment(env),
                 WebhookSecret.fromEnvironment(env), RunnerAuth.fromEnvironment(env, options.clock()),

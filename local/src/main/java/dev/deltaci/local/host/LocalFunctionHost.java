@@ -94,6 +94,11 @@ public final class LocalFunctionHost implements AutoCloseable {
         }
     }
 
+    /** Serves a local-only endpoint (not a template route) on the same port, e.g. {@code /metrics}. */
+    public void serveLocal(String path, com.sun.net.httpserver.HttpHandler handler) {
+        server.createContext(path, handler);
+    }
+
     /** Runs a scheduled function once now, as its timer would; returns what the handler returned. */
     public Object invokeScheduled(String functionId) {
         Schedule schedule = schedules.stream().filter(s -> s.functionId().equals(functionId)).findFirst()

@@ -24,7 +24,11 @@ public final class RunnerPool implements AutoCloseable {
 
     private final Map<String, Process> runners = new ConcurrentHashMap<>();
     private final AtomicInteger spawned = new AtomicInteger();
+    /** Local runners report often, and the local control plane's presence window is three of these. */
+    public static final long PRESENCE_SECONDS = 5;
+
     private final Path logDir;
+    private final Map<String, List<String>> labelsOf = new java.util.concurrent.ConcurrentHashMap<>();
     private final Path workspaces;
     private final Target target;
 
@@ -52,7 +56,21 @@ public final class RunnerPool implements AutoCloseable {
     public String add(List<String> labels) throws IOException {
         String id = "local-runner-" + spawned.incrementAndGet();
         runners.put(id, spawn(id, target, workspaces, labels));
+        labelsOf.put(id, List.copyOf(labels));
         return id;
+    }
+
+    /** Starts a fresh runner for each one that has exited (killed, crashed); returns how many. */
+    public synchronized int replaceDead() throws IOException {
+        int replaced = 0;
+        for (String id : List.copyOf(runners.keySet())) {
+            if (!runners.get(id).isAlive()) {
+                runners.remove(id);
+                add(labelsOf.remove(id));
+                replaced++;
+            }
+        }
+        return replaced;
     }
 
     /** SIGKILLs a runner, as a failing instance would die: no shutdown hooks, no report. */
@@ -80,6 +98,7 @@ public final class RunnerPool implements AutoCloseable {
                 "--retry-delay-seconds", "1",
                 "--kill-grace-ms", "2000",
                 "--log-flush-ms", "300",
+                "--presence-seconds", Long.toString(PRESENCE_SECONDS),
                 "--exit-on-stdin-close"));
         if (!labels.isEmpty()) {
             command.addAll(List.of("--labels", String.join(",", labels)));

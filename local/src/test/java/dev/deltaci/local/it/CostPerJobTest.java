@@ -41,7 +41,7 @@ class CostPerJobTest {
                     GitHubPush.send(plane.apiUrl(), "s", GitHubPush.payload(repo)).body()).get("runId").asText();
             RunnerAgent agent = new RunnerAgent(runnerSqs, plane.queueUrl(),
                     plane.runnerClient("cost-runner"), Files.createTempDirectory("delta-cost-"), 1,
-                    1, 1000, 60_000);
+                    1, 1000, 60_000, Duration.ofMinutes(5));
             Thread loop = new Thread(() -> agent.runLoop(1));
             loop.start();
             await().atMost(Duration.ofSeconds(30)).until(() ->

@@ -1,0 +1,213 @@
+package dev.deltaci.functions.store;
+
+import static dev.deltaci.functions.store.Items.n;
+import static dev.deltaci.functions.store.Items.num;
+import static dev.deltaci.functions.store.Items.s;
+import static dev.deltaci.functions.store.Items.str;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.Select;
+
+/**
+ * What operators read about the control plane itself, kept in the same table with a TTL
+ * ({@code expiresAt}) so it cleans itself up:
+ * <ul>
+ *   <li>runner presence, one item per runner ({@code pk=RUNNERS}), written by the runner's
+ *       periodic presence call: idle, busy, or gone;</li>
+ *   <li>a ledger of per-minute counts ({@code pk=OPS}, {@code sk=MINUTE#<epoch minute>}): lease
+ *       expirations and function errors with the latest error's text, for "in the last five minutes";</li>
+ *   <li>readings of the two live-job indexes: leases held and overdue, the longest-waiting queued job.</li>
+ * </ul>
+ */
+public final class OpsStore {
+
+    public enum RunnerState {
+        IDLE, BUSY;
+
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    public record RunnerCensus(long registered, long idle, long busy) {
+    }
+
+    public record RecentCounts(long leaseExpired, long functionErrors, String lastError) {
+    }
+
+    public static final String LEASE_EXPIRED = "leaseExpired";
+    public static final String FUNCTION_ERRORS = "functionErrors";
+    private static final Set<String> COUNTERS = Set.of(LEASE_EXPIRED, FUNCTION_ERRORS);
+    private static final Duration LEDGER_KEPT = Duration.ofDays(1);
+    private static final Duration PRESENCE_KEPT = Duration.ofHours(1);
+    private static final int MAX_ERROR_TEXT = 500;
+
+    private final DynamoDbClient dynamo;
+    private final String table;
+    private final Clock clock;
+
+    public OpsStore(DynamoDbClient dynamo, String table, Clock clock) {
+        this.dynamo = dynamo;
+        this.table = table;
+        this.clock = clock;
+    }
+
+    // --- runner presence -------------------------------------------------------------------------
+
+    public void recordPresence(String runnerId, String pool, List<String> labels, RunnerState state) {
+        long now = clock.millis();
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("pk", s("RUNNERS"));
+        item.put("sk", s("RUNNER#" + runnerId));
+        item.put("runnerId", s(runnerId));
+        item.put("pool", s(pool));
+        item.put("labels", s(String.join(",", labels)));
+        item.put("state", s(state.wireName()));
+        item.put("lastSeenAtEpochMs", n(now));
+        item.put("expiresAt", n((now + PRESENCE_KEPT.toMillis()) / 1000));
+        dynamo.putItem(b -> b.tableName(table).item(item));
+    }
+
+    /** A runner that stops cleanly says so; one that dies drops out of the census after {@code window}. */
+    public void forgetRunner(String runnerId) {
+        dynamo.deleteItem(b -> b.tableName(table).key(Map.of("pk", s("RUNNERS"), "sk", s("RUNNER#" + runnerId))));
+    }
+
+    /** Runners seen within {@code window}, by the state they last reported. */
+    public RunnerCensus runnerCensus(Duration window) {
+        long since = clock.millis() - window.toMillis();
+        long idle = 0;
+        long busy = 0;
+        for (Map<String, AttributeValue> item : partition("RUNNERS")) {
+            if (num(item, "lastSeenAtEpochMs", 0) < since) {
+                continue;
+            }
+            if (RunnerState.BUSY.wireName().equals(str(item, "state"))) {
+                busy++;
+            } else {
+                idle++;
+            }
+        }
+        return new RunnerCensus(idle + busy, idle, busy);
+    }
+
+    // --- the per-minute ledger -------------------------------------------------------------------
+
+    /** Adds {@code amount} to this minute's {@code counter}; {@code errorText} (may be null) becomes the latest error. */
+    public void count(String counter, long amount, String errorText) {
+        if (!COUNTERS.contains(counter)) {
+            throw new IllegalArgumentException("unknown ops counter " + counter);
+        }
+        long now = clock.millis();
+        Map<String, String> names = new HashMap<>(Map.of("#c", counter, "#exp", "expiresAt"));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":n", n(amount),
+                ":exp", n((now + LEDGER_KEPT.toMillis()) / 1000)));
+        String update = "ADD #c :n SET #exp = :exp";
+        if (errorText != null) {
+            update += ", #err = :err, #errAt = :now";
+            names.put("#err", "lastError");
+            names.put("#errAt", "lastErrorAtEpochMs");
+            values.put(":err", s(errorText.length() > MAX_ERROR_TEXT ? errorText.substring(0, MAX_ERROR_TEXT) : errorText));
+            values.put(":now", n(now));
+        }
+        String expression = update;
+        dynamo.updateItem(b -> b.tableName(table).key(Map.of("pk", s("OPS"), "sk", s(minuteKey(now))))
+                .updateExpression(expression).expressionAttributeNames(names).expressionAttributeValues(values));
+    }
+
+    /** The ledger's counts over the last {@code window} (whole minutes, this one included). */
+    public RecentCounts recent(Duration window) {
+        long now = clock.millis();
+        String from = minuteKey(now - window.toMillis() + 60_000);
+        long expired = 0;
+        long errors = 0;
+        String lastError = null;
+        long lastErrorAt = -1;
+        QueryResponse page = dynamo.query(b -> b.tableName(table).consistentRead(true)
+                .keyConditionExpression("pk = :pk AND sk BETWEEN :from AND :to")
+                .expressionAttributeValues(Map.of(":pk", s("OPS"), ":from", s(from), ":to", s(minuteKey(now)))));
+        for (Map<String, AttributeValue> item : page.items()) {
+            expired += num(item, LEASE_EXPIRED, 0);
+            errors += num(item, FUNCTION_ERRORS, 0);
+            if (num(item, "lastErrorAtEpochMs", -1) > lastErrorAt) {
+                lastErrorAt = num(item, "lastErrorAtEpochMs", -1);
+                lastError = str(item, "lastError");
+            }
+        }
+        return new RecentCounts(expired, errors, lastError);
+    }
+
+    private static String minuteKey(long epochMs) {
+        return String.format("MINUTE#%012d", epochMs / 60_000);
+    }
+
+    // --- live-job index readings -----------------------------------------------------------------
+
+    public long leasesHeld() {
+        return countIndex(JobStore.LEASE_INDEX, "leaseShard", JobStore.LEASE_SHARD, "leaseExpiresAtEpochMs", Long.MAX_VALUE);
+    }
+
+    /** Leases that expired before {@code cutoffEpochMs} and are still held: the sweeper has not got to them. */
+    public long leasesExpiredBefore(long cutoffEpochMs) {
+        return countIndex(JobStore.LEASE_INDEX, "leaseShard", JobStore.LEASE_SHARD, "leaseExpiresAtEpochMs", cutoffEpochMs);
+    }
+
+    /**
+     * When the longest-waiting queued job became queued, or -1 when nothing is queued. From
+     * {@code queuedAtEpochMs}, not the message's send time: the sweeper re-sends stale messages,
+     * which must not make a stuck queue look young.
+     */
+    public long oldestQueuedAtEpochMs() {
+        long oldest = Long.MAX_VALUE;
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            QueryResponse page = dynamo.query(b -> b.tableName(table).indexName(JobStore.QUEUE_INDEX)
+                    .keyConditionExpression("queueShard = :shard")
+                    .expressionAttributeValues(Map.of(":shard", s(JobStore.QUEUE_SHARD)))
+                    .exclusiveStartKey(from));
+            for (Map<String, AttributeValue> item : page.items()) {
+                oldest = Math.min(oldest, num(item, "queuedAtEpochMs", num(item, "enqueuedAtEpochMs", Long.MAX_VALUE)));
+            }
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
+        return oldest == Long.MAX_VALUE ? -1 : oldest;
+    }
+
+    private long countIndex(String index, String shardAttribute, String shard, String sortAttribute, long before) {
+        long count = 0;
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            QueryResponse page = dynamo.query(b -> b.tableName(table).indexName(index).select(Select.COUNT)
+                    .keyConditionExpression("#shard = :shard AND #sort < :before")
+                    .expressionAttributeNames(Map.of("#shard", shardAttribute, "#sort", sortAttribute))
+                    .expressionAttributeValues(Map.of(":shard", s(shard), ":before", n(before)))
+                    .exclusiveStartKey(from));
+            count += page.count();
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
+        return count;
+    }
+
+    private List<Map<String, AttributeValue>> partition(String pk) {
+        List<Map<String, AttributeValue>> items = new java.util.ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            QueryResponse page = dynamo.query(b -> b.tableName(table).keyConditionExpression("pk = :pk")
+                    .expressionAttributeValues(Map.of(":pk", s(pk))).exclusiveStartKey(from));
+            items.addAll(page.items());
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
+        return items;
+    }
+}
