@@ -1,5 +1,8 @@
 package dev.deltaci.runner;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import dev.deltaci.core.expr.Evaluator;
 import dev.deltaci.core.expr.ExpressionException;
 import dev.deltaci.core.expr.ExpressionParser;
@@ -12,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -31,6 +35,8 @@ import java.util.stream.Stream;
  */
 final class JobExecutor {
 
+    private static final Logger LOG = LoggerFactory.getLogger(JobExecutor.class);
+
     /** What the runner's own environment may pass to steps; everything else (credentials!) is dropped. */
     static final List<String> PASSED_THROUGH = List.of("PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "TMPDIR",
             "JAVA_HOME", "MAVEN_OPTS");
@@ -43,19 +49,27 @@ final class JobExecutor {
     private final Path workRoot;
     private final long killGraceMs;
     private final long logFlushMs;
+    private final Duration storageOutageLimit;
 
-    JobExecutor(RunnerApiClient api, Path workRoot, long killGraceMs, long logFlushMs) {
+    /**
+     * @param storageOutageLimit how long the log and artifact store may be unavailable before the
+     *                           job gives up as an infrastructure error; meanwhile logs wait in
+     *                           memory and uploads are retried
+     */
+    JobExecutor(RunnerApiClient api, Path workRoot, long killGraceMs, long logFlushMs, Duration storageOutageLimit) {
         this.api = api;
         this.workRoot = workRoot;
         this.killGraceMs = killGraceMs;
         this.logFlushMs = logFlushMs;
+        this.storageOutageLimit = storageOutageLimit;
     }
 
     Result run(LeasedJob leased) {
         LeasedJob job = withRenderedEnv(leased);
         Path workspace = workRoot.resolve(job.runId() + "-" + job.jobKey() + "-e" + job.epoch());
         Fence fence = new Fence();
-        LogStreamer log = new LogStreamer(api, job, logFlushMs, () -> fence.lose("log upload refused: lease lost"));
+        LogStreamer log = new LogStreamer(api, job, logFlushMs, storageOutageLimit,
+                () -> fence.lose("log upload refused: lease lost"));
         ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "heartbeat");
             t.setDaemon(true);
@@ -63,7 +77,13 @@ final class JobExecutor {
         });
         long renewedAtNanos = System.nanoTime();
         fence.renewed(renewedAtNanos, job.leaseTtlMs());
-        heartbeats.scheduleWithFixedDelay(() -> heartbeat(job, fence), job.heartbeatIntervalMs(),
+        Map<String, String> correlation = MDC.getCopyOfContextMap();
+        heartbeats.scheduleWithFixedDelay(() -> {
+            if (correlation != null) {
+                MDC.setContextMap(correlation);
+            }
+            heartbeat(job, fence);
+        }, job.heartbeatIntervalMs(),
                 job.heartbeatIntervalMs(), TimeUnit.MILLISECONDS);
         int exitCode = 0;
         String failureClass = null;
@@ -219,7 +239,8 @@ final class JobExecutor {
         for (LeasedJob.Download input : job.downloads()) {
             Path archive = Files.createTempFile(workRoot, "input-", ".tar.gz");
             try {
-                int status = api.download(URI.create(input.url()), archive);
+                URI url = URI.create(input.url());
+                int status = untilStored("artifact download", () -> api.download(url, archive));
                 if (status != 200) {
                     return "cannot download the artifacts of " + input.name() + ": HTTP " + status;
                 }
@@ -248,7 +269,8 @@ final class JobExecutor {
             if (!answer.ok()) {
                 return "cannot upload artifacts: " + answer.reason();
             }
-            int status = api.upload(URI.create(answer.body().path("url").asText()), archive, "application/gzip");
+            URI url = URI.create(answer.body().path("url").asText());
+            int status = untilStored("artifact upload", () -> api.upload(url, archive, "application/gzip"));
             if (status != 200) {
                 return "cannot upload artifacts: HTTP " + status;
             }
@@ -257,6 +279,45 @@ final class JobExecutor {
             return null;
         } finally {
             Files.deleteIfExists(archive);
+        }
+    }
+
+    interface StorageCall {
+        int call() throws IOException;
+    }
+
+    /**
+     * A call to the artifact store (S3, through a presigned URL), retried with backoff while the
+     * store is unreachable or answers 5xx, for up to the storage outage limit; returns the last
+     * HTTP status (or throws the last error).
+     */
+    private int untilStored(String what, StorageCall call) throws IOException {
+        long deadline = System.nanoTime() + storageOutageLimit.toNanos();
+        long pauseMs = 250;
+        while (true) {
+            try {
+                int status = call.call();
+                if (status < 500 || System.nanoTime() > deadline) {
+                    return status;
+                }
+                LOG.warn(what + " answered HTTP " + status + "; retrying in " + pauseMs + " ms");
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException(what + ": the artifact store was unavailable for more than "
+                            + storageOutageLimit.toSeconds() + " s (" + e.getMessage() + ")", e);
+                }
+                LOG.warn(what + " failed (" + e.getMessage() + "); retrying in " + pauseMs + " ms");
+            }
+            sleepQuietly(pauseMs);
+            pauseMs = Math.min(pauseMs * 2, 5000);
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -276,6 +337,11 @@ final class JobExecutor {
     private Result finish(LogStreamer log, ScheduledExecutorService heartbeats, Fence fence, int exitCode,
                           String failureClass, Path workspace) {
         log.close();
+        if (log.storageFailed() != null && failureClass == null) {
+            // the steps passed but their log is not all stored: not a success anyone can check
+            failureClass = "infra_error";
+            exitCode = -1;
+        }
         heartbeats.shutdownNow();
         deleteTree(workspace);
         return new Result(!fence.isLost(), exitCode, failureClass, log.chunksSent());
@@ -300,9 +366,9 @@ final class JobExecutor {
                 fence.lose("lease lost: " + answer.reason());
                 return;
             }
-            System.err.println("heartbeat refused: " + answer.reason());
+            LOG.warn("heartbeat refused: " + answer.reason());
         } catch (IOException e) {
-            System.err.println("heartbeat failed: " + e.getMessage());
+            LOG.warn("heartbeat failed: " + e.getMessage());
         }
         // self-fencing: stop before the lease can have expired on the server
         if (fence.expiresSoon(job.heartbeatIntervalMs())) {
@@ -507,7 +573,7 @@ final class JobExecutor {
         try (Stream<Path> paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
-            System.err.println("could not delete workspace " + dir + ": " + e.getMessage());
+            LOG.warn("could not delete workspace " + dir + ": " + e.getMessage());
         }
     }
 

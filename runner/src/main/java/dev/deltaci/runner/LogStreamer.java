@@ -1,40 +1,67 @@
 package dev.deltaci.runner;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Ships a job's output to the runner API as numbered chunks while the job runs: every
- * {@code flushInterval} or when the buffer reaches {@code maxChunkChars}. A chunk is sent with
- * retries; seq numbers are given out in sending order, so the stored chunks read back in order.
- * Every line is masked for the job's secrets first ({@link SecretMasker}).
+ * {@code flushInterval} or when the buffer reaches {@code maxChunkChars}. Every line is masked
+ * for the job's secrets first ({@link SecretMasker}).
+ *
+ * <p>The log store may be away for a while (S3 or the runner API erroring): chunks then wait in
+ * order, in memory, and are retried on every flush, so nothing is lost and seq numbers stay in
+ * sending order. Only an outage longer than {@code outageLimit}, or more than
+ * {@link #MAX_BUFFERED_CHARS} waiting, gives up: {@link #storageFailed()} then says why, and the
+ * job ends as an infrastructure error (retried elsewhere) rather than with a silent gap.
  */
 final class LogStreamer implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(LogStreamer.class);
+
     static final int MAX_CHUNK_CHARS = 64 * 1024;
-    private static final int ATTEMPTS_PER_CHUNK = 6;
+    static final long MAX_BUFFERED_CHARS = 64L * 1024 * 1024;
 
     private final RunnerApiClient api;
     private final LeasedJob job;
     private final SecretMasker masker;
     private final Runnable onLeaseLost;
+    private final Duration outageLimit;
     private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "log-flusher");
         t.setDaemon(true);
         return t;
     });
     private final StringBuilder buffer = new StringBuilder();
+    /** Chunks cut from the buffer and not yet stored, oldest first. */
+    private final Deque<String> pending = new ArrayDeque<>();
+    private long pendingChars;
     private int nextSeq;
     private boolean leaseLost;
+    private long outageSinceNanos = -1;
+    private volatile String storageFailure;
 
-    LogStreamer(RunnerApiClient api, LeasedJob job, long flushIntervalMs, Runnable onLeaseLost) {
+    LogStreamer(RunnerApiClient api, LeasedJob job, long flushIntervalMs, Duration outageLimit, Runnable onLeaseLost) {
         this.api = api;
         this.job = job;
         this.masker = new SecretMasker(job.secrets().values());
         this.onLeaseLost = onLeaseLost;
-        flusher.scheduleWithFixedDelay(this::flushQuietly, flushIntervalMs, flushIntervalMs, TimeUnit.MILLISECONDS);
+        this.outageLimit = outageLimit;
+        Map<String, String> correlation = MDC.getCopyOfContextMap();
+        flusher.scheduleWithFixedDelay(() -> {
+            if (correlation != null) {
+                MDC.setContextMap(correlation);
+            }
+            flushQuietly();
+        }, flushIntervalMs, flushIntervalMs, TimeUnit.MILLISECONDS);
     }
 
     void line(String line) {
@@ -48,7 +75,10 @@ final class LogStreamer implements AutoCloseable {
         }
     }
 
-    /** Sends what is left and stops; {@link #chunksSent()} then counts the stored chunks. */
+    /**
+     * Sends what is left and stops. While the log store is away this waits, retrying, up to the
+     * outage limit; {@link #chunksSent()} then counts the stored chunks.
+     */
     @Override
     public void close() {
         flusher.shutdown();
@@ -57,44 +87,77 @@ final class LogStreamer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        flushQuietly();
+        long pauseMs = 250;
+        while (!flushQuietly() && storageFailure == null && !Thread.currentThread().isInterrupted()) {
+            sleep(pauseMs);
+            pauseMs = Math.min(pauseMs * 2, 5000);
+        }
     }
 
     synchronized int chunksSent() {
         return nextSeq;
     }
 
-    private synchronized void flushQuietly() {
-        String text;
+    /** Why the log could not be stored (outage past the limit, or too much waiting), or null. */
+    String storageFailed() {
+        return storageFailure;
+    }
+
+    /** Cuts the buffer into a chunk and sends every waiting chunk in order; true when none is left waiting. */
+    private synchronized boolean flushQuietly() {
         synchronized (buffer) {
-            if (buffer.isEmpty() || leaseLost) {
-                return;
+            if (!buffer.isEmpty() && !leaseLost) {
+                pending.addLast(buffer.toString());
+                pendingChars += buffer.length();
+                buffer.setLength(0);
             }
-            text = buffer.toString();
-            buffer.setLength(0);
         }
-        for (int attempt = 1; attempt <= ATTEMPTS_PER_CHUNK; attempt++) {
+        while (!pending.isEmpty() && !leaseLost && storageFailure == null) {
+            String text = pending.peekFirst();
+            String problem;
             try {
                 RunnerApiClient.Answer answer = api.uploadLog(job.runId(), job.jobKey(), job.epoch(), nextSeq, text);
                 if (answer.ok()) {
+                    pending.removeFirst();
+                    pendingChars -= text.length();
                     nextSeq++;
-                    return;
+                    outageSinceNanos = -1;
+                    continue;
                 }
                 if (answer.conflict()) {
                     leaseLost = true;
                     onLeaseLost.run();
-                    return;
+                    return true;
                 }
                 if (!answer.retryable()) {
-                    System.err.println("log chunk " + nextSeq + " rejected: " + answer.reason());
-                    return;
+                    LOG.warn("log chunk " + nextSeq + " rejected: " + answer.reason());
+                    pending.removeFirst();
+                    pendingChars -= text.length();
+                    continue;
                 }
+                problem = "HTTP " + answer.status() + " " + answer.reason();
             } catch (IOException e) {
-                System.err.println("log upload failed (attempt " + attempt + "): " + e.getMessage());
+                problem = e.getMessage();
             }
-            sleep(200L << attempt);
+            long now = System.nanoTime();
+            if (outageSinceNanos < 0) {
+                outageSinceNanos = now;
+                LOG.warn("log store unavailable (" + problem + "); keeping " + pending.size()
+                        + " chunk(s) and retrying for up to " + outageLimit.toSeconds() + " s");
+            }
+            if (now - outageSinceNanos > outageLimit.toNanos()) {
+                storageFailure = "the log store was unavailable for more than " + outageLimit.toSeconds() + " s ("
+                        + problem + ")";
+            } else if (pendingChars > MAX_BUFFERED_CHARS) {
+                storageFailure = "more than " + MAX_BUFFERED_CHARS / (1024 * 1024) + " MiB of log waited for the log store ("
+                        + problem + ")";
+            }
+            if (storageFailure != null) {
+                LOG.error(storageFailure);
+            }
+            return false;
         }
-        System.err.println("log chunk " + nextSeq + " could not be stored after " + ATTEMPTS_PER_CHUNK + " attempts");
+        return pending.isEmpty();
     }
 
     private static void sleep(long millis) {

@@ -1,9 +1,13 @@
 package dev.deltaci.runner;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.deltaci.core.pipeline.RunnerLabels;
 import java.util.ArrayList;
@@ -22,6 +26,8 @@ import software.amazon.awssdk.services.sqs.model.Message;
  */
 public final class RunnerAgent {
 
+    private static final Logger LOG = LoggerFactory.getLogger(RunnerAgent.class);
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_PASS_ON_DELAY_SECONDS = 10;
 
@@ -32,17 +38,18 @@ public final class RunnerAgent {
     private final int pollSeconds;
     private final int retryDelaySeconds;
     private final AtomicBoolean stopping = new AtomicBoolean();
+    private final AtomicBoolean busy = new AtomicBoolean();
 
     /**
      * @param retryDelaySeconds how soon a message whose lease call failed (control plane
      *                          unreachable or erroring) is delivered again
      */
     public RunnerAgent(SqsClient sqs, String queueUrl, RunnerApiClient api, Path workRoot, int pollSeconds,
-                       int retryDelaySeconds, long killGraceMs, long logFlushMs) {
+                       int retryDelaySeconds, long killGraceMs, long logFlushMs, Duration storageOutageLimit) {
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.api = api;
-        this.executor = new JobExecutor(api, workRoot, killGraceMs, logFlushMs);
+        this.executor = new JobExecutor(api, workRoot, killGraceMs, logFlushMs, storageOutageLimit);
         this.pollSeconds = pollSeconds;
         this.retryDelaySeconds = retryDelaySeconds;
     }
@@ -59,7 +66,7 @@ public final class RunnerAgent {
                 if (stopping.get()) {
                     return;
                 }
-                System.err.println("queue receive failed: " + e.getMessage());
+                LOG.warn("queue receive failed: " + e.getMessage());
                 pause(2000);
                 continue;
             }
@@ -75,8 +82,22 @@ public final class RunnerAgent {
         stopping.set(true);
     }
 
-    /** Returns true if a job was run. */
+    /** True while a leased job runs: what this runner reports as its presence. */
+    public boolean busy() {
+        return busy.get();
+    }
+
+    /** Returns true if a job was run. Log lines meanwhile carry the message's and job's correlation keys. */
     boolean handle(Message message) {
+        MDC.put("messageId", message.messageId());
+        try {
+            return handleMessage(message);
+        } finally {
+            MDC.clear();
+        }
+    }
+
+    private boolean handleMessage(Message message) {
         String runId;
         String jobKey;
         long epoch;
@@ -86,8 +107,11 @@ public final class RunnerAgent {
             runId = body.get("runId").asText();
             jobKey = body.get("jobKey").asText();
             epoch = body.get("epoch").asLong();
+            MDC.put("runId", runId);
+            MDC.put("jobId", jobKey);
+            MDC.put("epoch", Long.toString(epoch));
         } catch (IOException | RuntimeException e) {
-            System.err.println("dropping malformed message " + message.messageId() + ": " + message.body());
+            LOG.warn("dropping malformed message " + message.messageId() + ": " + message.body());
             delete(message);
             return false;
         }
@@ -103,12 +127,12 @@ public final class RunnerAgent {
         try {
             answer = api.lease(runId, jobKey, epoch);
         } catch (IOException e) {
-            System.err.println("lease call failed, message back in " + retryDelaySeconds + " s: " + e.getMessage());
+            LOG.warn("lease call failed, message back in " + retryDelaySeconds + " s: " + e.getMessage());
             changeVisibility(message, retryDelaySeconds);
             return false;
         }
         if (answer.retryable()) {
-            System.err.println("lease refused for now (" + answer.status() + "), message back in " + retryDelaySeconds + " s");
+            LOG.warn("lease refused for now (" + answer.status() + "), message back in " + retryDelaySeconds + " s");
             changeVisibility(message, retryDelaySeconds);
             return false;
         }
@@ -122,16 +146,24 @@ public final class RunnerAgent {
         // anything else: the message is stale or unusable
         delete(message);
         if (!answer.ok()) {
-            System.err.println("not running " + runId + "/" + jobKey + "@" + epoch + ": " + answer.reason());
+            LOG.warn("not running " + runId + "/" + jobKey + "@" + epoch + ": " + answer.reason());
             return false;
         }
         LeasedJob job = LeasedJob.fromLeaseAnswer(answer.body());
-        System.err.println("leased " + runId + "/" + jobKey + " epoch " + job.epoch());
-        JobExecutor.Result result = executor.run(job);
+        MDC.put("epoch", Long.toString(job.epoch()));
+        MDC.put("attempt", Integer.toString(job.attempt()));
+        LOG.info("leased " + runId + "/" + jobKey + " epoch " + job.epoch());
+        JobExecutor.Result result;
+        busy.set(true);
+        try {
+            result = executor.run(job);
+        } finally {
+            busy.set(false);
+        }
         if (result.reportable()) {
             report(job, result);
         } else {
-            System.err.println("lease lost on " + runId + "/" + jobKey + "; not reporting");
+            LOG.warn("lease lost on " + runId + "/" + jobKey + "; not reporting");
         }
         return true;
     }
@@ -143,17 +175,17 @@ public final class RunnerAgent {
                         job.startedAtEpochMs(), result.exitCode(), result.failureClass(), result.logChunks());
                 if (answer.ok() || answer.conflict() || !answer.retryable()) {
                     if (!answer.ok()) {
-                        System.err.println("completion not accepted: " + answer.reason());
+                        LOG.warn("completion not accepted: " + answer.reason());
                     }
                     return;
                 }
-                System.err.println("completion refused for now (" + answer.status() + "): " + answer.reason());
+                LOG.warn("completion refused for now (" + answer.status() + "): " + answer.reason());
             } catch (IOException e) {
-                System.err.println("completion failed (attempt " + attempt + "): " + e.getMessage());
+                LOG.warn("completion failed (attempt " + attempt + "): " + e.getMessage());
             }
             pause(250L << Math.min(attempt, 5));
         }
-        System.err.println("gave up reporting " + job.runId() + "/" + job.jobKey() + "; its lease will expire");
+        LOG.warn("gave up reporting " + job.runId() + "/" + job.jobKey() + "; its lease will expire");
     }
 
     /**
@@ -172,7 +204,7 @@ public final class RunnerAgent {
         try {
             sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(body.toString()).delaySeconds(delaySeconds));
         } catch (RuntimeException e) {
-            System.err.println("could not pass on message " + message.messageId() + ": " + e.getMessage());
+            LOG.warn("could not pass on message " + message.messageId() + ": " + e.getMessage());
             changeVisibility(message, retryDelaySeconds);
             return;
         }
@@ -185,7 +217,7 @@ public final class RunnerAgent {
             sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle())
                     .visibilityTimeout(seconds));
         } catch (RuntimeException e) {
-            System.err.println("could not delay message " + message.messageId() + ": " + e.getMessage());
+            LOG.warn("could not delay message " + message.messageId() + ": " + e.getMessage());
         }
     }
 
@@ -194,7 +226,7 @@ public final class RunnerAgent {
             sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
         } catch (RuntimeException e) {
             // redelivery of a handled message is harmless: its lease will be refused
-            System.err.println("could not delete message " + message.messageId() + ": " + e.getMessage());
+            LOG.warn("could not delete message " + message.messageId() + ": " + e.getMessage());
         }
     }
 

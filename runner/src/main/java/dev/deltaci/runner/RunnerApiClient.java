@@ -112,6 +112,11 @@ public final class RunnerApiClient {
         }
     }
 
+    /** Tells the control plane this runner is here: {@code idle}, {@code busy}, or {@code gone} when it stops. */
+    public Answer presence(String state) throws IOException {
+        return call("presence", JSON.createObjectNode().put("state", state));
+    }
+
     /** Leases a job; the control plane matches the job's labels against those of this runner's credential. */
     public Answer lease(String runId, String jobKey, long epoch) throws IOException {
         return call("lease", base(runId, jobKey, epoch));

@@ -23,6 +23,9 @@ import software.amazon.awssdk.services.sqs.SqsClientBuilder;
         exitCodeList = {"0:stopped normally", "2:bad usage"})
 public final class RunnerMain implements Callable<Integer> {
 
+    /** JSON lines on stdout, each with this runner's id and, during a job, the job's correlation keys. */
+    public static final String LOG_CONFIG = "log4j2-runner.xml";
+
     @Option(names = "--api-url", required = true, defaultValue = "${env:DELTA_API_URL}",
             description = "Base URL of the runner API (env DELTA_API_URL).")
     URI apiUrl;
@@ -73,6 +76,17 @@ public final class RunnerMain implements Callable<Integer> {
     @Option(names = "--log-flush-ms", defaultValue = "1000", description = "How often logs are shipped (default: ${DEFAULT-VALUE}).")
     long logFlushMs;
 
+    @Option(names = "--storage-outage-limit-seconds", defaultValue = "300",
+            description = "How long the log and artifact store may be unavailable before a job gives up as an "
+                    + "infrastructure error (and is retried); meanwhile logs wait in memory and uploads are "
+                    + "retried (default: ${DEFAULT-VALUE}).")
+    int storageOutageLimitSeconds;
+
+    @Option(names = "--presence-seconds", defaultValue = "30",
+            description = "How often the runner tells the control plane it is alive, idle or busy (default: ${DEFAULT-VALUE}); "
+                    + "the control plane counts a runner that missed three as gone.")
+    int presenceSeconds;
+
     @Option(names = "--exit-on-stdin-close", description = "Exit when standard input closes: lets a parent "
             + "process's death end this runner (used by the local runner pool).")
     boolean exitOnStdinClose;
@@ -82,10 +96,18 @@ public final class RunnerMain implements Callable<Integer> {
         if (exitOnStdinClose) {
             watchStdin();
         }
+        if (storageOutageLimitSeconds < 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--storage-outage-limit-seconds must be 0 or more");
+        }
+        if (presenceSeconds < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--presence-seconds must be 1 or more");
+        }
         if (pollSeconds < 1 || pollSeconds > 20) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--poll-seconds must be 1 to 20");
         }
         String id = runnerId != null ? runnerId : defaultRunnerId();
+        // read by the log layout when logging starts, which is after this (no logger exists yet)
+        System.setProperty("delta.runnerId", id);
         labels = labels.stream().map(l -> l.strip().toLowerCase(java.util.Locale.ROOT)).filter(l -> !l.isEmpty()).toList();
         for (String label : labels) {
             if (!dev.deltaci.core.pipeline.RunnerLabels.LABEL.matcher(label).matches()) {
@@ -112,13 +134,17 @@ public final class RunnerMain implements Callable<Integer> {
                 System.err.println("registration failed for now, retried with the first call: " + e.getMessage());
             }
             RunnerAgent agent = new RunnerAgent(client, queueUrl, api, workDir,
-                    pollSeconds, retryDelaySeconds, killGraceMs, logFlushMs);
+                    pollSeconds, retryDelaySeconds, killGraceMs, logFlushMs,
+                    java.time.Duration.ofSeconds(storageOutageLimitSeconds));
+            PresenceReporter presence = new PresenceReporter(api, agent::busy, presenceSeconds);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 agent.stop();
                 killSteps();
+                presence.close();
             }, "runner-stop"));
             System.err.println("runner " + id + (labels.isEmpty() ? "" : " " + labels) + " polling " + queueUrl);
             agent.runLoop(maxJobs);
+            presence.close();
         }
         return 0;
     }
@@ -156,6 +182,9 @@ public final class RunnerMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        if (System.getProperty("log4j2.configurationFile") == null) {
+            System.setProperty("log4j2.configurationFile", LOG_CONFIG);
+        }
         System.exit(new CommandLine(new RunnerMain()).execute(args));
     }
 }

@@ -31,6 +31,7 @@ class JobExecutorTest {
     private Path repo;
     private String sha;
     private Path workRoot;
+    private java.time.Duration storageOutageLimit = java.time.Duration.ofMinutes(5);
 
     @BeforeEach
     void start() throws Exception {
@@ -73,7 +74,7 @@ class JobExecutorTest {
 
     private JobExecutor executor() {
         return new JobExecutor(new RunnerApiClient(URI.create("http://127.0.0.1:" + api.getAddress().getPort()), "me"),
-                workRoot, 500, 100);
+                workRoot, 500, 100, storageOutageLimit);
     }
 
     private String shippedLog() {
@@ -145,6 +146,34 @@ class JobExecutorTest {
         assertThat(result.failureClass()).isEqualTo("infra_error");
         assertThat(shippedLog()).contains("the job runs in image node:20-alpine, but this runner cannot run containers: ")
                 .contains("--labels docker").doesNotContain("should not run\n");
+    }
+
+    @Test
+    void logStoreOutageShorterThanTheLimit_shouldLoseNoLine_andNotFailTheJob() {
+        long outageEnds = System.nanoTime() + 3_000_000_000L;
+        status = action -> action.equals("logs") && System.nanoTime() < outageEnds ? 503 : 200;
+
+        JobExecutor.Result result = executor().run(job(10_000, 30_000,
+                "for i in 1 2 3 4 5 6; do echo line-$i; sleep 0.5; done"));
+
+        assertThat(result.failureClass()).isNull();
+        assertThat(result.logChunks()).isEqualTo(logCalls.size());
+        assertThat(shippedLog()).contains("line-1\n", "line-2\n", "line-3\n", "line-4\n", "line-5\n", "line-6\n",
+                "step 1 exited 0");
+        assertThat(logCalls).extracting(c -> c.get("seq").asInt())
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, logCalls.size()).boxed().toList());
+    }
+
+    @Test
+    void logStoreOutageLongerThanTheLimit_shouldFailTheJobAsInfraError_notPassWithAGap() {
+        storageOutageLimit = java.time.Duration.ofSeconds(2);
+        status = action -> action.equals("logs") ? 503 : 200;
+
+        JobExecutor.Result result = executor().run(job(10_000, 30_000, "echo done"));
+
+        assertThat(result.reportable()).isTrue();
+        assertThat(result.failureClass()).isEqualTo("infra_error");
+        assertThat(result.logChunks()).isZero();
     }
 
     @Test

@@ -1,0 +1,61 @@
+package dev.deltaci.runner;
+
+import java.io.IOException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells the control plane every {@code intervalSeconds} that this runner is alive and whether it
+ * is busy: the control plane counts runner availability (idle / busy / registered) from these.
+ * A runner that dies simply stops reporting and drops out of the count; one that stops cleanly
+ * says {@code gone}. Failures are logged and the next report tries again.
+ */
+final class PresenceReporter implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PresenceReporter.class);
+
+    private final RunnerApiClient api;
+    private final BooleanSupplier busy;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "presence");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    PresenceReporter(RunnerApiClient api, BooleanSupplier busy, int intervalSeconds) {
+        this.api = api;
+        this.busy = busy;
+        timer.scheduleWithFixedDelay(this::report, 0, intervalSeconds, TimeUnit.SECONDS);
+    }
+
+    private void report() {
+        String state = busy.getAsBoolean() ? "busy" : "idle";
+        try {
+            RunnerApiClient.Answer answer = api.presence(state);
+            if (!answer.ok()) {
+                LOG.warn("presence '{}' refused: {}", state, answer.reason());
+            }
+        } catch (IOException e) {
+            LOG.warn("presence '{}' not sent: {}", state, e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        timer.shutdownNow();
+        try {
+            api.presence("gone");
+        } catch (IOException e) {
+            LOG.warn("could not say 'gone'; the control plane stops counting this runner after its presence window");
+        }
+    }
+}
