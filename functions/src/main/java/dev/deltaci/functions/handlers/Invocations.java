@@ -83,7 +83,11 @@ final class Invocations {
     }
 
     private void failed(String what, Throwable error) {
-        LOG.error("{} failed: {}", function, what, error);
+        if (error == null) {
+            LOG.error("{} failed: {}", function, what);
+        } else {
+            LOG.error("{} failed: {}", function, what, error);
+        }
         plane.metrics().record(Metric.FUNCTION_ERRORS, 1, "function", function);
         try {
             ops.count(OpsStore.FUNCTION_ERRORS, 1, function + ": " + what);

@@ -36,6 +36,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.MDC;
+import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * The runner API: the only way a runner changes anything. A runner holds no database
@@ -331,7 +332,14 @@ public final class RunnerApiService {
         if (lost.isPresent()) {
             return leaseLost(lost.get());
         }
-        logs.putChunk(r.runId, r.jobKey, r.epoch, seq, text);
+        try {
+            logs.putChunk(r.runId, r.jobKey, r.epoch, seq, text);
+        } catch (SdkException e) {
+            // the runner keeps the chunk and sends it again; the outage is counted, not hidden
+            metrics.record(Metric.STORAGE_ERRORS, 1, "operation", "PutObject");
+            return ApiResponse.error(503, "the log store is unavailable (" + e.getClass().getSimpleName()
+                    + "); keep the chunk and send it again");
+        }
         return ApiResponse.of(200, "outcome", "stored", "seq", seq);
     }
 

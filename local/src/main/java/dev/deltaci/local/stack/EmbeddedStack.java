@@ -41,7 +41,7 @@ public final class EmbeddedStack implements AwsStack {
     private final Path dataDir;
     private volatile Process dynalite;
     private volatile SQSRestServer elasticMq;
-    private final S3Side s3;
+    private volatile S3Side s3;
     private final AwsEndpoints endpoints;
     private final ProvisionedStack resources;
     private final Map<String, Long> startPhasesMillis;
@@ -145,15 +145,7 @@ public final class EmbeddedStack implements AwsStack {
             BlobStoreContext blobStore = null;
             try {
                 blobStore = blobStoreContext(dataDir);
-                S3Proxy proxy = S3Proxy.builder().blobStore(blobStore.getBlobStore())
-                        .endpoint(URI.create("http://127.0.0.1:0"))
-                        // requests are checked as S3 checks them, so a presigned URL works only as signed
-                        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "local", "local")
-                        .ignoreUnknownHeaders(true)
-                        .build();
-                proxy.start();
-                waitUntil(() -> "STARTED".equals(proxy.getState()), "S3Proxy");
-                return new S3Side(blobStore, proxy);
+                return new S3Side(blobStore, startProxy(blobStore, 0));
             } catch (Exception e) {
                 if (blobStore != null) {
                     blobStore.close();
@@ -162,13 +154,37 @@ public final class EmbeddedStack implements AwsStack {
             }
         }
 
-        @Override
-        public void close() {
+        private static S3Proxy startProxy(BlobStoreContext blobStore, int port) throws Exception {
+            S3Proxy proxy = S3Proxy.builder().blobStore(blobStore.getBlobStore())
+                    .endpoint(URI.create("http://127.0.0.1:" + port))
+                    // requests are checked as S3 checks them, so a presigned URL works only as signed
+                    .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "local", "local")
+                    .ignoreUnknownHeaders(true)
+                    .build();
+            proxy.start();
+            waitUntil(() -> "STARTED".equals(proxy.getState()), "S3Proxy");
+            return proxy;
+        }
+
+        S3Side restarted(int port) {
+            try {
+                return new S3Side(blobStore, startProxy(blobStore, port));
+            } catch (Exception e) {
+                throw new IllegalStateException("S3Proxy did not come back on port " + port + ": " + e.getMessage(), e);
+            }
+        }
+
+        void stopProxy() {
             try {
                 proxy.stop();
             } catch (Exception e) {
                 System.err.println("S3Proxy did not stop cleanly: " + e.getMessage());
             }
+        }
+
+        @Override
+        public void close() {
+            stopProxy();
             blobStore.close();
         }
     }
@@ -212,8 +228,18 @@ public final class EmbeddedStack implements AwsStack {
      * and items survive (as DynamoDB's would); without one they are lost.
      */
     public synchronized void restartDynalite() {
-        int port = endpoints.dynamodb().getPort();
+        stopDynamoDb();
+        startDynamoDb();
+    }
+
+    /** An outage of DynamoDB: dynalite stops; {@link #startDynamoDb()} brings it back on the same port. */
+    public synchronized void stopDynamoDb() {
         stopDynalite();
+    }
+
+    /** The end of a DynamoDB outage. With a data directory the tables and items are as they were. */
+    public synchronized void startDynamoDb() {
+        int port = endpoints.dynamodb().getPort();
         try {
             Process next = startDynalite(dataDir, port);
             readPort(next);
@@ -221,6 +247,16 @@ public final class EmbeddedStack implements AwsStack {
         } catch (IOException e) {
             throw new UncheckedIOException("dynalite did not come back on port " + port, e);
         }
+    }
+
+    /** An outage of S3: S3Proxy stops; the objects stay in its blob store for {@link #startS3()}. */
+    public synchronized void stopS3() {
+        s3.stopProxy();
+    }
+
+    /** The end of an S3 outage: S3Proxy serves the same blob store on the same port again. */
+    public synchronized void startS3() {
+        s3 = s3.restarted(endpoints.s3().getPort());
     }
 
     /**

@@ -1,0 +1,224 @@
+package dev.deltaci.local.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deltaci.core.job.JobState;
+import dev.deltaci.core.job.RunState;
+import dev.deltaci.functions.logs.LogStore;
+import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.store.JobStore;
+import dev.deltaci.local.host.GitHubPush;
+import dev.deltaci.local.host.LocalControlPlane;
+import dev.deltaci.local.host.RunnerPool;
+import dev.deltaci.local.repo.LocalRepository;
+import dev.deltaci.local.stack.EmbeddedStack;
+import dev.deltaci.local.support.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The drills of docs/operations/disaster-recovery.md, each against the real protocols with the
+ * fault injected: the control plane restarted mid-run, DynamoDB away for less and for more than
+ * a lease, the queue lost, the artifact store away, and the whole stack restored from the state
+ * it persisted. In each, every run ends as it would have without the fault, and nothing runs twice
+ * unless a lease expired (and then with a new epoch).
+ */
+class DisasterRecoveryTest {
+
+    private static final String SECRET = "dr-secret";
+    /** Short leases, so outages longer than a lease fit in a test: 6 s, heartbeats every 2 s. */
+    private static final Map<String, String> FAST = Map.of("LEASE_TTL_SECONDS", "6", "CLOCK_SKEW_ALLOWANCE_MS", "500",
+            "RECONCILE_AFTER_SECONDS", "2");
+
+    private Path dataDir;
+    private Path workDir;
+    private EmbeddedStack stack;
+    private final LocalControlPlane.Credentials credentials = LocalControlPlane.Credentials.generate();
+    private LocalControlPlane plane;
+    private RunnerPool pool;
+    private LocalRepository repo;
+
+    @BeforeEach
+    void start() throws Exception {
+        dataDir = Files.createTempDirectory("delta-dr-data-");
+        workDir = Files.createTempDirectory("delta-dr-work-");
+        stack = EmbeddedStack.start(dataDir);
+        plane = newPlane(0);
+    }
+
+    @AfterEach
+    void stop() {
+        if (pool != null) {
+            pool.close();
+        }
+        if (repo != null) {
+            repo.close();
+        }
+        plane.close();
+        stack.close();
+        deleteTree(dataDir);
+        deleteTree(workDir);
+    }
+
+    private LocalControlPlane newPlane(int port) throws Exception {
+        return new LocalControlPlane(stack, LocalControlPlane.Options.defaults(SECRET).withEnvironment(FAST)
+                .withPort(port).withCredentials(credentials));
+    }
+
+    private String push(String pipeline) throws Exception {
+        repo = Fixtures.repoWithPipeline(pipeline);
+        GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), SECRET, GitHubPush.payload(repo));
+        assertThat(delivery.status()).as(delivery.body()).isEqualTo(201);
+        return new ObjectMapper().readTree(delivery.body()).get("runId").asText();
+    }
+
+    private JobStore store() {
+        return plane.plane().jobStore();
+    }
+
+    private JobRecord awaitRunning(String runId, String jobKey) {
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                store().getJob(runId, jobKey).orElseThrow().state() == JobState.RUNNING);
+        return store().getJob(runId, jobKey).orElseThrow();
+    }
+
+    private RunState awaitEnd(String runId, Duration within) {
+        await().atMost(within).pollInterval(Duration.ofMillis(300)).ignoreExceptions()
+                .until(() -> store().getRun(runId).orElseThrow().status().isTerminal());
+        return store().getRun(runId).orElseThrow().status();
+    }
+
+    private String log(String runId, JobRecord job) {
+        LogStore logs = plane.plane().logStore();
+        return String.join("", logs.listChunks(runId, job.jobKey(), job.leaseEpoch()).stream().map(logs::read).toList());
+    }
+
+    @Test
+    void controlPlaneRestartMidRun_shouldLoseNothing_andNotRetryTheJob() throws Exception {
+        pool = RunnerPool.start(1, plane.runnerTarget(), workDir);
+        String runId = push("jobs:\n  build:\n    steps:\n      - run: for i in 1 2 3 4 5 6; do echo tick-$i; sleep 1; done\n");
+        awaitRunning(runId, "build");
+        int port = plane.apiUrl().getPort();
+
+        plane.close(); // every function instance goes away: stateless, so nothing of the run goes with them
+        Thread.sleep(2000);
+        plane = newPlane(port);
+
+        assertThat(awaitEnd(runId, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCEEDED);
+        JobRecord job = store().getJob(runId, "build").orElseThrow();
+        assertThat(job.attempt()).isEqualTo(1);
+        assertThat(log(runId, job)).contains("tick-1\n", "tick-3\n", "tick-6\n");
+    }
+
+    @Test
+    void dynamoDbOutageShorterThanTheLeaseTtl_shouldNotRetryTheJob() throws Exception {
+        pool = RunnerPool.start(1, plane.runnerTarget(), workDir);
+        String runId = push("jobs:\n  build:\n    steps:\n      - run: sleep 8 && echo survived\n");
+        awaitRunning(runId, "build");
+
+        stack.stopDynamoDb();
+        Thread.sleep(3000); // half a lease: heartbeats fail, the lease does not run out
+        stack.startDynamoDb();
+
+        assertThat(awaitEnd(runId, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCEEDED);
+        JobRecord job = store().getJob(runId, "build").orElseThrow();
+        assertThat(job.attempt()).isEqualTo(1);
+        assertThat(job.history()).hasSize(1);
+        assertThat(log(runId, job)).contains("survived");
+    }
+
+    @Test
+    void dynamoDbOutageLongerThanTheLeaseTtl_shouldStopTheAttempt_thenRetryItOnceWithANewEpoch() throws Exception {
+        pool = RunnerPool.start(1, plane.runnerTarget(), workDir);
+        String runId = push("jobs:\n  build:\n    steps:\n      - run: sleep 6 && echo finished\n");
+        JobRecord first = awaitRunning(runId, "build");
+
+        stack.stopDynamoDb();
+        Thread.sleep(10_000); // longer than a lease: the runner fences itself off and stops the step
+        stack.startDynamoDb();
+
+        assertThat(awaitEnd(runId, Duration.ofSeconds(90))).isEqualTo(RunState.SUCCEEDED);
+        JobRecord job = store().getJob(runId, "build").orElseThrow();
+        assertThat(job.attempt()).isEqualTo(2);
+        assertThat(job.leaseEpoch()).isGreaterThan(first.leaseEpoch());
+        assertThat(job.history()).hasSize(2);
+        assertThat(job.history().get(0).failureClass()).isEqualTo("runner_lost");
+        assertThat(log(runId, job)).contains("finished");
+        // the first attempt stopped itself before finishing: its log has no "finished"
+        LogStore logs = plane.plane().logStore();
+        assertThat(String.join("", logs.listChunks(runId, "build", first.leaseEpoch()).stream().map(logs::read).toList()))
+                .doesNotContain("finished");
+    }
+
+    @Test
+    void queueLoss_shouldBeRepairedFromDynamoDb_byTheSweeper() throws Exception {
+        String runId = push("jobs:\n  build:\n    steps:\n      - run: echo from-a-lost-message\n");
+        stack.restartElasticMq(); // the job's only message is gone with the queue
+
+        pool = RunnerPool.start(1, plane.runnerTarget(), workDir);
+
+        assertThat(awaitEnd(runId, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCEEDED);
+        JobRecord job = store().getJob(runId, "build").orElseThrow();
+        assertThat(job.attempt()).isEqualTo(1);
+        assertThat(log(runId, job)).contains("from-a-lost-message");
+    }
+
+    @Test
+    void artifactStoreOutageShorterThanTheLimit_shouldLoseNoLogLine_andNotFailTheJob() throws Exception {
+        pool = RunnerPool.start(1, plane.runnerTarget(), workDir);
+        String runId = push("jobs:\n  build:\n    steps:\n      - run: for i in 1 2 3 4 5 6 7 8; do echo line-$i; sleep 1; done\n");
+        awaitRunning(runId, "build");
+
+        stack.stopS3();
+        Thread.sleep(4000); // log chunks cannot be stored; the runner keeps them and retries
+        stack.startS3();
+
+        assertThat(awaitEnd(runId, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCEEDED);
+        JobRecord job = store().getJob(runId, "build").orElseThrow();
+        assertThat(job.attempt()).isEqualTo(1);
+        String log = log(runId, job);
+        for (int i = 1; i <= 8; i++) {
+            assertThat(log).contains("line-" + i + "\n");
+        }
+        assertThat(plane.plane().logStore().listChunks(runId, "build", job.leaseEpoch())).hasSize(job.logChunks());
+    }
+
+    @Test
+    void restoreFromPersistedState_shouldKeepRunsAndLogs_andRunNewWork() throws Exception {
+        pool = RunnerPool.start(1, plane.runnerTarget(), workDir);
+        String before = push("jobs:\n  build:\n    steps:\n      - run: echo before-the-restore\n");
+        assertThat(awaitEnd(before, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCEEDED);
+        pool.close();
+        plane.close();
+        stack.close(); // every server stops; only the data directory remains
+
+        stack = EmbeddedStack.start(dataDir);
+        plane = newPlane(0);
+        pool = RunnerPool.start(1, plane.runnerTarget(), workDir);
+
+        JobRecord restored = store().getJob(before, "build").orElseThrow();
+        assertThat(store().getRun(before).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
+        assertThat(log(before, restored)).contains("before-the-restore");
+        repo.close();
+        String after = push("jobs:\n  build:\n    steps:\n      - run: echo after-the-restore\n");
+        assertThat(awaitEnd(after, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCEEDED);
+    }
+
+    private static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException e) {
+            // temporary files; the OS cleans up
+        }
+    }
+}
