@@ -50,6 +50,11 @@ final class JobExecutor {
     private final long killGraceMs;
     private final long logFlushMs;
     private final Duration storageOutageLimit;
+    private volatile Fence current;
+    private volatile boolean stopping;
+
+    /** The failure class a job stopped by its runner's shutdown ends with: retried elsewhere at once. */
+    static final String RUNNER_STOPPING = "infra_error";
 
     /**
      * @param storageOutageLimit how long the log and artifact store may be unavailable before the
@@ -68,6 +73,10 @@ final class JobExecutor {
         LeasedJob job = withRenderedEnv(leased);
         Path workspace = workRoot.resolve(job.runId() + "-" + job.jobKey() + "-e" + job.epoch());
         Fence fence = new Fence();
+        current = fence;
+        if (stopping) {
+            fence.stop(RUNNER_STOPPING);
+        }
         LogStreamer log = new LogStreamer(api, job, logFlushMs, storageOutageLimit,
                 () -> fence.lose("log upload refused: lease lost"));
         ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -151,8 +160,11 @@ final class JobExecutor {
                 }
                 if (outcome.kind() == StepOutcome.Kind.STOPPED) {
                     String why = fence.stopReason();
-                    log.line("::delta:: stopped: " + (why.equals("timeout")
-                            ? "the job exceeded timeout-minutes " + job.timeoutMinutes() : "the run was cancelled"));
+                    log.line("::delta:: stopped: " + switch (why) {
+                        case "timeout" -> "the job exceeded timeout-minutes " + job.timeoutMinutes();
+                        case RUNNER_STOPPING -> "the runner is shutting down; the job goes back to the queue";
+                        default -> "the run was cancelled";
+                    });
                     exitCode = 143;
                     failureClass = why;
                     break;
@@ -332,6 +344,19 @@ final class JobExecutor {
 
     private static String files(ArtifactArchive.Contents contents) {
         return contents.files() + (contents.files() == 1 ? " file, " : " files, ") + contents.bytes() + " bytes";
+    }
+
+    /**
+     * The runner is shutting down (scale-in, SIGTERM): the running step is stopped (SIGTERM, then
+     * SIGKILL after the grace period) and the job is reported as an infrastructure failure, so it
+     * goes back to the queue now instead of when its lease expires. No further step starts.
+     */
+    void stop() {
+        stopping = true;
+        Fence fence = current;
+        if (fence != null) {
+            fence.stop(RUNNER_STOPPING);
+        }
     }
 
     private Result finish(LogStreamer log, ScheduledExecutorService heartbeats, Fence fence, int exitCode,

@@ -78,8 +78,10 @@ public final class RunnerAgent {
         }
     }
 
+    /** Stops polling, and stops the job in hand so that it is reported for another runner ({@link JobExecutor#stop()}). */
     public void stop() {
         stopping.set(true);
+        executor.stop();
     }
 
     /** True while a leased job runs: what this runner reports as its presence. */
@@ -90,10 +92,16 @@ public final class RunnerAgent {
     /** Returns true if a job was run. Log lines meanwhile carry the message's and job's correlation keys. */
     boolean handle(Message message) {
         MDC.put("messageId", message.messageId());
+        // busy from the moment a message is in hand: a stop then waits for it to be handed back
+        busy.set(true);
         try {
             return handleMessage(message);
         } finally {
             MDC.clear();
+            synchronized (busy) {
+                busy.set(false);
+                busy.notifyAll();
+            }
         }
     }
 
@@ -121,6 +129,10 @@ public final class RunnerAgent {
             System.err.println("passing on " + runId + "/" + jobKey + ": it needs labels " + needed + ", this runner has "
                     + api.labels());
             passOn(message, body);
+            return false;
+        }
+        if (stopping.get()) {
+            changeVisibility(message, 0); // this runner is going away: let another have it now
             return false;
         }
         RunnerApiClient.Answer answer;
@@ -153,17 +165,31 @@ public final class RunnerAgent {
         MDC.put("epoch", Long.toString(job.epoch()));
         MDC.put("attempt", Integer.toString(job.attempt()));
         LOG.info("leased " + runId + "/" + jobKey + " epoch " + job.epoch());
-        JobExecutor.Result result;
-        busy.set(true);
-        try {
-            result = executor.run(job);
-        } finally {
-            busy.set(false);
-        }
+        JobExecutor.Result result = executor.run(job);
         if (result.reportable()) {
             report(job, result);
         } else {
             LOG.warn("lease lost on " + runId + "/" + jobKey + "; not reporting");
+        }
+        return true;
+    }
+
+    /** Waits up to {@code limit} for the job in hand (if any) to be run and reported; true if none is left. */
+    public boolean awaitIdle(Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        synchronized (busy) {
+            while (busy.get()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    busy.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
         }
         return true;
     }
@@ -174,7 +200,10 @@ public final class RunnerAgent {
                 RunnerApiClient.Answer answer = api.complete(job.runId(), job.jobKey(), job.epoch(), job.attempt(),
                         job.startedAtEpochMs(), result.exitCode(), result.failureClass(), result.logChunks());
                 if (answer.ok() || answer.conflict() || !answer.retryable()) {
-                    if (!answer.ok()) {
+                    if (answer.ok()) {
+                        LOG.info("reported " + job.runId() + "/" + job.jobKey() + ": "
+                                + (result.failureClass() == null ? "succeeded" : result.failureClass()));
+                    } else {
                         LOG.warn("completion not accepted: " + answer.reason());
                     }
                     return;

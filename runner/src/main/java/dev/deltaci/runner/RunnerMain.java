@@ -25,6 +25,8 @@ public final class RunnerMain implements Callable<Integer> {
 
     /** JSON lines on stdout, each with this runner's id and, during a job, the job's correlation keys. */
     public static final String LOG_CONFIG = "log4j2-runner.xml";
+    /** How long a stopping runner waits to stop and report the job it was running (longer than the kill grace). */
+    private static final int STOP_REPORT_SECONDS = 20;
 
     @Option(names = "--api-url", required = true, defaultValue = "${env:DELTA_API_URL}",
             description = "Base URL of the runner API (env DELTA_API_URL).")
@@ -138,7 +140,14 @@ public final class RunnerMain implements Callable<Integer> {
                     java.time.Duration.ofSeconds(storageOutageLimitSeconds));
             PresenceReporter presence = new PresenceReporter(api, agent::busy, presenceSeconds);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                // the job in hand is stopped and reported as an infrastructure failure: it goes straight
+                // back to the queue rather than wait for its lease to expire
+                org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RunnerMain.class);
+                log.info("runner stopping: the job in hand (if any) is stopped and handed back");
                 agent.stop();
+                if (!agent.awaitIdle(java.time.Duration.ofSeconds(STOP_REPORT_SECONDS))) {
+                    log.warn("the job in hand was not reported within " + STOP_REPORT_SECONDS + " s; its lease will expire");
+                }
                 killSteps();
                 presence.close();
             }, "runner-stop"));
@@ -181,10 +190,16 @@ public final class RunnerMain implements Callable<Integer> {
         return (host + "-" + ProcessHandle.current().pid()).replaceAll("[^A-Za-z0-9_.:-]", "-");
     }
 
-    public static void main(String[] args) {
+    /** JSON logging, kept alive until the runner's own shutdown hook has reported its job. */
+    public static void configureLogging() {
         if (System.getProperty("log4j2.configurationFile") == null) {
             System.setProperty("log4j2.configurationFile", LOG_CONFIG);
         }
+        System.setProperty("log4j2.shutdownHookEnabled", "false");
+    }
+
+    public static void main(String[] args) {
+        configureLogging();
         System.exit(new CommandLine(new RunnerMain()).execute(args));
     }
 }

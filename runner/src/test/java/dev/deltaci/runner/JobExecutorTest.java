@@ -149,6 +149,24 @@ class JobExecutorTest {
     }
 
     @Test
+    void stop_shouldEndTheRunningStep_andReportAnInfraErrorForAnotherRunner() throws Exception {
+        JobExecutor executor = executor();
+        var running = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> executor.run(job(10_000, 30_000, "sleep 30", "echo never")));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> shippedLog().contains("step 1/2"));
+        long stopped = System.nanoTime();
+
+        executor.stop();
+        JobExecutor.Result result = running.get(20, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertThat((System.nanoTime() - stopped) / 1_000_000).isLessThan(5_000);
+        assertThat(result.reportable()).isTrue();
+        assertThat(result.failureClass()).isEqualTo("infra_error");
+        assertThat(shippedLog()).contains("the runner is shutting down").doesNotContain("step 2/2");
+    }
+
+    @Test
     void logStoreOutageShorterThanTheLimit_shouldLoseNoLine_andNotFailTheJob() {
         long outageEnds = System.nanoTime() + 3_000_000_000L;
         status = action -> action.equals("logs") && System.nanoTime() < outageEnds ? 503 : 200;

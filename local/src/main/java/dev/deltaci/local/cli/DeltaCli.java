@@ -30,10 +30,11 @@ public final class DeltaCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        if (System.getProperty("log4j2.configurationFile") == null) {
-            // a runner logs JSON lines for its host's log shipper; everything else is a person's terminal
-            boolean runner = args.length > 0 && args[0].equals("runner");
-            System.setProperty("log4j2.configurationFile", runner ? RunnerMain.LOG_CONFIG : "log4j2-local.xml");
+        // a runner logs JSON lines for its host's log shipper; everything else is a person's terminal
+        if (args.length > 0 && args[0].equals("runner")) {
+            RunnerMain.configureLogging();
+        } else if (System.getProperty("log4j2.configurationFile") == null) {
+            System.setProperty("log4j2.configurationFile", "log4j2-local.xml");
         }
         System.exit(execute(args));
     }

@@ -118,6 +118,22 @@ class DisasterRecoveryTest {
     }
 
     @Test
+    void runnerStoppedWithSigterm_shouldHandTheJobBack_notFailIt() throws Exception {
+        pool = RunnerPool.start(2, plane.runnerTarget(), workDir);
+        String runId = push("jobs:\n  build:\n    steps:\n      - run: sleep 12 && echo finished\n");
+        JobRecord first = awaitRunning(runId, "build");
+
+        pool.process(first.leaseOwner()).destroy(); // SIGTERM, as a scale-in or a spot interruption sends
+
+        assertThat(awaitEnd(runId, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCEEDED);
+        JobRecord job = store().getJob(runId, "build").orElseThrow();
+        assertThat(job.attempt()).isEqualTo(2);
+        // reported by the stopping runner (not found later by the sweeper, which would say runner_lost)
+        assertThat(job.history().get(0).failureClass()).isEqualTo("infra_error");
+        assertThat(job.history().get(1).runner()).isNotEqualTo(first.leaseOwner());
+    }
+
+    @Test
     void dynamoDbOutageShorterThanTheLeaseTtl_shouldNotRetryTheJob() throws Exception {
         pool = RunnerPool.start(1, plane.runnerTarget(), workDir);
         String runId = push("jobs:\n  build:\n    steps:\n      - run: sleep 8 && echo survived\n");
