@@ -55,6 +55,10 @@ public final class Health {
     public static final long DEAD_LETTER_WARN = 1;
     public static final long LEASES_OVERDUE_WARN = 1;
 
+    // Alarm only (not in the status report): the template's DbWriteLatencyAlarm and StorageErrorsAlarm.
+    public static final long DB_WRITE_LATENCY_ALARM_MS = 1000;
+    public static final long STORAGE_ERRORS_ALARM = 1;
+
     static final String STUCK = "CI appears stuck / no progress";
     static final String RETRIES = "Jobs retry unexpectedly";
     static final String RERUNS = "Many jobs re-run at once";
