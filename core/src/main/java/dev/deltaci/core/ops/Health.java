@@ -27,6 +27,7 @@ public final class Health {
      * @param runnersIdle             of those, the ones waiting for work
      * @param runnersBusy             of those, the ones running a job
      * @param leasesRunning           jobs holding a lease
+     * @param leasesExpiring          of those, leases with less than half a TTL left: they missed a heartbeat
      * @param leasesOverdue           leases past expiry (beyond the clock-skew allowance) the sweeper has not handled
      * @param leaseExpirations5m      leases the sweeper expired in the last five minutes
      * @param functionErrors5m        function invocations that failed in the last five minutes
@@ -34,7 +35,7 @@ public final class Health {
      */
     public record Snapshot(long queueDepth, long queueInFlight, long oldestQueuedAgeSeconds, long deadLetterDepth,
                            long runnersRegistered, long runnersIdle, long runnersBusy, long leasesRunning,
-                           long leasesOverdue, long leaseExpirations5m, long functionErrors5m, String lastError) {
+                           long leasesExpiring, long leasesOverdue, long leaseExpirations5m, long functionErrors5m, String lastError) {
     }
 
     /** One judged reading; {@code symptom} is the runbook entry (docs/operations/README.md) it belongs to. */
@@ -72,6 +73,8 @@ public final class Health {
         checks.add(threshold("queue_oldest_age_seconds", s.oldestQueuedAgeSeconds(), QUEUE_AGE_WARN_SECONDS,
                 QUEUE_AGE_CRITICAL_SECONDS, STUCK, s.queueDepth() + " waiting, " + s.queueInFlight() + " in flight"));
         checks.add(runners(s));
+        checks.add(threshold("leases_expiring", s.leasesExpiring(), null, null, RETRIES,
+                "held leases that missed a heartbeat (less than half a TTL left); they expire unless renewed"));
         checks.add(threshold("leases_overdue", s.leasesOverdue(), LEASES_OVERDUE_WARN, null, STUCK,
                 s.leasesRunning() + " leases held; overdue ones mean the sweeper is not running or cannot write"));
         checks.add(threshold("lease_expirations_5m", s.leaseExpirations5m(), LEASE_EXPIRATIONS_WARN,

@@ -50,6 +50,7 @@ public final class HealthProbe {
                 deadLetterDepth(),
                 runners.registered(), runners.idle(), runners.busy(),
                 ops.leasesHeld(),
+                ops.leasesExpiredBefore(now + config.leasePolicy().ttl().toMillis() / 2),
                 ops.leasesExpiredBefore(now - config.sweepPolicy().clockSkewAllowance().toMillis()
                         - OVERDUE_AFTER.toMillis()),
                 recent.leaseExpired(), recent.functionErrors(), recent.lastError());

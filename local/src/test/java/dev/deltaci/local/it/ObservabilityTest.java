@@ -121,6 +121,33 @@ class ObservabilityTest extends PlaneTest {
     }
 
     @Test
+    void aSilentLeaseHolder_shouldShowAsExpiring_andAsOverdueWhileNoSweeperRuns() throws Exception {
+        String runId = pushRun("jobs:\n  build:\n    steps:\n      - run: echo hi\n");
+        var runner = plane.runnerClient("silent-runner");
+        assertThat(runner.lease(runId, "build", store.getJob(runId, "build").orElseThrow().leaseEpoch()).ok()).isTrue();
+        assertThat(check(status(), "leases_expiring").get("value").asInt()).isZero();
+
+        clock.advance(Duration.ofSeconds(20)); // past half the 30 s lease without a heartbeat
+        assertThat(check(status(), "leases_expiring").get("value").asInt()).isEqualTo(1);
+
+        clock.advance(Duration.ofMinutes(3)); // expired long ago, and no sweep has run
+        JsonNode overdue = check(status(), "leases_overdue");
+        assertThat(overdue.get("value").asInt()).isEqualTo(1);
+        assertThat(overdue.get("verdict").asText()).isEqualTo("WARN");
+
+        plane.sweepNow();
+        assertThat(check(status(), "leases_overdue").get("value").asInt()).isZero();
+        assertThat(check(status(), "lease_expirations_5m").get("value").asInt()).isEqualTo(1);
+    }
+
+    private JsonNode status() throws Exception {
+        var status = CliRunTestSupport.delta("status", "--api-url", plane.apiUrl().toString(),
+                "--api-key", plane.apiKey(), "--json");
+        assertThat(status.stderr()).isEmpty();
+        return status.json();
+    }
+
+    @Test
     void statusWithoutAValidKey_shouldBeRefused_andChangeNothing() throws Exception {
         var status = CliRunTestSupport.delta("status", "--api-url", plane.apiUrl().toString(), "--api-key", "dak_wrong");
 
