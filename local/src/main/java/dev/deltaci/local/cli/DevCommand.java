@@ -107,7 +107,8 @@ public class DevCommand implements Callable<Integer> {
             err.println("error: port " + port + " is taken; choose another with --port");
             return ExitCodes.USAGE_OR_CONFIG;
         }
-        Path workDir = Files.createTempDirectory("delta-dev-");
+        // runner workspaces and logs live with the rest of the state, not in a temporary directory
+        Path workDir = Files.createDirectories(dataDir.resolve("runners"));
         RunnerPool pool = RunnerPool.start(0, plane.runnerTarget(), workDir);
         for (int i = 0; i < runners; i++) {
             pool.add(labels);

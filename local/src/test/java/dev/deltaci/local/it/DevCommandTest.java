@@ -1,0 +1,113 @@
+package dev.deltaci.local.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deltaci.local.DeltaHome;
+import dev.deltaci.local.host.GitHubPush;
+import dev.deltaci.local.repo.LocalRepository;
+import dev.deltaci.local.support.Fixtures;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code delta dev} as a user runs it: its own process, a run through its webhook, /health,
+ * /metrics and {@code delta status} against it, a clean stop on SIGTERM, and a restart that
+ * keeps its credentials and its table.
+ */
+class DevCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private Process dev;
+    private Path data;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (dev != null && dev.isAlive()) {
+            dev.destroyForcibly();
+            dev.waitFor(10, TimeUnit.SECONDS);
+        }
+        if (data != null) {
+            try (var paths = Files.walk(data)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void dev_shouldServeRunsMetricsAndHealth_stopCleanly_andKeepItsStateAcrossARestart() throws Exception {
+        data = Files.createTempDirectory("delta-dev-test-");
+        start();
+        JsonNode state = JSON.readTree(data.resolve("dev.json").toFile());
+        URI api = URI.create(state.get("apiUrl").asText());
+
+        try (LocalRepository repo = Fixtures.repoWithPipeline("jobs:\n  only:\n    steps:\n      - run: echo hi\n")) {
+            byte[] payload = GitHubPush.payload(repo);
+            GitHubPush.Delivery delivery = GitHubPush.send(api, state.get("webhookSecret").asText(), payload);
+            assertThat(delivery.status()).as(delivery.body()).isEqualTo(201);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
+                    get(api, "/metrics").body().contains("delta_run_duration_milliseconds_count{result=\"succeeded\"} 1"));
+            HttpResponse<String> health = get(api, "/health");
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(health.body()).get("status").asText()).isEqualTo("ok");
+            var status = CliRunTestSupport.delta("status", "--data", data.toString(), "--json");
+            assertThat(status.exitCode()).as(status.stdout() + status.stderr()).isZero();
+
+            dev.destroy(); // SIGTERM, as Ctrl-C
+            assertThat(dev.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(JSON.readTree(data.resolve("dev.json").toFile()).get("apiUrl").isNull()).isTrue();
+            assertThat(CliRunTestSupport.delta("status", "--data", data.toString()).exitCode()).isEqualTo(2);
+
+            start();
+            JsonNode again = JSON.readTree(data.resolve("dev.json").toFile());
+            assertThat(again.get("apiKey").asText()).isEqualTo(state.get("apiKey").asText());
+            // the same delivery again finds its run in the kept table
+            GitHubPush.Delivery redelivery = GitHubPush.send(URI.create(again.get("apiUrl").asText()),
+                    again.get("webhookSecret").asText(), payload, delivery.deliveryId());
+            assertThat(redelivery.status()).as(redelivery.body()).isEqualTo(200);
+            assertThat(redelivery.body()).contains("duplicate");
+        }
+    }
+
+    private void start() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        dev = new ProcessBuilder(List.of(java, "-Xmx384m", "-Ddelta.home=" + DeltaHome.locate(),
+                "-cp", System.getProperty("java.class.path"), "dev.deltaci.local.cli.DeltaCli",
+                "dev", "--port", "0", "--data", data.toString(), "--runners", "1"))
+                .redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(dev.getInputStream(), StandardCharsets.UTF_8));
+        StringBuilder seen = new StringBuilder();
+        String line;
+        while ((line = out.readLine()) != null) {
+            seen.append(line).append('\n');
+            if (line.contains("Delta CI dev is up")) {
+                break;
+            }
+        }
+        assertThat(seen.toString()).contains("Delta CI dev is up");
+        Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "dev-output");
+        drain.setDaemon(true);
+        drain.start();
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                !JSON.readTree(data.resolve("dev.json").toFile()).get("apiUrl").isNull());
+    }
+
+    private HttpResponse<String> get(URI api, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(api.resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
