@@ -136,7 +136,7 @@ class DisasterRecoveryTest {
     @Test
     void dynamoDbOutageShorterThanTheLeaseTtl_shouldNotRetryTheJob() throws Exception {
         pool = RunnerPool.start(1, plane.runnerTarget(), workDir);
-        String runId = push("jobs:\n  build:\n    steps:\n      - run: sleep 8 && echo survived\n");
+        String runId = push("jobs:\n  build:\n    steps:\n      - run: sleep 8 && echo survived-$((1 + 1))\n");
         awaitRunning(runId, "build");
 
         stack.stopDynamoDb();
@@ -147,13 +147,13 @@ class DisasterRecoveryTest {
         JobRecord job = store().getJob(runId, "build").orElseThrow();
         assertThat(job.attempt()).isEqualTo(1);
         assertThat(job.history()).hasSize(1);
-        assertThat(log(runId, job)).contains("survived");
+        assertThat(log(runId, job)).contains("survived-2");
     }
 
     @Test
     void dynamoDbOutageLongerThanTheLeaseTtl_shouldStopTheAttempt_thenRetryItOnceWithANewEpoch() throws Exception {
         pool = RunnerPool.start(1, plane.runnerTarget(), workDir);
-        String runId = push("jobs:\n  build:\n    steps:\n      - run: sleep 6 && echo finished\n");
+        String runId = push("jobs:\n  build:\n    steps:\n      - run: sleep 6 && echo all-done-$((1 + 1))\n");
         JobRecord first = awaitRunning(runId, "build");
 
         stack.stopDynamoDb();
@@ -166,16 +166,16 @@ class DisasterRecoveryTest {
         assertThat(job.leaseEpoch()).isGreaterThan(first.leaseEpoch());
         assertThat(job.history()).hasSize(2);
         assertThat(job.history().get(0).failureClass()).isEqualTo("runner_lost");
-        assertThat(log(runId, job)).contains("finished");
-        // the first attempt stopped itself before finishing: its log has no "finished"
+        assertThat(log(runId, job)).contains("all-done-2");
+        // the first attempt stopped itself before finishing (its log shows the command, not its output)
         LogStore logs = plane.plane().logStore();
         assertThat(String.join("", logs.listChunks(runId, "build", first.leaseEpoch()).stream().map(logs::read).toList()))
-                .doesNotContain("finished");
+                .doesNotContain("all-done-2");
     }
 
     @Test
     void queueLoss_shouldBeRepairedFromDynamoDb_byTheSweeper() throws Exception {
-        String runId = push("jobs:\n  build:\n    steps:\n      - run: echo from-a-lost-message\n");
+        String runId = push("jobs:\n  build:\n    steps:\n      - run: echo from-a-lost-message-$((2 * 2))\n");
         stack.restartElasticMq(); // the job's only message is gone with the queue
 
         pool = RunnerPool.start(1, plane.runnerTarget(), workDir);
@@ -183,7 +183,7 @@ class DisasterRecoveryTest {
         assertThat(awaitEnd(runId, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCEEDED);
         JobRecord job = store().getJob(runId, "build").orElseThrow();
         assertThat(job.attempt()).isEqualTo(1);
-        assertThat(log(runId, job)).contains("from-a-lost-message");
+        assertThat(log(runId, job)).contains("from-a-lost-message-4");
     }
 
     @Test
@@ -209,7 +209,7 @@ class DisasterRecoveryTest {
     @Test
     void restoreFromPersistedState_shouldKeepRunsAndLogs_andRunNewWork() throws Exception {
         pool = RunnerPool.start(1, plane.runnerTarget(), workDir);
-        String before = push("jobs:\n  build:\n    steps:\n      - run: echo before-the-restore\n");
+        String before = push("jobs:\n  build:\n    steps:\n      - run: echo before-the-restore-$((3 + 3))\n");
         assertThat(awaitEnd(before, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCEEDED);
         pool.close();
         plane.close();
@@ -221,7 +221,7 @@ class DisasterRecoveryTest {
 
         JobRecord restored = store().getJob(before, "build").orElseThrow();
         assertThat(store().getRun(before).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
-        assertThat(log(before, restored)).contains("before-the-restore");
+        assertThat(log(before, restored)).contains("before-the-restore-6");
         repo.close();
         String after = push("jobs:\n  build:\n    steps:\n      - run: echo after-the-restore\n");
         assertThat(awaitEnd(after, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCEEDED);

@@ -46,8 +46,10 @@ class ObservabilityTest extends PlaneTest {
                 }
             }
         };
-        // sweeps when the test says, so gauges read what the test just did
-        return o.withClock(clock).withScheduleInterval(null).withInterceptors(List.of(failingSends));
+        // sweeps when the test says, so gauges read what the test just did; short leases, so heartbeats
+        // happen within a test; a retried job may go straight back to the runner it failed on
+        return o.withClock(clock).withScheduleInterval(null).withInterceptors(List.of(failingSends))
+                .withEnvironment(java.util.Map.of("LEASE_TTL_SECONDS", "6", "PREFER_OTHER_RUNNER_SECONDS", "0"));
     }
 
     @Test
@@ -97,6 +99,53 @@ class ObservabilityTest extends PlaneTest {
                 plane.sweepNow();
                 assertThat(gauge("delta_runners_registered")).isEqualTo(1);
                 assertThat(gauge("delta_runners_busy")).isZero();
+            });
+        }
+    }
+
+    @Test
+    void aRetriedJob_shouldMoveTheLifecycleMetrics_andTheRunnerShouldLogJsonWithItsCorrelationKeys() throws Exception {
+        try (RunnerPool pool = RunnerPool.start(1, plane.runnerTarget(), Files.createTempDirectory("delta-obs-"))) {
+            String runId = pushRun("""
+                    jobs:
+                      flaky:
+                        retry: {max: 1, when: [script_failure]}
+                        steps:
+                          - run: sleep 3 && exit 1
+                    """);
+            await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
+
+            String metrics = prometheus();
+            assertThat(metrics).contains("delta_lease_acquired_total 2\n")
+                    .contains("delta_dispatch_latency_milliseconds_count 2\n")
+                    .contains("delta_job_retried_total{failureClass=\"script_failure\"} 1\n")
+                    .contains("delta_job_finished_total{result=\"failed\"} 1\n")
+                    .contains("delta_job_duration_milliseconds_count{result=\"failed\"} 1\n")
+                    .contains("delta_run_duration_milliseconds_count{result=\"failed\"} 1\n")
+                    .containsPattern("delta_lease_renewed_total [1-9]")
+                    .containsPattern("delta_function_latency_milliseconds_count\\{function=\"RunnerApiFunction\"} [1-9]")
+                    .containsPattern("delta_function_latency_milliseconds_count\\{function=\"WebhookFunction\"} 1\n");
+
+            // the runner logs "reported" once the control plane has answered, a moment after the run ended
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                List<JsonNode> lines = new java.util.ArrayList<>();
+                for (String line : Files.readAllLines(pool.logDir().resolve("local-runner-1.log"))) {
+                    if (line.startsWith("{")) {
+                        lines.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line));
+                    }
+                }
+                JsonNode secondLease = lines.stream()
+                        .filter(l -> l.path("message").asText().startsWith("leased") && l.path("attempt").asText().equals("2"))
+                        .findFirst().orElseThrow(() -> new AssertionError("no JSON 'leased' line of attempt 2 in " + lines));
+                assertThat(secondLease.path("runId").asText()).isEqualTo(runId);
+                assertThat(secondLease.path("jobId").asText()).isEqualTo("flaky");
+                assertThat(secondLease.path("epoch").asText()).isEqualTo(
+                        Long.toString(store.getJob(runId, "flaky").orElseThrow().leaseEpoch()));
+                assertThat(secondLease.path("runnerId").asText()).isEqualTo("local-runner-1");
+                assertThat(secondLease.path("messageId").asText()).isNotBlank();
+                assertThat(secondLease.path("service").asText()).isEqualTo("delta-runner");
+                assertThat(lines).anyMatch(l -> l.path("message").asText().startsWith("reported " + runId + "/flaky")
+                        && l.path("attempt").asText().equals("2"));
             });
         }
     }
