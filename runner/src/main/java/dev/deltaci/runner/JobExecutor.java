@@ -1,8 +1,5 @@
 package dev.deltaci.runner;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 import dev.deltaci.core.expr.Evaluator;
 import dev.deltaci.core.expr.ExpressionException;
 import dev.deltaci.core.expr.ExpressionParser;
@@ -11,8 +8,8 @@ import dev.deltaci.core.expr.Template;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +23,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Runs one leased job: checkout into a fresh workspace, the steps in order with a scrubbed

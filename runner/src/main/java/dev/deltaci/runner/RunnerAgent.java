@@ -1,18 +1,18 @@
 package dev.deltaci.runner;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.deltaci.core.pipeline.RunnerLabels;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.deltaci.core.pipeline.RunnerLabels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 
@@ -84,7 +84,7 @@ public final class RunnerAgent {
         executor.stop();
     }
 
-    /** True while a leased job runs: what this runner reports as its presence. */
+    /** True while a message or its job is in hand: what this runner reports as its presence. */
     public boolean busy() {
         return busy.get();
     }
