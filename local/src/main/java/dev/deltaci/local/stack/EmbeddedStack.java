@@ -37,6 +37,7 @@ import org.jclouds.blobstore.BlobStoreContext;
 public final class EmbeddedStack implements AwsStack {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration ELASTICMQ_STOP_TIMEOUT = Duration.ofSeconds(10);
 
     private final Path dataDir;
     private volatile Process dynalite;
@@ -264,10 +265,28 @@ public final class EmbeddedStack implements AwsStack {
      * lost, as in an outage that loses a queue, and the queues are created again from the template.
      */
     public synchronized void restartElasticMq() {
-        elasticMq.stopAndWait();
+        stopElasticMq(elasticMq);
         elasticMq = startElasticMq(endpoints.sqs().getPort());
         elasticMq.waitUntilStarted();
         Provisioner.provision(endpoints);
+    }
+
+    /**
+     * Stops ElasticMQ, waiting at most {@link #ELASTICMQ_STOP_TIMEOUT}: its own stopAndWait can
+     * hang for a minute (seen once in a full build, while closing after runners had gone), and a
+     * stack that is going away should not hold a test or a command hostage.
+     */
+    private static void stopElasticMq(SQSRestServer server) {
+        try {
+            scala.concurrent.Await.result(server.stopAndGetFuture().apply(),
+                    scala.concurrent.duration.Duration.create(ELASTICMQ_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            System.err.println("ElasticMQ did not stop cleanly within " + ELASTICMQ_STOP_TIMEOUT.toSeconds() + " s ("
+                    + e.getClass().getSimpleName() + "); going on");
+        }
     }
 
     private static SQSRestServer startElasticMq(int port) {
@@ -294,7 +313,7 @@ public final class EmbeddedStack implements AwsStack {
     @Override
     public void close() {
         s3.close();
-        elasticMq.stopAndWait();
+        stopElasticMq(elasticMq);
         stopDynalite();
     }
 
