@@ -50,7 +50,7 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Swee
                 LOG.info("sweep: {}", report);
             }
             // the gauges: queue, runners, dead letters, as the sweep left them
-            HealthProbe.publish(probe.snapshot(), metrics);
+            HealthProbe.publish(probe.gauges(), metrics);
             return report;
         });
     }

@@ -36,37 +36,47 @@ public final class HealthProbe {
         this.clock = clock;
     }
 
-    public Health.Snapshot snapshot() {
-        long now = clock.millis();
+    /** What the sweeper publishes as gauges after each sweep: the queue and the runners. */
+    public record Gauges(long queueDepth, long queueInFlight, long oldestQueuedAgeSeconds, long deadLetterDepth,
+                         OpsStore.RunnerCensus runners) {
+    }
+
+    public Gauges gauges() {
         Map<QueueAttributeName, String> queue = attributes(config.queueUrl());
         long oldest = ops.oldestQueuedAtEpochMs();
-        OpsStore.RunnerCensus runners = ops.runnerCensus(config.presenceWindow());
-        OpsStore.RecentCounts recent = ops.recent(RECENT);
-        return new Health.Snapshot(
+        return new Gauges(
                 number(queue, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)
                         + number(queue, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED),
                 number(queue, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE),
-                oldest < 0 ? 0 : Math.max(0, (now - oldest) / 1000),
+                oldest < 0 ? 0 : Math.max(0, (clock.millis() - oldest) / 1000),
                 deadLetterDepth(),
-                runners.registered(), runners.idle(), runners.busy(),
-                ops.leasesHeld(),
-                ops.leasesExpiredBefore(now + config.leasePolicy().ttl().toMillis() / 2),
-                ops.leasesExpiredBefore(now - config.sweepPolicy().clockSkewAllowance().toMillis()
-                        - OVERDUE_AFTER.toMillis()),
+                ops.runnerCensus(config.presenceWindow()));
+    }
+
+    /** Everything {@code GET /status} judges: the gauges, the leases, and the last five minutes. */
+    public Health.Snapshot snapshot() {
+        Gauges gauges = gauges();
+        long now = clock.millis();
+        OpsStore.LeaseCounts leases = ops.leaseCounts(now + config.leasePolicy().ttl().toMillis() / 2,
+                now - config.sweepPolicy().clockSkewAllowance().toMillis() - OVERDUE_AFTER.toMillis());
+        OpsStore.RecentCounts recent = ops.recent(RECENT);
+        return new Health.Snapshot(gauges.queueDepth(), gauges.queueInFlight(), gauges.oldestQueuedAgeSeconds(),
+                gauges.deadLetterDepth(), gauges.runners().registered(), gauges.runners().idle(),
+                gauges.runners().busy(), leases.held(), leases.expiring(), leases.overdue(),
                 recent.leaseExpired(), recent.functionErrors(), recent.lastError());
     }
 
     /** Publishes the readings that are gauges (the counters are recorded where things happen). */
-    public static void publish(Health.Snapshot s, Metrics metrics) {
-        metrics.record(Metric.QUEUE_DEPTH, s.queueDepth());
-        metrics.record(Metric.QUEUE_IN_FLIGHT, s.queueInFlight());
-        metrics.record(Metric.QUEUE_OLDEST_AGE, s.oldestQueuedAgeSeconds());
-        if (s.deadLetterDepth() >= 0) {
-            metrics.record(Metric.DEAD_LETTER_DEPTH, s.deadLetterDepth());
+    public static void publish(Gauges g, Metrics metrics) {
+        metrics.record(Metric.QUEUE_DEPTH, g.queueDepth());
+        metrics.record(Metric.QUEUE_IN_FLIGHT, g.queueInFlight());
+        metrics.record(Metric.QUEUE_OLDEST_AGE, g.oldestQueuedAgeSeconds());
+        if (g.deadLetterDepth() >= 0) {
+            metrics.record(Metric.DEAD_LETTER_DEPTH, g.deadLetterDepth());
         }
-        metrics.record(Metric.RUNNERS_REGISTERED, s.runnersRegistered());
-        metrics.record(Metric.RUNNERS_IDLE, s.runnersIdle());
-        metrics.record(Metric.RUNNERS_BUSY, s.runnersBusy());
+        metrics.record(Metric.RUNNERS_REGISTERED, g.runners().registered());
+        metrics.record(Metric.RUNNERS_IDLE, g.runners().idle());
+        metrics.record(Metric.RUNNERS_BUSY, g.runners().busy());
     }
 
     private long deadLetterDepth() {

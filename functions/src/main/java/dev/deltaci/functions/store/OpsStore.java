@@ -14,7 +14,6 @@ import java.util.Set;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
-import software.amazon.awssdk.services.dynamodb.model.Select;
 
 /**
  * What operators read about the control plane itself, kept in the same table with a TTL
@@ -86,7 +85,8 @@ public final class OpsStore {
         long since = clock.millis() - window.toMillis();
         long idle = 0;
         long busy = 0;
-        for (Map<String, AttributeValue> item : partition("RUNNERS")) {
+        for (Map<String, AttributeValue> item : dynamo.queryPaginator(b -> b.tableName(table)
+                .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", s("RUNNERS")))).items()) {
             if (num(item, "lastSeenAtEpochMs", 0) < since) {
                 continue;
             }
@@ -151,13 +151,24 @@ public final class OpsStore {
 
     // --- live-job index readings -----------------------------------------------------------------
 
-    public long leasesHeld() {
-        return countIndex(JobStore.LEASE_INDEX, "leaseShard", JobStore.LEASE_SHARD, "leaseExpiresAtEpochMs", Long.MAX_VALUE);
+    /** Leases held, of which expiring (expiry before {@code expiringBefore}) and overdue (before {@code overdueBefore}). */
+    public record LeaseCounts(long held, long expiring, long overdue) {
     }
 
-    /** Leases that expired before {@code cutoffEpochMs} and are still held: the sweeper has not got to them. */
-    public long leasesExpiredBefore(long cutoffEpochMs) {
-        return countIndex(JobStore.LEASE_INDEX, "leaseShard", JobStore.LEASE_SHARD, "leaseExpiresAtEpochMs", cutoffEpochMs);
+    /** One pass over the running jobs' index (keys only: each carries its lease expiry). */
+    public LeaseCounts leaseCounts(long expiringBefore, long overdueBefore) {
+        long held = 0;
+        long expiring = 0;
+        long overdue = 0;
+        for (Map<String, AttributeValue> item : dynamo.queryPaginator(b -> b.tableName(table)
+                .indexName(JobStore.LEASE_INDEX).keyConditionExpression("leaseShard = :shard")
+                .expressionAttributeValues(Map.of(":shard", s(JobStore.LEASE_SHARD)))).items()) {
+            long expiresAt = num(item, "leaseExpiresAtEpochMs", Long.MAX_VALUE);
+            held++;
+            expiring += expiresAt < expiringBefore ? 1 : 0;
+            overdue += expiresAt < overdueBefore ? 1 : 0;
+        }
+        return new LeaseCounts(held, expiring, overdue);
     }
 
     /**
@@ -167,47 +178,11 @@ public final class OpsStore {
      */
     public long oldestQueuedAtEpochMs() {
         long oldest = Long.MAX_VALUE;
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            QueryResponse page = dynamo.query(b -> b.tableName(table).indexName(JobStore.QUEUE_INDEX)
-                    .keyConditionExpression("queueShard = :shard")
-                    .expressionAttributeValues(Map.of(":shard", s(JobStore.QUEUE_SHARD)))
-                    .exclusiveStartKey(from));
-            for (Map<String, AttributeValue> item : page.items()) {
-                oldest = Math.min(oldest, num(item, "queuedAtEpochMs", num(item, "enqueuedAtEpochMs", Long.MAX_VALUE)));
-            }
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
+        for (Map<String, AttributeValue> item : dynamo.queryPaginator(b -> b.tableName(table)
+                .indexName(JobStore.QUEUE_INDEX).keyConditionExpression("queueShard = :shard")
+                .expressionAttributeValues(Map.of(":shard", s(JobStore.QUEUE_SHARD)))).items()) {
+            oldest = Math.min(oldest, num(item, "queuedAtEpochMs", num(item, "enqueuedAtEpochMs", Long.MAX_VALUE)));
+        }
         return oldest == Long.MAX_VALUE ? -1 : oldest;
-    }
-
-    private long countIndex(String index, String shardAttribute, String shard, String sortAttribute, long before) {
-        long count = 0;
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            QueryResponse page = dynamo.query(b -> b.tableName(table).indexName(index).select(Select.COUNT)
-                    .keyConditionExpression("#shard = :shard AND #sort < :before")
-                    .expressionAttributeNames(Map.of("#shard", shardAttribute, "#sort", sortAttribute))
-                    .expressionAttributeValues(Map.of(":shard", s(shard), ":before", n(before)))
-                    .exclusiveStartKey(from));
-            count += page.count();
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
-        return count;
-    }
-
-    private List<Map<String, AttributeValue>> partition(String pk) {
-        List<Map<String, AttributeValue>> items = new java.util.ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            QueryResponse page = dynamo.query(b -> b.tableName(table).keyConditionExpression("pk = :pk")
-                    .expressionAttributeValues(Map.of(":pk", s(pk))).exclusiveStartKey(from));
-            items.addAll(page.items());
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
-        return items;
     }
 }

@@ -11,7 +11,6 @@ import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /**
@@ -66,21 +65,14 @@ public final class ScheduleStore {
 
     public List<Entry> list() {
         List<Entry> entries = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            QueryResponse page = dynamo.query(b -> b.tableName(table).consistentRead(true)
-                    .keyConditionExpression("#pk = :pk")
-                    .expressionAttributeNames(Map.of("#pk", "pk"))
-                    .expressionAttributeValues(Map.of(":pk", s(PARTITION)))
-                    .exclusiveStartKey(from));
-            for (Map<String, AttributeValue> item : page.items()) {
-                entries.add(new Entry(str(item, "repository"), str(item, "cloneUrl"), str(item, "ref"), str(item, "sha"),
-                        item.get("crons").l().stream().map(AttributeValue::s).toList(),
-                        num(item, "pushedAtEpochMs", 0), num(item, "checkedUntilEpochMs", 0)));
-            }
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
+        for (Map<String, AttributeValue> item : dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true)
+                .keyConditionExpression("#pk = :pk")
+                .expressionAttributeNames(Map.of("#pk", "pk"))
+                .expressionAttributeValues(Map.of(":pk", s(PARTITION)))).items()) {
+            entries.add(new Entry(str(item, "repository"), str(item, "cloneUrl"), str(item, "ref"), str(item, "sha"),
+                    item.get("crons").l().stream().map(AttributeValue::s).toList(),
+                    num(item, "pushedAtEpochMs", 0), num(item, "checkedUntilEpochMs", 0)));
+        }
         return entries;
     }
 
