@@ -1,13 +1,12 @@
 package dev.deltaci.functions.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.pipeline.ManualTrigger;
 import dev.deltaci.functions.http.ApiResponse;
+import dev.deltaci.functions.http.JsonBody;
 import dev.deltaci.functions.repo.PipelineSource;
 import dev.deltaci.functions.runs.RunStarter;
 import dev.deltaci.functions.runs.RunStarter.Decision;
-import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -30,7 +29,6 @@ import java.util.regex.Pattern;
 public final class ManualRunService {
 
     public static final String EVENT = "workflow_dispatch";
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern REPOSITORY = Pattern.compile("[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}");
     private static final Pattern REF = Pattern.compile("[A-Za-z0-9_./-]{1,250}");
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}");
@@ -46,12 +44,9 @@ public final class ManualRunService {
     public ApiResponse trigger(byte[] body, ApiKeys.Key key) {
         JsonNode json;
         try {
-            json = JSON.readTree(body);
-        } catch (IOException e) {
-            return ApiResponse.error(400, "body is not valid JSON");
-        }
-        if (json == null || !json.isObject()) {
-            return ApiResponse.error(400, "body must be a JSON object with 'repository' and 'ref'");
+            json = JsonBody.object(body, "a JSON object with 'repository' and 'ref'");
+        } catch (JsonBody.Invalid e) {
+            return ApiResponse.error(400, e.getMessage());
         }
         String repository = json.path("repository").asText("");
         if (!REPOSITORY.matcher(repository).matches() || java.util.Arrays.stream(repository.split("/"))

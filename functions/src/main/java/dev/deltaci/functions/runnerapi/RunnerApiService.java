@@ -1,7 +1,6 @@
 package dev.deltaci.functions.runnerapi;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.Lease;
@@ -12,6 +11,7 @@ import dev.deltaci.core.job.RunState;
 import dev.deltaci.core.pipeline.StepSpec;
 import dev.deltaci.functions.artifacts.ArtifactStore;
 import dev.deltaci.functions.http.ApiResponse;
+import dev.deltaci.functions.http.JsonBody;
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.metrics.Metrics;
@@ -24,7 +24,6 @@ import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.LeaseOutcome;
 import dev.deltaci.functions.store.OpsStore;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -64,7 +63,6 @@ import software.amazon.awssdk.core.exception.SdkException;
 public final class RunnerApiService {
 
     public static final int MAX_LOG_CHUNK_BYTES = 256 * 1024;
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
 
     private final JobStore store;
@@ -145,12 +143,9 @@ public final class RunnerApiService {
     private ApiResponse register(byte[] body) {
         JsonNode json;
         try {
-            json = JSON.readTree(body);
-        } catch (IOException e) {
-            return ApiResponse.error(400, "body is not valid JSON");
-        }
-        if (json == null || !json.isObject()) {
-            return ApiResponse.error(400, "body must be a JSON object with 'registrationToken' and 'runnerId'");
+            json = JsonBody.object(body, "a JSON object with 'registrationToken' and 'runnerId'");
+        } catch (JsonBody.Invalid e) {
+            return ApiResponse.error(400, e.getMessage());
         }
         String runnerId = json.path("runnerId").asText("");
         if (!ID.matcher(runnerId).matches()) {
@@ -186,13 +181,12 @@ public final class RunnerApiService {
      * (idle / busy / registered) is counted from. {@code gone} removes it at once.
      */
     private ApiResponse presence(byte[] body, RunnerAuth.Credential credential) {
-        JsonNode json;
+        String state;
         try {
-            json = JSON.readTree(body);
-        } catch (IOException e) {
-            return ApiResponse.error(400, "body is not valid JSON");
+            state = JsonBody.object(body, "a JSON object with 'state'").path("state").asText("");
+        } catch (JsonBody.Invalid e) {
+            return ApiResponse.error(400, e.getMessage());
         }
-        String state = json == null ? "" : json.path("state").asText("");
         switch (state) {
             case "gone" -> ops.forgetRunner(credential.runnerId());
             case "idle" -> ops.recordPresence(credential.runnerId(), credential.pool(), credential.labels(),
@@ -482,16 +476,11 @@ public final class RunnerApiService {
         }
 
         static Request parse(byte[] body) throws BadRequest {
-            JsonNode json;
             try {
-                json = JSON.readTree(body);
-            } catch (IOException e) {
-                throw new BadRequest("body is not valid JSON");
+                return new Request(JsonBody.object(body, "a JSON object"));
+            } catch (JsonBody.Invalid e) {
+                throw new BadRequest(e.getMessage());
             }
-            if (json == null || !json.isObject()) {
-                throw new BadRequest("body must be a JSON object");
-            }
-            return new Request(json);
         }
 
         private String id(String field) throws BadRequest {
