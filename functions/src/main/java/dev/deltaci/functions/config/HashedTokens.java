@@ -3,6 +3,7 @@ package dev.deltaci.functions.config;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -15,7 +16,16 @@ import java.util.function.Function;
  */
 public final class HashedTokens {
 
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     private HashedTokens() {
+    }
+
+    /** A new secret of {@code bytes} random bytes (SecureRandom), in hex: tokens, keys, webhook secrets. */
+    public static String newSecret(int bytes) {
+        byte[] random = new byte[bytes];
+        RANDOM.nextBytes(random);
+        return HexFormat.of().formatHex(random);
     }
 
     /** The hex SHA-256 of a token, as configurations store it. */

@@ -2,9 +2,8 @@ package dev.deltaci.local.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.deltaci.functions.config.HashedTokens;
 import dev.deltaci.functions.control.ApiKeys;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -42,9 +41,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("error: --name must be letters, digits and ' ._@-', at most 64");
             return ExitCodes.USAGE_OR_CONFIG;
         }
-        byte[] random = new byte[24];
-        new SecureRandom().nextBytes(random);
-        String key = "dak_" + HexFormat.of().formatHex(random);
+        String key = "dak_" + HashedTokens.newSecret(24);
         ObjectNode entry = JSON.createObjectNode().put("sha256", ApiKeys.hash(key)).put("name", name);
         repositories.forEach(entry.putArray("repositories")::add);
         if (json) {

@@ -1,14 +1,13 @@
 package dev.deltaci.local.cli;
 
+import dev.deltaci.functions.config.HashedTokens;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.host.RunnerPool;
 import dev.deltaci.local.stack.EmbeddedStack;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -80,7 +79,7 @@ public class DevCommand implements Callable<Integer> {
                 return ExitCodes.USAGE_OR_CONFIG;
             }
             if (state == null) {
-                state = DevState.fresh(HexFormat.of().formatHex(new SecureRandom().generateSeed(32)));
+                state = DevState.fresh(HashedTokens.newSecret(32));
             }
             state.write(dataDir);
         } catch (java.io.IOException e) {

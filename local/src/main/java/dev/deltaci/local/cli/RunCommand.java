@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.deltaci.core.job.FailureClass;
+import dev.deltaci.functions.config.HashedTokens;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.RunRecord;
 import dev.deltaci.local.host.GitHubPush;
@@ -17,9 +18,7 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -117,7 +116,7 @@ public class RunCommand implements Callable<Integer> {
             }
             long stackMillis = Duration.ofNanos(System.nanoTime() - stackBegan).toMillis();
             Path workDir = Files.createTempDirectory("delta-run-");
-            String secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(32));
+            String secret = HashedTokens.newSecret(32);
             try (stack;
                  LocalControlPlane plane = new LocalControlPlane(stack, options(secret, repo));
                  RunnerPool pool = RunnerPool.start(runners, plane.runnerTarget(), workDir)) {

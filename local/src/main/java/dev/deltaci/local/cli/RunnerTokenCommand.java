@@ -3,9 +3,8 @@ package dev.deltaci.local.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.deltaci.core.pipeline.RunnerLabels;
+import dev.deltaci.functions.config.HashedTokens;
 import dev.deltaci.functions.runnerapi.RunnerAuth;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -50,12 +49,12 @@ public final class RunnerTokenCommand implements Callable<Integer> {
                 }
             }
         }
-        String token = "dtr_" + randomHex(24);
+        String token = "dtr_" + HashedTokens.newSecret(24);
         ObjectNode entry = JSON.createObjectNode().put("sha256", RunnerAuth.tokenHash(token)).put("pool", pool);
         if (labels != null) {
             labels.forEach(entry.putArray("labels")::add);
         }
-        ObjectNode config = JSON.createObjectNode().put("signingKey", randomHex(32));
+        ObjectNode config = JSON.createObjectNode().put("signingKey", HashedTokens.newSecret(32));
         config.putArray("registrationTokens").add(entry);
         if (json) {
             ObjectNode out = JSON.createObjectNode().put("token", token);
@@ -74,9 +73,4 @@ public final class RunnerTokenCommand implements Callable<Integer> {
         return ExitCodes.SUCCEEDED;
     }
 
-    private static String randomHex(int bytes) {
-        byte[] random = new byte[bytes];
-        new SecureRandom().nextBytes(random);
-        return HexFormat.of().formatHex(random);
-    }
 }

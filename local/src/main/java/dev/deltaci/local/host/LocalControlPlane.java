@@ -2,6 +2,7 @@ package dev.deltaci.local.host;
 
 import dev.deltaci.functions.config.ControlPlane;
 import dev.deltaci.functions.config.ControlPlaneConfig;
+import dev.deltaci.functions.config.HashedTokens;
 import dev.deltaci.functions.repo.PipelineSource;
 import dev.deltaci.functions.webhook.WebhookSecret;
 import dev.deltaci.local.stack.AwsEndpoints;
@@ -96,7 +97,7 @@ public final class LocalControlPlane implements AutoCloseable {
     public record Credentials(String registrationToken, String signingKey, String apiKey) {
 
         public static Credentials generate() {
-            return new Credentials(randomHex(32), randomHex(32), "dak_" + randomHex(24));
+            return new Credentials(HashedTokens.newSecret(32), HashedTokens.newSecret(32), "dak_" + HashedTokens.newSecret(24));
         }
     }
 
@@ -215,12 +216,6 @@ public final class LocalControlPlane implements AutoCloseable {
     /** A runner-API client for a runner of this control plane, registered on its first call. */
     public RunnerApiClient runnerClient(String runnerId, String... labels) {
         return new RunnerApiClient(apiUrl(), runnerId, List.of(labels), registrationToken);
-    }
-
-    private static String randomHex(int bytes) {
-        byte[] random = new byte[bytes];
-        new java.security.SecureRandom().nextBytes(random);
-        return java.util.HexFormat.of().formatHex(random);
     }
 
     @Override
