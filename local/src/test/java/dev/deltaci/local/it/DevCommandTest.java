@@ -42,11 +42,7 @@ class DevCommandTest {
             dev.destroyForcibly();
             dev.waitFor(10, TimeUnit.SECONDS);
         }
-        if (data != null) {
-            try (var paths = Files.walk(data)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        Fixtures.deleteTree(data);
     }
 
     @Test

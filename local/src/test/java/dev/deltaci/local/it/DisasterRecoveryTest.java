@@ -54,7 +54,7 @@ class DisasterRecoveryTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws java.io.IOException {
         if (pool != null) {
             pool.close();
         }
@@ -63,8 +63,8 @@ class DisasterRecoveryTest {
         }
         plane.close();
         stack.close();
-        deleteTree(dataDir);
-        deleteTree(workDir);
+        Fixtures.deleteTree(dataDir);
+        Fixtures.deleteTree(workDir);
     }
 
     private LocalControlPlane newPlane(int port) throws Exception {
@@ -225,16 +225,5 @@ class DisasterRecoveryTest {
         repo.close();
         String after = push("jobs:\n  build:\n    steps:\n      - run: echo after-the-restore\n");
         assertThat(awaitEnd(after, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCEEDED);
-    }
-
-    private static void deleteTree(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException e) {
-            // temporary files; the OS cleans up
-        }
     }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.deltaci.functions.store.RunRecord;
 import dev.deltaci.local.DeltaHome;
 import dev.deltaci.local.host.GitHubPush;
+import dev.deltaci.local.support.Fixtures;
 import dev.deltaci.local.support.PlaneTest;
 import dev.deltaci.local.support.StackContents;
 import java.io.IOException;
@@ -55,9 +56,7 @@ class PullRequestTest extends PlaneTest {
 
     @AfterEach
     void removeRepository() throws IOException {
-        try (var paths = Files.walk(repo)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        Fixtures.deleteTree(repo);
     }
 
     @Test

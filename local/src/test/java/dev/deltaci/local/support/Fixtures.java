@@ -27,7 +27,11 @@ public final class Fixtures {
         return DeltaHome.locate().resolve("examples").resolve(name);
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    /** Deletes a test's temporary directory and everything in it (nothing if it is gone). */
+    public static void deleteTree(Path dir) throws IOException {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
         try (var paths = Files.walk(dir)) {
             paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
