@@ -50,6 +50,8 @@ final class JobExecutor {
     private final long killGraceMs;
     private final long logFlushMs;
     private final Duration storageOutageLimit;
+    /** Who steps run as; null: as the runner's own user (a laptop). */
+    private final JobUser jobUser;
     private volatile Fence current;
     private volatile boolean stopping;
 
@@ -62,6 +64,13 @@ final class JobExecutor {
      *                           memory and uploads are retried
      */
     JobExecutor(RunnerApiClient api, Path workRoot, long killGraceMs, long logFlushMs, Duration storageOutageLimit) {
+        this(api, workRoot, killGraceMs, logFlushMs, storageOutageLimit, null);
+    }
+
+    /** @param jobUser the unprivileged user steps run as, or null to run them as the runner's user */
+    JobExecutor(RunnerApiClient api, Path workRoot, long killGraceMs, long logFlushMs, Duration storageOutageLimit,
+                JobUser jobUser) {
+        this.jobUser = jobUser;
         this.api = api;
         this.workRoot = workRoot;
         this.killGraceMs = killGraceMs;
@@ -110,6 +119,9 @@ final class JobExecutor {
             if (downloadError != null) {
                 log.line("::delta:: " + downloadError);
                 return finish(log, heartbeats, fence, -1, "infra_error", workspace);
+            }
+            if (jobUser != null) {
+                handOver(workspace);
             }
             String image = null;
             if (job.image() != null) {
@@ -369,7 +381,23 @@ final class JobExecutor {
         }
         heartbeats.shutdownNow();
         deleteTree(workspace);
+        deleteTree(home(workspace));
         return new Result(!fence.isLost(), exitCode, failureClass, log.chunksSent());
+    }
+
+    /** A job user's own home for this job, beside the workspace (the runner's HOME is not theirs to read). */
+    private static Path home(Path workspace) {
+        return workspace.resolveSibling(workspace.getFileName() + ".home");
+    }
+
+    /** The checked-out (and unpacked) workspace and a fresh home become the job user's, 0700. */
+    private void handOver(Path workspace) throws IOException {
+        JobUser.closeWorkRoot(workRoot);
+        Path home = home(workspace);
+        deleteTree(home);
+        Files.createDirectories(home);
+        jobUser.own(workspace);
+        jobUser.own(home);
     }
 
     private void heartbeat(LeasedJob job, Fence fence) {
@@ -473,10 +501,17 @@ final class JobExecutor {
         String container = image == null ? null : ContainerStep.name(job, index);
         try {
             Map<String, String> env = new HashMap<>(stepEnvironment(job, workspace));
-            env.putAll(step.env());
-            ProcessBuilder builder = new ProcessBuilder(image == null ? shellCommand(step.shell(), script)
+            List<String> command = image == null ? shellCommand(step.shell(), script)
                     : ContainerStep.command(image, container, workspace, script,
-                            workspace.relativize(directory).toString(), env.keySet(), step.shell()))
+                            workspace.relativize(directory).toString(), env.keySet(), step.shell());
+            if (jobUser != null) {
+                jobUser.own(script);
+                env.putAll(Map.of("USER", jobUser.name(), "LOGNAME", jobUser.name(), "HOME", home(workspace).toString()));
+                // the docker CLI needs the daemon's socket: container steps stay the runner's (docker is root's anyway)
+                command = image == null ? jobUser.wrap(command) : command;
+            }
+            env.putAll(step.env());
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .directory(directory.toFile()).redirectErrorStream(true);
             builder.environment().clear();
             builder.environment().putAll(env);

@@ -46,10 +46,18 @@ public final class RunnerAgent {
      */
     public RunnerAgent(SqsClient sqs, String queueUrl, RunnerApiClient api, Path workRoot, int pollSeconds,
                        int retryDelaySeconds, long killGraceMs, long logFlushMs, Duration storageOutageLimit) {
+        this(sqs, queueUrl, api, workRoot, pollSeconds, retryDelaySeconds, killGraceMs, logFlushMs, storageOutageLimit,
+                null);
+    }
+
+    /** @param jobUser the unprivileged user steps run as, or null for the runner's own user */
+    public RunnerAgent(SqsClient sqs, String queueUrl, RunnerApiClient api, Path workRoot, int pollSeconds,
+                       int retryDelaySeconds, long killGraceMs, long logFlushMs, Duration storageOutageLimit,
+                       JobUser jobUser) {
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.api = api;
-        this.executor = new JobExecutor(api, workRoot, killGraceMs, logFlushMs, storageOutageLimit);
+        this.executor = new JobExecutor(api, workRoot, killGraceMs, logFlushMs, storageOutageLimit, jobUser);
         this.pollSeconds = pollSeconds;
         this.retryDelaySeconds = retryDelaySeconds;
     }

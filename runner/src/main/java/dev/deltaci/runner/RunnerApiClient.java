@@ -20,32 +20,61 @@ public final class RunnerApiClient {
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration TRANSFER_TIMEOUT = Duration.ofMinutes(10);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
     private final URI baseUrl;
-    private final String runnerId;
+    private final String name;
     private final List<String> labels;
-    private final String registrationToken;
+    private final RegistrationToken registrationToken;
+    private volatile String runnerId;
     private String credential;
     private long renewAtNanos;
 
-    /** A client that does not register (for stub APIs in tests). */
+    /**
+     * Where the registration token comes from when the runner registers: read at that moment
+     * (from a file, or once from standard input) and not kept, so it never sits in the runner's
+     * memory, environment or command line for its lifetime. Empty: not available (any more).
+     */
+    public interface RegistrationToken {
+        java.util.Optional<String> read() throws IOException;
+
+        /** The exchange succeeded: a token that can be read only once is let go of now. */
+        default void forget() {
+        }
+
+        /** A token held in memory until the first registration (tests, the local control plane's clients). */
+        static RegistrationToken of(String token) {
+            return () -> java.util.Optional.of(token);
+        }
+    }
+
+    /** A client that does not register (for stub APIs in tests): it acts as {@code runnerId}. */
     public RunnerApiClient(URI baseUrl, String runnerId) {
-        this(baseUrl, runnerId, List.of(), null);
+        this(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), baseUrl, runnerId, List.of(), null);
+        this.runnerId = runnerId;
     }
 
     /**
+     * @param name              the name this runner asks for; the control plane makes its id from it
      * @param labels            the runner's labels: it may lease only jobs whose labels are among them
-     * @param registrationToken traded for the runner's own credential on the first call, and again
-     *                          when four fifths of the credential's life has passed
+     * @param registrationToken traded for the runner's own credential on the first call; the
+     *                          credential is renewed with itself when four fifths of its life has passed
      */
-    public RunnerApiClient(URI baseUrl, String runnerId, List<String> labels, String registrationToken) {
+    public RunnerApiClient(URI baseUrl, String name, List<String> labels, RegistrationToken registrationToken) {
+        this(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), baseUrl, name, labels,
+                registrationToken);
+    }
+
+    /** As above, over a given HTTP client (tests inject faults on the runner's side of a call with it). */
+    public RunnerApiClient(HttpClient http, URI baseUrl, String name, List<String> labels,
+                           RegistrationToken registrationToken) {
+        this.http = http;
         this.baseUrl = baseUrl;
-        this.runnerId = runnerId;
+        this.name = name;
         this.labels = List.copyOf(labels);
         this.registrationToken = registrationToken;
     }
 
-    /** The registration was refused (unknown token, labels it does not allow): retrying will not help. */
+    /** The registration was refused (unknown token, labels it does not allow, no token): retrying will not help. */
     public static final class RegistrationRefusedException extends IOException {
         public RegistrationRefusedException(String message) {
             super(message);
@@ -54,36 +83,66 @@ public final class RunnerApiClient {
 
     /**
      * Trades the registration token for a credential now (a runner does this at start, so a bad
-     * token stops it at once). Renewal is by the same call; the local clock times it, so a clock
-     * that disagrees with the control plane's does not matter.
+     * token stops it at once), and learns the id the control plane gave this runner. The local
+     * clock times renewal, so a clock that disagrees with the control plane's does not matter.
      */
     public synchronized void register() throws IOException {
         if (registrationToken == null) {
             return;
         }
-        ObjectNode body = JSON.createObjectNode().put("registrationToken", registrationToken).put("runnerId", runnerId);
+        ObjectNode body = JSON.createObjectNode().put("name", name);
         labels.forEach(body.putArray("labels")::add);
+        String token = registrationToken.read().orElseThrow(() -> new RegistrationRefusedException(
+                "no registration token to register with (it is read once, from a file or standard input)"));
+        body.put("registrationToken", token);
         long asked = System.nanoTime();
         Answer answer = send("register", body, null);
         if (answer.status() == 401 || answer.status() == 403 || answer.status() == 400) {
             throw new RegistrationRefusedException("registration refused (" + answer.status() + "): " + answer.reason());
         }
-        if (!answer.ok() || !answer.body().hasNonNull("credential")) {
-            throw new IOException("registration failed (" + answer.status() + "): " + answer.reason());
-        }
-        credential = answer.body().get("credential").asText();
-        long ttlNanos = TimeUnit.MILLISECONDS.toNanos(answer.body().path("ttlMs").asLong(60_000));
-        renewAtNanos = asked + ttlNanos * 4 / 5;
+        accept(answer, asked, "registration");
+        registrationToken.forget();
     }
 
-    private synchronized String currentCredential(boolean renew) throws IOException {
+    /** A fresh credential for the same runner, asked for with the current one; false if it was refused. */
+    private boolean renew() throws IOException {
+        long asked = System.nanoTime();
+        Answer answer = send("renew", JSON.createObjectNode(), credential);
+        if (answer.status() == 401) {
+            return false;
+        }
+        accept(answer, asked, "renewal");
+        return true;
+    }
+
+    private void accept(Answer answer, long askedAtNanos, String what) throws IOException {
+        if (!answer.ok() || !answer.body().hasNonNull("credential") || !answer.body().hasNonNull("runnerId")) {
+            throw new IOException(what + " failed (" + answer.status() + "): " + answer.reason());
+        }
+        credential = answer.body().get("credential").asText();
+        runnerId = answer.body().get("runnerId").asText();
+        long ttlNanos = TimeUnit.MILLISECONDS.toNanos(answer.body().path("ttlMs").asLong(60_000));
+        renewAtNanos = askedAtNanos + ttlNanos * 4 / 5;
+    }
+
+    private synchronized String currentCredential(boolean refresh) throws IOException {
         if (registrationToken == null) {
             return null;
         }
-        if (renew || credential == null || System.nanoTime() - renewAtNanos >= 0) {
+        if (credential == null) {
+            register();
+        } else if ((refresh || System.nanoTime() - renewAtNanos >= 0) && !renew()) {
+            // the credential ran out (the control plane was out of reach for a long time): register
+            // anew if the token can still be read, as a new runner; the old id's leases are gone
+            credential = null;
             register();
         }
         return credential;
+    }
+
+    /** The id the control plane gave this runner at registration (null before). */
+    public String runnerId() {
+        return runnerId;
     }
 
     public List<String> labels() {
@@ -168,17 +227,23 @@ public final class RunnerApiClient {
     }
 
     private ObjectNode base(String runId, String jobKey, long epoch) {
-        return JSON.createObjectNode().put("runId", runId).put("jobKey", jobKey)
-                .put("runnerId", runnerId).put("epoch", epoch);
+        // the runner's id is put in by call(): it is known once the runner has registered
+        return JSON.createObjectNode().put("runId", runId).put("jobKey", jobKey).put("epoch", epoch);
     }
 
     /** One runner-API call with the runner's credential; a 401 (credential expired) renews it and tries once more. */
     private Answer call(String action, ObjectNode body) throws IOException {
-        Answer answer = send(action, body, currentCredential(false));
+        String bearer = currentCredential(false);
+        Answer answer = send(action, withRunnerId(body), bearer);
         if (answer.status() == 401 && registrationToken != null) {
-            answer = send(action, body, currentCredential(true));
+            bearer = currentCredential(true);
+            answer = send(action, withRunnerId(body), bearer);
         }
         return answer;
+    }
+
+    private ObjectNode withRunnerId(ObjectNode body) {
+        return body.has("runId") ? body.put("runnerId", runnerId) : body;
     }
 
     private Answer send(String action, ObjectNode body, String bearer) throws IOException {

@@ -43,14 +43,23 @@ public final class RunnerMain implements Callable<Integer> {
     @Option(names = "--region", defaultValue = "${env:AWS_REGION:-us-east-1}", description = "AWS region (env AWS_REGION).")
     String region;
 
-    @Option(names = "--id", description = "Runner id (default: host name and process id).")
-    String runnerId;
+    @Option(names = "--name", description = "The name this runner registers with (default: the host name); the "
+            + "control plane makes the runner's id from it and a random suffix.")
+    String name;
 
-    @Option(names = "--registration-token", required = true, defaultValue = "${env:DELTA_REGISTRATION_TOKEN}",
-            paramLabel = "TOKEN", description = "Registration token of this runner's pool, traded for the runner's own "
-                    + "short-lived credential (env DELTA_REGISTRATION_TOKEN; prefer the variable: a command line is "
-                    + "visible to other users).")
-    String registrationToken;
+    @Option(names = "--registration-token-file", paramLabel = "FILE", description = "File holding the registration "
+            + "token of this runner's pool (readable by the runner's user only), traded for the runner's own "
+            + "short-lived credential. The token is read when the runner registers and not kept.")
+    Path registrationTokenFile;
+
+    @Option(names = "--registration-token-stdin", description = "Read the registration token from the first line "
+            + "of standard input instead (nothing on disk, in the environment or on the command line).")
+    boolean registrationTokenStdin;
+
+    @Option(names = "--job-user", paramLabel = "USER", defaultValue = "${env:DELTA_JOB_USER}", description = "Run "
+            + "steps as this unprivileged user (the runner must run as root): steps then cannot read the runner's "
+            + "credential, files or /proc, nor other jobs' workspaces (env DELTA_JOB_USER).")
+    String jobUser;
 
     @Option(names = "--labels", split = ",", defaultValue = "${env:DELTA_RUNNER_LABELS}", paramLabel = "LABEL",
             description = "This runner's labels, comma-separated (at most 6; env DELTA_RUNNER_LABELS): it runs jobs "
@@ -95,8 +104,26 @@ public final class RunnerMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        RunnerApiClient.RegistrationToken token;
+        try {
+            token = registrationToken();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+        }
         if (exitOnStdinClose) {
             watchStdin();
+        }
+        JobUser stepUser = null;
+        if (jobUser != null && !jobUser.isBlank()) {
+            try {
+                stepUser = JobUser.lookUp(jobUser);
+                JobUser.checkReachable(workDir);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--job-user: " + e.getMessage());
+            }
+        } else if (JobUser.runningAsRoot()) {
+            System.err.println("warning: this runner runs as root and so do its steps: a step can read the runner's "
+                    + "credential and act as this runner. Pass --job-user USER to run steps unprivileged.");
         }
         if (storageOutageLimitSeconds < 0) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--storage-outage-limit-seconds must be 0 or more");
@@ -107,9 +134,6 @@ public final class RunnerMain implements Callable<Integer> {
         if (pollSeconds < 1 || pollSeconds > 20) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--poll-seconds must be 1 to 20");
         }
-        String id = runnerId != null ? runnerId : defaultRunnerId();
-        // read by the log layout when logging starts, which is after this (no logger exists yet)
-        System.setProperty("delta.runnerId", id);
         labels = labels.stream().map(l -> l.strip().toLowerCase(java.util.Locale.ROOT)).filter(l -> !l.isEmpty()).toList();
         for (String label : labels) {
             if (!dev.deltaci.core.pipeline.RunnerLabels.LABEL.matcher(label).matches()) {
@@ -121,23 +145,25 @@ public final class RunnerMain implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), "--labels: at most "
                     + dev.deltaci.core.pipeline.RunnerLabels.MAX_LABELS + " labels");
         }
+        RunnerApiClient api = new RunnerApiClient(apiUrl, name != null ? name : defaultName(), labels, token);
+        try {
+            registerUntilAnswered(api);
+        } catch (RunnerApiClient.RegistrationRefusedException e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
+        }
+        String id = api.runnerId();
+        // read by the log layout when logging starts, which is after this: nothing has logged yet
+        // (the SQS client below is the first to)
+        System.setProperty("delta.runnerId", id);
         SqsClientBuilder sqs = SqsClient.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.of(region));
         if (sqsEndpoint != null) {
             sqs.endpointOverride(sqsEndpoint);
         }
         try (SqsClient client = sqs.build()) {
-            RunnerApiClient api = new RunnerApiClient(apiUrl, id, labels, registrationToken);
-            try {
-                api.register();
-            } catch (RunnerApiClient.RegistrationRefusedException e) {
-                System.err.println("error: " + e.getMessage());
-                return 2;
-            } catch (IOException e) {
-                System.err.println("registration failed for now, retried with the first call: " + e.getMessage());
-            }
             RunnerAgent agent = new RunnerAgent(client, queueUrl, api, workDir,
                     pollSeconds, retryDelaySeconds, killGraceMs, logFlushMs,
-                    java.time.Duration.ofSeconds(storageOutageLimitSeconds));
+                    java.time.Duration.ofSeconds(storageOutageLimitSeconds), stepUser);
             PresenceReporter presence = new PresenceReporter(api, agent::busy, presenceSeconds);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 // the job in hand is stopped and reported as an infrastructure failure: it goes straight
@@ -180,14 +206,93 @@ public final class RunnerMain implements Callable<Integer> {
         ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
     }
 
-    private static String defaultRunnerId() {
+    private static String defaultName() {
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();
         } catch (Exception e) {
             host = "runner";
         }
-        return (host + "-" + ProcessHandle.current().pid()).replaceAll("[^A-Za-z0-9_.:-]", "-");
+        String name = host.replaceAll("[^A-Za-z0-9_.:-]", "-");
+        return name.length() > 64 ? name.substring(0, 64) : name;
+    }
+
+    /**
+     * Where the token is read from. Never the environment: any process of the same user can read
+     * another's {@code /proc/PID/environ}, steps included.
+     */
+    private RunnerApiClient.RegistrationToken registrationToken() {
+        if (System.getenv("DELTA_REGISTRATION_TOKEN") != null) {
+            throw new IllegalArgumentException("DELTA_REGISTRATION_TOKEN is set, but a token in the environment can be "
+                    + "read by the runner's steps through /proc; unset it and pass --registration-token-file FILE "
+                    + "or --registration-token-stdin");
+        }
+        if ((registrationTokenFile == null) == !registrationTokenStdin) {
+            throw new IllegalArgumentException("give the registration token with exactly one of "
+                    + "--registration-token-file FILE and --registration-token-stdin");
+        }
+        if (registrationTokenStdin) {
+            java.util.concurrent.atomic.AtomicReference<String> once =
+                    new java.util.concurrent.atomic.AtomicReference<>(firstLineOfStdin());
+            return new RunnerApiClient.RegistrationToken() {
+                @Override
+                public java.util.Optional<String> read() {
+                    return java.util.Optional.ofNullable(once.get());
+                }
+
+                @Override
+                public void forget() {
+                    once.set(null);
+                }
+            };
+        }
+        Path file = registrationTokenFile;
+        if (!java.nio.file.Files.isReadable(file)) {
+            throw new IllegalArgumentException("--registration-token-file: cannot read " + file);
+        }
+        return () -> java.nio.file.Files.exists(file)
+                ? java.util.Optional.of(java.nio.file.Files.readString(file).strip()).filter(t -> !t.isEmpty())
+                : java.util.Optional.empty();
+    }
+
+    /** The first line of standard input, read a byte at a time so that nothing after it is consumed. */
+    private static String firstLineOfStdin() {
+        java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        try {
+            int b;
+            while ((b = System.in.read()) >= 0 && b != '\n') {
+                line.write(b);
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--registration-token-stdin: " + e.getMessage());
+        }
+        String token = line.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+        if (token.isEmpty()) {
+            throw new IllegalArgumentException("--registration-token-stdin: standard input held no token");
+        }
+        return token;
+    }
+
+    /** Registers, retrying while the control plane cannot answer; a refusal ends the runner. */
+    private static void registerUntilAnswered(RunnerApiClient api) throws RunnerApiClient.RegistrationRefusedException {
+        long pauseMs = 1000;
+        while (true) {
+            try {
+                api.register();
+                return;
+            } catch (RunnerApiClient.RegistrationRefusedException e) {
+                throw e;
+            } catch (IOException e) {
+                System.err.println("registration failed for now, again in " + pauseMs / 1000 + " s: " + e.getMessage());
+            }
+            try {
+                Thread.sleep(pauseMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RunnerApiClient.RegistrationRefusedException("interrupted before registering");
+            }
+            pauseMs = Math.min(pauseMs * 2, 30_000);
+        }
     }
 
     /** JSON logging, kept alive until the runner's own shutdown hook has reported its job. */

@@ -22,6 +22,15 @@ class RunnerApiClientTest {
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
     private volatile long ttlMs = 60_000;
     private volatile boolean rejectNextCall;
+    private final AtomicInteger renewals = new AtomicInteger();
+    private final AtomicInteger credentials = new AtomicInteger();
+    private final List<String> bodies = new CopyOnWriteArrayList<>();
+
+    /** What the control plane answers a registration or renewal: a new credential, the id it gave the runner. */
+    private String credential() {
+        return "{\"credential\":\"cred-" + credentials.incrementAndGet() + "\",\"runnerId\":\"r1-0123456789ab\","
+                + "\"ttlMs\":" + ttlMs + "}";
+    }
 
     @BeforeEach
     void start() throws Exception {
@@ -36,9 +45,14 @@ class RunnerApiClientTest {
                     status = 401;
                     body = "{\"error\":\"unknown registration token\"}";
                 } else {
-                    body = "{\"credential\":\"cred-" + registrations.incrementAndGet() + "\",\"ttlMs\":" + ttlMs + "}";
+                    registrations.incrementAndGet();
+                    body = credential();
                 }
+            } else if (action.equals("renew")) {
+                renewals.incrementAndGet();
+                body = credential();
             } else {
+                bodies.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
                 authorizations.add(exchange.getRequestHeaders().getFirst("authorization"));
                 if (rejectNextCall) {
                     rejectNextCall = false;
@@ -62,7 +76,8 @@ class RunnerApiClientTest {
     }
 
     private RunnerApiClient client(String token) {
-        return new RunnerApiClient(URI.create("http://127.0.0.1:" + api.getAddress().getPort()), "r1", List.of(), token);
+        return new RunnerApiClient(URI.create("http://127.0.0.1:" + api.getAddress().getPort()), "r1", List.of(),
+                RunnerApiClient.RegistrationToken.of(token));
     }
 
     @Test
@@ -75,7 +90,8 @@ class RunnerApiClientTest {
         Thread.sleep(450);
         client.heartbeat("run", "job", 1);
 
-        assertThat(registrations.get()).isEqualTo(2);
+        assertThat(registrations.get()).as("the registration token is used once").isEqualTo(1);
+        assertThat(renewals.get()).isEqualTo(1);
         assertThat(authorizations).containsExactly("Bearer cred-1", "Bearer cred-1", "Bearer cred-2");
     }
 
@@ -89,6 +105,44 @@ class RunnerApiClientTest {
 
         assertThat(answer.ok()).isTrue();
         assertThat(authorizations).containsExactly("Bearer cred-1", "Bearer cred-2");
+    }
+
+    @Test
+    void calls_shouldNameTheIdTheControlPlaneGave_notTheNameAskedFor() throws Exception {
+        RunnerApiClient client = client("good");
+
+        client.heartbeat("run", "job", 1);
+
+        assertThat(client.runnerId()).isEqualTo("r1-0123456789ab");
+        assertThat(bodies).singleElement().asString().contains("\"runnerId\":\"r1-0123456789ab\"");
+    }
+
+    @Test
+    void aTokenReadOnce_shouldBeForgottenAfterTheExchange_notBeforeIt() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<String> once = new java.util.concurrent.atomic.AtomicReference<>("good");
+        api.stop(0);
+        RunnerApiClient.RegistrationToken token = new RunnerApiClient.RegistrationToken() {
+            @Override
+            public java.util.Optional<String> read() {
+                return java.util.Optional.ofNullable(once.get());
+            }
+
+            @Override
+            public void forget() {
+                once.set(null);
+            }
+        };
+        RunnerApiClient down = new RunnerApiClient(URI.create("http://127.0.0.1:" + api.getAddress().getPort()), "r1",
+                List.of(), token);
+        assertThatThrownBy(down::register).isInstanceOf(java.io.IOException.class);
+        assertThat(once.get()).as("a failed exchange keeps the token for the next try").isEqualTo("good");
+        start();
+        RunnerApiClient up = new RunnerApiClient(URI.create("http://127.0.0.1:" + api.getAddress().getPort()), "r1",
+                List.of(), token);
+
+        up.register();
+
+        assertThat(once.get()).as("gone after the exchange").isNull();
     }
 
     @Test

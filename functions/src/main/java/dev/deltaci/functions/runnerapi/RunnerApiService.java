@@ -10,6 +10,7 @@ import dev.deltaci.core.job.RetryPolicy;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.core.pipeline.StepSpec;
 import dev.deltaci.functions.artifacts.ArtifactStore;
+import dev.deltaci.functions.config.HashedTokens;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.http.JsonBody;
 import dev.deltaci.functions.logs.LogStore;
@@ -44,7 +45,9 @@ import software.amazon.awssdk.core.exception.SdkException;
  * on a job it currently leases: job, runner and epoch must all match, else 403 and nothing changes.
  *
  * <pre>
- * POST /runner/register   {registrationToken, runnerId, labels}     → 200 credential | 401 | 403 labels
+ * POST /runner/register   {registrationToken, name, labels}         → 200 credential and the runner's
+ *                                                                     id (made here) | 401 | 403 labels
+ * POST /runner/renew      {}                                        → 200 a fresh credential, same runner
  * POST /runner/presence   {state: idle | busy | gone}              → 200 (runner availability)
  * POST /runner/lease      {runId, jobKey, runnerId, epoch}          → 200 acquired | 409 not_leasable
  * POST /runner/heartbeat  {runId, jobKey, runnerId, epoch}          → 200 renewed  | 403 lease_lost
@@ -64,6 +67,10 @@ public final class RunnerApiService {
 
     public static final int MAX_LOG_CHUNK_BYTES = 256 * 1024;
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+    private static final int MAX_NAME_CHARS = 96;
+    /** The name a runner asks for; its id is the name and a random suffix, so it still fits {@link #ID}. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1," + MAX_NAME_CHARS + "}");
+    private static final int RUNNER_ID_SUFFIX_BYTES = 6;
 
     private final JobStore store;
     private final LogStore logs;
@@ -108,6 +115,9 @@ public final class RunnerApiService {
         if (action.equals("presence")) {
             return presence(body, check.credential());
         }
+        if (action.equals("renew")) {
+            return renew(check.credential());
+        }
         Request request;
         try {
             request = Request.parse(body);
@@ -118,8 +128,8 @@ public final class RunnerApiService {
         MDC.put("jobId", request.jobKey);
         MDC.put("epoch", Long.toString(request.epoch));
         if (!request.runnerId.equals(check.credential().runnerId())) {
-            return ApiResponse.error(403, "the credential is runner " + check.credential().runnerId() + "'s, not "
-                    + request.runnerId + "'s");
+            // names neither runner: the caller learns nothing about who else is registered
+            return ApiResponse.error(403, "'runnerId' is not the runner this credential was issued to");
         }
         try {
             return switch (action) {
@@ -129,7 +139,7 @@ public final class RunnerApiService {
                 case "complete" -> complete(request);
                 case "artifacts" -> artifactUpload(request);
                 default -> ApiResponse.error(404, "unknown runner action '" + action
-                        + "'; expected register, presence, lease, heartbeat, logs, complete or artifacts");
+                        + "'; expected register, renew, presence, lease, heartbeat, logs, complete or artifacts");
             };
         } catch (BadRequest e) {
             return ApiResponse.error(400, e.getMessage());
@@ -138,18 +148,22 @@ public final class RunnerApiService {
 
     /**
      * A runner trades its registration token for a credential of its own, scoped to the token's
-     * pool and to labels the token allows. Asked again before expiry, it is how runners rotate.
+     * pool and to labels the token allows. The runner's id is made here, from the name it asks for
+     * and a random suffix: no client can claim the id of a live runner, so a registration token
+     * in the wrong hands (a step that found it) cannot act on another runner's leases. Runners
+     * rotate their credential with {@code renew}, and need the registration token only once.
      */
     private ApiResponse register(byte[] body) {
         JsonNode json;
         try {
-            json = JsonBody.object(body, "a JSON object with 'registrationToken' and 'runnerId'");
+            json = JsonBody.object(body, "a JSON object with 'registrationToken' and 'name'");
         } catch (JsonBody.Invalid e) {
             return ApiResponse.error(400, e.getMessage());
         }
-        String runnerId = json.path("runnerId").asText("");
-        if (!ID.matcher(runnerId).matches()) {
-            return ApiResponse.error(400, "'runnerId' is missing or not an id (letters, digits, '_.:-', at most 128)");
+        String name = json.path("name").asText("runner");
+        if (!NAME.matcher(name).matches()) {
+            return ApiResponse.error(400, "'name' is not a runner name (letters, digits, '_.:-', at most "
+                    + MAX_NAME_CHARS + ")");
         }
         List<String> labels = new ArrayList<>();
         for (JsonNode label : json.path("labels")) {
@@ -170,8 +184,17 @@ public final class RunnerApiService {
             return ApiResponse.error(403, "the registration token of pool '" + registration.get().pool()
                     + "' allows labels " + allowed + ", not " + labels);
         }
-        RunnerAuth.Credential credential = auth.issue(runnerId, registration.get().pool(), labels);
-        return ApiResponse.of(200, "credential", auth.encode(credential), "runnerId", runnerId,
+        String runnerId = name + "-" + HashedTokens.newSecret(RUNNER_ID_SUFFIX_BYTES);
+        return credentialAnswer(auth.issue(runnerId, registration.get().pool(), labels));
+    }
+
+    /** A fresh credential for the runner, pool and labels of a valid one: how runners rotate. */
+    private ApiResponse renew(RunnerAuth.Credential current) {
+        return credentialAnswer(auth.issue(current.runnerId(), current.pool(), current.labels()));
+    }
+
+    private ApiResponse credentialAnswer(RunnerAuth.Credential credential) {
+        return ApiResponse.of(200, "credential", auth.encode(credential), "runnerId", credential.runnerId(),
                 "pool", credential.pool(), "labels", credential.labels(),
                 "expiresAtEpochMs", credential.expiresAtEpochMs(), "ttlMs", auth.ttl().toMillis());
     }

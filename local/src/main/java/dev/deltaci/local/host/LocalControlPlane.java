@@ -213,9 +213,12 @@ public final class LocalControlPlane implements AutoCloseable {
         return registrationToken;
     }
 
-    /** A runner-API client for a runner of this control plane, registered on its first call. */
-    public RunnerApiClient runnerClient(String runnerId, String... labels) {
-        return new RunnerApiClient(apiUrl(), runnerId, List.of(labels), registrationToken);
+    /**
+     * A runner-API client for a runner of this control plane, registered on its first call; its id
+     * is {@code name} and the suffix the control plane adds.
+     */
+    public RunnerApiClient runnerClient(String name, String... labels) {
+        return new RunnerApiClient(apiUrl(), name, List.of(labels), RunnerApiClient.RegistrationToken.of(registrationToken));
     }
 
     @Override

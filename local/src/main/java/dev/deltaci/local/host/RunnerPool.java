@@ -2,6 +2,7 @@ package dev.deltaci.local.host;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,15 +33,23 @@ public final class RunnerPool implements AutoCloseable {
     private final Path workspaces;
     private final Target target;
 
-    private RunnerPool(Path workDir, Target target) throws IOException {
+    private final List<String> runnerArgs;
+
+    private RunnerPool(Path workDir, Target target, List<String> runnerArgs) throws IOException {
         this.logDir = workDir.resolve("runner-logs");
         this.workspaces = workDir.resolve("workspaces");
         this.target = target;
+        this.runnerArgs = List.copyOf(runnerArgs);
         Files.createDirectories(logDir);
     }
 
     public static RunnerPool start(int count, Target target, Path workDir) throws IOException {
-        RunnerPool pool = new RunnerPool(workDir, target);
+        return start(count, target, workDir, List.of());
+    }
+
+    /** As {@link #start(int, Target, Path)}, each runner given these options too (e.g. {@code --job-user}). */
+    public static RunnerPool start(int count, Target target, Path workDir, List<String> runnerArgs) throws IOException {
+        RunnerPool pool = new RunnerPool(workDir, target, runnerArgs);
         for (int i = 1; i <= count; i++) {
             pool.add();
         }
@@ -75,7 +84,7 @@ public final class RunnerPool implements AutoCloseable {
 
     /** SIGKILLs a runner, as a failing instance would die: no shutdown hooks, no report. */
     public boolean kill(String runnerId) {
-        Process runner = runners.remove(runnerId);
+        Process runner = runners.remove(nameOf(runnerId));
         if (runner == null) {
             return false;
         }
@@ -92,7 +101,8 @@ public final class RunnerPool implements AutoCloseable {
                 "--queue-url", target.queueUrl(),
                 "--sqs-endpoint", target.sqsEndpoint().toString(),
                 "--region", target.region(),
-                "--id", id,
+                "--name", id,
+                "--registration-token-stdin",
                 "--work-dir", workspaces.toString(),
                 "--poll-seconds", "1",
                 "--retry-delay-seconds", "1",
@@ -103,7 +113,9 @@ public final class RunnerPool implements AutoCloseable {
         if (!labels.isEmpty()) {
             command.addAll(List.of("--labels", String.join(",", labels)));
         }
-        ProcessBuilder builder = new ProcessBuilder(command)
+        command.addAll(runnerArgs);
+        // a session of its own: Ctrl-C in a terminal is the CLI's to handle (it cancels the run)
+        ProcessBuilder builder = new ProcessBuilder(OwnSession.of(command))
                 .redirectErrorStream(true)
                 .redirectOutput(logDir.resolve(id + ".log").toFile());
         // the runner gets queue credentials only; these local ones open nothing else
@@ -111,14 +123,26 @@ public final class RunnerPool implements AutoCloseable {
         builder.environment().put("AWS_ACCESS_KEY_ID", "local");
         builder.environment().put("AWS_SECRET_ACCESS_KEY", "local");
         builder.environment().put("AWS_REGION", target.region());
-        // by environment, not argument: a command line is visible to every user of the machine
-        builder.environment().put("DELTA_REGISTRATION_TOKEN", target.registrationToken());
-        return builder.start();
+        builder.environment().remove("DELTA_REGISTRATION_TOKEN");
+        Process process = builder.start();
+        // on standard input: not in the runner's environment or command line, where its steps could
+        // read it; the pipe then stays open so that the runner exits when we do
+        process.getOutputStream().write((target.registrationToken() + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+        return process;
     }
 
-    /** The process of the runner with this id ({@code local-runner-N}). */
+    /** The process of the runner with this name ({@code local-runner-N}) or the id it registered as. */
     public ProcessHandle process(String runnerId) {
-        return runners.get(runnerId).toHandle();
+        return runners.get(nameOf(runnerId)).toHandle();
+    }
+
+    /**
+     * The pool's name for a runner, from the id the control plane gave it at registration (the
+     * name and a random suffix) or from the name itself.
+     */
+    public static String nameOf(String runnerId) {
+        return runnerId.replaceFirst("-[0-9a-f]{12}$", "");
     }
 
     public Path logDir() {

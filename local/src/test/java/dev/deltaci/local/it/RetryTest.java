@@ -95,6 +95,6 @@ class RetryTest extends PlaneTest {
         assertThat(failed.state()).isEqualTo(JobState.FAILED);
         assertThat(failed.failureClass()).isEqualTo("infra_error");
         assertThat(failed.history()).extracting(AttemptRecord::runner, AttemptRecord::result)
-                .containsExactly(tuple("runner-a", "QUEUED"), tuple("runner-b", "FAILED"));
+                .containsExactly(tuple(a.runnerId(), "QUEUED"), tuple(b.runnerId(), "FAILED"));
     }
 }

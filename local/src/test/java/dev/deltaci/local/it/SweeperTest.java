@@ -122,7 +122,7 @@ class SweeperTest extends PlaneTest {
         JobRecord build = store.getJob(runId, "build").orElseThrow();
         assertThat(build.state()).isEqualTo(JobState.FAILED);
         assertThat(build.failureClass()).isEqualTo("runner_lost");
-        assertThat(build.reason()).contains("another-silent-runner stopped renewing its lease");
+        assertThat(build.reason()).contains("runner " + alsoSilent.runnerId() + " stopped renewing its lease");
         assertThat(build.history()).extracting(AttemptRecord::result).containsExactly("QUEUED", "FAILED");
         assertThat(store.getJob(runId, "deploy").orElseThrow().state()).isEqualTo(JobState.SKIPPED);
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.FAILED);

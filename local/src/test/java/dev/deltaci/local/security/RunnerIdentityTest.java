@@ -53,8 +53,17 @@ class RunnerIdentityTest extends PlaneTest {
         return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 
-    private RunnerApiClient runner(String id, String token, String... labels) {
-        return new RunnerApiClient(plane.apiUrl(), id, List.of(labels), token);
+    private RunnerApiClient runner(String name, String token, String... labels) {
+        return new RunnerApiClient(plane.apiUrl(), name, List.of(labels), RunnerApiClient.RegistrationToken.of(token));
+    }
+
+    private HttpResponse<String> send(String action, String authorization, Map<String, Object> body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(plane.apiUrl().resolve("/runner/" + action))
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+        if (authorization != null) {
+            request.header("authorization", authorization);
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -69,7 +78,7 @@ class RunnerIdentityTest extends PlaneTest {
         assertThat(post("lease", null, lease)).isEqualTo(401);
         assertThat(post("lease", "Bearer not.a.credential", lease)).isEqualTo(401);
         assertThat(post("lease", "Bearer " + forged, lease)).as("signed with another key").isEqualTo(401);
-        assertThat(post("register", null, Map.of("registrationToken", "guessed", "runnerId", "r1"))).isEqualTo(401);
+        assertThat(post("register", null, Map.of("registrationToken", "guessed", "name", "r1"))).isEqualTo(401);
         assertThat(store.getJob(runId, "build").orElseThrow()).isEqualTo(before);
         assertThat(StackContents.of(stack).bucketObjects()).isZero();
     }
@@ -80,20 +89,24 @@ class RunnerIdentityTest extends PlaneTest {
         RunnerApiClient a = runner("runner-a", "local-token-0123456789");
         assertThat(a.lease(runId, "build", 0).status()).isEqualTo(200);
         JobRecord leased = store.getJob(runId, "build").orElseThrow();
-        String credentialOfB = registerDirectly("runner-b");
+        Registered b = registerDirectly("runner-b");
 
         // runner B's credential naming runner A: refused, whatever the body says
-        int impersonation = post("heartbeat", "Bearer " + credentialOfB,
-                Map.of("runId", runId, "jobKey", "build", "runnerId", "runner-a", "epoch", 1));
+        HttpResponse<String> impersonation = send("heartbeat", "Bearer " + b.credential(),
+                Map.of("runId", runId, "jobKey", "build", "runnerId", a.runnerId(), "epoch", 1));
         clock.advance(Duration.ofMinutes(11));
-        int expired = post("heartbeat", "Bearer " + credentialOfB,
-                Map.of("runId", runId, "jobKey", "build", "runnerId", "runner-b", "epoch", 1));
+        int expired = post("heartbeat", "Bearer " + b.credential(),
+                Map.of("runId", runId, "jobKey", "build", "runnerId", b.runnerId(), "epoch", 1));
 
-        assertThat(impersonation).isEqualTo(403);
+        assertThat(impersonation.statusCode()).isEqualTo(403);
+        assertThat(impersonation.body()).doesNotContain(b.runnerId());
         assertThat(expired).isEqualTo(401);
         assertThat(store.getJob(runId, "build").orElseThrow()).isEqualTo(leased);
-        // runner A's client renews its own expired credential and carries on
-        assertThat(a.heartbeat(runId, "build", 1).status()).isEqualTo(200);
+        // an expired credential cannot be renewed: runner A's client registers anew, as a new runner,
+        // and the lease its old id held is not the new one's (it would have expired by now anyway)
+        String oldId = a.runnerId();
+        assertThat(a.heartbeat(runId, "build", 1).status()).isEqualTo(403);
+        assertThat(a.runnerId()).startsWith("runner-a-").isNotEqualTo(oldId);
     }
 
     @Test
@@ -106,7 +119,8 @@ class RunnerIdentityTest extends PlaneTest {
         assertThat(refused.getMessage()).contains("403").contains("allows labels [linux], not [linux, gpu]");
         // a runner of that pool cannot lease a gpu job: its credential carries only 'linux'
         RunnerApiClient linux = runner("linux-2", POOL_TOKEN, "linux");
-        assertThat(linux.lease(runId, "train", 0).reason()).isEqualTo("job needs labels [gpu]; runner linux-2 has [linux]");
+        assertThat(linux.lease(runId, "train", 0).reason())
+                .isEqualTo("job needs labels [gpu]; runner " + linux.runnerId() + " has [linux]");
     }
 
     @Test
@@ -126,15 +140,67 @@ class RunnerIdentityTest extends PlaneTest {
                 .doesNotContain("AWS_SECRET_ACCESS_KEY").doesNotContain("AWS_ACCESS_KEY_ID");
     }
 
-    private String registerDirectly(String runnerId) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        plane.apiUrl().resolve("/runner/register"))
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(
-                        Map.of("registrationToken", "local-token-0123456789", "runnerId", runnerId)))).build(),
-                HttpResponse.BodyHandlers.ofString());
+    @Test
+    void aRegistrationToken_shouldNotLetAnyoneClaimALiveRunnersId_norLearnWhoHoldsALease() throws Exception {
+        String runId = pushRun("jobs:\n  build:\n    artifacts: [dist]\n    steps: [{run: 'true'}]\n");
+        RunnerApiClient victim = runner("local-runner-1", "local-token-0123456789");
+        assertThat(victim.lease(runId, "build", 0).status()).isEqualTo(200);
+        JobRecord leased = store.getJob(runId, "build").orElseThrow();
+
+        // an attacker holding the pool's token asks to be the victim, by its name and by its exact id
+        Registered byName = registerDirectly("local-runner-1");
+        Registered byId = registerDirectly(victim.runnerId());
+        Map<String, Object> asVictim = Map.of("runId", runId, "jobKey", "build", "runnerId", victim.runnerId(), "epoch", 1);
+        Map<String, Object> asItself = Map.of("runId", runId, "jobKey", "build", "runnerId", byId.runnerId(), "epoch", 1);
+        List<HttpResponse<String>> answers = List.of(
+                send("heartbeat", "Bearer " + byId.credential(), asVictim),
+                send("artifacts", "Bearer " + byId.credential(), asVictim),
+                send("heartbeat", "Bearer " + byId.credential(), asItself),
+                send("artifacts", "Bearer " + byId.credential(), asItself),
+                send("logs", "Bearer " + byId.credential(), withText(asItself)),
+                send("complete", "Bearer " + byName.credential(), Map.of("runId", runId, "jobKey", "build",
+                        "runnerId", byName.runnerId(), "epoch", 1, "attempt", 1, "startedAtEpochMs", 0,
+                        "exitCode", 0, "logChunks", 0)));
+
+        assertThat(byName.runnerId()).startsWith("local-runner-1-").isNotEqualTo(victim.runnerId());
+        assertThat(byId.runnerId()).isNotEqualTo(victim.runnerId());
+        assertThat(answers).allSatisfy(answer -> {
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(403);
+            assertThat(answer.body()).as("a refusal never names the lease holder").doesNotContain(victim.runnerId());
+        });
+        assertThat(store.getJob(runId, "build").orElseThrow()).isEqualTo(leased);
+        assertThat(StackContents.of(stack).bucketObjects()).isZero();
+    }
+
+    @Test
+    void aCompletionForAnotherAttempt_shouldSayWhichAttempt_notNameTheRunnerTwice() throws Exception {
+        String runId = pushRun("jobs:\n  build:\n    steps: [{run: 'true'}]\n");
+        RunnerApiClient runner = runner("runner-a", "local-token-0123456789");
+        assertThat(runner.lease(runId, "build", 0).status()).isEqualTo(200);
+
+        RunnerApiClient.Answer wrongAttempt = runner.complete(runId, "build", 1, 7, 0, 0, null, 0);
+
+        assertThat(wrongAttempt.status()).isEqualTo(403);
+        assertThat(wrongAttempt.reason()).isEqualTo("attempt 7 is not the lease's attempt 1");
+    }
+
+    private static Map<String, Object> withText(Map<String, Object> body) {
+        Map<String, Object> withText = new java.util.HashMap<>(body);
+        withText.put("seq", 0);
+        withText.put("text", "planted line\n");
+        return withText;
+    }
+
+    private record Registered(String runnerId, String credential) {
+    }
+
+    private Registered registerDirectly(String name) throws Exception {
+        HttpResponse<String> response = send("register", null,
+                Map.of("registrationToken", "local-token-0123456789", "name", name));
         assertThat(response.statusCode()).isEqualTo(200);
         String credential = JSON.readTree(response.body()).get("credential").asText();
+        String runnerId = JSON.readTree(response.body()).get("runnerId").asText();
         assertThat(new String(Base64.getUrlDecoder().decode(credential.split("\\.")[1]))).contains(runnerId);
-        return credential;
+        return new Registered(runnerId, credential);
     }
 }
