@@ -38,7 +38,6 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 public final class PipelineParser extends YamlReader {
 
     public static final String DEFAULT_PATH = ".delta/pipeline.yml";
-    public static final int MAX_FILE_BYTES = 256 * 1024;
     public static final int MAX_TIMEOUT_MINUTES = 72 * 60;
 
     private static final Pattern JOB_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
@@ -71,22 +70,35 @@ public final class PipelineParser extends YamlReader {
         return keys;
     }
 
-    private PipelineParser(String file) {
+    private final PipelineLimits limits;
+
+    private PipelineParser(String file, PipelineLimits limits) {
         super(file, new ArrayList<>());
+        this.limits = limits;
     }
 
-    /** Parses and validates; throws with every problem found. */
+    /** Parses and validates within the default limits; throws with every problem found. */
     public static Pipeline parse(String file, String yaml) throws PipelineException {
-        return new PipelineParser(file).run(yaml);
+        return parse(file, yaml, PipelineLimits.DEFAULTS);
+    }
+
+    /** Parses and validates; throws with every problem found, a limit passed among them. */
+    public static Pipeline parse(String file, String yaml, PipelineLimits limits) throws PipelineException {
+        return new PipelineParser(file, limits).run(yaml);
     }
 
     private Pipeline run(String yaml) throws PipelineException {
-        if (yaml.getBytes(StandardCharsets.UTF_8).length > MAX_FILE_BYTES) {
-            throw new PipelineException(List.of(new ConfigProblem(file, 1, 1,
-                    "file is larger than " + MAX_FILE_BYTES / 1024 + " KiB")));
+        int bytes = yaml.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > limits.maxFileBytes()) {
+            throw new PipelineException(List.of(new ConfigProblem(file, 1, 1, "file is " + bytes
+                    + " bytes; the limit is " + limits.maxFileBytes() + " (" + PipelineLimits.MAX_FILE_BYTES + ")")));
         }
         Node root = compose(yaml);
         if (root == null) {
+            throw new PipelineException(problems);
+        }
+        checkText(root);
+        if (!problems.isEmpty()) {
             throw new PipelineException(problems);
         }
         Pipeline pipeline = readPipeline(root);
@@ -100,8 +112,21 @@ public final class PipelineParser extends YamlReader {
         // one buffer for the whole file: snakeyaml-engine 2.9/2.10 throw IndexOutOfBoundsException when a
         // surrogate pair (an emoji) straddles the edge of their 1 KiB read buffer (found by `delta fuzz`)
         LoadSettings settings = LoadSettings.builder().setLabel(file).setAllowDuplicateKeys(true)
-                .setBufferSize(MAX_FILE_BYTES + 1).build();
+                .setBufferSize(yaml.length() + 1).setMaxAliasesForCollections(Math.max(limits.maxAliases(), 1)).build();
         try {
+            // counted on the event stream first, so the problem can give the number found
+            long aliases = 0;
+            for (java.util.Iterator<org.snakeyaml.engine.v2.events.Event> events =
+                 new org.snakeyaml.engine.v2.api.lowlevel.Parse(settings).parseString(yaml).iterator(); events.hasNext(); ) {
+                if (events.next() instanceof org.snakeyaml.engine.v2.events.AliasEvent) {
+                    aliases++;
+                }
+            }
+            if (aliases > limits.maxAliases()) {
+                problems.add(new ConfigProblem(file, 1, 1, "the file uses " + aliases + " YAML aliases; the limit is "
+                        + limits.maxAliases() + " (" + PipelineLimits.MAX_ALIASES + ")"));
+                return null;
+            }
             Optional<Node> node = new Compose(settings).composeString(yaml);
             if (node.isEmpty()) {
                 problems.add(new ConfigProblem(file, 1, 1, "file is empty; expected a mapping with 'jobs'"));
@@ -145,12 +170,25 @@ public final class PipelineParser extends YamlReader {
             problem(jobsTuple.getValueNode(), "'jobs' is empty: a pipeline needs at least one job");
             return null;
         }
+        if (jobNodes.size() > limits.maxJobs()) {
+            // before reading any of them: a file of 10,000 jobs is refused at once
+            problem(jobsTuple.getValueNode(), tooManyJobs(jobNodes.size(), "'jobs' has"));
+            return null;
+        }
         Map<String, JobSpec> jobs = new LinkedHashMap<>();
         for (Map.Entry<String, NodeTuple> entry : jobNodes.entrySet()) {
             String key = entry.getKey();
             if (!JOB_KEY.matcher(key).matches()) {
                 problem(entry.getValue().getKeyNode(), "job id '" + key
                         + "' is invalid: use letters, digits, '-' and '_', starting with a letter or '_' (at most 64)");
+                continue;
+            }
+            long specBytes = expandedBytes(entry.getValue().getValueNode(), limits.maxJobSpecBytes() * 4L);
+            if (specBytes > limits.maxJobSpecBytes()) {
+                problem(entry.getValue().getKeyNode(), "job '" + key + "' is "
+                        + (specBytes > limits.maxJobSpecBytes() * 4L ? "more than " + limits.maxJobSpecBytes() * 4L : specBytes)
+                        + " bytes with its YAML aliases expanded; the limit is " + limits.maxJobSpecBytes()
+                        + " bytes per job (" + PipelineLimits.MAX_JOB_SPEC_BYTES + ")");
                 continue;
             }
             JobSpec job = readJob(key, entry.getValue());
@@ -161,7 +199,78 @@ public final class PipelineParser extends YamlReader {
             }
         }
         checkNeeds(jobs, jobNodes);
+        long expanded = jobs.values().stream()
+                .mapToLong(job -> job.strategy() == null ? 1 : MatrixExpansion.combinations(job.strategy()).size()).sum();
+        if (expanded > limits.maxJobs()) {
+            problem(jobsTuple.getValueNode(), tooManyJobs(expanded, "the pipeline has") + " after matrix expansion");
+        }
         return new Pipeline(name, env, jobs, on, concurrency);
+    }
+
+    /** Every key and value must be text that can be stored: no lone surrogates ({@code "\uD800"}), NUL or noncharacters. */
+    private void checkText(Node root) {
+        java.util.Set<Node> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.ArrayDeque<Node> pending = new java.util.ArrayDeque<>();
+        pending.push(root);
+        while (!pending.isEmpty()) {
+            Node next = pending.pop();
+            if (!seen.add(next)) {
+                continue; // an alias: its node was checked where it was anchored
+            }
+            if (next instanceof ScalarNode scalar) {
+                dev.deltaci.core.text.CodePoints.problem(scalar.getValue()).ifPresent(problem ->
+                        problem(scalar, "'" + printable(scalar.getValue()) + "' has " + problem + "; use valid Unicode text"));
+            } else if (next instanceof MappingNode mapping) {
+                for (NodeTuple tuple : mapping.getValue()) {
+                    pending.push(tuple.getKeyNode());
+                    pending.push(tuple.getValueNode());
+                }
+            } else if (next instanceof SequenceNode sequence) {
+                sequence.getValue().forEach(pending::push);
+            }
+        }
+    }
+
+    /** A value for a problem message: invalid code points shown as U+XXXX escapes, at most 40 characters. */
+    private static String printable(String value) {
+        StringBuilder out = new StringBuilder();
+        value.codePoints().limit(40).forEach(c -> {
+            if (Character.isSurrogate((char) c) || c == 0 || c == 0xFFFE || c == 0xFFFF) {
+                out.append(String.format("\\u%04X", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
+    }
+
+    private String tooManyJobs(long found, String subject) {
+        return subject + " " + found + " jobs; the limit is " + limits.maxJobs() + " per run ("
+                + PipelineLimits.MAX_JOBS + ")";
+    }
+
+    /**
+     * The text a node holds, keys and values, with every alias expanded (what storing it takes),
+     * counted up to {@code cap} and no further: a few aliases can stand for a great deal.
+     */
+    private static long expandedBytes(Node node, long cap) {
+        long total = 0;
+        java.util.ArrayDeque<Node> pending = new java.util.ArrayDeque<>();
+        pending.push(node);
+        while (!pending.isEmpty() && total <= cap) {
+            Node next = pending.pop();
+            if (next instanceof ScalarNode scalar) {
+                total += scalar.getValue().getBytes(StandardCharsets.UTF_8).length + 1;
+            } else if (next instanceof MappingNode mapping) {
+                for (NodeTuple tuple : mapping.getValue()) {
+                    pending.push(tuple.getKeyNode());
+                    pending.push(tuple.getValueNode());
+                }
+            } else if (next instanceof SequenceNode sequence) {
+                sequence.getValue().forEach(pending::push);
+            }
+        }
+        return total;
     }
 
     private JobSpec readJob(String key, NodeTuple tuple) {

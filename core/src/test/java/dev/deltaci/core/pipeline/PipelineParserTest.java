@@ -170,7 +170,8 @@ class PipelineParserTest {
     void parse_shouldRejectOversizedFiles() {
         String huge = "jobs:\n  a:\n    steps:\n" + "      - run: echo x\n".repeat(20_000);
 
-        assertThat(problems(huge)).extracting(ConfigProblem::message).containsExactly("file is larger than 256 KiB");
+        assertThat(problems(huge)).extracting(ConfigProblem::message).containsExactly(
+                "file is " + huge.length() + " bytes; the limit is 262144 (DELTA_MAX_PIPELINE_BYTES)");
     }
 
     @Test

@@ -95,7 +95,7 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
     }
 
     public RunStarter runStarter() {
-        return new RunStarter(jobStore(), jobQueue(), runProgressor(), pipelineSource, clock);
+        return new RunStarter(jobStore(), jobQueue(), runProgressor(), pipelineSource, config.pipelineLimits(), clock);
     }
 
     public ScheduleStore scheduleStore() {

@@ -1,5 +1,6 @@
 package dev.deltaci.functions.config;
 
+import dev.deltaci.core.pipeline.PipelineLimits;
 import dev.deltaci.core.job.Lease;
 import dev.deltaci.functions.sweeper.SweepPolicy;
 import java.time.Duration;
@@ -18,13 +19,15 @@ import java.util.Map;
  * @param sweepPolicy     the sweeper's time and retry settings ({@link SweepPolicy})
  * @param deadLetterQueueUrl the job queue's dead-letter queue (env {@code DEAD_LETTER_QUEUE_URL}), or null
  *                        when not known: health then reports its depth as unreadable
+ * @param pipelineLimits  how big a pipeline may be ({@link PipelineLimits}'s variables, e.g.
+ *                        {@code DELTA_MAX_JOBS_PER_RUN})
  * @param presenceWindow  how recently a runner must have reported to count as registered
  *                        (env {@code RUNNER_PRESENCE_WINDOW_SECONDS}, default 90: three of a runner's
  *                        presence calls, which it makes every 30 s)
  */
 public record ControlPlaneConfig(String tableName, String queueUrl, String bucketName,
                                  Lease.Policy leasePolicy, int maxWebhookBytes, SweepPolicy sweepPolicy,
-                                 String deadLetterQueueUrl, Duration presenceWindow) {
+                                 String deadLetterQueueUrl, Duration presenceWindow, PipelineLimits pipelineLimits) {
 
     public static final int DEFAULT_MAX_WEBHOOK_BYTES = 1024 * 1024;
 
@@ -38,7 +41,8 @@ public record ControlPlaneConfig(String tableName, String queueUrl, String bucke
                 Integer.parseInt(env.getOrDefault("MAX_WEBHOOK_BYTES", String.valueOf(DEFAULT_MAX_WEBHOOK_BYTES))),
                 SweepPolicy.fromEnvironment(env),
                 env.get("DEAD_LETTER_QUEUE_URL"),
-                Duration.ofSeconds(Long.parseLong(env.getOrDefault("RUNNER_PRESENCE_WINDOW_SECONDS", "90"))));
+                Duration.ofSeconds(Long.parseLong(env.getOrDefault("RUNNER_PRESENCE_WINDOW_SECONDS", "90"))),
+                PipelineLimits.fromEnvironment(env));
     }
 
     private static String required(Map<String, String> env, String name) {

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 public final class CancelService {
 
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
-    private static final Pattern ACTOR = Pattern.compile("[\\p{L}\\p{N} ._@-]{1,100}");
+    private static final Pattern ACTOR = Pattern.compile("[\\p{L}\\p{N} ._@()-]{1,100}");
 
     private final JobStore store;
     private final RunProgressor progressor;
@@ -36,7 +36,7 @@ public final class CancelService {
             return ApiResponse.error(400, "not a run id: '" + runId + "'");
         }
         if (by != null && !ACTOR.matcher(by).matches()) {
-            return ApiResponse.error(400, "'by' must name who cancels (letters, digits, ' ._@-', at most 100)");
+            return ApiResponse.error(400, "'by' must name who cancels (letters, digits, ' ._@()-', at most 100)");
         }
         Optional<RunSnapshot> snapshot = store.readRun(runId);
         if (snapshot.isEmpty() || !key.allows(snapshot.get().run().repository())) {

@@ -67,6 +67,12 @@ public final class ControlApiHandler implements RequestHandler<APIGatewayV2HTTPE
         String by;
         try {
             JsonNode json = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
+            if (json != null) {
+                java.util.Optional<String> invalid = dev.deltaci.functions.http.JsonBody.invalidText(json);
+                if (invalid.isPresent()) {
+                    return ApiResponse.error(400, invalid.get());
+                }
+            }
             by = json != null && json.hasNonNull("by") ? json.get("by").asText() : null;
         } catch (IOException e) {
             return ApiResponse.error(400, "body is not valid JSON");

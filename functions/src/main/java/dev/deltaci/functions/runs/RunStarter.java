@@ -9,6 +9,7 @@ import dev.deltaci.core.pipeline.JobSpec;
 import dev.deltaci.core.pipeline.MatrixExpansion;
 import dev.deltaci.core.pipeline.Pipeline;
 import dev.deltaci.core.pipeline.PipelineException;
+import dev.deltaci.core.pipeline.PipelineLimits;
 import dev.deltaci.core.pipeline.PipelineParser;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.progress.RunProgressor;
@@ -75,9 +76,12 @@ public final class RunStarter {
     private final JobQueue queue;
     private final RunProgressor progressor;
     private final PipelineSource pipelines;
+    private final PipelineLimits limits;
     private final Clock clock;
 
-    public RunStarter(JobStore store, JobQueue queue, RunProgressor progressor, PipelineSource pipelines, Clock clock) {
+    public RunStarter(JobStore store, JobQueue queue, RunProgressor progressor, PipelineSource pipelines,
+                      PipelineLimits limits, Clock clock) {
+        this.limits = limits;
         this.store = store;
         this.queue = queue;
         this.progressor = progressor;
@@ -113,7 +117,7 @@ public final class RunStarter {
                 configError = PipelineParser.DEFAULT_PATH + ": no such file at commit " + source.sha();
                 pipeline = null;
             } else {
-                pipeline = PipelineParser.parse(PipelineParser.DEFAULT_PATH, yaml.get());
+                pipeline = PipelineParser.parse(PipelineParser.DEFAULT_PATH, yaml.get(), limits);
             }
         } catch (PipelineException e) {
             configError = e.getMessage();
@@ -159,7 +163,16 @@ public final class RunStarter {
             return ApiResponse.of(201, "runId", runId, "status", RunState.FAILED.name(),
                     "failureClass", FailureClass.CONFIG_ERROR.wireName(), "message", configError);
         }
-        writeJobs(run, jobs);
+        try {
+            writeJobs(run, jobs);
+        } catch (RuntimeException e) {
+            // the run item exists: it must not stay PENDING with half its jobs. It ends FAILED with the
+            // reason; a redelivery of the same event then finds it finished
+            String reason = "could not write the run's jobs (" + e.getClass().getSimpleName() + ": "
+                    + e.getMessage() + ")";
+            store.failUnstartedRun(runId, FailureClass.INFRA_ERROR.wireName(), reason);
+            throw e;
+        }
         store.markMaterialized(runId);
         return ApiResponse.of(201, "runId", runId, "status", RunState.PENDING.name(), "jobs", jobs.size());
     }

@@ -119,6 +119,13 @@ public final class Conditions {
     /** {@code status = <new>, updatedAtEpochMs = now}. */
     public static final String RUN_STATUS_UPDATE = "SET #status = :status, #updatedAtEpochMs = :now";
 
+    /** {@code status = PENDING}: no job of the run has started. */
+    public static final String RUN_PENDING = "#status = :pending";
+
+    /** {@code status = FAILED} with the class and reason, and materialized: a redelivery finds it finished. */
+    public static final String RUN_FAIL_UNSTARTED_UPDATE = "SET #status = :failed, #failureClass = :failureClass, "
+            + "#message = :message, #materialized = :true, #updatedAtEpochMs = :now";
+
     /** {@code status IN (PENDING, RUNNING)}: only an unfinished run can be cancelled. */
     public static final String RUN_UNFINISHED = "#status IN (:pending, :running)";
 

@@ -116,6 +116,23 @@ public final class JobStore {
                 .build());
     }
 
+    /**
+     * PENDING → FAILED for a run whose jobs could not all be written, with the reason; marked
+     * materialized, so that a redelivery of its event finds it finished instead of writing again.
+     * False if the run had already moved on.
+     */
+    public boolean failUnstartedRun(String runId, String failureClass, String reason) {
+        return Items.applied(dynamo, UpdateItemRequest.builder().tableName(table).key(runKey(runId))
+                .conditionExpression(Conditions.RUN_PENDING)
+                .updateExpression(Conditions.RUN_FAIL_UNSTARTED_UPDATE)
+                .expressionAttributeNames(Map.of("#status", "status", "#failureClass", "failureClass",
+                        "#message", "message", "#materialized", "materialized", "#updatedAtEpochMs", "updatedAtEpochMs"))
+                .expressionAttributeValues(Map.of(":pending", s(RunState.PENDING.name()),
+                        ":failed", s(RunState.FAILED.name()), ":failureClass", s(failureClass), ":message", s(reason),
+                        ":true", AttributeValue.fromBool(true), ":now", n(clock.millis())))
+                .build());
+    }
+
     /** Stores the run's derived status unless it is already that or the run has finished. */
     public boolean updateRunStatus(String runId, RunState status) {
         return Items.applied(dynamo, UpdateItemRequest.builder().tableName(table).key(runKey(runId))
@@ -363,7 +380,7 @@ public final class JobStore {
             if (retried.isPresent()) {
                 return new CompleteOutcome.Retrying(retried.get().attempt() + 1);
             }
-            return new CompleteOutcome.LeaseLost(lostReason(current, runnerId, epoch));
+            return new CompleteOutcome.LeaseLost(lostReason(current, runnerId, epoch, attempt));
         }
     }
 
@@ -413,7 +430,7 @@ public final class JobStore {
             boolean alreadyDone = current.isPresent() && current.get().history().stream()
                     .anyMatch(a -> isOwnRetry(a, runnerId, epoch, failureClass));
             return alreadyDone ? new CompleteOutcome.Retrying(attempt + 1)
-                    : new CompleteOutcome.LeaseLost(lostReason(current, runnerId, epoch));
+                    : new CompleteOutcome.LeaseLost(lostReason(current, runnerId, epoch, attempt));
         }
     }
 
@@ -555,7 +572,7 @@ public final class JobStore {
         return getJob(runId, jobKey);
     }
 
-    private static String lostReason(Optional<JobRecord> job, String runnerId, long epoch) {
+    private static String lostReason(Optional<JobRecord> job, String runnerId, long epoch, Integer attempt) {
         if (job.isEmpty()) {
             return "no such job";
         }
@@ -566,7 +583,18 @@ public final class JobStore {
         if (j.leaseEpoch() != epoch) {
             return "stale epoch " + epoch + "; the lease is at epoch " + j.leaseEpoch();
         }
-        return "lease is held by " + j.leaseOwner() + ", not " + runnerId;
+        if (!runnerId.equals(j.leaseOwner())) {
+            // never who holds it: that would tell a caller which runner to impersonate
+            return "the lease at epoch " + epoch + " is held by another runner";
+        }
+        if (attempt != null && attempt != j.attempt()) {
+            return "attempt " + attempt + " is not the lease's attempt " + j.attempt();
+        }
+        return "job is no longer held by this lease";
+    }
+
+    private static String lostReason(Optional<JobRecord> job, String runnerId, long epoch) {
+        return lostReason(job, runnerId, epoch, null);
     }
 
     private static Map<String, String> leaseHolderNames(Map<String, String> extra) {

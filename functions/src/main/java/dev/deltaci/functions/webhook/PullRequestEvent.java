@@ -27,6 +27,10 @@ public record PullRequestEvent(String action, int number, String headSha, String
         if (root == null || !root.isObject()) {
             throw new PushEvent.MalformedEventException("body must be a JSON object");
         }
+        java.util.Optional<String> invalid = dev.deltaci.functions.http.JsonBody.invalidText(root);
+        if (invalid.isPresent()) {
+            throw new PushEvent.MalformedEventException(invalid.get());
+        }
         String action = text(root, "action", "action");
         JsonNode number = root.get("number");
         if (number == null || !number.canConvertToInt() || number.asInt() < 1) {

@@ -28,6 +28,10 @@ public record PushEvent(String ref, String before, String after, String reposito
         if (root == null || !root.isObject()) {
             throw new MalformedEventException("body must be a JSON object");
         }
+        java.util.Optional<String> invalid = dev.deltaci.functions.http.JsonBody.invalidText(root);
+        if (invalid.isPresent()) {
+            throw new MalformedEventException(invalid.get());
+        }
         String ref = text(root, "ref");
         String after = text(root, "after");
         JsonNode repository = root.get("repository");

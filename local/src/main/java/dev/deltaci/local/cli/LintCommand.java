@@ -57,7 +57,9 @@ public final class LintCommand implements Callable<Integer> {
         List<ConfigProblem> problems;
         List<String> jobs = List.of();
         try {
-            Pipeline pipeline = PipelineParser.parse(file.toString(), text);
+            // the control plane's own limits, set by the same variables
+            Pipeline pipeline = PipelineParser.parse(file.toString(), text,
+                    dev.deltaci.core.pipeline.PipelineLimits.fromEnvironment(System.getenv()));
             jobs = List.copyOf(pipeline.jobs().keySet());
             problems = List.of();
         } catch (PipelineException e) {

@@ -15,6 +15,7 @@ import dev.deltaci.local.stack.AwsStack;
 import dev.deltaci.local.stack.EmbeddedStack;
 import dev.deltaci.local.stack.ExternalStack;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -173,17 +174,12 @@ public class RunCommand implements Callable<Integer> {
             return ExitCodes.INTERNAL;
         }
         String runId = answer.get("runId").asText();
-        progress.println("▸ run " + runId + " created by " + delivery.description()
-                + " (cancel: DELTA_API_KEY=" + plane.apiKey() + " ./delta cancel " + runId + " --api-url " + plane.apiUrl()
-                + ", or Ctrl-C)");
+        // the control API key is this process's alone: it is never printed (progress ends up in CI logs)
+        progress.println("▸ run " + runId + " created by " + delivery.description() + " (Ctrl-C cancels it)");
         RunWatcher watcher = new RunWatcher(plane.plane().jobStore(), plane.plane().logStore(), progress);
-        Thread cancelOnInterrupt = new Thread(() -> cancelAndWait(plane, runId, progress), "cancel-on-interrupt");
-        Runtime.getRuntime().addShutdownHook(cancelOnInterrupt);
-        Optional<RunRecord> finished = watcher.follow(runId, Duration.ofMinutes(waitMinutes));
-        try {
-            Runtime.getRuntime().removeShutdownHook(cancelOnInterrupt);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is already running
+        Optional<RunRecord> finished;
+        try (Interrupts interrupts = Interrupts.onFirst(() -> cancel(plane, runId, progress))) {
+            finished = watcher.follow(runId, Duration.ofMinutes(waitMinutes));
         }
         if (finished.isEmpty()) {
             spec.commandLine().getErr().println("error: run " + runId + " did not finish within " + waitMinutes + " minutes");
@@ -208,24 +204,21 @@ public class RunCommand implements Callable<Integer> {
         };
     }
 
-    /** Ctrl-C: cancel the run through the control API, and give its jobs a moment to stop. */
-    private static void cancelAndWait(LocalControlPlane plane, String runId, PrintWriter progress) {
-        progress.println("▸ interrupted: cancelling run " + runId + "…");
-        new picocli.CommandLine(new CancelCommand()).execute(runId, "--api-url", plane.apiUrl().toString(),
-                "--api-key", plane.apiKey(),
-                "--by", System.getProperty("user.name", "local") + " (Ctrl-C)");
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<RunRecord> run = plane.plane().jobStore().getRun(runId);
-            if (run.isEmpty() || run.get().status().isTerminal()) {
-                progress.println("▸ run " + runId + " " + run.map(r -> r.status().name()).orElse("gone"));
-                return;
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                return;
-            }
+    /**
+     * The first Ctrl-C: cancel the run through the control API, as {@code delta cancel} would. The
+     * watcher goes on until the run has ended (its running steps get their stop grace period),
+     * then the command exits 1 as for any cancelled run. A second Ctrl-C exits at once.
+     */
+    private static void cancel(LocalControlPlane plane, String runId, PrintWriter progress) {
+        progress.println("▸ interrupted: cancelling run " + runId + " (Ctrl-C again to quit at once)…");
+        StringWriter err = new StringWriter();
+        int exit = new picocli.CommandLine(new CancelCommand()).setErr(new PrintWriter(err, true))
+                .setOut(new PrintWriter(new StringWriter(), true))
+                .execute(runId, "--api-url", plane.apiUrl().toString(), "--api-key", plane.apiKey(),
+                        "--by", System.getProperty("user.name", "local").replaceAll("[^\\p{L}\\p{N} ._@-]", "_")
+                                + " (Ctrl-C)");
+        if (exit != 0) {
+            progress.println("▸ could not cancel run " + runId + ": " + err.toString().strip());
         }
     }
 

@@ -102,7 +102,8 @@ public final class Fuzzer {
         JobStore store = new JobStore(aws.dynamo(), "DeltaTable", clock);
         JobQueue queue = new JobQueue(aws.sqs(), "queue");
         RunProgressor progressor = new RunProgressor(store, queue, new GateStore(aws.dynamo(), "DeltaTable", clock));
-        WebhookService webhook = new WebhookService(new RunStarter(store, queue, progressor, pipelines(), clock),
+        WebhookService webhook = new WebhookService(new RunStarter(store, queue, progressor, pipelines(),
+                dev.deltaci.core.pipeline.PipelineLimits.DEFAULTS, clock),
                 new ScheduleStore(aws.dynamo(), "DeltaTable"), WebhookSecret.of(SECRET), 1024 * 1024, clock);
         Mutator mutator = new Mutator(seed);
         List<JsonNode> seeds = List.of(pushPayload(), pullRequestPayload());

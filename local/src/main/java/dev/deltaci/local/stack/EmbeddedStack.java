@@ -346,7 +346,9 @@ public final class EmbeddedStack implements AwsStack {
             command.addAll(List.of("--path", dynamoDir.toString()));
         }
         // stdin stays a pipe from us: when this JVM dies, the pipe closes and dynalite exits
-        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        // and in a session of its own, so that Ctrl-C on the CLI does not stop it before the run is cancelled
+        return new ProcessBuilder(dev.deltaci.local.host.OwnSession.of(command))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 
     private static int readPort(Process dynalite) throws IOException {

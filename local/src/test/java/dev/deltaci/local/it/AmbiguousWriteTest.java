@@ -38,7 +38,7 @@ class AmbiguousWriteTest extends PlaneTest {
     private static final Predicate<SdkRequest> COMPLETE = r -> r instanceof UpdateItemRequest u
             && Conditions.COMPLETE_UPDATE.equals(u.updateExpression());
     private static final Predicate<SdkRequest> CREATE_RUN = r -> r instanceof PutItemRequest p
-            && "run".equals(p.item().get("type").s());
+            && p.item().containsKey("type") && "run".equals(p.item().get("type").s());
     private static final Predicate<SdkRequest> ENQUEUE = r -> r instanceof SendMessageBatchRequest;
 
     private final FaultInjector faults = new FaultInjector();

@@ -60,7 +60,7 @@ class ArtifactsTest extends PlaneTest {
         assertThat(holder.lease(runId, "build", 0).status()).isEqualTo(200);
         assertThat(holder.lease(runId, "plain", 0).status()).isEqualTo(200);
 
-        assertThat(other.artifactUploadUrl(runId, "build", 1).reason()).isEqualTo("lease is held by runner-a, not runner-b");
+        assertThat(other.artifactUploadUrl(runId, "build", 1).reason()).isEqualTo("the lease at epoch 1 is held by another runner");
         assertThat(holder.artifactUploadUrl(runId, "build", 0).reason()).isEqualTo("stale epoch 0; the lease is at epoch 1");
         RunnerApiClient.Answer none = holder.artifactUploadUrl(runId, "plain", 1);
         assertThat(none.status()).isEqualTo(400);

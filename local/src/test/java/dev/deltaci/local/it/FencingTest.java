@@ -44,7 +44,7 @@ class FencingTest extends PlaneTest {
                 .as("acting on a job one does not lease").extracting(RunnerApiClient.Answer::status).containsOnly(403);
         assertThat(secondLease.status()).as("asking for a lease someone holds").isEqualTo(409);
         assertThat(staleComplete.reason()).isEqualTo("stale epoch 0; the lease is at epoch 1");
-        assertThat(foreignComplete.reason()).isEqualTo("lease is held by runner-a, not runner-b");
+        assertThat(foreignComplete.reason()).isEqualTo("the lease at epoch 1 is held by another runner");
         assertThat(store.getJob(runId, "build").orElseThrow()).isEqualTo(leased);
         assertThat(StackContents.of(stack).bucketObjects()).isZero();
         // every refused write was a conditional check that did not hold, and the metrics say so

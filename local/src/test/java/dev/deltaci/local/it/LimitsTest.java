@@ -1,0 +1,84 @@
+package dev.deltaci.local.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deltaci.core.job.RunState;
+import dev.deltaci.functions.store.RunRecord;
+import dev.deltaci.local.chaos.FaultInjector;
+import dev.deltaci.local.chaos.FaultInjector.Fault;
+import dev.deltaci.local.host.GitHubPush;
+import dev.deltaci.local.host.LocalControlPlane;
+import dev.deltaci.local.support.PlaneFixture;
+import dev.deltaci.local.support.PlaneTest;
+import dev.deltaci.local.support.StackContents;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.SdkRequest;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+
+/** Pipelines past a limit, and failures after the run item is written, through the real webhook. */
+class LimitsTest extends PlaneTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Predicate<SdkRequest> CREATE_JOB = r -> r instanceof PutItemRequest p
+            && p.item().containsKey("type") && "job".equals(p.item().get("type").s());
+
+    private final FaultInjector faults = new FaultInjector();
+
+    @Override
+    protected LocalControlPlane.Options options(LocalControlPlane.Options o) {
+        return o.withInterceptors(List.of(faults)).withScheduleInterval(null);
+    }
+
+    @Test
+    void aPipelineExpandingPastTheJobLimit_shouldFailAsConfigError_withNoJobWritten() throws Exception {
+        String job = "    strategy: {matrix: {a: [1,2,3,4], b: [1,2,3,4], c: [1,2,3,4], d: [1,2,3,4]}}\n"
+                + "    steps: [{run: x}]\n";
+        String runId = pushRun("jobs:\n  w:\n" + job + "  x:\n" + job + "  y:\n" + job + "  z:\n" + job);
+
+        RunRecord run = store.getRun(runId).orElseThrow();
+        assertThat(run.status()).isEqualTo(RunState.FAILED);
+        assertThat(run.failureClass()).isEqualTo("config_error");
+        assertThat(run.message()).contains("the pipeline has 1024 jobs; the limit is 1000 per run (DELTA_MAX_JOBS_PER_RUN)");
+        assertThat(store.listJobs(runId)).isEmpty();
+    }
+
+    @Test
+    void jobWritesFailingAfterTheRunItem_shouldEndTheRunFailedWithItsReason_notLeaveItPending() throws Exception {
+        var repo = fixture.repository("jobs:\n  a: {steps: [{run: x}]}\n  b: {steps: [{run: x}]}\n");
+        faults.inject(CREATE_JOB, Fault.UNREACHABLE, 100);
+
+        GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), PlaneFixture.SECRET, GitHubPush.payload(repo));
+        faults.clear();
+
+        assertThat(delivery.status()).as(delivery.body()).isEqualTo(500);
+        RunRecord run = store.getRun(dev.deltaci.functions.webhook.WebhookService.runIdFor(delivery.deliveryId())).orElseThrow();
+        assertThat(run.status()).isEqualTo(RunState.FAILED);
+        assertThat(run.failureClass()).isEqualTo("infra_error");
+        assertThat(run.message()).startsWith("could not write the run's jobs");
+        // the same delivery again finds the run finished, and writes nothing more
+        GitHubPush.Delivery again = GitHubPush.send(plane.apiUrl(), PlaneFixture.SECRET, GitHubPush.payload(repo),
+                delivery.deliveryId());
+        assertThat(again.body()).contains("\"duplicate\":true").contains("FAILED");
+        assertThat(store.listJobs(run.runId())).isEmpty();
+    }
+
+    @Test
+    void aWebhookWithALoneSurrogate_shouldBe400_andWriteNothing() throws Exception {
+        var repo = fixture.repository("jobs:\n  a: {steps: [{run: x}]}\n");
+        String payload = new String(GitHubPush.payload(repo), StandardCharsets.UTF_8)
+                .replace("\"ref\":\"refs/heads/main\"", "\"ref\":\"refs/heads/main\\ud800\"");
+        assertThat(payload).contains("\\ud800");
+
+        GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), PlaneFixture.SECRET,
+                payload.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(delivery.status()).isEqualTo(400);
+        assertThat(JSON.readTree(delivery.body()).get("error").asText())
+                .isEqualTo("malformed push event: 'ref' has a lone surrogate U+D800 at character 16; send valid Unicode text");
+        assertThat(StackContents.of(stack).tableItems()).isZero();
+    }
+}
