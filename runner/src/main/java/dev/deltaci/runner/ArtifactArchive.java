@@ -22,16 +22,36 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 
 /**
  * A job's kept files as one tar.gz: packed from workspace paths after the job succeeds, unpacked
- * into a dependant's workspace before its steps. Regular files and directories only, with their
- * modes; symbolic links are left out (they could point anywhere). Unpacking refuses any entry
- * that would land outside the workspace.
+ * into a dependant's workspace before its steps. Regular files and directories with their modes,
+ * and symbolic links that point inside the kept paths (as {@code node_modules/.bin} has them),
+ * kept as links; a link pointing anywhere else is left out and listed, never followed: the
+ * runner may be root and the link a step's. Unpacking refuses any entry that would land outside
+ * the workspace, also through a link already there (a repository can commit one).
  */
 final class ArtifactArchive {
 
     static final long MAX_ARCHIVE_BYTES = 2L * 1024 * 1024 * 1024;
 
-    /** What an archive holds. */
-    record Contents(int files, long bytes) {
+    /** What an archive holds, and the links left out of it (workspace paths) because they point outside it. */
+    record Contents(int files, long bytes, int links, List<String> linksLeftOut) {
+        Contents(int files, long bytes) {
+            this(files, bytes, 0, List.of());
+        }
+    }
+
+    /** The hex SHA-256 of a file: what a completion records and a dependant checks. */
+    static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[64 * 1024];
+            int read;
+            while ((read = in.read(buffer)) > 0) {
+                digest.update(buffer, 0, read);
+            }
+            return java.util.HexFormat.of().formatHex(digest.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The paths that do not exist in the workspace, in order: nothing is packed if any is missing. */
@@ -41,22 +61,45 @@ final class ArtifactArchive {
 
     static Contents pack(Path workspace, List<String> paths, Path archive) throws IOException {
         int files = 0;
+        int links = 0;
         long bytes = 0;
+        List<String> leftOut = new ArrayList<>();
+        Path root = workspace.toRealPath();
+        List<Path> kept = paths.stream().map(p -> root.resolve(p).normalize()).toList();
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(archive));
              TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(out))) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-            for (String path : paths) {
+            for (Path start : kept) {
+                // a directory on the way that is a link (build -> /root) must not lead the walk outside
+                if (!start.getParent().toRealPath().startsWith(root)) {
+                    leftOut.add(root.relativize(start).toString());
+                    continue;
+                }
                 List<Path> entries;
-                try (Stream<Path> walk = Files.walk(workspace.resolve(path))) {
-                    entries = walk.filter(p -> !Files.isSymbolicLink(p)).sorted().toList();
+                try (Stream<Path> walk = Files.walk(start)) {
+                    entries = walk.sorted().toList();
                 }
                 for (Path file : entries) {
-                    String name = workspace.relativize(file).toString().replace('\\', '/');
+                    String name = root.relativize(file).toString().replace('\\', '/');
+                    if (Files.isSymbolicLink(file)) {
+                        Path target = Files.readSymbolicLink(file);
+                        Path resolved = file.getParent().resolve(target).normalize();
+                        if (target.isAbsolute() || kept.stream().noneMatch(resolved::startsWith)) {
+                            leftOut.add(name);
+                            continue;
+                        }
+                        TarArchiveEntry link = new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK);
+                        link.setLinkName(target.toString());
+                        tar.putArchiveEntry(link);
+                        tar.closeArchiveEntry();
+                        links++;
+                        continue;
+                    }
                     TarArchiveEntry entry = new TarArchiveEntry(file.toFile(), name);
                     entry.setMode(mode(file));
                     tar.putArchiveEntry(entry);
-                    if (Files.isRegularFile(file)) {
+                    if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
                         Files.copy(file, tar);
                         files++;
                         bytes += entry.getSize();
@@ -69,13 +112,14 @@ final class ArtifactArchive {
             throw new IOException("artifacts compress to " + Files.size(archive) + " bytes; the limit is "
                     + MAX_ARCHIVE_BYTES);
         }
-        return new Contents(files, bytes);
+        return new Contents(files, bytes, links, List.copyOf(leftOut));
     }
 
     static Contents unpack(Path archive, Path workspace) throws IOException {
         int files = 0;
+        int links = 0;
         long bytes = 0;
-        Path root = workspace.toAbsolutePath().normalize();
+        Path root = workspace.toRealPath();
         try (InputStream in = new BufferedInputStream(Files.newInputStream(archive));
              TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(in))) {
             TarArchiveEntry entry;
@@ -88,17 +132,39 @@ final class ArtifactArchive {
                 }
                 if (entry.isDirectory()) {
                     Files.createDirectories(target);
+                    requireInside(root, target, entry);
+                } else if (entry.isSymbolicLink()) { // before isFile(), which is true for links too
+                    Path linkTarget = Path.of(entry.getLinkName());
+                    if (linkTarget.isAbsolute() || !target.getParent().resolve(linkTarget).normalize().startsWith(root)) {
+                        throw new IOException("archive link '" + entry.getName() + "' points outside the workspace");
+                    }
+                    Files.createDirectories(target.getParent());
+                    requireInside(root, target.getParent(), entry);
+                    Files.deleteIfExists(target);
+                    Files.createSymbolicLink(target, linkTarget);
+                    links++;
+                    continue;
                 } else if (entry.isFile()) {
                     Files.createDirectories(target.getParent());
-                    bytes += Files.copy(tar, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    requireInside(root, target.getParent(), entry);
+                    Files.deleteIfExists(target); // a link there is replaced, never written through
+                    bytes += Files.copy(tar, target);
                     files++;
                 } else {
-                    continue; // links and devices are never packed; ignore any that appear
+                    continue; // devices and hard links are never packed; ignore any that appear
                 }
                 setMode(target, entry.getMode());
             }
         }
-        return new Contents(files, bytes);
+        return new Contents(files, bytes, links, List.of());
+    }
+
+    /** Where an entry lands, with every link on the way resolved, must still be the workspace. */
+    private static void requireInside(Path root, Path directory, TarArchiveEntry entry) throws IOException {
+        if (!directory.toRealPath().startsWith(root)) {
+            throw new IOException("archive entry '" + entry.getName() + "' would be written outside the workspace "
+                    + "through a symbolic link");
+        }
     }
 
     private static int mode(Path file) throws IOException {

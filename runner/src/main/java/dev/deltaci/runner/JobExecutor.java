@@ -42,7 +42,21 @@ final class JobExecutor {
             "JAVA_HOME", "MAVEN_OPTS");
 
     /** The outcome the runner reports, or none when it lost the lease. */
-    record Result(boolean reportable, int exitCode, String failureClass, int logChunks) {
+    record Result(boolean reportable, int exitCode, String failureClass, int logChunks, String artifactSha256) {
+        Result(boolean reportable, int exitCode, String failureClass, int logChunks) {
+            this(reportable, exitCode, failureClass, logChunks, null);
+        }
+    }
+
+    /** What keeping the artifacts came to: the archive's SHA-256, or why the job fails and how. */
+    private record Kept(String sha256, String failureClass, String problem) {
+        static Kept stored(String sha256) {
+            return new Kept(sha256, null, null);
+        }
+
+        static Kept failed(String failureClass, String problem) {
+            return new Kept(null, failureClass, problem);
+        }
     }
 
     private final RunnerApiClient api;
@@ -194,16 +208,17 @@ final class JobExecutor {
                     failureClass = stepTimedOut ? "timeout" : "script_failure";
                 }
             }
+            String artifactSha256 = null;
             if (failureClass == null && !fence.isLost() && !job.artifacts().isEmpty()) {
-                String keepError = keepArtifacts(job, workspace, log);
-                if (keepError != null) {
-                    boolean missing = keepError.startsWith("artifacts:");
-                    log.line("::delta:: " + keepError);
-                    return finish(log, heartbeats, fence, missing ? 1 : -1, missing ? "script_failure" : "infra_error",
-                            workspace);
+                Kept kept = keepArtifacts(job, workspace, log);
+                if (kept.problem() != null) {
+                    log.line("::delta:: " + kept.problem());
+                    return finish(log, heartbeats, fence, "script_failure".equals(kept.failureClass()) ? 1 : -1,
+                            kept.failureClass(), workspace);
                 }
+                artifactSha256 = kept.sha256();
             }
-            return finish(log, heartbeats, fence, exitCode, failureClass, workspace);
+            return finish(log, heartbeats, fence, exitCode, failureClass, workspace, artifactSha256);
         } catch (IOException e) {
             log.line("::delta:: runner error: " + e.getMessage());
             return finish(log, heartbeats, fence, -1, "infra_error", workspace);
@@ -258,7 +273,11 @@ final class JobExecutor {
                 step.workingDirectory(), step.timeoutMillis(), step.continueOnError(), step.condition());
     }
 
-    /** Downloads and unpacks the artifacts of the jobs this one needs; returns what went wrong, or null. */
+    /**
+     * Downloads and unpacks the artifacts of the jobs this one needs, each checked against the
+     * SHA-256 its job's completion recorded (an archive replaced since is refused); returns what
+     * went wrong, or null.
+     */
     private String unpackDownloads(LeasedJob job, Path workspace, LogStreamer log) throws IOException {
         for (LeasedJob.Download input : job.downloads()) {
             Path archive = Files.createTempFile(workRoot, "input-", ".tar.gz");
@@ -267,6 +286,11 @@ final class JobExecutor {
                 int status = untilStored("artifact download", () -> api.download(url, archive));
                 if (status != 200) {
                     return "cannot download the artifacts of " + input.name() + ": HTTP " + status;
+                }
+                String sha256 = ArtifactArchive.sha256(archive);
+                if (input.sha256() == null || !input.sha256().equals(sha256)) {
+                    return "the artifacts of " + input.name() + " are not the archive its job completed with (SHA-256 "
+                            + sha256 + ", recorded " + input.sha256() + "); refusing them";
                 }
                 ArtifactArchive.Contents contents = ArtifactArchive.unpack(archive, workspace);
                 log.line("::delta:: artifacts of " + input.name() + ": " + files(contents));
@@ -278,29 +302,41 @@ final class JobExecutor {
     }
 
     /**
-     * Packs the job's {@code artifacts:} and uploads them through a presigned URL. A path the steps
-     * did not produce fails the job ("artifacts: ..."); a failed upload is an infrastructure error.
+     * Packs the job's {@code artifacts:} and uploads them through a presigned URL, asked for
+     * afresh for each try (URLs expire with the lease). A path the steps did not produce fails the
+     * job as a script failure; a failed upload is an infrastructure error. Links that point
+     * outside the kept paths are left out, and said so in the job's log.
      */
-    private String keepArtifacts(LeasedJob job, Path workspace, LogStreamer log) throws IOException {
+    private Kept keepArtifacts(LeasedJob job, Path workspace, LogStreamer log) throws IOException {
         List<String> missing = ArtifactArchive.missing(workspace, job.artifacts());
         if (!missing.isEmpty()) {
-            return "artifacts: " + String.join(", ", missing) + " not found in the workspace after the steps";
+            return Kept.failed("script_failure", "artifacts: " + String.join(", ", missing)
+                    + " not found in the workspace after the steps");
         }
         Path archive = Files.createTempFile(workRoot, "artifacts-", ".tar.gz");
         try {
             ArtifactArchive.Contents contents = ArtifactArchive.pack(workspace, job.artifacts(), archive);
-            RunnerApiClient.Answer answer = api.artifactUploadUrl(job.runId(), job.jobKey(), job.epoch());
-            if (!answer.ok()) {
-                return "cannot upload artifacts: " + answer.reason();
+            if (!contents.linksLeftOut().isEmpty()) {
+                log.line("::delta:: " + contents.linksLeftOut().size() + " symbolic link(s) left out of the artifacts: "
+                        + "they point outside them: " + String.join(", ", contents.linksLeftOut().stream().limit(20).toList())
+                        + (contents.linksLeftOut().size() > 20 ? ", …" : ""));
             }
-            URI url = URI.create(answer.body().path("url").asText());
-            int status = untilStored("artifact upload", () -> api.upload(url, archive, "application/gzip"));
+            String[] refused = new String[1];
+            int status = untilStored("artifact upload", () -> {
+                RunnerApiClient.Answer answer = api.artifactUploadUrl(job.runId(), job.jobKey(), job.epoch());
+                if (!answer.ok()) {
+                    refused[0] = answer.reason();
+                    return answer.retryable() ? answer.status() : 0;
+                }
+                return api.upload(URI.create(answer.body().path("url").asText()), archive, "application/gzip");
+            });
             if (status != 200) {
-                return "cannot upload artifacts: HTTP " + status;
+                return Kept.failed("infra_error", "cannot upload artifacts: "
+                        + (refused[0] != null && status == 0 ? refused[0] : "HTTP " + status));
             }
             log.line("::delta:: kept artifacts " + String.join(", ", job.artifacts()) + ": " + files(contents)
                     + " (" + Files.size(archive) + " compressed)");
-            return null;
+            return Kept.stored(ArtifactArchive.sha256(archive));
         } finally {
             Files.deleteIfExists(archive);
         }
@@ -355,7 +391,8 @@ final class JobExecutor {
     }
 
     private static String files(ArtifactArchive.Contents contents) {
-        return contents.files() + (contents.files() == 1 ? " file, " : " files, ") + contents.bytes() + " bytes";
+        return contents.files() + (contents.files() == 1 ? " file, " : " files, ") + contents.bytes() + " bytes"
+                + (contents.links() == 0 ? "" : ", " + contents.links() + (contents.links() == 1 ? " link" : " links"));
     }
 
     /**
@@ -373,6 +410,11 @@ final class JobExecutor {
 
     private Result finish(LogStreamer log, ScheduledExecutorService heartbeats, Fence fence, int exitCode,
                           String failureClass, Path workspace) {
+        return finish(log, heartbeats, fence, exitCode, failureClass, workspace, null);
+    }
+
+    private Result finish(LogStreamer log, ScheduledExecutorService heartbeats, Fence fence, int exitCode,
+                          String failureClass, Path workspace, String artifactSha256) {
         log.close();
         if (log.storageFailed() != null && failureClass == null) {
             // the steps passed but their log is not all stored: not a success anyone can check
@@ -382,7 +424,8 @@ final class JobExecutor {
         heartbeats.shutdownNow();
         deleteTree(workspace);
         deleteTree(home(workspace));
-        return new Result(!fence.isLost(), exitCode, failureClass, log.chunksSent());
+        return new Result(!fence.isLost(), exitCode, failureClass, log.chunksSent(),
+                failureClass == null ? artifactSha256 : null);
     }
 
     /** A job user's own home for this job, beside the workspace (the runner's HOME is not theirs to read). */

@@ -14,7 +14,7 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
                  Map<String, String> inputs, String image, Map<String, String> secrets, String secretsNote) {
 
     /** Artifacts of a job this one needs: where to download them (a presigned URL). */
-    record Download(String jobKey, String name, String url) {
+    record Download(String jobKey, String name, String url, String sha256) {
     }
 
     /** A job without artifacts, as tests build them. */
@@ -93,7 +93,7 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
     private static List<Download> downloads(JsonNode job) {
         List<Download> downloads = new ArrayList<>();
         job.path("downloads").forEach(d -> downloads.add(new Download(d.path("job").asText(), d.path("name").asText(),
-                d.path("url").asText())));
+                d.path("url").asText(), d.hasNonNull("sha256") ? d.get("sha256").asText() : null)));
         return downloads;
     }
 

@@ -30,6 +30,7 @@ public final class RunnerAgent {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_PASS_ON_DELAY_SECONDS = 10;
+    private static final int LEASE_CALL_TRIES = 4;
 
     private final SqsClient sqs;
     private final String queueUrl;
@@ -145,7 +146,7 @@ public final class RunnerAgent {
         }
         RunnerApiClient.Answer answer;
         try {
-            answer = api.lease(runId, jobKey, epoch);
+            answer = leaseRecognisingReplays(runId, jobKey, epoch);
         } catch (IOException e) {
             LOG.warn("lease call failed, message back in " + retryDelaySeconds + " s: " + e.getMessage());
             changeVisibility(message, retryDelaySeconds);
@@ -182,6 +183,28 @@ public final class RunnerAgent {
         return true;
     }
 
+    /**
+     * The lease call, tried again at once when it failed on the way (a timeout, a dropped
+     * connection): the control plane may have applied it, and the same request again is answered
+     * with that same lease rather than refused. Given up, the job would sit leased to this runner
+     * with nobody running it until the lease expired (runner_lost).
+     */
+    private RunnerApiClient.Answer leaseRecognisingReplays(String runId, String jobKey, long epoch) throws IOException {
+        IOException last = null;
+        for (int attempt = 0; attempt < LEASE_CALL_TRIES; attempt++) {
+            if (attempt > 0) {
+                pause(250L << attempt);
+            }
+            try {
+                return api.lease(runId, jobKey, epoch);
+            } catch (IOException e) {
+                LOG.warn("lease call failed (try " + (attempt + 1) + " of " + LEASE_CALL_TRIES + "): " + e.getMessage());
+                last = e;
+            }
+        }
+        throw last;
+    }
+
     /** Waits up to {@code limit} for the job in hand (if any) to be run and reported; true if none is left. */
     public boolean awaitIdle(Duration limit) {
         long deadline = System.nanoTime() + limit.toNanos();
@@ -206,7 +229,8 @@ public final class RunnerAgent {
         for (int attempt = 1; attempt <= 8; attempt++) {
             try {
                 RunnerApiClient.Answer answer = api.complete(job.runId(), job.jobKey(), job.epoch(), job.attempt(),
-                        job.startedAtEpochMs(), result.exitCode(), result.failureClass(), result.logChunks());
+                        job.startedAtEpochMs(), result.exitCode(), result.failureClass(), result.logChunks(),
+                        result.artifactSha256());
                 if (answer.ok() || answer.conflict() || !answer.retryable()) {
                     if (answer.ok()) {
                         LOG.info("reported " + job.runId() + "/" + job.jobKey() + ": "

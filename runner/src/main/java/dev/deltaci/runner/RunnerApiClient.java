@@ -192,9 +192,18 @@ public final class RunnerApiClient {
     /** Ends the attempt; {@code attempt} and {@code startedAtEpochMs} echo the lease answer. */
     public Answer complete(String runId, String jobKey, long epoch, int attempt, long startedAtEpochMs, int exitCode,
                            String failureClass, int logChunks) throws IOException {
+        return complete(runId, jobKey, epoch, attempt, startedAtEpochMs, exitCode, failureClass, logChunks, null);
+    }
+
+    /** As above, with the SHA-256 of the artifact archive this attempt uploaded (null: none). */
+    public Answer complete(String runId, String jobKey, long epoch, int attempt, long startedAtEpochMs, int exitCode,
+                           String failureClass, int logChunks, String artifactSha256) throws IOException {
         ObjectNode body = base(runId, jobKey, epoch).put("attempt", attempt).put("startedAtEpochMs", startedAtEpochMs)
                 .put("exitCode", exitCode).put("logChunks", logChunks);
         body.put("failureClass", failureClass);
+        if (artifactSha256 != null) {
+            body.put("artifactSha256", artifactSha256);
+        }
         return call("complete", body);
     }
 

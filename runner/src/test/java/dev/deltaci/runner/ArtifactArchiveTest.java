@@ -22,7 +22,7 @@ class ArtifactArchiveTest {
     Path dir;
 
     @Test
-    void packThenUnpack_shouldKeepFilesDirectoriesAndTheExecutableBit_butNotSymlinks() throws Exception {
+    void packThenUnpack_shouldKeepFilesDirectoriesAndTheExecutableBit_butNotLinksLeadingOutside() throws Exception {
         Path from = Files.createDirectories(dir.resolve("from"));
         Files.createDirectories(from.resolve("dist/bin"));
         Files.writeString(from.resolve("dist/bin/app"), "#!/bin/sh\necho hi\n");
@@ -35,11 +35,68 @@ class ArtifactArchiveTest {
         Path to = Files.createDirectories(dir.resolve("to"));
         ArtifactArchive.Contents unpacked = ArtifactArchive.unpack(archive, to);
 
-        assertThat(packed).isEqualTo(unpacked).isEqualTo(new ArtifactArchive.Contents(2, 20));
+        assertThat(packed).isEqualTo(new ArtifactArchive.Contents(2, 20, 0, List.of("dist/escape")));
+        assertThat(unpacked).isEqualTo(new ArtifactArchive.Contents(2, 20));
         assertThat(Files.readString(to.resolve("report.txt"))).isEqualTo("ok");
         assertThat(Files.isExecutable(to.resolve("dist/bin/app"))).isTrue();
         assertThat(Files.isExecutable(to.resolve("report.txt"))).isFalse();
         assertThat(to.resolve("dist/escape")).doesNotExist();
+    }
+
+    @Test
+    void nodeModulesBin_shouldKeepItsLinksAsLinks_andListTheOnesPointingOutside() throws Exception {
+        Path from = Files.createDirectories(dir.resolve("from"));
+        Files.createDirectories(from.resolve("node_modules/eslint/bin"));
+        Files.createDirectories(from.resolve("node_modules/.bin"));
+        Files.writeString(from.resolve("node_modules/eslint/bin/eslint.js"), "#!/usr/bin/env node\n");
+        Files.createSymbolicLink(from.resolve("node_modules/.bin/eslint"), Path.of("../eslint/bin/eslint.js"));
+        Files.createSymbolicLink(from.resolve("node_modules/.bin/up"), Path.of("../../secret.txt"));
+        Files.createSymbolicLink(from.resolve("node_modules/.bin/root"), Path.of("/root"));
+        Files.writeString(from.resolve("secret.txt"), "not kept");
+        Path archive = dir.resolve("a.tar.gz");
+
+        ArtifactArchive.Contents packed = ArtifactArchive.pack(from, List.of("node_modules"), archive);
+        Path to = Files.createDirectories(dir.resolve("to"));
+        ArtifactArchive.Contents unpacked = ArtifactArchive.unpack(archive, to);
+
+        assertThat(packed.links()).isEqualTo(1);
+        assertThat(packed.linksLeftOut()).containsExactlyInAnyOrder("node_modules/.bin/up", "node_modules/.bin/root");
+        assertThat(unpacked.links()).isEqualTo(1);
+        assertThat(Files.isSymbolicLink(to.resolve("node_modules/.bin/eslint"))).isTrue();
+        assertThat(Files.readString(to.resolve("node_modules/.bin/eslint"))).startsWith("#!/usr/bin/env node");
+        assertThat(to.resolve("node_modules/.bin/up")).doesNotExist();
+    }
+
+    @Test
+    void pack_shouldNotFollowALinkedDirectoryOnTheWayToAKeptPath() throws Exception {
+        Path from = Files.createDirectories(dir.resolve("from"));
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Files.writeString(outside.resolve("secret"), "runner's");
+        Files.createSymbolicLink(from.resolve("build"), outside);
+        Path archive = dir.resolve("a.tar.gz");
+
+        ArtifactArchive.Contents packed = ArtifactArchive.pack(from, List.of("build/secret"), archive);
+        Path to = Files.createDirectories(dir.resolve("to"));
+
+        assertThat(packed.files()).isZero();
+        assertThat(packed.linksLeftOut()).containsExactly("build/secret");
+        assertThat(ArtifactArchive.unpack(archive, to).files()).isZero();
+    }
+
+    @Test
+    void unpack_shouldRefuseToWriteThroughALinkTheCheckoutHolds() throws Exception {
+        Path from = Files.createDirectories(dir.resolve("from"));
+        Files.createDirectories(from.resolve("dist"));
+        Files.writeString(from.resolve("dist/passwd"), "planted");
+        Path archive = dir.resolve("a.tar.gz");
+        ArtifactArchive.pack(from, List.of("dist"), archive);
+        Path outside = Files.createDirectories(dir.resolve("etc"));
+        Path workspace = Files.createDirectories(dir.resolve("ws"));
+        Files.createSymbolicLink(workspace.resolve("dist"), outside); // committed to the repository
+
+        assertThatThrownBy(() -> ArtifactArchive.unpack(archive, workspace)).isInstanceOf(IOException.class)
+                .hasMessageContaining("outside the workspace through a symbolic link");
+        assertThat(outside.resolve("passwd")).doesNotExist();
     }
 
     @Test

@@ -33,11 +33,18 @@ public final class ArtifactStore {
         return "artifacts/" + runId + "/" + jobKey + "/epoch-" + epoch + ".tar.gz";
     }
 
-    public SignedUrl uploadUrl(String runId, String jobKey, long epoch) {
+    /**
+     * An upload URL that stops working when the lease does ({@code leaseExpiresAtEpochMs}, at most
+     * {@link #URL_LIFETIME} away): once the attempt has ended, its archive cannot be replaced
+     * through a URL it was given. A runner asks again for each try of a long upload.
+     */
+    public SignedUrl uploadUrl(String runId, String jobKey, long epoch, long leaseExpiresAtEpochMs) {
         String key = key(runId, jobKey, epoch);
-        URL url = presigner.presignPutObject(p -> p.signatureDuration(URL_LIFETIME)
+        long now = clock.millis();
+        Duration lifetime = Duration.ofMillis(Math.max(1000, Math.min(URL_LIFETIME.toMillis(), leaseExpiresAtEpochMs - now)));
+        URL url = presigner.presignPutObject(p -> p.signatureDuration(lifetime)
                 .putObjectRequest(o -> o.bucket(bucket).key(key).contentType("application/gzip"))).url();
-        return new SignedUrl(url, key, clock.millis() + URL_LIFETIME.toMillis());
+        return new SignedUrl(url, key, now + lifetime.toMillis());
     }
 
     public SignedUrl downloadUrl(String runId, String jobKey, long epoch) {

@@ -53,7 +53,8 @@ import software.amazon.awssdk.core.exception.SdkException;
  * POST /runner/heartbeat  {runId, jobKey, runnerId, epoch}          → 200 renewed  | 403 lease_lost
  * POST /runner/logs       {runId, jobKey, runnerId, epoch, seq, text} → 200 stored | 403 lease_lost
  * POST /runner/complete   {runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs, exitCode,
- *                          failureClass, logChunks}    (attempt and start echo the lease answer)
+ *                          failureClass, logChunks, artifactSha256}  (attempt and start echo the lease
+ *                          answer; the SHA-256 of the archive it uploaded, recorded for dependants)
  *                                                                   → 200 accepted | already_completed | 403
  * POST /runner/artifacts  {runId, jobKey, runnerId, epoch}          → 200 presigned PUT for this attempt's
  *                                                                     archive | 403 lease_lost | 400 job keeps none
@@ -61,13 +62,15 @@ import software.amazon.awssdk.core.exception.SdkException;
  * The lease is taken with the labels of the runner's credential.
  *
  * <p>A lease answer lists the job's {@code artifacts} (paths to keep) and, for each job it needs
- * that kept some and succeeded, a presigned download URL ({@code downloads}).
+ * that kept some and succeeded, a presigned download URL and the archive's recorded SHA-256
+ * ({@code downloads}). Upload URLs expire with the lease.
  */
 public final class RunnerApiService {
 
     public static final int MAX_LOG_CHUNK_BYTES = 256 * 1024;
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
     private static final int MAX_NAME_CHARS = 96;
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     /** The name a runner asks for; its id is the name and a random suffix, so it still fits {@link #ID}. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1," + MAX_NAME_CHARS + "}");
     private static final int RUNNER_ID_SUFFIX_BYTES = 6;
@@ -316,7 +319,13 @@ public final class RunnerApiService {
             if (job.needs().contains(need.jobKey()) && need.state() == JobState.SUCCEEDED
                     && !need.spec().artifacts().isEmpty()) {
                 ArtifactStore.SignedUrl url = artifacts.downloadUrl(need.runId(), need.jobKey(), need.leaseEpoch());
-                downloads.add(Map.of("job", need.jobKey(), "name", need.name(), "url", url.url().toString()));
+                // the runner accepts only the bytes the job's completion recorded
+                Map<String, Object> download = new LinkedHashMap<>();
+                download.put("job", need.jobKey());
+                download.put("name", need.name());
+                download.put("url", url.url().toString());
+                download.put("sha256", need.artifactSha256());
+                downloads.add(download);
             }
         }
         return downloads;
@@ -331,7 +340,7 @@ public final class RunnerApiService {
         if (job.get().spec().artifacts().isEmpty()) {
             return ApiResponse.error(400, "job " + r.jobKey + " keeps no artifacts; add 'artifacts:' to it in the pipeline");
         }
-        ArtifactStore.SignedUrl url = artifacts.uploadUrl(r.runId, r.jobKey, r.epoch);
+        ArtifactStore.SignedUrl url = artifacts.uploadUrl(r.runId, r.jobKey, r.epoch, job.get().leaseExpiresAtEpochMs());
         return ApiResponse.of(200, "outcome", "upload", "method", "PUT", "url", url.url().toString(),
                 "key", url.key(), "expiresAtEpochMs", url.expiresAtEpochMs());
     }
@@ -367,6 +376,10 @@ public final class RunnerApiService {
         MDC.put("attempt", Integer.toString(attempt));
         long startedAtEpochMs = r.requiredLong("startedAtEpochMs");
         String failureClassName = r.optionalText("failureClass");
+        String artifactSha256 = r.optionalText("artifactSha256");
+        if (artifactSha256 != null && !SHA256.matcher(artifactSha256).matches()) {
+            throw new BadRequest("'artifactSha256' must be 64 lowercase hex digits");
+        }
         FailureClass failureClass;
         try {
             failureClass = failureClassName == null ? null : FailureClass.fromWireName(failureClassName);
@@ -385,7 +398,7 @@ public final class RunnerApiService {
         JobState finalState = failureClass == null ? JobState.SUCCEEDED : failureClass.terminalState();
         CompleteOutcome outcome = store.complete(r.runId, r.jobKey, r.runnerId, r.epoch, attempt, startedAtEpochMs,
                 finalState, exitCode,
-                failureClass == null ? null : failureClass.wireName(), logChunks);
+                failureClass == null ? null : failureClass.wireName(), logChunks, artifactSha256);
         if (outcome instanceof CompleteOutcome.LeaseLost lost) {
             return leaseLost(lost.reason());
         }

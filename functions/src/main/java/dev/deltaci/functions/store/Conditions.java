@@ -64,6 +64,7 @@ public final class Conditions {
      */
     public static final String COMPLETE_UPDATE = "SET #state = :final, #exitCode = :exitCode, "
             + "#failureClass = :failureClass, #finishedAtEpochMs = :now, #logChunks = :logChunks, "
+            + "#artifactSha256 = :artifactSha256, "
             + "#history = list_append(if_not_exists(#history, :noHistory), :entry) "
             + "REMOVE #leaseShard";
 

@@ -70,7 +70,7 @@ final class Items {
                 num(item, "queuedAtEpochMs", 0), num(item, "enqueuedAtEpochMs", 0), history(item),
                 str(item, "avoidRunner"), num(item, "cancelRequestedAtEpochMs", 0), str(item, "repository"),
                 str(item, "event"), str(item, "gate"), str(item, "waitingFor"), stringMap(item, "inputs"),
-                bool(item, "fork"));
+                bool(item, "fork"), str(item, "artifactSha256"));
     }
 
     private static List<AttemptRecord> history(Map<String, AttributeValue> item) {

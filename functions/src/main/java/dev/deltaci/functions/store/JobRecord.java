@@ -32,7 +32,7 @@ public record JobRecord(String runId, String jobKey, String name, JobState state
                         int logChunks, int infraRetries, int userRetries, long queuedAtEpochMs,
                         long enqueuedAtEpochMs, List<AttemptRecord> history, String avoidRunner,
                         long cancelRequestedAtEpochMs, String repository, String event, String gate,
-                        String waitingFor, Map<String, String> inputs, boolean fork) {
+                        String waitingFor, Map<String, String> inputs, boolean fork, String artifactSha256) {
 
     public boolean cancelRequested() {
         return cancelRequestedAtEpochMs > 0;

@@ -338,6 +338,17 @@ public final class JobStore {
     public CompleteOutcome complete(String runId, String jobKey, String runnerId, long epoch, int attempt,
                                     long startedAtEpochMs, JobState finalState, int exitCode, String failureClass,
                                     int logChunks) {
+        return complete(runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs, finalState, exitCode, failureClass,
+                logChunks, null);
+    }
+
+    /**
+     * As above, recording the SHA-256 of the artifact archive the attempt uploaded (null: none):
+     * dependants accept only those bytes, so an archive replaced after the job ended is refused.
+     */
+    public CompleteOutcome complete(String runId, String jobKey, String runnerId, long epoch, int attempt,
+                                    long startedAtEpochMs, JobState finalState, int exitCode, String failureClass,
+                                    int logChunks, String artifactSha256) {
         JobTransitions.check(JobState.RUNNING, finalState);
         long now = clock.millis();
         Map<String, String> extraNames = new HashMap<>();
@@ -349,8 +360,10 @@ public final class JobStore {
         extraNames.put("#finishedAtEpochMs", "finishedAtEpochMs");
         extraNames.put("#logChunks", "logChunks");
         extraNames.put("#leaseShard", "leaseShard");
+        extraNames.put("#artifactSha256", "artifactSha256");
         Map<String, AttributeValue> extraValues = new HashMap<>();
         extraValues.put(":final", s(finalState.name()));
+        extraValues.put(":artifactSha256", artifactSha256 == null ? AttributeValue.fromNul(true) : s(artifactSha256));
         extraValues.put(":exitCode", n(exitCode));
         extraValues.put(":failureClass", failureClass == null ? AttributeValue.fromNul(true) : s(failureClass));
         extraValues.put(":now", n(now));

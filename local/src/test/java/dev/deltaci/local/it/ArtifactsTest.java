@@ -14,6 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -68,9 +69,48 @@ class ArtifactsTest extends PlaneTest {
         RunnerApiClient.Answer granted = holder.artifactUploadUrl(runId, "build", 1);
         assertThat(granted.status()).isEqualTo(200);
         assertThat(granted.body().get("key").asText()).isEqualTo("artifacts/" + runId + "/build/epoch-1.tar.gz");
-        assertThat(granted.body().get("url").asText()).contains("/artifacts/" + runId + "/build/epoch-1.tar.gz")
-                .contains("X-Amz-Expires=900");
+        assertThat(granted.body().get("url").asText()).contains("/artifacts/" + runId + "/build/epoch-1.tar.gz");
+        // the URL dies with the lease, not 15 minutes later
+        long leaseExpiresAt = store.getJob(runId, "build").orElseThrow().leaseExpiresAtEpochMs();
+        java.util.regex.Matcher expires = java.util.regex.Pattern.compile("X-Amz-Expires=(\\d+)")
+                .matcher(granted.body().get("url").asText());
+        assertThat(expires.find()).isTrue();
+        assertThat(Long.parseLong(expires.group(1)) * 1000).isLessThanOrEqualTo(leaseExpiresAt - System.currentTimeMillis() + 1000);
+        assertThat(granted.body().get("expiresAtEpochMs").asLong()).isLessThanOrEqualTo(leaseExpiresAt);
         assertThat(StackContents.of(stack).bucketObjects()).as("asking for a URL writes nothing").isZero();
+    }
+
+    @Test
+    void anArchiveReplacedAfterItsJobCompleted_shouldBeRefusedByTheDependant() throws Exception {
+        String runId = pushRun("""
+                jobs:
+                  build:
+                    artifacts: [dist]
+                    steps: [{run: mkdir dist}]
+                  deploy:
+                    needs: build
+                    steps: [{run: cat dist/app}]
+                """);
+        RunnerApiClient holder = plane.runnerClient("runner-a");
+        var lease = holder.lease(runId, "build", 0);
+        Path real = archiveOf("dist/app", "the real build\n");
+        Path planted = archiveOf("dist/app", "planted\n");
+        URI url = URI.create(holder.artifactUploadUrl(runId, "build", 1).body().get("url").asText());
+        assertThat(holder.upload(url, real, "application/gzip")).isEqualTo(200);
+        assertThat(holder.complete(runId, "build", 1, 1, lease.body().path("lease").path("startedAtEpochMs").asLong(),
+                0, null, 0, sha256(real)).status()).isEqualTo(200);
+
+        // the attempt has ended; its URL, used again while it still lives, replaces the archive
+        assertThat(holder.upload(url, planted, "application/gzip")).isEqualTo(200);
+        try (RunnerPool pool = RunnerPool.start(1, plane.runnerTarget(), Files.createTempDirectory("delta-art-"))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
+        }
+
+        JobRecord deploy = store.getJob(runId, "deploy").orElseThrow();
+        assertThat(deploy.state()).isEqualTo(JobState.FAILED);
+        var logs = plane.plane().logStore();
+        String log = String.join("", logs.listChunks(runId, "deploy", 1).stream().map(logs::read).toList()); // epoch 1
+        assertThat(log).contains("the artifacts of build are not the archive its job completed with").doesNotContain("planted");
     }
 
     @Test
@@ -105,5 +145,26 @@ class ArtifactsTest extends PlaneTest {
         assertThat(otherEpoch).as("another attempt's key").isEqualTo(403);
         assertThat(read).as("an upload URL does not read").isEqualTo(403);
         assertThat(StackContents.of(stack).bucketObjects()).as("only the signed object was written").isEqualTo(1);
+    }
+
+    /** A tar.gz holding one file, as a runner packs it. */
+    private static Path archiveOf(String name, String content) throws Exception {
+        Path archive = Files.createTempFile("delta-archive-", ".tar.gz");
+        byte[] body = content.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (var out = Files.newOutputStream(archive);
+             var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+                     new org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream(out))) {
+            var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name);
+            entry.setSize(body.length);
+            tar.putArchiveEntry(entry);
+            tar.write(body);
+            tar.closeArchiveEntry();
+        }
+        return archive;
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(file)));
     }
 }
