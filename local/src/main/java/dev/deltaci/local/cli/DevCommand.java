@@ -72,6 +72,8 @@ public class DevCommand implements Callable<Integer> {
         DevState state;
         try {
             Files.createDirectories(dataDir);
+            // the owner's alone: tables, logs, artifacts and the credentials in dev.json
+            Files.setPosixFilePermissions(dataDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
             state = DevState.read(dataDir).orElse(null);
             if (state != null && state.pid() != null && ProcessHandle.of(state.pid()).map(ProcessHandle::isAlive).orElse(false)) {
                 err.println("error: delta dev (pid " + state.pid() + ") is already running on " + dataDir
@@ -106,8 +108,9 @@ public class DevCommand implements Callable<Integer> {
             err.println("error: port " + port + " is taken; choose another with --port");
             return ExitCodes.USAGE_OR_CONFIG;
         }
-        // runner workspaces and logs live with the rest of the state, not in a temporary directory
-        Path workDir = Files.createDirectories(dataDir.resolve("runners"));
+        // runner workspaces (and the runners' logs) live outside the data directory: a step that walks up
+        // from its workspace must not come upon dev.json or the stack's files
+        Path workDir = Files.createTempDirectory("delta-dev-runners-");
         RunnerPool pool = RunnerPool.start(0, plane.runnerTarget(), workDir);
         for (int i = 0; i < runners; i++) {
             pool.add(labels);
@@ -133,6 +136,7 @@ public class DevCommand implements Callable<Integer> {
 
         out.printf("▸ Delta CI dev is up (stack %d ms)%n", stack.startMillis());
         out.println("  API         " + plane.apiUrl() + "  (webhooks: /webhooks/github, runner API: /runner/*, control: /runs, /status)");
+        out.println("  runners     " + runners + ", workspaces and logs in " + workDir);
         out.println("  metrics     " + plane.apiUrl().resolve("/metrics") + "   health " + plane.apiUrl().resolve("/health"));
         out.println("  runners     " + runners + (labels.isEmpty() ? "" : " " + labels) + ", logs in " + pool.logDir());
         out.println("  credentials " + dataDir.resolve(DevState.FILE) + " (API key, webhook secret, registration token)");

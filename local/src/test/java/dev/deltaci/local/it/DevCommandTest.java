@@ -52,7 +52,14 @@ class DevCommandTest {
         JsonNode state = JSON.readTree(data.resolve("dev.json").toFile());
         URI api = URI.create(state.get("apiUrl").asText());
 
-        try (LocalRepository repo = Fixtures.repoWithPipeline("jobs:\n  only:\n    steps:\n      - run: echo hi\n")) {
+        assertThat(java.nio.file.Files.getPosixFilePermissions(data.resolve("dev.json")))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(java.nio.file.Files.getPosixFilePermissions(data))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        // the step fails the run if it finds the credentials or the stack's files by walking up from its workspace
+        String hunt = "for up in .. ../.. ../../.. ../../../.. ../../../../..; do"
+                + " for f in dev.json stack; do [ ! -e \"$DELTA_WORKSPACE/$up/$f\" ] || exit 7; done; done; echo hi";
+        try (LocalRepository repo = Fixtures.repoWithPipeline("jobs:\n  only:\n    steps:\n      - run: '" + hunt + "'\n")) {
             byte[] payload = GitHubPush.payload(repo);
             GitHubPush.Delivery delivery = GitHubPush.send(api, state.get("webhookSecret").asText(), payload);
             assertThat(delivery.status()).as(delivery.body()).isEqualTo(201);
