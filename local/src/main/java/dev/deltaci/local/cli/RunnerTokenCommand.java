@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 /** {@code delta runner-token}: a new registration token for a runner pool, and its entry for the runner auth secret. */
 @Command(name = "runner-token", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Make a registration token for a pool of runners.", "",
-                "Prints the token (give it to the pool's runners as DELTA_REGISTRATION_TOKEN) and the entry to add to "
+                "Prints the token (give it to the pool's runners in a file for --registration-token-file) and the entry to add to "
                         + "the runner auth secret's 'registrationTokens' (only its SHA-256 is stored). With "
                         + "--new-config, prints a whole configuration with a fresh signing key instead."},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:printed", "2:usage error"})
@@ -65,7 +65,7 @@ public final class RunnerTokenCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(JSON.writeValueAsString(out));
             return ExitCodes.SUCCEEDED;
         }
-        spec.commandLine().getOut().println("token for pool '" + pool + "' (runners: DELTA_REGISTRATION_TOKEN; shown once):");
+        spec.commandLine().getOut().println("token for pool '" + pool + "' (runners: --registration-token-file FILE; shown once):");
         spec.commandLine().getOut().println("  " + token);
         spec.commandLine().getOut().println(newConfig ? "runner auth configuration (store it as the RunnerAuthSecretArn secret):"
                 : "entry for the runner auth secret's \"registrationTokens\":");
