@@ -151,7 +151,7 @@ public final class Fuzzer {
         String own = "Bearer " + auth.encode(auth.issue("fuzz-runner", "fuzz", List.of("linux")));
         String other = "Bearer " + auth.encode(auth.issue("other-runner", "fuzz", List.of()));
         Mutator mutator = new Mutator(seed);
-        String[] actions = {"register", "presence", "lease", "heartbeat", "logs", "complete", "artifacts", "", "LEASE", "../lease"};
+        String[] actions = {"register", "renew", "presence", "lease", "heartbeat", "logs", "complete", "artifacts", "", "LEASE", "../lease"};
         try (presigner) {
             return drive("runner API", inputs, aws, progress, i -> {
                 String action = actions[mutator.random().nextInt(actions.length)];
@@ -293,7 +293,7 @@ public final class Fuzzer {
 
     private static JsonNode runnerBody(String action) {
         if (action.equals("register")) {
-            return json("{\"registrationToken\":\"" + REGISTRATION_TOKEN + "\",\"runnerId\":\"fuzz-runner\",\"labels\":[\"linux\"]}");
+            return json("{\"registrationToken\":\"" + REGISTRATION_TOKEN + "\",\"name\":\"fuzz-runner\",\"labels\":[\"linux\"]}");
         }
         if (action.equals("presence")) {
             return json("{\"state\":\"idle\"}");

@@ -115,7 +115,7 @@ class CancelAndStopTest extends PlaneTest {
         assertThat(told.status()).isEqualTo(200);
         assertThat(told.body().get("stop").asText()).isEqualTo("timeout");
         assertThat(ended.status()).isEqualTo(403);
-        assertThat(ended.reason()).isEqualTo("runner stubborn did not stop within 6 s of being told (timeout)");
+        assertThat(ended.reason()).isEqualTo("runner " + stubborn.runnerId() + " did not stop within 6 s of being told (timeout)");
         assertThat(store.getJob(runId, "slow").orElseThrow().state()).isEqualTo(JobState.TIMED_OUT);
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.FAILED);
     }

@@ -50,12 +50,14 @@ class LabelsTest extends PlaneTest {
         String runId = pushRun("jobs:\n  train:\n    labels: [gpu]\n    steps: [{run: 'true'}]\n");
         JobRecord before = store.getJob(runId, "train").orElseThrow();
 
-        RunnerApiClient.Answer unlabelled = plane.runnerClient("cpu-1").lease(runId, "train", 0);
-        RunnerApiClient.Answer wrong = plane.runnerClient("arm-1", "arm").lease(runId, "train", 0);
+        RunnerApiClient cpu = plane.runnerClient("cpu-1");
+        RunnerApiClient arm = plane.runnerClient("arm-1", "arm");
+        RunnerApiClient.Answer unlabelled = cpu.lease(runId, "train", 0);
+        RunnerApiClient.Answer wrong = arm.lease(runId, "train", 0);
 
         assertThat(unlabelled.status()).isEqualTo(409);
-        assertThat(unlabelled.reason()).isEqualTo("job needs labels [gpu]; runner cpu-1 has []");
-        assertThat(wrong.reason()).isEqualTo("job needs labels [gpu]; runner arm-1 has [arm]");
+        assertThat(unlabelled.reason()).isEqualTo("job needs labels [gpu]; runner " + cpu.runnerId() + " has []");
+        assertThat(wrong.reason()).isEqualTo("job needs labels [gpu]; runner " + arm.runnerId() + " has [arm]");
         assertThat(store.getJob(runId, "train").orElseThrow()).isEqualTo(before);
         assertThat(plane.runnerClient("gpu-1", "gpu", "linux").lease(runId, "train", 0).status())
                 .isEqualTo(200);
@@ -63,6 +65,6 @@ class LabelsTest extends PlaneTest {
 
     private String runnerOf(String runId, String jobKey) {
         JobRecord job = store.getJob(runId, jobKey).orElseThrow();
-        return job.history().get(job.history().size() - 1).runner();
+        return RunnerPool.nameOf(job.history().get(job.history().size() - 1).runner()); // the pool's name for it
     }
 }
