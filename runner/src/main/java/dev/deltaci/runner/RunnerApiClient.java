@@ -45,6 +45,22 @@ public final class RunnerApiClient {
         static RegistrationToken of(String token) {
             return () -> java.util.Optional.of(token);
         }
+
+        /** A token that can be read only once (standard input): kept until an exchange succeeds, then let go. */
+        static RegistrationToken once(String token) {
+            java.util.concurrent.atomic.AtomicReference<String> held = new java.util.concurrent.atomic.AtomicReference<>(token);
+            return new RegistrationToken() {
+                @Override
+                public java.util.Optional<String> read() {
+                    return java.util.Optional.ofNullable(held.get());
+                }
+
+                @Override
+                public void forget() {
+                    held.set(null);
+                }
+            };
+        }
     }
 
     /** A client that does not register (for stub APIs in tests): it acts as {@code runnerId}. */

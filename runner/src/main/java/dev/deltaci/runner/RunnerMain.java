@@ -232,19 +232,7 @@ public final class RunnerMain implements Callable<Integer> {
                     + "--registration-token-file FILE and --registration-token-stdin");
         }
         if (registrationTokenStdin) {
-            java.util.concurrent.atomic.AtomicReference<String> once =
-                    new java.util.concurrent.atomic.AtomicReference<>(firstLineOfStdin());
-            return new RunnerApiClient.RegistrationToken() {
-                @Override
-                public java.util.Optional<String> read() {
-                    return java.util.Optional.ofNullable(once.get());
-                }
-
-                @Override
-                public void forget() {
-                    once.set(null);
-                }
-            };
+            return RunnerApiClient.RegistrationToken.once(firstLineOfStdin());
         }
         Path file = registrationTokenFile;
         if (!java.nio.file.Files.isReadable(file)) {

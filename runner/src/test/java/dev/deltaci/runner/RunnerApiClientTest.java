@@ -119,30 +119,19 @@ class RunnerApiClientTest {
 
     @Test
     void aTokenReadOnce_shouldBeForgottenAfterTheExchange_notBeforeIt() throws Exception {
-        java.util.concurrent.atomic.AtomicReference<String> once = new java.util.concurrent.atomic.AtomicReference<>("good");
         api.stop(0);
-        RunnerApiClient.RegistrationToken token = new RunnerApiClient.RegistrationToken() {
-            @Override
-            public java.util.Optional<String> read() {
-                return java.util.Optional.ofNullable(once.get());
-            }
-
-            @Override
-            public void forget() {
-                once.set(null);
-            }
-        };
+        RunnerApiClient.RegistrationToken token = RunnerApiClient.RegistrationToken.once("good");
         RunnerApiClient down = new RunnerApiClient(URI.create("http://127.0.0.1:" + api.getAddress().getPort()), "r1",
                 List.of(), token);
         assertThatThrownBy(down::register).isInstanceOf(java.io.IOException.class);
-        assertThat(once.get()).as("a failed exchange keeps the token for the next try").isEqualTo("good");
+        assertThat(token.read()).as("a failed exchange keeps the token for the next try").contains("good");
         start();
         RunnerApiClient up = new RunnerApiClient(URI.create("http://127.0.0.1:" + api.getAddress().getPort()), "r1",
                 List.of(), token);
 
         up.register();
 
-        assertThat(once.get()).as("gone after the exchange").isNull();
+        assertThat(token.read()).as("gone after the exchange").isEmpty();
     }
 
     @Test
