@@ -85,6 +85,13 @@ final class JobExecutor {
     JobExecutor(RunnerApiClient api, Path workRoot, long killGraceMs, long logFlushMs, Duration storageOutageLimit,
                 JobUser jobUser) {
         this.jobUser = jobUser;
+        if (jobUser != null) {
+            try {
+                JobUser.closeWorkRoot(workRoot);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot prepare the work root " + workRoot, e);
+            }
+        }
         this.api = api;
         this.workRoot = workRoot;
         this.killGraceMs = killGraceMs;
@@ -435,7 +442,6 @@ final class JobExecutor {
 
     /** The checked-out (and unpacked) workspace and a fresh home become the job user's, 0700. */
     private void handOver(Path workspace) throws IOException {
-        JobUser.closeWorkRoot(workRoot);
         Path home = home(workspace);
         deleteTree(home);
         Files.createDirectories(home);

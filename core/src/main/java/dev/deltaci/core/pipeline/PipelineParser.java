@@ -210,38 +210,18 @@ public final class PipelineParser extends YamlReader {
     /** Every key and value must be text that can be stored: no lone surrogates ({@code "\uD800"}), NUL or noncharacters. */
     private void checkText(Node root) {
         java.util.Set<Node> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        java.util.ArrayDeque<Node> pending = new java.util.ArrayDeque<>();
-        pending.push(root);
-        while (!pending.isEmpty()) {
-            Node next = pending.pop();
-            if (!seen.add(next)) {
-                continue; // an alias: its node was checked where it was anchored
+        // an alias leads to a node already checked where it was anchored: not again
+        walk(root, node -> {
+            if (!seen.add(node)) {
+                return false;
             }
-            if (next instanceof ScalarNode scalar) {
-                dev.deltaci.core.text.CodePoints.problem(scalar.getValue()).ifPresent(problem ->
-                        problem(scalar, "'" + printable(scalar.getValue()) + "' has " + problem + "; use valid Unicode text"));
-            } else if (next instanceof MappingNode mapping) {
-                for (NodeTuple tuple : mapping.getValue()) {
-                    pending.push(tuple.getKeyNode());
-                    pending.push(tuple.getValueNode());
-                }
-            } else if (next instanceof SequenceNode sequence) {
-                sequence.getValue().forEach(pending::push);
+            if (node instanceof ScalarNode scalar) {
+                dev.deltaci.core.text.CodePoints.problem(scalar.getValue()).ifPresent(problem -> problem(scalar,
+                        "'" + dev.deltaci.core.text.CodePoints.printable(scalar.getValue(), 40) + "' has " + problem
+                                + "; use valid Unicode text"));
             }
-        }
-    }
-
-    /** A value for a problem message: invalid code points shown as U+XXXX escapes, at most 40 characters. */
-    private static String printable(String value) {
-        StringBuilder out = new StringBuilder();
-        value.codePoints().limit(40).forEach(c -> {
-            if (Character.isSurrogate((char) c) || c == 0 || c == 0xFFFE || c == 0xFFFF) {
-                out.append(String.format("\\u%04X", c));
-            } else {
-                out.appendCodePoint(c);
-            }
+            return true;
         });
-        return out.toString();
     }
 
     private String tooManyJobs(long found, String subject) {
@@ -254,14 +234,30 @@ public final class PipelineParser extends YamlReader {
      * counted up to {@code cap} and no further: a few aliases can stand for a great deal.
      */
     private static long expandedBytes(Node node, long cap) {
-        long total = 0;
-        java.util.ArrayDeque<Node> pending = new java.util.ArrayDeque<>();
-        pending.push(node);
-        while (!pending.isEmpty() && total <= cap) {
-            Node next = pending.pop();
+        long[] total = {0};
+        walk(node, next -> {
             if (next instanceof ScalarNode scalar) {
-                total += scalar.getValue().getBytes(StandardCharsets.UTF_8).length + 1;
-            } else if (next instanceof MappingNode mapping) {
+                total[0] += scalar.getValue().getBytes(StandardCharsets.UTF_8).length + 1;
+            }
+            return total[0] <= cap;
+        });
+        return total[0];
+    }
+
+    /**
+     * Visits a node and, depth first, what it holds (mapping keys and values, sequence items),
+     * reaching an aliased node again at each alias; {@code visit} answering false skips what that
+     * node holds. Iterative: a deeply nested file cannot overflow the stack.
+     */
+    private static void walk(Node root, java.util.function.Predicate<Node> visit) {
+        java.util.ArrayDeque<Node> pending = new java.util.ArrayDeque<>();
+        pending.push(root);
+        while (!pending.isEmpty()) {
+            Node next = pending.pop();
+            if (!visit.test(next)) {
+                continue;
+            }
+            if (next instanceof MappingNode mapping) {
                 for (NodeTuple tuple : mapping.getValue()) {
                     pending.push(tuple.getKeyNode());
                     pending.push(tuple.getValueNode());
@@ -270,7 +266,6 @@ public final class PipelineParser extends YamlReader {
                 sequence.getValue().forEach(pending::push);
             }
         }
-        return total;
     }
 
     private JobSpec readJob(String key, NodeTuple tuple) {

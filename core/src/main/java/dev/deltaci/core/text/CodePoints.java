@@ -17,15 +17,40 @@ public final class CodePoints {
     public static Optional<String> problem(String text) {
         for (int i = 0; i < text.length(); ) {
             int codePoint = text.codePointAt(i);
-            if (Character.isSurrogate((char) codePoint) && Character.charCount(codePoint) == 1) {
+            if (isLoneSurrogate(codePoint)) {
                 return Optional.of(String.format("a lone surrogate U+%04X at character %d", codePoint, i + 1));
             }
-            if (codePoint == 0 || isNoncharacter(codePoint)) {
+            if (!isValid(codePoint)) {
                 return Optional.of(String.format("the invalid code point U+%04X at character %d", codePoint, i + 1));
             }
             i += Character.charCount(codePoint);
         }
         return Optional.empty();
+    }
+
+    /**
+     * {@code text} for an error message: at most {@code maxCodePoints}, each code point that
+     * {@link #problem} refuses shown as a backslash-u escape (U+D800 as \\uD800) instead.
+     */
+    public static String printable(String text, int maxCodePoints) {
+        StringBuilder out = new StringBuilder();
+        text.codePoints().limit(maxCodePoints).forEach(c -> {
+            if (isValid(c)) {
+                out.appendCodePoint(c);
+            } else {
+                out.append(String.format("\\u%04X", c));
+            }
+        });
+        return out.toString();
+    }
+
+    private static boolean isValid(int codePoint) {
+        return !isLoneSurrogate(codePoint) && codePoint != 0 && !isNoncharacter(codePoint);
+    }
+
+    /** {@code String.codePointAt} gives a surrogate code point only when it has no partner. */
+    private static boolean isLoneSurrogate(int codePoint) {
+        return codePoint >= Character.MIN_SURROGATE && codePoint <= Character.MAX_SURROGATE;
     }
 
     private static boolean isNoncharacter(int codePoint) {

@@ -24,4 +24,10 @@ class CodePointsTest {
         assertThat(CodePoints.problem("déploiement 🚀 부서 \t tab")).isEmpty();
         assertThat(CodePoints.problem("")).isEmpty();
     }
+
+    @Test
+    void printable_shouldEscapeExactlyWhatProblemRefuses_andCut() {
+        assertThat(CodePoints.printable("a\uD800b\uFDD0🚀", 10)).isEqualTo("a\\uD800b\\uFDD0🚀");
+        assertThat(CodePoints.printable("abcdef", 3)).isEqualTo("abc");
+    }
 }

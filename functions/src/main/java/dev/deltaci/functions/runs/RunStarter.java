@@ -170,7 +170,11 @@ public final class RunStarter {
             // reason; a redelivery of the same event then finds it finished
             String reason = "could not write the run's jobs (" + e.getClass().getSimpleName() + ": "
                     + e.getMessage() + ")";
-            store.failUnstartedRun(runId, FailureClass.INFRA_ERROR.wireName(), reason);
+            try {
+                store.failUnstartedRun(runId, FailureClass.INFRA_ERROR.wireName(), reason);
+            } catch (RuntimeException alsoFailed) {
+                e.addSuppressed(alsoFailed); // the store is down altogether: the first failure is the one to report
+            }
             throw e;
         }
         store.markMaterialized(runId);

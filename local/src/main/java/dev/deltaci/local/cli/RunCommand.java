@@ -247,7 +247,8 @@ public class RunCommand implements Callable<Integer> {
         return ExitCodes.USAGE_OR_CONFIG;
     }
 
-    private static void deleteQuietly(Path dir) {
+    /** Removes a temporary tree (links themselves, never what they point at); what cannot go stays. */
+    static void deleteQuietly(Path dir) {
         try (var paths = Files.walk(dir)) {
             paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (java.io.IOException ignored) {
