@@ -125,7 +125,7 @@ public final class Conditions {
 
     /** {@code status = FAILED} with the class and reason, and materialized: a redelivery finds it finished. */
     public static final String RUN_FAIL_UNSTARTED_UPDATE = "SET #status = :failed, #failureClass = :failureClass, "
-            + "#message = :message, #materialized = :true, #updatedAtEpochMs = :now";
+            + "#message = :message, #materialized = :true, #updatedAtEpochMs = :now REMOVE #queueShard";
 
     /** {@code status IN (PENDING, RUNNING)}: only an unfinished run can be cancelled. */
     public static final String RUN_UNFINISHED = "#status IN (:pending, :running)";
@@ -148,8 +148,8 @@ public final class Conditions {
     public static final String REQUEST_STOP_UPDATE =
             "SET #cancelRequestedAtEpochMs = if_not_exists(#cancelRequestedAtEpochMs, :now)";
 
-    /** {@code materialized = true}. */
-    public static final String MATERIALIZED_UPDATE = "SET #materialized = :true";
+    /** {@code materialized = true}, and out of the unfinished-starts partition of the queue index. */
+    public static final String MATERIALIZED_UPDATE = "SET #materialized = :true REMOVE #queueShard";
 
     // --- concurrency gates (GateStore) ------------------------------------------------------------
 

@@ -49,6 +49,12 @@ public final class JobStore {
     /** One shard each is plenty until thousands of jobs are live at once; the keys leave room for more. */
     static final String LEASE_SHARD = "lease#0";
     static final String QUEUE_SHARD = "queued#0";
+    /**
+     * The {@link #QUEUE_INDEX} partition of runs whose start (writing their jobs) has not
+     * finished: a run is in it from creation until materialized, so the sweeper can find one a
+     * function left half done without a scan (and with no index of its own to deploy).
+     */
+    static final String START_SHARD = "starting#0";
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -87,6 +93,10 @@ public final class JobStore {
         }
         item.put("jobCount", n(run.jobCount()));
         item.put("materialized", AttributeValue.fromBool(run.materialized()));
+        if (!run.materialized()) {
+            item.put("queueShard", s(START_SHARD));
+            item.put("enqueuedAtEpochMs", n(run.createdAtEpochMs()));
+        }
         item.put("createdAtEpochMs", n(run.createdAtEpochMs()));
         item.put("updatedAtEpochMs", n(run.createdAtEpochMs()));
         try {
@@ -111,7 +121,7 @@ public final class JobStore {
     public void markMaterialized(String runId) {
         dynamo.updateItem(UpdateItemRequest.builder().tableName(table).key(runKey(runId))
                 .updateExpression(Conditions.MATERIALIZED_UPDATE)
-                .expressionAttributeNames(Map.of("#materialized", "materialized"))
+                .expressionAttributeNames(Map.of("#materialized", "materialized", "#queueShard", "queueShard"))
                 .expressionAttributeValues(Map.of(":true", AttributeValue.fromBool(true)))
                 .build());
     }
@@ -126,7 +136,8 @@ public final class JobStore {
                 .conditionExpression(Conditions.RUN_PENDING)
                 .updateExpression(Conditions.RUN_FAIL_UNSTARTED_UPDATE)
                 .expressionAttributeNames(Map.of("#status", "status", "#failureClass", "failureClass",
-                        "#message", "message", "#materialized", "materialized", "#updatedAtEpochMs", "updatedAtEpochMs"))
+                        "#message", "message", "#materialized", "materialized", "#updatedAtEpochMs", "updatedAtEpochMs",
+                        "#queueShard", "queueShard"))
                 .expressionAttributeValues(Map.of(":pending", s(RunState.PENDING.name()),
                         ":failed", s(RunState.FAILED.name()), ":failureClass", s(failureClass), ":message", s(reason),
                         ":true", AttributeValue.fromBool(true), ":now", n(clock.millis())))

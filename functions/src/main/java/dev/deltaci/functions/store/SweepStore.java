@@ -38,18 +38,28 @@ public final class SweepStore {
     /** Running jobs whose lease expired before {@code cutoffEpochMs}, oldest first. */
     public List<JobRef> expiredLeases(long cutoffEpochMs, int limit) {
         return indexBefore(JobStore.LEASE_INDEX, "leaseShard", JobStore.LEASE_SHARD, "leaseExpiresAtEpochMs",
-                cutoffEpochMs, limit);
+                cutoffEpochMs, limit, SweepStore::jobRef);
     }
 
     /** Queued jobs whose last message was sent before {@code cutoffEpochMs}, oldest first. */
     public List<JobRef> queuedSince(long cutoffEpochMs, int limit) {
         return indexBefore(JobStore.QUEUE_INDEX, "queueShard", JobStore.QUEUE_SHARD, "enqueuedAtEpochMs",
-                cutoffEpochMs, limit);
+                cutoffEpochMs, limit, SweepStore::jobRef);
     }
 
-    private List<JobRef> indexBefore(String index, String shardAttribute, String shard, String sortAttribute,
-                                     long cutoff, int limit) {
-        List<JobRef> refs = new ArrayList<>();
+    /** Ids of runs created before {@code cutoffEpochMs} whose jobs were never all written, oldest first. */
+    public List<String> unfinishedStartsBefore(long cutoffEpochMs, int limit) {
+        return indexBefore(JobStore.QUEUE_INDEX, "queueShard", JobStore.START_SHARD, "enqueuedAtEpochMs",
+                cutoffEpochMs, limit, item -> item.get("pk").s().substring("RUN#".length()));
+    }
+
+    private static JobRef jobRef(Map<String, AttributeValue> key) {
+        return new JobRef(key.get("pk").s().substring("RUN#".length()), key.get("sk").s().substring("JOB#".length()));
+    }
+
+    private <T> List<T> indexBefore(String index, String shardAttribute, String shard, String sortAttribute,
+                                    long cutoff, int limit, java.util.function.Function<Map<String, AttributeValue>, T> ref) {
+        List<T> refs = new ArrayList<>();
         Map<String, AttributeValue> start = null;
         do {
             Map<String, AttributeValue> from = start;
@@ -60,8 +70,7 @@ public final class SweepStore {
                     .exclusiveStartKey(from)
                     .limit(limit - refs.size()));
             for (Map<String, AttributeValue> item : page.items()) {
-                refs.add(new JobRef(item.get("pk").s().substring("RUN#".length()),
-                        item.get("sk").s().substring("JOB#".length())));
+                refs.add(ref.apply(item));
             }
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null && refs.size() < limit);

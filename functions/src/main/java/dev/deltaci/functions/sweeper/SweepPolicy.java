@@ -14,14 +14,26 @@ import java.util.Map;
  *                           again (env {@code RECONCILE_AFTER_SECONDS}, default 180: three
  *                           visibility timeouts of the job queue)
  * @param batchLimit         most jobs of each kind one sweep acts on (env {@code SWEEP_BATCH_LIMIT}, default 200)
+ * @param abandonedStartAfter how old a run whose jobs were never all written may be before the
+ *                           sweeper finishes it (env {@code ABANDONED_START_AFTER_SECONDS},
+ *                           default 120: four times the longest a webhook function may run)
  */
-public record SweepPolicy(Duration clockSkewAllowance, int infraRetryBudget, Duration reconcileAfter, int batchLimit) {
+public record SweepPolicy(Duration clockSkewAllowance, int infraRetryBudget, Duration reconcileAfter, int batchLimit,
+                          Duration abandonedStartAfter) {
+
+    public static final Duration DEFAULT_ABANDONED_START_AFTER = Duration.ofSeconds(120);
+
+    public SweepPolicy(Duration clockSkewAllowance, int infraRetryBudget, Duration reconcileAfter, int batchLimit) {
+        this(clockSkewAllowance, infraRetryBudget, reconcileAfter, batchLimit, DEFAULT_ABANDONED_START_AFTER);
+    }
 
     public static SweepPolicy fromEnvironment(Map<String, String> env) {
         return new SweepPolicy(
                 Duration.ofMillis(Long.parseLong(env.getOrDefault("CLOCK_SKEW_ALLOWANCE_MS", "2000"))),
                 Integer.parseInt(env.getOrDefault("INFRA_RETRY_BUDGET", "3")),
                 Duration.ofSeconds(Long.parseLong(env.getOrDefault("RECONCILE_AFTER_SECONDS", "180"))),
-                Integer.parseInt(env.getOrDefault("SWEEP_BATCH_LIMIT", "200")));
+                Integer.parseInt(env.getOrDefault("SWEEP_BATCH_LIMIT", "200")),
+                Duration.ofSeconds(Long.parseLong(env.getOrDefault("ABANDONED_START_AFTER_SECONDS",
+                        Long.toString(DEFAULT_ABANDONED_START_AFTER.toSeconds())))));
     }
 }

@@ -10,6 +10,7 @@ import dev.deltaci.functions.progress.RunProgressor;
 import dev.deltaci.functions.queue.JobMessage;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.store.RunRecord;
 import dev.deltaci.functions.store.JobRef;
 import dev.deltaci.functions.store.GateStore;
 import dev.deltaci.functions.store.JobStore;
@@ -24,7 +25,7 @@ import java.util.Optional;
  * requeues them, fails them as runner_lost, or times them out; finds queued jobs nobody leased
  * for a long time and sends their message again (it may have been lost), or fails them when
  * they waited past queue-timeout-minutes; hands on concurrency groups whose holder finished
- * without letting go. Idempotent and safe to run concurrently with itself
+ * without letting go; finishes runs whose start a function left half done. Idempotent and safe to run concurrently with itself
  * and with runners: every write is conditional on the epoch and times it saw.
  */
 public final class SweeperService {
@@ -131,8 +132,40 @@ public final class SweeperService {
             }
         }
         int gatesFreed = checkGates(queuedCutoff);
+        int abandonedStarts = finishAbandonedStarts(clock.millis() - policy.abandonedStartAfter().toMillis());
         return new SweepReport(expired.size(), requeued, failed, timedOut, stale.size(), reenqueued, queueTimedOut,
-                gatesFreed, clock.millis() - began);
+                gatesFreed, abandonedStarts, clock.millis() - began);
+    }
+
+    /**
+     * Runs whose start a function left unfinished (killed or timed out between writing the run
+     * and marking it materialized), older than any function can run: if every job was written the
+     * start is complete and the run goes on; otherwise the jobs written are cancelled and the run
+     * fails with the reason. Either way it does not stay PENDING.
+     */
+    private int finishAbandonedStarts(long cutoff) {
+        int finished = 0;
+        for (String runId : sweeps.unfinishedStartsBefore(cutoff, policy.batchLimit())) {
+            Optional<RunRecord> run = jobs.getRun(runId);
+            if (run.isEmpty() || run.get().materialized()) {
+                continue; // the index lags the item
+            }
+            List<JobRecord> written = jobs.listJobs(runId);
+            if (written.size() == run.get().jobCount()) {
+                // queued jobs whose message was never sent are re-sent by the reconciler above
+                jobs.markMaterialized(runId);
+                progressor.advance(runId);
+            } else {
+                String reason = "the run's start stopped after " + written.size() + " of " + run.get().jobCount()
+                        + " jobs were written (the function writing them was stopped); push again or start it anew";
+                for (JobRecord job : written) {
+                    jobs.cancelNotStarted(runId, job.jobKey(), reason);
+                }
+                jobs.failUnstartedRun(runId, FailureClass.INFRA_ERROR.wireName(), reason);
+            }
+            finished++;
+        }
+        return finished;
     }
 
     /**

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.job.RunState;
+import dev.deltaci.functions.store.Conditions;
 import dev.deltaci.functions.store.RunRecord;
 import dev.deltaci.local.chaos.FaultInjector;
 import dev.deltaci.local.chaos.FaultInjector.Fault;
 import dev.deltaci.local.host.GitHubPush;
 import dev.deltaci.local.host.LocalControlPlane;
+import dev.deltaci.local.support.MutableClock;
 import dev.deltaci.local.support.PlaneFixture;
 import dev.deltaci.local.support.PlaneTest;
 import dev.deltaci.local.support.StackContents;
@@ -18,6 +20,7 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /** Pipelines past a limit, and failures after the run item is written, through the real webhook. */
 class LimitsTest extends PlaneTest {
@@ -26,11 +29,17 @@ class LimitsTest extends PlaneTest {
     private static final Predicate<SdkRequest> CREATE_JOB = r -> r instanceof PutItemRequest p
             && p.item().containsKey("type") && "job".equals(p.item().get("type").s());
 
+    private static final Predicate<SdkRequest> FAIL_UNSTARTED = r -> r instanceof UpdateItemRequest u
+            && Conditions.RUN_FAIL_UNSTARTED_UPDATE.equals(u.updateExpression());
+    private static final Predicate<SdkRequest> MARK_MATERIALIZED = r -> r instanceof UpdateItemRequest u
+            && Conditions.MATERIALIZED_UPDATE.equals(u.updateExpression());
+
     private final FaultInjector faults = new FaultInjector();
+    private final MutableClock clock = new MutableClock();
 
     @Override
     protected LocalControlPlane.Options options(LocalControlPlane.Options o) {
-        return o.withInterceptors(List.of(faults)).withScheduleInterval(null);
+        return o.withInterceptors(List.of(faults)).withScheduleInterval(null).withClock(clock);
     }
 
     @Test
@@ -64,6 +73,50 @@ class LimitsTest extends PlaneTest {
                 delivery.deliveryId());
         assertThat(again.body()).contains("\"duplicate\":true").contains("FAILED");
         assertThat(store.listJobs(run.runId())).isEmpty();
+    }
+
+    @Test
+    void aStartTheFunctionDidNotFinish_shouldBeFailedByTheSweeper_withTheJobsWrittenCancelled() throws Exception {
+        var repo = fixture.repository("jobs:\n  a: {steps: [{run: x}]}\n  b: {steps: [{run: x}]}\n");
+        // the function dies after writing the run and its first job: nothing after that reaches the table
+        faults.inject(CREATE_JOB.and(r -> ((PutItemRequest) r).item().get("jobKey").s().equals("b")), Fault.UNREACHABLE, 100)
+                .inject(FAIL_UNSTARTED, Fault.UNREACHABLE, 100);
+        GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), PlaneFixture.SECRET, GitHubPush.payload(repo));
+        faults.clear();
+        String runId = dev.deltaci.functions.webhook.WebhookService.runIdFor(delivery.deliveryId());
+        assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.PENDING);
+
+        plane.sweepNow();
+        assertThat(store.getRun(runId).orElseThrow().status()).as("not before any function could still be writing")
+                .isEqualTo(RunState.PENDING);
+        clock.advance(java.time.Duration.ofMinutes(3));
+        plane.sweepNow();
+
+        RunRecord run = store.getRun(runId).orElseThrow();
+        assertThat(run.status()).isEqualTo(RunState.FAILED);
+        assertThat(run.failureClass()).isEqualTo("infra_error");
+        assertThat(run.message()).startsWith("the run's start stopped after 1 of 2 jobs were written");
+        assertThat(store.listJobs(runId)).singleElement()
+                .satisfies(job -> assertThat(job.state()).isEqualTo(dev.deltaci.core.job.JobState.CANCELLED));
+    }
+
+    @Test
+    void aStartThatWroteEveryJobButNotItsEnd_shouldBeCompletedByTheSweeper_notFailed() throws Exception {
+        var repo = fixture.repository("jobs:\n  a: {steps: [{run: x}]}\n");
+        faults.inject(MARK_MATERIALIZED, Fault.UNREACHABLE, 100);
+        GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), PlaneFixture.SECRET, GitHubPush.payload(repo));
+        faults.clear();
+        String runId = dev.deltaci.functions.webhook.WebhookService.runIdFor(delivery.deliveryId());
+        assertThat(store.getRun(runId).orElseThrow().materialized()).isFalse();
+
+        clock.advance(java.time.Duration.ofMinutes(3));
+        plane.sweepNow();
+
+        RunRecord run = store.getRun(runId).orElseThrow();
+        assertThat(run.materialized()).isTrue();
+        assertThat(run.status()).isEqualTo(RunState.PENDING); // waiting for a runner, as any new run
+        assertThat(store.listJobs(runId)).singleElement()
+                .satisfies(job -> assertThat(job.state()).isEqualTo(dev.deltaci.core.job.JobState.QUEUED));
     }
 
     @Test
