@@ -125,8 +125,8 @@ public final class ChaosRun {
             return report(store, plane.plane().logStore(), runIds, submitted, killedAt, duplicates.injected(),
                     dynaliteRestarts, elasticMqRestarts, Duration.ofNanos(System.nanoTime() - began).toMillis());
         } finally {
-            deleteTree(dataDir);
-            deleteTree(workDir);
+            dev.deltaci.local.TempTrees.deleteQuietly(dataDir);
+            dev.deltaci.local.TempTrees.deleteQuietly(workDir);
         }
     }
 
@@ -137,7 +137,7 @@ public final class ChaosRun {
             Files.writeString(dir.resolve(".delta/pipeline.yml"), PIPELINE);
             return LocalRepository.resolve(dir, null);
         } finally {
-            deleteTree(dir);
+            dev.deltaci.local.TempTrees.deleteQuietly(dir);
         }
     }
 
@@ -252,13 +252,5 @@ public final class ChaosRun {
 
     private synchronized boolean chance(double rate) {
         return random.nextDouble() < rate;
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // temp space
-        }
     }
 }

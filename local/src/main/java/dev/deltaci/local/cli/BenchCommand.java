@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 /** {@code delta bench}: measurements anyone can rerun, on this machine. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Rerunnable measurements of Delta CI on this machine.",
-        subcommands = {BenchCommand.Startup.class, SweepBench.class, ChaosBench.class})
+        subcommands = {BenchCommand.Startup.class, SweepBench.class, ChaosBench.class, DispatchBench.class})
 public final class BenchCommand implements Runnable {
 
     @Spec

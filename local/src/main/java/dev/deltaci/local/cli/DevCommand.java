@@ -123,7 +123,7 @@ public class DevCommand implements Callable<Integer> {
             out.println("▸ stopping: runners, functions, stack (state stays in " + dataDir + ")");
             out.flush();
             pool.close();
-            RunCommand.deleteQuietly(workDir);
+            dev.deltaci.local.TempTrees.deleteQuietly(workDir);
             plane.close();
             stack.close();
             try {

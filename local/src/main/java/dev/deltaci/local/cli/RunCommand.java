@@ -125,7 +125,7 @@ public class RunCommand implements Callable<Integer> {
                         stackMillis, plane.apiUrl(), runners, repo.name(), repo.sha().substring(0, 12));
                 return execute(repo, plane, secret, progress, began, stackMillis);
             } finally {
-                deleteQuietly(workDir);
+                dev.deltaci.local.TempTrees.deleteQuietly(workDir);
             }
         }
     }
@@ -246,14 +246,4 @@ public class RunCommand implements Callable<Integer> {
         spec.commandLine().getErr().println("see 'delta " + spec.name() + " --help'");
         return ExitCodes.USAGE_OR_CONFIG;
     }
-
-    /** Removes a temporary tree (links themselves, never what they point at); what cannot go stays. */
-    static void deleteQuietly(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException ignored) {
-            // temp space
-        }
-    }
-
 }

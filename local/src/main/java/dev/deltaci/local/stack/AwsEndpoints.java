@@ -38,6 +38,18 @@ public record AwsEndpoints(URI dynamodb, URI sqs, URI s3, String region, String 
                 .overrideConfiguration(overrides(interceptors)).build();
     }
 
+    /**
+     * An SQS client as a runner builds one ({@code RunnerMain}): the SDK's own timeouts, so that a
+     * 20-second long poll is not cut off by the control plane's 3-second attempt timeout (a message
+     * handed to a poll the client gave up on would stay invisible for the visibility timeout).
+     */
+    public SqsClient runnerSqsClient(ExecutionInterceptor... interceptors) {
+        return SqsClient.builder().endpointOverride(sqs).region(Region.of(region))
+                .credentialsProvider(credentials()).httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(ClientOverrideConfiguration.builder()
+                        .executionInterceptors(new ArrayList<>(List.of(interceptors))).build()).build();
+    }
+
     public S3Client s3Client(ExecutionInterceptor... interceptors) {
         return S3Client.builder().endpointOverride(s3).region(Region.of(region))
                 .credentialsProvider(credentials()).httpClient(UrlConnectionHttpClient.create())

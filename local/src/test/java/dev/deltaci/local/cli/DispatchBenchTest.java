@@ -1,0 +1,59 @@
+package dev.deltaci.local.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code delta bench dispatch}, small: the report has every figure, each measured. */
+class DispatchBenchTest {
+
+    private record Outcome(int exitCode, String stdout, String stderr) {
+    }
+
+    private static Outcome delta(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = new CommandLine(new DeltaCli()).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
+                .execute(args);
+        return new Outcome(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void benchDispatch_shouldReportFloorDispatchRatioThroughputAndRequestsPerJob() throws Exception {
+        Outcome outcome = delta("bench", "dispatch", "--runs", "5", "--warmup", "1", "--runners", "2",
+                "--throughput-jobs", "6", "--json");
+
+        assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
+        JsonNode report = new ObjectMapper().readTree(outcome.stdout());
+        for (JsonNode percentiles : java.util.List.of(report.at("/floor/toLease"), report.at("/dispatch/toLease"),
+                report.at("/dispatch/toSucceeded"))) {
+            assertThat(percentiles.get("n").asInt()).isEqualTo(5);
+            assertThat(percentiles.get("p50").asLong()).isNotNegative()
+                    .isLessThanOrEqualTo(percentiles.get("p90").asLong());
+            assertThat(percentiles.get("p90").asLong()).isLessThanOrEqualTo(percentiles.get("p99").asLong());
+        }
+        assertThat(report.at("/dispatch/toSucceeded/p50").asLong())
+                .isGreaterThanOrEqualTo(report.at("/dispatch/toLease/p50").asLong());
+        assertThat(report.at("/ratio/p50").asDouble()).isPositive();
+        assertThat(report.at("/throughput/jobs").asInt()).isEqualTo(6);
+        assertThat(report.at("/throughput/jobsPerSecond").asDouble()).isPositive();
+        // every job needs at least its lease and completion in DynamoDB, and its message deleted (a runner's
+        // long poll that began before the throughput run is not counted, so receives may fall short of one a job)
+        assertThat(report.at("/requestsPerJob/controlPlane/DynamoDb").asDouble()).isGreaterThanOrEqualTo(2);
+        assertThat(report.at("/requestsPerJob/runners/Sqs").asDouble()).isGreaterThanOrEqualTo(1);
+        assertThat(outcome.stderr()).contains("▸ floor:").contains("▸ dispatch:").contains("▸ throughput:");
+    }
+
+    @Test
+    void benchDispatch_shouldRefuseNonsense_withExit2() {
+        Outcome outcome = delta("bench", "dispatch", "--runners", "0");
+
+        assertThat(outcome.exitCode()).isEqualTo(2);
+        assertThat(outcome.stderr()).contains("runners 1-16");
+    }
+}
