@@ -19,13 +19,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Runs one leased job: checkout into a fresh workspace, the steps in order with a scrubbed
@@ -66,7 +63,7 @@ final class JobExecutor {
     private final Duration storageOutageLimit;
     /** Who steps run as; null: as the runner's own user (a laptop). */
     private final JobUser jobUser;
-    private volatile Fence current;
+    private volatile LeaseKeeper current;
     private volatile boolean stopping;
 
     /** The failure class a job stopped by its runner's shutdown ends with: retried elsewhere at once. */
@@ -102,28 +99,14 @@ final class JobExecutor {
     Result run(LeasedJob leased) {
         LeasedJob job = withRenderedEnv(leased);
         Path workspace = workRoot.resolve(job.runId() + "-" + job.jobKey() + "-e" + job.epoch());
-        Fence fence = new Fence();
+        LeaseKeeper fence = new LeaseKeeper(api, job);
         current = fence;
         if (stopping) {
             fence.stop(RUNNER_STOPPING);
         }
         LogStreamer log = new LogStreamer(api, job, logFlushMs, storageOutageLimit,
                 () -> fence.lose("log upload refused: lease lost"));
-        ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "heartbeat");
-            t.setDaemon(true);
-            return t;
-        });
-        long renewedAtNanos = System.nanoTime();
-        fence.renewed(renewedAtNanos, job.leaseTtlMs());
-        Map<String, String> correlation = MDC.getCopyOfContextMap();
-        heartbeats.scheduleWithFixedDelay(() -> {
-            if (correlation != null) {
-                MDC.setContextMap(correlation);
-            }
-            heartbeat(job, fence);
-        }, job.heartbeatIntervalMs(),
-                job.heartbeatIntervalMs(), TimeUnit.MILLISECONDS);
+        fence.start();
         int exitCode = 0;
         String failureClass = null;
         try {
@@ -134,12 +117,12 @@ final class JobExecutor {
             String checkoutError = checkout(job, workspace, log);
             if (checkoutError != null) {
                 log.line("::delta:: checkout failed: " + checkoutError);
-                return finish(log, heartbeats, fence, -1, "infra_error", workspace);
+                return finish(log, fence, -1, "infra_error", workspace);
             }
             String downloadError = unpackDownloads(job, workspace, log);
             if (downloadError != null) {
                 log.line("::delta:: " + downloadError);
-                return finish(log, heartbeats, fence, -1, "infra_error", workspace);
+                return finish(log, fence, -1, "infra_error", workspace);
             }
             if (jobUser != null) {
                 handOver(workspace);
@@ -148,7 +131,7 @@ final class JobExecutor {
             if (job.image() != null) {
                 image = containerImage(job, log);
                 if (image == null) {
-                    return finish(log, heartbeats, fence, -1, "infra_error", workspace);
+                    return finish(log, fence, -1, "infra_error", workspace);
                 }
             }
             long deadlineNanos = System.nanoTime() + TimeUnit.MINUTES.toNanos(job.timeoutMinutes());
@@ -188,7 +171,7 @@ final class JobExecutor {
                 }
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
                 if (outcome == StepOutcome.FENCED) {
-                    log.line("::delta:: stopped: " + fence.reason());
+                    log.line("::delta:: stopped: " + fence.lostReason());
                     break;
                 }
                 if (outcome.kind() == StepOutcome.Kind.STOPPED) {
@@ -220,15 +203,15 @@ final class JobExecutor {
                 Kept kept = keepArtifacts(job, workspace, log);
                 if (kept.problem() != null) {
                     log.line("::delta:: " + kept.problem());
-                    return finish(log, heartbeats, fence, "script_failure".equals(kept.failureClass()) ? 1 : -1,
+                    return finish(log, fence, "script_failure".equals(kept.failureClass()) ? 1 : -1,
                             kept.failureClass(), workspace);
                 }
                 artifactSha256 = kept.sha256();
             }
-            return finish(log, heartbeats, fence, exitCode, failureClass, workspace, artifactSha256);
+            return finish(log, fence, exitCode, failureClass, workspace, artifactSha256);
         } catch (IOException e) {
             log.line("::delta:: runner error: " + e.getMessage());
-            return finish(log, heartbeats, fence, -1, "infra_error", workspace);
+            return finish(log, fence, -1, "infra_error", workspace);
         }
     }
 
@@ -409,26 +392,25 @@ final class JobExecutor {
      */
     void stop() {
         stopping = true;
-        Fence fence = current;
+        LeaseKeeper fence = current;
         if (fence != null) {
             fence.stop(RUNNER_STOPPING);
         }
     }
 
-    private Result finish(LogStreamer log, ScheduledExecutorService heartbeats, Fence fence, int exitCode,
-                          String failureClass, Path workspace) {
-        return finish(log, heartbeats, fence, exitCode, failureClass, workspace, null);
+    private Result finish(LogStreamer log, LeaseKeeper fence, int exitCode, String failureClass, Path workspace) {
+        return finish(log, fence, exitCode, failureClass, workspace, null);
     }
 
-    private Result finish(LogStreamer log, ScheduledExecutorService heartbeats, Fence fence, int exitCode,
-                          String failureClass, Path workspace, String artifactSha256) {
+    private Result finish(LogStreamer log, LeaseKeeper fence, int exitCode, String failureClass, Path workspace,
+                          String artifactSha256) {
         log.close();
         if (log.storageFailed() != null && failureClass == null) {
             // the steps passed but their log is not all stored: not a success anyone can check
             failureClass = "infra_error";
             exitCode = -1;
         }
-        heartbeats.shutdownNow();
+        fence.close();
         deleteTree(workspace);
         deleteTree(home(workspace));
         return new Result(!fence.isLost(), exitCode, failureClass, log.chunksSent(),
@@ -447,35 +429,6 @@ final class JobExecutor {
         Files.createDirectories(home);
         jobUser.own(workspace);
         jobUser.own(home);
-    }
-
-    private void heartbeat(LeasedJob job, Fence fence) {
-        if (fence.isLost()) {
-            return;
-        }
-        try {
-            long sentAt = System.nanoTime();
-            RunnerApiClient.Answer answer = api.heartbeat(job.runId(), job.jobKey(), job.epoch());
-            if (answer.ok()) {
-                fence.renewed(sentAt, job.leaseTtlMs());
-                String stop = answer.body().path("stop").asText("");
-                if (!stop.isEmpty()) {
-                    fence.stop(stop);
-                }
-                return;
-            }
-            if (answer.conflict()) {
-                fence.lose("lease lost: " + answer.reason());
-                return;
-            }
-            LOG.warn("heartbeat refused: " + answer.reason());
-        } catch (IOException e) {
-            LOG.warn("heartbeat failed: " + e.getMessage());
-        }
-        // self-fencing: stop before the lease can have expired on the server
-        if (fence.expiresSoon(job.heartbeatIntervalMs())) {
-            fence.lose("could not renew the lease before it expires; stopping on our own");
-        }
     }
 
     private String checkout(LeasedJob job, Path workspace, LogStreamer log) throws IOException {
@@ -542,7 +495,7 @@ final class JobExecutor {
     }
 
     private StepOutcome runStep(LeasedJob job, LeasedJob.Step step, int index, Path workspace, Path directory,
-                                String image, LogStreamer log, Fence fence, long deadlineNanos, long stepDeadlineNanos)
+                                String image, LogStreamer log, LeaseKeeper fence, long deadlineNanos, long stepDeadlineNanos)
             throws IOException {
         // beside the workspace, not in it: the step's files are the repository's
         Path script = workspace.resolveSibling(workspace.getFileName() + ".step" + (index + 1));
@@ -683,50 +636,6 @@ final class JobExecutor {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             LOG.warn("could not delete workspace " + dir + ": " + e.getMessage());
-        }
-    }
-
-    /**
-     * Whether this runner may still act on the job, until when it believes its lease runs, and
-     * whether the job is to be stopped (and reported) because of a timeout or a cancellation.
-     */
-    static final class Fence {
-        private volatile String lostReason;
-        private volatile String stopReason;
-
-        /** Stop the job and report it with this failure class ({@code timeout}, {@code cancelled}). */
-        void stop(String failureClass) {
-            if (stopReason == null) {
-                stopReason = failureClass;
-            }
-        }
-
-        String stopReason() {
-            return stopReason;
-        }
-        private volatile long believedExpiryNanos;
-
-        void renewed(long sentAtNanos, long ttlMs) {
-            // measured from when the renewal was sent: the server's expiry cannot be earlier
-            believedExpiryNanos = sentAtNanos + TimeUnit.MILLISECONDS.toNanos(ttlMs);
-        }
-
-        boolean expiresSoon(long marginMs) {
-            return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(marginMs) >= believedExpiryNanos;
-        }
-
-        void lose(String reason) {
-            if (lostReason == null) {
-                lostReason = reason;
-            }
-        }
-
-        boolean isLost() {
-            return lostReason != null;
-        }
-
-        String reason() {
-            return lostReason;
         }
     }
 }
