@@ -151,6 +151,39 @@ final class Items {
         return item.containsKey(name) && Boolean.TRUE.equals(item.get(name).bool());
     }
 
+    /**
+     * The names and values {@link Conditions#REQUEUE_UPDATE} uses, built in this one place for
+     * the runner's retryable failure ({@code JobStore}) and the sweeper's expired lease
+     * ({@code SweepStore}); each caller adds those of its own condition.
+     *
+     * @param ended          the attempt that ends (its epoch + 1 is the new epoch; its runner is
+     *                       avoided for a while)
+     * @param infrastructure whether the retry is counted as an infrastructure or a user retry
+     */
+    static void putRequeue(Map<String, String> names, Map<String, AttributeValue> values, AttemptRecord ended,
+                           boolean infrastructure, long now) {
+        names.put("#state", "state");
+        names.put("#leaseEpoch", "leaseEpoch");
+        names.put("#attempt", "attempt");
+        names.put("#retries", infrastructure ? "infraRetries" : "userRetries");
+        names.put("#queuedAtEpochMs", "queuedAtEpochMs");
+        names.put("#enqueuedAtEpochMs", "enqueuedAtEpochMs");
+        names.put("#queueShard", "queueShard");
+        names.put("#avoidRunner", "avoidRunner");
+        names.put("#history", "history");
+        names.put("#leaseShard", "leaseShard");
+        names.put("#leaseOwner", "leaseOwner");
+        values.put(":queued", AttributeValue.fromS(JobState.QUEUED.name()));
+        values.put(":newEpoch", AttributeValue.fromN(Long.toString(ended.epoch() + 1)));
+        values.put(":one", AttributeValue.fromN("1"));
+        values.put(":zero", AttributeValue.fromN("0"));
+        values.put(":now", AttributeValue.fromN(Long.toString(now)));
+        values.put(":queueShard", AttributeValue.fromS(JobStore.QUEUE_SHARD));
+        values.put(":avoidRunner", AttributeValue.fromS(ended.runner()));
+        values.put(":noHistory", EMPTY_LIST);
+        values.put(":entry", historyEntry(ended));
+    }
+
     static String str(Map<String, AttributeValue> item, String name) {
         AttributeValue value = item.get(name);
         return value == null ? null : value.s();

@@ -418,28 +418,13 @@ public final class JobStore {
                                                boolean infrastructure) {
         long now = clock.millis();
         Map<String, String> names = new HashMap<>();
-        names.put("#attempt", "attempt");
-        names.put("#startedAtEpochMs", "startedAtEpochMs");
-        names.put("#retries", infrastructure ? "infraRetries" : "userRetries");
-        names.put("#queuedAtEpochMs", "queuedAtEpochMs");
-        names.put("#enqueuedAtEpochMs", "enqueuedAtEpochMs");
-        names.put("#queueShard", "queueShard");
-        names.put("#avoidRunner", "avoidRunner");
-        names.put("#history", "history");
-        names.put("#leaseShard", "leaseShard");
         Map<String, AttributeValue> values = new HashMap<>();
+        Items.putRequeue(names, values, new AttemptRecord(attempt, epoch, runnerId, startedAtEpochMs, now,
+                JobState.QUEUED.name(), failureClass, exitCode), infrastructure, now);
+        // the condition's own: the caller's attempt and start
+        names.put("#startedAtEpochMs", "startedAtEpochMs");
         values.put(":attempt", n(attempt));
         values.put(":startedAt", n(startedAtEpochMs));
-        values.put(":queued", s(JobState.QUEUED.name()));
-        values.put(":newEpoch", n(epoch + 1));
-        values.put(":one", n(1));
-        values.put(":zero", n(0));
-        values.put(":now", n(now));
-        values.put(":queueShard", s(QUEUE_SHARD));
-        values.put(":avoidRunner", s(runnerId));
-        values.put(":noHistory", Items.EMPTY_LIST);
-        values.put(":entry", Items.historyEntry(new AttemptRecord(attempt, epoch, runnerId, startedAtEpochMs, now,
-                JobState.QUEUED.name(), failureClass, exitCode)));
         try {
             dynamo.updateItem(UpdateItemRequest.builder().tableName(table).key(jobKey(job.runId(), job.jobKey()))
                     .conditionExpression(Conditions.HOLDS_LEASE_FOR_ATTEMPT)

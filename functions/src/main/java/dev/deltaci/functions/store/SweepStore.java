@@ -81,20 +81,9 @@ public final class SweepStore {
     public boolean requeueExpired(JobRecord job, long cutoffEpochMs, FailureClass why) {
         long now = clock.millis();
         Map<String, String> names = expiredNames();
-        names.put("#attempt", "attempt");
-        names.put("#retries", "infraRetries");
-        names.put("#queuedAtEpochMs", "queuedAtEpochMs");
-        names.put("#enqueuedAtEpochMs", "enqueuedAtEpochMs");
-        names.put("#queueShard", "queueShard");
-        names.put("#leaseOwner", "leaseOwner");
         Map<String, AttributeValue> values = expiredValues(job, cutoffEpochMs, now, JobState.QUEUED, why);
-        values.put(":queued", s(JobState.QUEUED.name()));
-        values.put(":newEpoch", n(job.leaseEpoch() + 1));
-        values.put(":one", n(1));
-        values.put(":zero", n(0));
-        values.put(":queueShard", s(JobStore.QUEUE_SHARD));
-        values.put(":avoidRunner", s(job.leaseOwner()));
-        names.put("#avoidRunner", "avoidRunner");
+        Items.putRequeue(names, values, new AttemptRecord(job.attempt(), job.leaseEpoch(), job.leaseOwner(),
+                job.startedAtEpochMs(), now, JobState.QUEUED.name(), why.wireName(), null), true, now);
         return write(job, Conditions.LEASE_EXPIRED, Conditions.REQUEUE_UPDATE, names, values);
     }
 
