@@ -38,10 +38,21 @@ final class JobExecutor {
     static final List<String> PASSED_THROUGH = List.of("PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "TMPDIR",
             "JAVA_HOME", "MAVEN_OPTS");
 
-    /** The outcome the runner reports, or none when it lost the lease. */
-    record Result(boolean reportable, int exitCode, String failureClass, int logChunks, String artifactSha256) {
-        Result(boolean reportable, int exitCode, String failureClass, int logChunks) {
-            this(reportable, exitCode, failureClass, logChunks, null);
+    /** How a job ended on this runner: with an outcome to report, or with the lease lost (nothing to report). */
+    sealed interface Result {
+
+        /**
+         * What the runner reports: {@code failureClass} null for a success, and the SHA-256 of the
+         * artifact archive it uploaded (null when it kept none).
+         */
+        record Report(int exitCode, String failureClass, int logChunks, String artifactSha256) implements Result {
+            Report(int exitCode, String failureClass, int logChunks) {
+                this(exitCode, failureClass, logChunks, null);
+            }
+        }
+
+        /** The lease was lost (another runner may own the job now): the job was stopped and is not reported. */
+        record LeaseLost(String reason) implements Result {
         }
     }
 
@@ -413,8 +424,10 @@ final class JobExecutor {
         fence.close();
         deleteTree(workspace);
         deleteTree(home(workspace));
-        return new Result(!fence.isLost(), exitCode, failureClass, log.chunksSent(),
-                failureClass == null ? artifactSha256 : null);
+        if (fence.isLost()) {
+            return new Result.LeaseLost(fence.lostReason());
+        }
+        return new Result.Report(exitCode, failureClass, log.chunksSent(), failureClass == null ? artifactSha256 : null);
     }
 
     /** A job user's own home for this job, beside the workspace (the runner's HOME is not theirs to read). */

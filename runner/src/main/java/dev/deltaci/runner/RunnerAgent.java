@@ -175,10 +175,10 @@ public final class RunnerAgent {
         MDC.put("attempt", Integer.toString(job.attempt()));
         LOG.info("leased " + runId + "/" + jobKey + " epoch " + job.epoch());
         JobExecutor.Result result = executor.run(job);
-        if (result.reportable()) {
-            report(job, result);
-        } else {
-            LOG.warn("lease lost on " + runId + "/" + jobKey + "; not reporting");
+        if (result instanceof JobExecutor.Result.Report report) {
+            report(job, report);
+        } else if (result instanceof JobExecutor.Result.LeaseLost lost) {
+            LOG.warn("lease lost on " + runId + "/" + jobKey + " (" + lost.reason() + "); not reporting");
         }
         return true;
     }
@@ -225,7 +225,7 @@ public final class RunnerAgent {
         return true;
     }
 
-    private void report(LeasedJob job, JobExecutor.Result result) {
+    private void report(LeasedJob job, JobExecutor.Result.Report result) {
         for (int attempt = 1; attempt <= 8; attempt++) {
             try {
                 RunnerApiClient.Answer answer = api.complete(job.runId(), job.jobKey(), job.epoch(), job.attempt(),

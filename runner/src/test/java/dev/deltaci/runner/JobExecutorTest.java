@@ -89,7 +89,7 @@ class JobExecutorTest {
         JobExecutor.Result result = executor().run(job(10_000, 30_000,
                 "cat hello.txt && echo \"env says $FROM_PIPELINE\"", "echo broken >&2; exit 3", "echo unreachable"));
 
-        assertThat(result).isEqualTo(new JobExecutor.Result(true, 3, "script_failure", logCalls.size()));
+        assertThat(result).isEqualTo(new JobExecutor.Result.Report(3, "script_failure", logCalls.size()));
         assertThat(shippedLog()).contains("from the repository", "env says yes", "broken", "step 2 exited 3")
                 .doesNotContain("\nunreachable");
         assertThat(logCalls).extracting(c -> c.get("epoch").asLong()).containsOnly(1L);
@@ -103,7 +103,7 @@ class JobExecutorTest {
 
         JobExecutor.Result result = executor().run(job(200, 30_000, "sleep 30"));
 
-        assertThat(result.reportable()).isFalse();
+        assertThat(result).isInstanceOf(JobExecutor.Result.LeaseLost.class);
         assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(10_000);
     }
 
@@ -114,7 +114,7 @@ class JobExecutorTest {
 
         JobExecutor.Result result = executor().run(job(200, 900, "sleep 30"));
 
-        assertThat(result.reportable()).isFalse();
+        assertThat(result).isInstanceOf(JobExecutor.Result.LeaseLost.class);
         assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(10_000);
     }
 
@@ -125,8 +125,8 @@ class JobExecutorTest {
 
         JobExecutor.Result result = executor().run(missing);
 
-        assertThat(result.reportable()).isTrue();
-        assertThat(result.failureClass()).isEqualTo("infra_error");
+        assertThat(result).isInstanceOf(JobExecutor.Result.Report.class);
+        assertThat(reported(result).failureClass()).isEqualTo("infra_error");
         assertThat(shippedLog()).contains("checkout failed");
     }
 
@@ -143,7 +143,7 @@ class JobExecutorTest {
 
         JobExecutor.Result result = executor().run(withImage);
 
-        assertThat(result.failureClass()).isEqualTo("infra_error");
+        assertThat(reported(result).failureClass()).isEqualTo("infra_error");
         assertThat(shippedLog()).contains("the job runs in image node:20-alpine, but this runner cannot run containers: ")
                 .contains("--labels docker").doesNotContain("should not run\n");
     }
@@ -161,8 +161,8 @@ class JobExecutorTest {
         JobExecutor.Result result = running.get(20, java.util.concurrent.TimeUnit.SECONDS);
 
         assertThat((System.nanoTime() - stopped) / 1_000_000).isLessThan(5_000);
-        assertThat(result.reportable()).isTrue();
-        assertThat(result.failureClass()).isEqualTo("infra_error");
+        assertThat(result).isInstanceOf(JobExecutor.Result.Report.class);
+        assertThat(reported(result).failureClass()).isEqualTo("infra_error");
         assertThat(shippedLog()).contains("the runner is shutting down").doesNotContain("step 2/2");
     }
 
@@ -174,8 +174,8 @@ class JobExecutorTest {
         JobExecutor.Result result = executor().run(job(10_000, 30_000,
                 "for i in 1 2 3 4 5 6; do echo line-$i; sleep 0.5; done"));
 
-        assertThat(result.failureClass()).isNull();
-        assertThat(result.logChunks()).isEqualTo(logCalls.size());
+        assertThat(reported(result).failureClass()).isNull();
+        assertThat(reported(result).logChunks()).isEqualTo(logCalls.size());
         assertThat(shippedLog()).contains("line-1\n", "line-2\n", "line-3\n", "line-4\n", "line-5\n", "line-6\n",
                 "step 1 exited 0");
         assertThat(logCalls).extracting(c -> c.get("seq").asInt())
@@ -189,9 +189,9 @@ class JobExecutorTest {
 
         JobExecutor.Result result = executor().run(job(10_000, 30_000, "echo done"));
 
-        assertThat(result.reportable()).isTrue();
-        assertThat(result.failureClass()).isEqualTo("infra_error");
-        assertThat(result.logChunks()).isZero();
+        assertThat(result).isInstanceOf(JobExecutor.Result.Report.class);
+        assertThat(reported(result).failureClass()).isEqualTo("infra_error");
+        assertThat(reported(result).logChunks()).isZero();
     }
 
     @Test
@@ -231,7 +231,7 @@ class JobExecutorTest {
                 step("echo from sh; exit 5", "sh", Map.of(), null, 0, true),
                 step("import os; print('python sees', os.environ['DELTA_JOB'])", "python", Map.of(), null, 0, false)));
 
-        assertThat(result).isEqualTo(new JobExecutor.Result(true, 0, null, logCalls.size()));
+        assertThat(result).isEqualTo(new JobExecutor.Result.Report(0, null, logCalls.size()));
         assertThat(shippedLog()).contains("checkout is built in", "inner", "step says hi, job says yes", "from sh",
                 "step 3 exited 5", "continue-on-error: the job goes on", "python sees build");
     }
@@ -243,8 +243,8 @@ class JobExecutorTest {
         JobExecutor.Result result = executor().run(jobOf(step("sleep 30", "bash", Map.of(), null, 500, false),
                 step("echo unreachable", "bash", Map.of(), null, 0, false)));
 
-        assertThat(result.failureClass()).isEqualTo("timeout");
-        assertThat(result.exitCode()).isEqualTo(124);
+        assertThat(reported(result).failureClass()).isEqualTo("timeout");
+        assertThat(reported(result).exitCode()).isEqualTo(124);
         assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(10_000);
         assertThat(shippedLog()).contains("exceeded its timeout").doesNotContain("\nunreachable");
     }
@@ -253,7 +253,7 @@ class JobExecutorTest {
     void run_shouldFailTheStep_whenItsWorkingDirectoryDoesNotExist() {
         JobExecutor.Result result = executor().run(jobOf(step("true", "bash", Map.of(), "missing", 0, false)));
 
-        assertThat(result.failureClass()).isEqualTo("script_failure");
+        assertThat(reported(result).failureClass()).isEqualTo("script_failure");
         assertThat(shippedLog()).contains("working-directory 'missing' does not exist");
     }
 
@@ -273,8 +273,8 @@ class JobExecutorTest {
                 when("success()", "echo not after a failure"),
                 when("delta.branch == 'main' && env.FROM_PIPELINE == 'yes'", "echo not either, success is implied")));
 
-        assertThat(result.failureClass()).isEqualTo("script_failure");
-        assertThat(result.exitCode()).isEqualTo(4);
+        assertThat(reported(result).failureClass()).isEqualTo("script_failure");
+        assertThat(reported(result).exitCode()).isEqualTo(4);
         assertThat(shippedLog()).contains("building build on main (attempt 1)", "where=refs/heads/main",
                 "cleanup after failure", "always runs", "skipped: if: success() is false")
                 .doesNotContain("\nskipped-by-default\n", "\nnot after a failure\n", "\nnot either");
@@ -299,5 +299,11 @@ class JobExecutorTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(out).isZero();
         return out;
+    }
+
+    /** The report of a job that ended with one (failing the test when the lease was lost instead). */
+    private static JobExecutor.Result.Report reported(JobExecutor.Result result) {
+        assertThat(result).isInstanceOf(JobExecutor.Result.Report.class);
+        return (JobExecutor.Result.Report) result;
     }
 }
