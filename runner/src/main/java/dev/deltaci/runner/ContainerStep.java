@@ -46,7 +46,7 @@ final class ContainerStep {
         command.add("--env");
         command.add("DELTA_WORKSPACE=" + WORKSPACE);
         command.add(image);
-        command.addAll(JobExecutor.shellCommand(shell, Path.of(SCRIPT)));
+        command.addAll(StepProcess.shellCommand(shell, Path.of(SCRIPT)));
         return command;
     }
 

@@ -1,5 +1,9 @@
 package dev.deltaci.runner;
 
+import dev.deltaci.api.HeartbeatReply;
+import dev.deltaci.api.LeaseLost;
+import dev.deltaci.api.Problem;
+import dev.deltaci.core.job.FailureClass;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -29,7 +33,7 @@ final class LeaseKeeper implements AutoCloseable {
         return t;
     });
     private volatile String lostReason;
-    private volatile String stopReason;
+    private volatile FailureClass stopReason;
     private volatile long believedExpiryNanos;
 
     /** The lease as the lease answer gave it: renewed just now. Heartbeats start with {@link #start()}. */
@@ -50,15 +54,15 @@ final class LeaseKeeper implements AutoCloseable {
         }, job.heartbeatIntervalMs(), job.heartbeatIntervalMs(), TimeUnit.MILLISECONDS);
     }
 
-    /** Stop the job and report it with this failure class ({@code timeout}, {@code cancelled}, {@code infra_error}). */
-    void stop(String failureClass) {
+    /** Stop the job and report it with this failure class (timeout, cancelled, infra_error). */
+    void stop(FailureClass failureClass) {
         if (stopReason == null) {
             stopReason = failureClass;
         }
     }
 
     /** Why the job is to be stopped and reported, or null. */
-    String stopReason() {
+    FailureClass stopReason() {
         return stopReason;
     }
 
@@ -88,20 +92,20 @@ final class LeaseKeeper implements AutoCloseable {
         }
         try {
             long sentAt = System.nanoTime();
-            RunnerApiClient.Answer answer = api.heartbeat(job.runId(), job.jobKey(), job.epoch());
-            if (answer.ok()) {
+            HeartbeatReply reply = api.heartbeat(job.runId(), job.jobKey(), job.epoch());
+            if (reply instanceof HeartbeatReply.Renewed renewed) {
                 renewed(sentAt);
-                String stop = answer.body().path("stop").asText("");
-                if (!stop.isEmpty()) {
-                    stop(stop);
+                if (renewed.stop() != null) {
+                    stop(renewed.stop());
                 }
                 return;
             }
-            if (answer.conflict()) {
-                lose("lease lost: " + answer.reason());
+            if (reply instanceof LeaseLost lost) {
+                lose("lease lost: " + lost.reason());
                 return;
             }
-            LOG.warn("heartbeat refused: " + answer.reason());
+            Problem problem = (Problem) reply;
+            LOG.warn("heartbeat refused (" + problem.status() + "): " + problem.error());
         } catch (IOException e) {
             LOG.warn("heartbeat failed: " + e.getMessage());
         }

@@ -1,10 +1,12 @@
 package dev.deltaci.runner;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.util.ArrayList;
+import dev.deltaci.api.JobTicket;
+import dev.deltaci.api.LeaseReply;
+import dev.deltaci.api.LeaseTerms;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** A job this runner holds the lease on, as the lease answer describes it. */
 record LeasedJob(String runId, String jobKey, String name, int attempt, long epoch, long startedAtEpochMs,
@@ -59,53 +61,21 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
         }
     }
 
-    static LeasedJob fromLeaseAnswer(JsonNode body) {
-        JsonNode lease = body.get("lease");
-        JsonNode job = body.get("job");
-        Map<String, String> env = new LinkedHashMap<>();
-        job.path("env").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
-        List<Step> steps = new ArrayList<>();
-        job.path("steps").forEach(s -> {
-            Map<String, String> stepEnv = new LinkedHashMap<>();
-            s.path("env").fields().forEachRemaining(e -> stepEnv.put(e.getKey(), e.getValue().asText()));
-            steps.add(new Step(s.path("name").asText(), s.path("checkout").asBoolean(false), s.path("run").asText(null),
-                    s.path("shell").asText("bash"), stepEnv,
-                    s.hasNonNull("workingDirectory") ? s.get("workingDirectory").asText() : null,
-                    java.util.concurrent.TimeUnit.MINUTES.toMillis(s.path("timeoutMinutes").asInt(0)),
-                    s.path("continueOnError").asBoolean(false), s.hasNonNull("if") ? s.get("if").asText() : null));
-        });
-        return new LeasedJob(job.path("runId").asText(), job.path("jobKey").asText(), job.path("name").asText(),
-                job.path("attempt").asInt(1), lease.path("epoch").asLong(), lease.path("startedAtEpochMs").asLong(),
-                lease.path("heartbeatIntervalMs").asLong(),
-                lease.path("ttlMs").asLong(), job.path("cloneUrl").asText(), job.path("sha").asText(),
-                job.path("ref").asText(), env, job.path("timeoutMinutes").asInt(60), steps,
-                job.path("repository").asText(""), job.path("event").asText(""), matrix(job), artifacts(job),
-                downloads(job), strings(job.path("inputs")), job.hasNonNull("image") ? job.get("image").asText() : null,
-                strings(job.path("secrets")), job.hasNonNull("secretsWithheld") ? job.get("secretsWithheld").asText() : null);
+    static LeasedJob fromLeaseAnswer(LeaseReply.Leased leased) {
+        LeaseTerms lease = leased.lease();
+        JobTicket job = leased.job();
+        List<Step> steps = job.steps().stream().map(s -> new Step(s.name(), s.checkout(), s.run(), s.shell(), s.env(),
+                s.workingDirectory(), TimeUnit.MINUTES.toMillis(s.timeoutMinutes()), s.continueOnError(),
+                s.condition())).toList();
+        List<Download> downloads = job.downloads().stream()
+                .map(d -> new Download(d.job(), d.name(), d.url(), d.sha256())).toList();
+        return new LeasedJob(job.runId(), job.jobKey(), job.name(), job.attempt(), lease.epoch(),
+                lease.startedAtEpochMs(), lease.heartbeatIntervalMs(), lease.ttlMs(), job.cloneUrl(), job.sha(),
+                job.ref(), job.env(), job.timeoutMinutes(), steps, nonNull(job.repository()), nonNull(job.event()),
+                job.matrix(), job.artifacts(), downloads, job.inputs(), job.image(), job.secrets(), job.secretsWithheld());
     }
 
-    private static List<String> artifacts(JsonNode job) {
-        List<String> paths = new ArrayList<>();
-        job.path("artifacts").forEach(p -> paths.add(p.asText()));
-        return paths;
-    }
-
-    private static List<Download> downloads(JsonNode job) {
-        List<Download> downloads = new ArrayList<>();
-        job.path("downloads").forEach(d -> downloads.add(new Download(d.path("job").asText(), d.path("name").asText(),
-                d.path("url").asText(), d.hasNonNull("sha256") ? d.get("sha256").asText() : null)));
-        return downloads;
-    }
-
-    private static Map<String, String> strings(JsonNode object) {
-        Map<String, String> values = new LinkedHashMap<>();
-        object.fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue().asText()));
-        return values;
-    }
-
-    private static Map<String, String> matrix(JsonNode job) {
-        Map<String, String> matrix = new LinkedHashMap<>();
-        job.path("matrix").fields().forEachRemaining(e -> matrix.put(e.getKey(), e.getValue().asText()));
-        return matrix;
+    private static String nonNull(String value) {
+        return value == null ? "" : value;
     }
 }

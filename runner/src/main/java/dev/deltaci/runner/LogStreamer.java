@@ -1,5 +1,8 @@
 package dev.deltaci.runner;
 
+import dev.deltaci.api.LeaseLost;
+import dev.deltaci.api.LogReply;
+import dev.deltaci.api.Problem;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -116,26 +119,27 @@ final class LogStreamer implements AutoCloseable {
             String text = pending.peekFirst();
             String problem;
             try {
-                RunnerApiClient.Answer answer = api.uploadLog(job.runId(), job.jobKey(), job.epoch(), nextSeq, text);
-                if (answer.ok()) {
+                LogReply reply = api.uploadLog(job.runId(), job.jobKey(), job.epoch(), nextSeq, text);
+                if (reply instanceof LogReply.Stored) {
                     pending.removeFirst();
                     pendingChars -= text.length();
                     nextSeq++;
                     outageSinceNanos = -1;
                     continue;
                 }
-                if (answer.conflict()) {
+                if (reply instanceof LeaseLost) {
                     leaseLost = true;
                     onLeaseLost.run();
                     return true;
                 }
-                if (!answer.retryable()) {
-                    LOG.warn("log chunk " + nextSeq + " rejected: " + answer.reason());
+                Problem refused = (Problem) reply;
+                if (!refused.retryable()) {
+                    LOG.warn("log chunk " + nextSeq + " rejected: " + refused.error());
                     pending.removeFirst();
                     pendingChars -= text.length();
                     continue;
                 }
-                problem = "HTTP " + answer.status() + " " + answer.reason();
+                problem = "HTTP " + refused.status() + " " + refused.error();
             } catch (IOException e) {
                 problem = e.getMessage();
             }

@@ -1,5 +1,7 @@
 package dev.deltaci.runner;
 
+import dev.deltaci.api.Presence;
+import dev.deltaci.api.Problem;
 import java.io.IOException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -35,11 +37,10 @@ final class PresenceReporter implements AutoCloseable {
     }
 
     private void report() {
-        String state = busy.getAsBoolean() ? "busy" : "idle";
+        Presence state = busy.getAsBoolean() ? Presence.BUSY : Presence.IDLE;
         try {
-            RunnerApiClient.Answer answer = api.presence(state);
-            if (!answer.ok()) {
-                LOG.warn("presence '{}' refused: {}", state, answer.reason());
+            if (api.presence(state) instanceof Problem problem) {
+                LOG.warn("presence '{}' refused ({}): {}", state, problem.status(), problem.error());
             }
         } catch (IOException e) {
             LOG.warn("presence '{}' not sent: {}", state, e.getMessage());
@@ -53,7 +54,7 @@ final class PresenceReporter implements AutoCloseable {
         }
         timer.shutdownNow();
         try {
-            api.presence("gone");
+            api.presence(Presence.GONE);
         } catch (IOException e) {
             LOG.warn("could not say 'gone'; the control plane stops counting this runner after its presence window");
         }

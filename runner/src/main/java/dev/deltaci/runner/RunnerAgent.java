@@ -1,13 +1,14 @@
 package dev.deltaci.runner;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.deltaci.api.CompleteReply;
+import dev.deltaci.api.JobMessage;
+import dev.deltaci.api.LeaseLost;
+import dev.deltaci.api.LeaseReply;
+import dev.deltaci.api.Problem;
 import dev.deltaci.core.pipeline.RunnerLabels;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -28,7 +29,6 @@ public final class RunnerAgent {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunnerAgent.class);
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_PASS_ON_DELAY_SECONDS = 10;
     private static final int LEASE_CALL_TRIES = 4;
 
@@ -115,72 +115,74 @@ public final class RunnerAgent {
     }
 
     private boolean handleMessage(Message message) {
-        String runId;
-        String jobKey;
-        long epoch;
-        JsonNode body;
+        JobMessage job;
         try {
-            body = JSON.readTree(message.body());
-            runId = body.get("runId").asText();
-            jobKey = body.get("jobKey").asText();
-            epoch = body.get("epoch").asLong();
-            MDC.put("runId", runId);
-            MDC.put("jobId", jobKey);
-            MDC.put("epoch", Long.toString(epoch));
-        } catch (IOException | RuntimeException e) {
+            job = JobMessage.fromJson(message.body());
+        } catch (IllegalArgumentException e) {
             LOG.warn("dropping malformed message " + message.messageId() + ": " + message.body());
             delete(message);
             return false;
         }
-        List<String> needed = new ArrayList<>();
-        body.path("labels").forEach(label -> needed.add(label.asText()));
-        if (!RunnerLabels.satisfies(api.labels(), needed)) {
-            System.err.println("passing on " + runId + "/" + jobKey + ": it needs labels " + needed + ", this runner has "
-                    + api.labels());
-            passOn(message, body);
+        MDC.put("runId", job.runId());
+        MDC.put("jobId", job.jobKey());
+        MDC.put("epoch", Long.toString(job.epoch()));
+        if (!RunnerLabels.satisfies(api.labels(), job.labels())) {
+            System.err.println("passing on " + job.runId() + "/" + job.jobKey() + ": it needs labels " + job.labels()
+                    + ", this runner has " + api.labels());
+            passOn(message, job);
             return false;
         }
         if (stopping.get()) {
             changeVisibility(message, 0); // this runner is going away: let another have it now
             return false;
         }
-        RunnerApiClient.Answer answer;
+        LeaseReply reply;
         try {
-            answer = leaseRecognisingReplays(runId, jobKey, epoch);
+            reply = leaseRecognisingReplays(job.runId(), job.jobKey(), job.epoch());
         } catch (IOException e) {
             LOG.warn("lease call failed, message back in " + retryDelaySeconds + " s: " + e.getMessage());
             changeVisibility(message, retryDelaySeconds);
             return false;
         }
-        if (answer.retryable()) {
-            LOG.warn("lease refused for now (" + answer.status() + "), message back in " + retryDelaySeconds + " s");
+        if (reply instanceof Problem problem && problem.retryable()) {
+            LOG.warn("lease refused for now (" + problem.status() + "), message back in " + retryDelaySeconds + " s");
             changeVisibility(message, retryDelaySeconds);
             return false;
         }
-        if (answer.conflict() && "try_later".equals(answer.body().path("outcome").asText())) {
+        if (reply instanceof LeaseReply.TryLater) {
             // the job's last attempt failed here: pass it on, so another runner can have it first (hiding
             // it for the whole preference window would hide it from them too)
-            passOn(message, body);
+            passOn(message, job);
             return false;
         }
         // acquired: DynamoDB now owns the job's fate (the sweeper requeues it if we die);
         // anything else: the message is stale or unusable
         delete(message);
-        if (!answer.ok()) {
-            LOG.warn("not running " + runId + "/" + jobKey + "@" + epoch + ": " + answer.reason());
+        if (!(reply instanceof LeaseReply.Leased leased)) {
+            LOG.warn("not running " + job.runId() + "/" + job.jobKey() + "@" + job.epoch() + ": " + why(reply));
             return false;
         }
-        LeasedJob job = LeasedJob.fromLeaseAnswer(answer.body());
-        MDC.put("epoch", Long.toString(job.epoch()));
-        MDC.put("attempt", Integer.toString(job.attempt()));
-        LOG.info("leased " + runId + "/" + jobKey + " epoch " + job.epoch());
-        JobExecutor.Result result = executor.run(job);
+        LeasedJob leasedJob = LeasedJob.fromLeaseAnswer(leased);
+        MDC.put("epoch", Long.toString(leasedJob.epoch()));
+        MDC.put("attempt", Integer.toString(leasedJob.attempt()));
+        LOG.info("leased " + job.runId() + "/" + job.jobKey() + " epoch " + leasedJob.epoch());
+        JobExecutor.Result result = executor.run(leasedJob);
         if (result instanceof JobExecutor.Result.Report report) {
-            report(job, report);
+            report(leasedJob, report);
         } else if (result instanceof JobExecutor.Result.LeaseLost lost) {
-            LOG.warn("lease lost on " + runId + "/" + jobKey + " (" + lost.reason() + "); not reporting");
+            LOG.warn("lease lost on " + job.runId() + "/" + job.jobKey() + " (" + lost.reason() + "); not reporting");
         }
         return true;
+    }
+
+    private static String why(LeaseReply reply) {
+        if (reply instanceof LeaseReply.NotLeasable notLeasable) {
+            return notLeasable.reason() + " (" + notLeasable.state() + ")";
+        }
+        if (reply instanceof LeaseReply.UnknownJob unknown) {
+            return unknown.error();
+        }
+        return reply instanceof Problem problem ? problem.error() + " (" + problem.status() + ")" : reply.toString();
     }
 
     /**
@@ -189,7 +191,7 @@ public final class RunnerAgent {
      * with that same lease rather than refused. Given up, the job would sit leased to this runner
      * with nobody running it until the lease expired (runner_lost).
      */
-    private RunnerApiClient.Answer leaseRecognisingReplays(String runId, String jobKey, long epoch) throws IOException {
+    private LeaseReply leaseRecognisingReplays(String runId, String jobKey, long epoch) throws IOException {
         IOException last = null;
         for (int attempt = 0; attempt < LEASE_CALL_TRIES; attempt++) {
             if (attempt > 0) {
@@ -228,19 +230,23 @@ public final class RunnerAgent {
     private void report(LeasedJob job, JobExecutor.Result.Report result) {
         for (int attempt = 1; attempt <= 8; attempt++) {
             try {
-                RunnerApiClient.Answer answer = api.complete(job.runId(), job.jobKey(), job.epoch(), job.attempt(),
+                CompleteReply reply = api.complete(job.runId(), job.jobKey(), job.epoch(), job.attempt(),
                         job.startedAtEpochMs(), result.exitCode(), result.failureClass(), result.logChunks(),
                         result.artifactSha256());
-                if (answer.ok() || answer.conflict() || !answer.retryable()) {
-                    if (answer.ok()) {
-                        LOG.info("reported " + job.runId() + "/" + job.jobKey() + ": "
-                                + (result.failureClass() == null ? "succeeded" : result.failureClass()));
-                    } else {
-                        LOG.warn("completion not accepted: " + answer.reason());
-                    }
+                if (reply instanceof LeaseLost lost) {
+                    LOG.warn("completion not accepted: " + lost.reason());
                     return;
                 }
-                LOG.warn("completion refused for now (" + answer.status() + "): " + answer.reason());
+                if (!(reply instanceof Problem problem)) {
+                    LOG.info("reported " + job.runId() + "/" + job.jobKey() + ": "
+                            + (result.failureClass() == null ? "succeeded" : result.failureClass().wireName()));
+                    return;
+                }
+                if (!problem.retryable()) {
+                    LOG.warn("completion not accepted (" + problem.status() + "): " + problem.error());
+                    return;
+                }
+                LOG.warn("completion refused for now (" + problem.status() + "): " + problem.error());
             } catch (IOException e) {
                 LOG.warn("completion failed (attempt " + attempt + "): " + e.getMessage());
             }
@@ -258,12 +264,11 @@ public final class RunnerAgent {
      * delay before it polls again: otherwise runners without the labels, polling fastest, keep
      * winning the message from the one runner that has them.
      */
-    private void passOn(Message message, JsonNode body) {
-        int passes = body.path("passes").asInt(0) + 1;
-        ((ObjectNode) body).put("passes", passes);
-        int delaySeconds = Math.min(1 + passes / 5, MAX_PASS_ON_DELAY_SECONDS);
+    private void passOn(Message message, JobMessage job) {
+        JobMessage passed = job.passedOn();
+        int delaySeconds = Math.min(1 + passed.passes() / 5, MAX_PASS_ON_DELAY_SECONDS);
         try {
-            sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(body.toString()).delaySeconds(delaySeconds));
+            sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(passed.toJson()).delaySeconds(delaySeconds));
         } catch (RuntimeException e) {
             LOG.warn("could not pass on message " + message.messageId() + ": " + e.getMessage());
             changeVisibility(message, retryDelaySeconds);

@@ -1,8 +1,25 @@
 package dev.deltaci.runner;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.deltaci.api.ArtifactUploadRequest;
+import dev.deltaci.api.CompleteReply;
+import dev.deltaci.api.CompleteRequest;
+import dev.deltaci.api.HeartbeatReply;
+import dev.deltaci.api.HeartbeatRequest;
+import dev.deltaci.api.LeaseReply;
+import dev.deltaci.api.LeaseRequest;
+import dev.deltaci.api.LogReply;
+import dev.deltaci.api.LogRequest;
+import dev.deltaci.api.Presence;
+import dev.deltaci.api.PresenceReply;
+import dev.deltaci.api.PresenceRequest;
+import dev.deltaci.api.Problem;
+import dev.deltaci.api.RegisterReply;
+import dev.deltaci.api.RegisterRequest;
+import dev.deltaci.api.Replies;
+import dev.deltaci.api.Reply;
+import dev.deltaci.api.UploadReply;
+import dev.deltaci.api.WireJson;
+import dev.deltaci.core.job.FailureClass;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,12 +28,16 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The runner's side of the runner API. Every call names the job, the runner and the lease epoch. */
+/**
+ * The runner's side of the runner API. Every call about a job names the job, the runner and the
+ * lease epoch; every answer is the wire contract's sealed reply for the call (a {@link Problem}
+ * when the API refused it without an outcome).
+ */
 public final class RunnerApiClient {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration TRANSFER_TIMEOUT = Duration.ofMinutes(10);
 
@@ -106,38 +127,36 @@ public final class RunnerApiClient {
         if (registrationToken == null) {
             return;
         }
-        ObjectNode body = JSON.createObjectNode().put("name", name);
-        labels.forEach(body.putArray("labels")::add);
         String token = registrationToken.read().orElseThrow(() -> new RegistrationRefusedException(
                 "no registration token to register with (it is read once, from a file or standard input)"));
-        body.put("registrationToken", token);
         long asked = System.nanoTime();
-        Answer answer = send("register", body, null);
-        if (answer.status() == 401 || answer.status() == 403 || answer.status() == 400) {
-            throw new RegistrationRefusedException("registration refused (" + answer.status() + "): " + answer.reason());
+        RegisterReply reply = send("register", new RegisterRequest(token, name, labels), null, RegisterReply.class);
+        if (reply instanceof Problem problem && !problem.retryable()) {
+            throw new RegistrationRefusedException("registration refused (" + problem.status() + "): " + problem.error());
         }
-        accept(answer, asked, "registration");
+        accept(reply, asked, "registration");
         registrationToken.forget();
     }
 
     /** A fresh credential for the same runner, asked for with the current one; false if it was refused. */
     private boolean renew() throws IOException {
         long asked = System.nanoTime();
-        Answer answer = send("renew", JSON.createObjectNode(), credential);
-        if (answer.status() == 401) {
+        RegisterReply reply = send("renew", Map.of(), credential, RegisterReply.class);
+        if (reply instanceof Problem problem && problem.status() == 401) {
             return false;
         }
-        accept(answer, asked, "renewal");
+        accept(reply, asked, "renewal");
         return true;
     }
 
-    private void accept(Answer answer, long askedAtNanos, String what) throws IOException {
-        if (!answer.ok() || !answer.body().hasNonNull("credential") || !answer.body().hasNonNull("runnerId")) {
-            throw new IOException(what + " failed (" + answer.status() + "): " + answer.reason());
+    private void accept(RegisterReply reply, long askedAtNanos, String what) throws IOException {
+        if (!(reply instanceof RegisterReply.Registered registered)) {
+            Problem problem = (Problem) reply;
+            throw new IOException(what + " failed (" + problem.status() + "): " + problem.error());
         }
-        credential = answer.body().get("credential").asText();
-        runnerId = answer.body().get("runnerId").asText();
-        long ttlNanos = TimeUnit.MILLISECONDS.toNanos(answer.body().path("ttlMs").asLong(60_000));
+        credential = registered.credential();
+        runnerId = registered.runnerId();
+        long ttlNanos = TimeUnit.MILLISECONDS.toNanos(registered.ttlMs() > 0 ? registered.ttlMs() : 60_000);
         renewAtNanos = askedAtNanos + ttlNanos * 4 / 5;
     }
 
@@ -165,67 +184,45 @@ public final class RunnerApiClient {
         return labels;
     }
 
-    /** The API's answer: its HTTP status and JSON body. */
-    public record Answer(int status, JsonNode body) {
-        public boolean ok() {
-            return status == 200;
-        }
-
-        /** 409 or 403: the job is not (or no longer) ours to act on. */
-        public boolean conflict() {
-            return status == 409 || status == 403;
-        }
-
-        /** Worth retrying later: the control plane is struggling, not saying no. */
-        public boolean retryable() {
-            return status >= 500 || status == 429;
-        }
-
-        public String reason() {
-            JsonNode reason = body.has("reason") ? body.get("reason") : body.get("error");
-            return reason == null ? "HTTP " + status : reason.asText();
-        }
-    }
-
-    /** Tells the control plane this runner is here: {@code idle}, {@code busy}, or {@code gone} when it stops. */
-    public Answer presence(String state) throws IOException {
-        return call("presence", JSON.createObjectNode().put("state", state));
+    /** Tells the control plane this runner is here: idle, busy, or gone when it stops. */
+    public PresenceReply presence(Presence state) throws IOException {
+        return call("presence", () -> new PresenceRequest(state), PresenceReply.class);
     }
 
     /** Leases a job; the control plane matches the job's labels against those of this runner's credential. */
-    public Answer lease(String runId, String jobKey, long epoch) throws IOException {
-        return call("lease", base(runId, jobKey, epoch));
+    public LeaseReply lease(String runId, String jobKey, long epoch) throws IOException {
+        return call("lease", () -> new LeaseRequest(runId, jobKey, runnerId, epoch), LeaseReply.class);
     }
 
-    public Answer heartbeat(String runId, String jobKey, long epoch) throws IOException {
-        return call("heartbeat", base(runId, jobKey, epoch));
+    public HeartbeatReply heartbeat(String runId, String jobKey, long epoch) throws IOException {
+        return call("heartbeat", () -> new HeartbeatRequest(runId, jobKey, runnerId, epoch), HeartbeatReply.class);
     }
 
-    public Answer uploadLog(String runId, String jobKey, long epoch, int seq, String text) throws IOException {
-        return call("logs", base(runId, jobKey, epoch).put("seq", seq).put("text", text));
+    public LogReply uploadLog(String runId, String jobKey, long epoch, int seq, String text) throws IOException {
+        return call("logs", () -> new LogRequest(runId, jobKey, runnerId, epoch, seq, text), LogReply.class);
     }
 
-    /** Ends the attempt; {@code attempt} and {@code startedAtEpochMs} echo the lease answer. */
-    public Answer complete(String runId, String jobKey, long epoch, int attempt, long startedAtEpochMs, int exitCode,
-                           String failureClass, int logChunks) throws IOException {
+    /**
+     * Ends the attempt; {@code attempt} and {@code startedAtEpochMs} echo the lease answer,
+     * {@code failureClass} is null for a success, {@code artifactSha256} the SHA-256 of the archive
+     * this attempt uploaded (null: none).
+     */
+    public CompleteReply complete(String runId, String jobKey, long epoch, int attempt, long startedAtEpochMs,
+                                  int exitCode, FailureClass failureClass, int logChunks, String artifactSha256)
+            throws IOException {
+        return call("complete", () -> new CompleteRequest(runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs,
+                exitCode, failureClass, logChunks, artifactSha256), CompleteReply.class);
+    }
+
+    /** As above, for an attempt that kept no artifacts. */
+    public CompleteReply complete(String runId, String jobKey, long epoch, int attempt, long startedAtEpochMs,
+                                  int exitCode, FailureClass failureClass, int logChunks) throws IOException {
         return complete(runId, jobKey, epoch, attempt, startedAtEpochMs, exitCode, failureClass, logChunks, null);
     }
 
-    /** As above, with the SHA-256 of the artifact archive this attempt uploaded (null: none). */
-    public Answer complete(String runId, String jobKey, long epoch, int attempt, long startedAtEpochMs, int exitCode,
-                           String failureClass, int logChunks, String artifactSha256) throws IOException {
-        ObjectNode body = base(runId, jobKey, epoch).put("attempt", attempt).put("startedAtEpochMs", startedAtEpochMs)
-                .put("exitCode", exitCode).put("logChunks", logChunks);
-        body.put("failureClass", failureClass);
-        if (artifactSha256 != null) {
-            body.put("artifactSha256", artifactSha256);
-        }
-        return call("complete", body);
-    }
-
     /** A presigned URL to upload this attempt's artifact archive to. */
-    public Answer artifactUploadUrl(String runId, String jobKey, long epoch) throws IOException {
-        return call("artifacts", base(runId, jobKey, epoch));
+    public UploadReply artifactUploadUrl(String runId, String jobKey, long epoch) throws IOException {
+        return call("artifacts", () -> new ArtifactUploadRequest(runId, jobKey, runnerId, epoch), UploadReply.class);
     }
 
     /** PUTs a file to a presigned URL; returns the HTTP status. */
@@ -251,44 +248,32 @@ public final class RunnerApiClient {
         }
     }
 
-    private ObjectNode base(String runId, String jobKey, long epoch) {
-        // the runner's id is put in by call(): it is known once the runner has registered
-        return JSON.createObjectNode().put("runId", runId).put("jobKey", jobKey).put("epoch", epoch);
-    }
-
-    /** One runner-API call with the runner's credential; a 401 (credential expired) renews it and tries once more. */
-    private Answer call(String action, ObjectNode body) throws IOException {
+    /**
+     * One runner-API call with the runner's credential; a 401 (credential expired) renews it and
+     * tries once more. The request is built after the credential, so it names the runner's current id.
+     */
+    private <T extends Reply> T call(String action, java.util.function.Supplier<Object> request, Class<T> replyType)
+            throws IOException {
         String bearer = currentCredential(false);
-        Answer answer = send(action, withRunnerId(body), bearer);
-        if (answer.status() == 401 && registrationToken != null) {
+        T reply = send(action, request.get(), bearer, replyType);
+        if (reply instanceof Problem problem && problem.status() == 401 && registrationToken != null) {
             bearer = currentCredential(true);
-            answer = send(action, withRunnerId(body), bearer);
+            reply = send(action, request.get(), bearer, replyType);
         }
-        return answer;
+        return reply;
     }
 
-    private ObjectNode withRunnerId(ObjectNode body) {
-        return body.has("runId") ? body.put("runnerId", runnerId) : body;
-    }
-
-    private Answer send(String action, ObjectNode body, String bearer) throws IOException {
+    private <T extends Reply> T send(String action, Object body, String bearer, Class<T> replyType) throws IOException {
         HttpRequest.Builder builder = HttpRequest.newBuilder(baseUrl.resolve("/runner/" + action))
                 .timeout(CALL_TIMEOUT)
                 .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+                .POST(HttpRequest.BodyPublishers.ofString(WireJson.write(body)));
         if (bearer != null) {
             builder.header("authorization", "Bearer " + bearer);
         }
-        HttpRequest request = builder.build();
         try {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            JsonNode json;
-            try {
-                json = JSON.readTree(response.body());
-            } catch (IOException e) {
-                json = JSON.createObjectNode().put("error", response.body());
-            }
-            return new Answer(response.statusCode(), json == null ? JSON.createObjectNode() : json);
+            HttpResponse<String> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            return Replies.decode(replyType, response.statusCode(), response.body());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted calling " + action, e);

@@ -3,6 +3,14 @@ package dev.deltaci.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.deltaci.api.CompleteReply;
+import dev.deltaci.api.HeartbeatReply;
+import dev.deltaci.api.LeaseLost;
+import dev.deltaci.api.LogReply;
+import dev.deltaci.api.Presence;
+import dev.deltaci.api.PresenceReply;
+import dev.deltaci.api.WireJson;
+import dev.deltaci.core.job.FailureClass;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -43,8 +51,7 @@ class JobExecutorTest {
             if (action.equals("logs") && code == 200) {
                 logCalls.add(body);
             }
-            byte[] out = ("{\"outcome\":\"" + (code == 200 ? "ok" : "lease_lost") + "\",\"reason\":\"stub\"}")
-                    .getBytes(StandardCharsets.UTF_8);
+            byte[] out = answer(action, code, body).getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(code, out.length);
             exchange.getResponseBody().write(out);
             exchange.close();
@@ -59,11 +66,27 @@ class JobExecutorTest {
         workRoot = Files.createTempDirectory("delta-exec-work-");
     }
 
+    /** What the control plane answers: the call's own outcome, lease_lost on 403, an error otherwise. */
+    private static String answer(String action, int code, JsonNode body) {
+        if (code == 403) {
+            return WireJson.write(new LeaseLost("stub"));
+        }
+        if (code != 200) {
+            return "{\"error\":\"stub\"}";
+        }
+        return WireJson.write(switch (action) {
+            case "heartbeat" -> new HeartbeatReply.Renewed(System.currentTimeMillis() + 30_000, null);
+            case "logs" -> new LogReply.Stored(body.path("seq").asInt());
+            case "complete" -> new CompleteReply.Accepted("SUCCEEDED");
+            default -> new PresenceReply.Recorded("runner-1", Presence.IDLE);
+        });
+    }
+
     @AfterEach
     void stop() {
         api.stop(0);
-        JobExecutor.deleteTree(repo);
-        JobExecutor.deleteTree(workRoot);
+        Workspace.deleteTree(repo);
+        Workspace.deleteTree(workRoot);
     }
 
     private LeasedJob job(long heartbeatMs, long ttlMs, String... steps) {
@@ -89,7 +112,7 @@ class JobExecutorTest {
         JobExecutor.Result result = executor().run(job(10_000, 30_000,
                 "cat hello.txt && echo \"env says $FROM_PIPELINE\"", "echo broken >&2; exit 3", "echo unreachable"));
 
-        assertThat(result).isEqualTo(new JobExecutor.Result.Report(3, "script_failure", logCalls.size()));
+        assertThat(result).isEqualTo(new JobExecutor.Result.Report(3, FailureClass.SCRIPT_FAILURE, logCalls.size()));
         assertThat(shippedLog()).contains("from the repository", "env says yes", "broken", "step 2 exited 3")
                 .doesNotContain("\nunreachable");
         assertThat(logCalls).extracting(c -> c.get("epoch").asLong()).containsOnly(1L);
@@ -98,7 +121,7 @@ class JobExecutorTest {
 
     @Test
     void run_shouldKillTheStepAndReportNothing_whenHeartbeatSaysTheLeaseIsLost() {
-        status = action -> action.equals("heartbeat") ? 409 : 200;
+        status = action -> action.equals("heartbeat") ? 403 : 200;
         long started = System.nanoTime();
 
         JobExecutor.Result result = executor().run(job(200, 30_000, "sleep 30"));
@@ -126,7 +149,7 @@ class JobExecutorTest {
         JobExecutor.Result result = executor().run(missing);
 
         assertThat(result).isInstanceOf(JobExecutor.Result.Report.class);
-        assertThat(reported(result).failureClass()).isEqualTo("infra_error");
+        assertThat(reported(result).failureClass()).isEqualTo(FailureClass.INFRA_ERROR);
         assertThat(shippedLog()).contains("checkout failed");
     }
 
@@ -137,13 +160,13 @@ class JobExecutorTest {
                 base.startedAtEpochMs(), base.heartbeatIntervalMs(), base.leaseTtlMs(), base.cloneUrl(), base.sha(),
                 base.ref(), base.env(), base.timeoutMinutes(), base.steps(), base.repository(), base.event(),
                 Map.of("node", "20"), List.of(), List.of(), Map.of(), "node:${{ matrix.node }}-alpine", Map.of(), null);
-        java.util.Map<String, String> noDocker = new java.util.HashMap<>(JobExecutor.stepEnvironment(base, workRoot));
+        java.util.Map<String, String> noDocker = new java.util.HashMap<>(StepProcess.stepEnvironment(base, workRoot));
         org.junit.jupiter.api.Assumptions.assumeTrue(ContainerStep.dockerProblem(noDocker).isPresent(),
                 "this machine has Docker: the no-Docker path cannot be shown here");
 
         JobExecutor.Result result = executor().run(withImage);
 
-        assertThat(reported(result).failureClass()).isEqualTo("infra_error");
+        assertThat(reported(result).failureClass()).isEqualTo(FailureClass.INFRA_ERROR);
         assertThat(shippedLog()).contains("the job runs in image node:20-alpine, but this runner cannot run containers: ")
                 .contains("--labels docker").doesNotContain("should not run\n");
     }
@@ -162,7 +185,7 @@ class JobExecutorTest {
 
         assertThat((System.nanoTime() - stopped) / 1_000_000).isLessThan(5_000);
         assertThat(result).isInstanceOf(JobExecutor.Result.Report.class);
-        assertThat(reported(result).failureClass()).isEqualTo("infra_error");
+        assertThat(reported(result).failureClass()).isEqualTo(FailureClass.INFRA_ERROR);
         assertThat(shippedLog()).contains("the runner is shutting down").doesNotContain("step 2/2");
     }
 
@@ -190,7 +213,7 @@ class JobExecutorTest {
         JobExecutor.Result result = executor().run(job(10_000, 30_000, "echo done"));
 
         assertThat(result).isInstanceOf(JobExecutor.Result.Report.class);
-        assertThat(reported(result).failureClass()).isEqualTo("infra_error");
+        assertThat(reported(result).failureClass()).isEqualTo(FailureClass.INFRA_ERROR);
         assertThat(reported(result).logChunks()).isZero();
     }
 
@@ -243,7 +266,7 @@ class JobExecutorTest {
         JobExecutor.Result result = executor().run(jobOf(step("sleep 30", "bash", Map.of(), null, 500, false),
                 step("echo unreachable", "bash", Map.of(), null, 0, false)));
 
-        assertThat(reported(result).failureClass()).isEqualTo("timeout");
+        assertThat(reported(result).failureClass()).isEqualTo(FailureClass.TIMEOUT);
         assertThat(reported(result).exitCode()).isEqualTo(124);
         assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(10_000);
         assertThat(shippedLog()).contains("exceeded its timeout").doesNotContain("\nunreachable");
@@ -253,7 +276,7 @@ class JobExecutorTest {
     void run_shouldFailTheStep_whenItsWorkingDirectoryDoesNotExist() {
         JobExecutor.Result result = executor().run(jobOf(step("true", "bash", Map.of(), "missing", 0, false)));
 
-        assertThat(reported(result).failureClass()).isEqualTo("script_failure");
+        assertThat(reported(result).failureClass()).isEqualTo(FailureClass.SCRIPT_FAILURE);
         assertThat(shippedLog()).contains("working-directory 'missing' does not exist");
     }
 
@@ -273,7 +296,7 @@ class JobExecutorTest {
                 when("success()", "echo not after a failure"),
                 when("delta.branch == 'main' && env.FROM_PIPELINE == 'yes'", "echo not either, success is implied")));
 
-        assertThat(reported(result).failureClass()).isEqualTo("script_failure");
+        assertThat(reported(result).failureClass()).isEqualTo(FailureClass.SCRIPT_FAILURE);
         assertThat(reported(result).exitCode()).isEqualTo(4);
         assertThat(shippedLog()).contains("building build on main (attempt 1)", "where=refs/heads/main",
                 "cleanup after failure", "always runs", "skipped: if: success() is false")
@@ -284,10 +307,10 @@ class JobExecutorTest {
     void stepEnvironment_shouldPassOnlyTheAllowListAndDeltaVariables() {
         assertThat(System.getenv("AWS_SECRET_ACCESS_KEY")).as("set by surefire for this test").isNotNull();
 
-        Map<String, String> env = JobExecutor.stepEnvironment(job(1, 1, "true"), workRoot);
+        Map<String, String> env = StepProcess.stepEnvironment(job(1, 1, "true"), workRoot);
 
         assertThat(env).doesNotContainKey("AWS_SECRET_ACCESS_KEY");
-        assertThat(env.keySet()).allMatch(name -> JobExecutor.PASSED_THROUGH.contains(name)
+        assertThat(env.keySet()).allMatch(name -> StepProcess.PASSED_THROUGH.contains(name)
                 || name.startsWith("DELTA") || name.equals("CI") || name.equals("FROM_PIPELINE"));
         assertThat(env).containsEntry("CI", "true").containsEntry("DELTA_SHA", sha).containsEntry("FROM_PIPELINE", "yes");
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.deltaci.api.HeartbeatReply;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -28,8 +29,8 @@ class RunnerApiClientTest {
 
     /** What the control plane answers a registration or renewal: a new credential, the id it gave the runner. */
     private String credential() {
-        return "{\"credential\":\"cred-" + credentials.incrementAndGet() + "\",\"runnerId\":\"r1-0123456789ab\","
-                + "\"ttlMs\":" + ttlMs + "}";
+        return "{\"outcome\":\"registered\",\"credential\":\"cred-" + credentials.incrementAndGet() + "\",\"runnerId\":\"r1-0123456789ab\","
+                + "\"ttlMs\":" + ttlMs + ",\"expiresAtEpochMs\":" + (System.currentTimeMillis() + ttlMs) + "}";
     }
 
     @BeforeEach
@@ -59,7 +60,7 @@ class RunnerApiClientTest {
                     status = 401;
                     body = "{\"error\":\"runner credential expired; register again\"}";
                 } else {
-                    body = "{\"outcome\":\"renewed\"}";
+                    body = "{\"outcome\":\"renewed\",\"leaseExpiresAtEpochMs\":1}";
                 }
             }
             byte[] out = body.getBytes(StandardCharsets.UTF_8);
@@ -101,9 +102,9 @@ class RunnerApiClientTest {
         client.register();
         rejectNextCall = true;
 
-        RunnerApiClient.Answer answer = client.heartbeat("run", "job", 1);
+        HeartbeatReply reply = client.heartbeat("run", "job", 1);
 
-        assertThat(answer.ok()).isTrue();
+        assertThat(reply).isInstanceOf(HeartbeatReply.Renewed.class);
         assertThat(authorizations).containsExactly("Bearer cred-1", "Bearer cred-2");
     }
 

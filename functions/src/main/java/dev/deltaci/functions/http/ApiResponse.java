@@ -1,5 +1,8 @@
 package dev.deltaci.functions.http;
 
+import dev.deltaci.api.Problem;
+import dev.deltaci.api.Reply;
+import dev.deltaci.api.WireJson;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -12,6 +15,14 @@ public record ApiResponse(int status, Map<String, Object> body) {
             body.put((String) keyValues[i], keyValues[i + 1]);
         }
         return new ApiResponse(status, body);
+    }
+
+    /** A runner-API answer, with the status its outcome has and the fields the wire contract gives it. */
+    public static ApiResponse reply(Reply reply) {
+        if (reply instanceof Problem problem) {
+            return error(problem.status(), problem.error());
+        }
+        return new ApiResponse(reply.httpStatus(), WireJson.fields(reply));
     }
 
     public static ApiResponse error(int status, String message) {

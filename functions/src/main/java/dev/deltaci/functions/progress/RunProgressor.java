@@ -7,7 +7,7 @@ import dev.deltaci.core.job.RunState;
 import dev.deltaci.core.pipeline.MatrixInstance;
 import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.metrics.Metrics;
-import dev.deltaci.functions.queue.JobMessage;
+import dev.deltaci.api.JobMessage;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.store.GateStore;
 import dev.deltaci.functions.store.JobRecord;

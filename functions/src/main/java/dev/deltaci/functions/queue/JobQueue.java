@@ -1,5 +1,6 @@
 package dev.deltaci.functions.queue;
 
+import dev.deltaci.api.JobMessage;
 import java.util.ArrayList;
 import java.util.List;
 import software.amazon.awssdk.services.sqs.SqsClient;

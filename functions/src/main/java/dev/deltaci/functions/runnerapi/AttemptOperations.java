@@ -1,5 +1,18 @@
 package dev.deltaci.functions.runnerapi;
 
+import dev.deltaci.api.ArtifactUploadRequest;
+import dev.deltaci.api.CompleteReply;
+import dev.deltaci.api.CompleteRequest;
+import dev.deltaci.api.HeartbeatReply;
+import dev.deltaci.api.HeartbeatRequest;
+import dev.deltaci.api.JobMessage;
+import dev.deltaci.api.LeaseLost;
+import dev.deltaci.api.LeaseReply;
+import dev.deltaci.api.LeaseRequest;
+import dev.deltaci.api.LogReply;
+import dev.deltaci.api.LogRequest;
+import dev.deltaci.api.Problem;
+import dev.deltaci.api.UploadReply;
 import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.Lease;
@@ -7,12 +20,11 @@ import dev.deltaci.core.job.RetryPolicy;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.core.job.StopPolicy;
 import dev.deltaci.functions.artifacts.ArtifactStore;
-import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.progress.RunProgressor;
-import dev.deltaci.functions.queue.JobMessage;
+import dev.deltaci.api.JobMessage;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.store.CompleteOutcome;
 import dev.deltaci.functions.store.HeartbeatOutcome;
@@ -23,7 +35,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.slf4j.MDC;
 import software.amazon.awssdk.core.exception.SdkException;
 
@@ -35,7 +46,6 @@ import software.amazon.awssdk.core.exception.SdkException;
 final class AttemptOperations {
 
     static final int MAX_LOG_CHUNK_BYTES = 256 * 1024;
-    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     private final JobStore store;
     private final LogStore logs;
@@ -65,8 +75,8 @@ final class AttemptOperations {
         this.clock = clock;
     }
 
-    ApiResponse lease(RunnerRequest r, RunnerAuth.Credential credential) {
-        LeaseOutcome outcome = store.lease(r.runId, r.jobKey, r.runnerId, credential.labels(), r.epoch, leasePolicy);
+    LeaseReply lease(LeaseRequest r, RunnerAuth.Credential credential) {
+        LeaseOutcome outcome = store.lease(r.runId(), r.jobKey(), r.runnerId(), credential.labels(), r.epoch(), leasePolicy);
         if (outcome instanceof LeaseOutcome.Acquired acquired) {
             JobRecord job = acquired.job();
             MDC.put("attempt", Integer.toString(job.attempt()));
@@ -76,23 +86,22 @@ final class AttemptOperations {
                 // a root job starting is what moves a run from PENDING to RUNNING
                 store.updateRunStatus(job.runId(), RunState.RUNNING);
             }
-            return ApiResponse.of(200, "outcome", "acquired", "lease", answers.lease(job), "job", answers.job(job));
+            return answers.leased(job);
         }
         if (outcome instanceof LeaseOutcome.TryLater later) {
-            return ApiResponse.of(409, "outcome", "try_later", "retryAfterMs", later.retryAfterMs(),
-                    "reason", "the job's last attempt failed on this runner; waiting for another runner first");
+            return new LeaseReply.TryLater(later.retryAfterMs(),
+                    "the job's last attempt failed on this runner; waiting for another runner first");
         }
         if (outcome instanceof LeaseOutcome.NotLeasable notLeasable) {
-            return ApiResponse.of(409, "outcome", "not_leasable", "state", notLeasable.state().name(),
-                    "reason", notLeasable.reason());
+            return new LeaseReply.NotLeasable(notLeasable.state().name(), notLeasable.reason());
         }
-        return ApiResponse.of(404, "outcome", "unknown_job", "error", "no job " + r.jobKey + " in run " + r.runId);
+        return new LeaseReply.UnknownJob("no job " + r.jobKey() + " in run " + r.runId());
     }
 
-    ApiResponse heartbeat(RunnerRequest r) {
-        HeartbeatOutcome outcome = store.heartbeat(r.runId, r.jobKey, r.runnerId, r.epoch, leasePolicy);
+    HeartbeatReply heartbeat(HeartbeatRequest r) {
+        HeartbeatOutcome outcome = store.heartbeat(r.runId(), r.jobKey(), r.runnerId(), r.epoch(), leasePolicy);
         if (!(outcome instanceof HeartbeatOutcome.Renewed renewed)) {
-            return leaseLost(((HeartbeatOutcome.LeaseLost) outcome).reason());
+            return new LeaseLost(((HeartbeatOutcome.LeaseLost) outcome).reason());
         }
         JobRecord job = renewed.job();
         metrics.record(Metric.LEASE_RENEWED, 1);
@@ -100,132 +109,101 @@ final class AttemptOperations {
                 job.spec().timeoutMinutes(), clock.millis());
         if (verdict instanceof StopPolicy.Verdict.ForceEnd end) {
             // told to stop and still going: the server ends the attempt itself
-            String reason = "runner " + r.runnerId + " did not stop within " + stopPolicy.grace().toSeconds()
+            String reason = "runner " + r.runnerId() + " did not stop within " + stopPolicy.grace().toSeconds()
                     + " s of being told (" + end.why().wireName() + ")";
             if (store.forceEnd(job, end.why().terminalState(), end.why().wireName(), reason)) {
-                progressor.advance(r.runId);
+                progressor.advance(r.runId());
             }
-            return leaseLost(reason);
+            return new LeaseLost(reason);
         }
-        if (verdict instanceof StopPolicy.Verdict.Stop stop) {
-            return ApiResponse.of(200, "outcome", "renewed", "leaseExpiresAtEpochMs", renewed.leaseExpiresAtEpochMs(),
-                    "stop", stop.why().wireName());
-        }
-        return ApiResponse.of(200, "outcome", "renewed", "leaseExpiresAtEpochMs", renewed.leaseExpiresAtEpochMs());
+        FailureClass stop = verdict instanceof StopPolicy.Verdict.Stop told ? told.why() : null;
+        return new HeartbeatReply.Renewed(renewed.leaseExpiresAtEpochMs(), stop);
     }
 
-    ApiResponse artifactUpload(RunnerRequest r) {
-        Optional<JobRecord> job = store.getJob(r.runId, r.jobKey);
-        Optional<String> lost = job.isEmpty() ? Optional.of("no such job") : store.checkLease(r.runId, r.jobKey, r.runnerId, r.epoch);
+    UploadReply artifactUpload(ArtifactUploadRequest r) {
+        Optional<JobRecord> job = store.getJob(r.runId(), r.jobKey());
+        Optional<String> lost = job.isEmpty() ? Optional.of("no such job")
+                : store.checkLease(r.runId(), r.jobKey(), r.runnerId(), r.epoch());
         if (lost.isPresent()) {
-            return leaseLost(lost.get());
+            return new LeaseLost(lost.get());
         }
         if (job.get().spec().artifacts().isEmpty()) {
-            return ApiResponse.error(400, "job " + r.jobKey + " keeps no artifacts; add 'artifacts:' to it in the pipeline");
+            return new Problem(400, "job " + r.jobKey() + " keeps no artifacts; add 'artifacts:' to it in the pipeline");
         }
-        ArtifactStore.SignedUrl url = artifacts.uploadUrl(r.runId, r.jobKey, r.epoch, job.get().leaseExpiresAtEpochMs());
-        return ApiResponse.of(200, "outcome", "upload", "method", "PUT", "url", url.url().toString(),
-                "key", url.key(), "expiresAtEpochMs", url.expiresAtEpochMs());
+        ArtifactStore.SignedUrl url = artifacts.uploadUrl(r.runId(), r.jobKey(), r.epoch(),
+                job.get().leaseExpiresAtEpochMs());
+        return new UploadReply.Upload("PUT", url.url().toString(), url.key(), url.expiresAtEpochMs());
     }
 
-    ApiResponse logs(RunnerRequest r) throws BadRequest {
-        int seq = r.requiredInt("seq");
-        if (seq < 0) {
-            throw new BadRequest("'seq' must be 0 or more");
+    LogReply logs(LogRequest r) {
+        if (r.text().getBytes(StandardCharsets.UTF_8).length > MAX_LOG_CHUNK_BYTES) {
+            return new Problem(413, "log chunk is larger than " + MAX_LOG_CHUNK_BYTES + " bytes");
         }
-        String text = r.requiredText("text");
-        if (text.getBytes(StandardCharsets.UTF_8).length > MAX_LOG_CHUNK_BYTES) {
-            return ApiResponse.error(413, "log chunk is larger than " + MAX_LOG_CHUNK_BYTES + " bytes");
-        }
-        Optional<String> lost = store.checkLease(r.runId, r.jobKey, r.runnerId, r.epoch);
+        Optional<String> lost = store.checkLease(r.runId(), r.jobKey(), r.runnerId(), r.epoch());
         if (lost.isPresent()) {
-            return leaseLost(lost.get());
+            return new LeaseLost(lost.get());
         }
         try {
-            logs.putChunk(r.runId, r.jobKey, r.epoch, seq, text);
+            logs.putChunk(r.runId(), r.jobKey(), r.epoch(), r.seq(), r.text());
         } catch (SdkException e) {
             // the runner keeps the chunk and sends it again; the outage is counted, not hidden
             metrics.record(Metric.STORAGE_ERRORS, 1, "operation", "PutObject");
-            return ApiResponse.error(503, "the log store is unavailable (" + e.getClass().getSimpleName()
+            return new Problem(503, "the log store is unavailable (" + e.getClass().getSimpleName()
                     + "); keep the chunk and send it again");
         }
-        return ApiResponse.of(200, "outcome", "stored", "seq", seq);
+        return new LogReply.Stored(r.seq());
     }
 
-    ApiResponse complete(RunnerRequest r) throws BadRequest {
-        int exitCode = r.requiredInt("exitCode");
-        int logChunks = r.requiredInt("logChunks");
-        int attempt = r.requiredInt("attempt");
-        MDC.put("attempt", Integer.toString(attempt));
-        long startedAtEpochMs = r.requiredLong("startedAtEpochMs");
-        String failureClassName = r.optionalText("failureClass");
-        String artifactSha256 = r.optionalText("artifactSha256");
-        if (artifactSha256 != null && !SHA256.matcher(artifactSha256).matches()) {
-            throw new BadRequest("'artifactSha256' must be 64 lowercase hex digits");
-        }
-        FailureClass failureClass;
-        try {
-            failureClass = failureClassName == null ? null : FailureClass.fromWireName(failureClassName);
-        } catch (IllegalArgumentException e) {
-            throw new BadRequest(e.getMessage());
-        }
-        if (failureClass == null && exitCode != 0) {
-            failureClass = FailureClass.SCRIPT_FAILURE;
-        }
+    CompleteReply complete(CompleteRequest r) {
+        MDC.put("attempt", Integer.toString(r.attempt()));
+        FailureClass failureClass = r.failure();
         if (failureClass != null) {
-            Optional<ApiResponse> retried = retryIfEarned(r, attempt, startedAtEpochMs, failureClass, exitCode);
+            Optional<CompleteReply> retried = retryIfEarned(r, failureClass);
             if (retried.isPresent()) {
                 return retried.get();
             }
         }
         JobState finalState = failureClass == null ? JobState.SUCCEEDED : failureClass.terminalState();
-        CompleteOutcome outcome = store.complete(r.runId, r.jobKey, r.runnerId, r.epoch, attempt, startedAtEpochMs,
-                finalState, exitCode,
-                failureClass == null ? null : failureClass.wireName(), logChunks, artifactSha256);
+        CompleteOutcome outcome = store.complete(r.runId(), r.jobKey(), r.runnerId(), r.epoch(), r.attempt(),
+                r.startedAtEpochMs(), finalState, r.exitCode(),
+                failureClass == null ? null : failureClass.wireName(), r.logChunks(), r.artifactSha256());
         if (outcome instanceof CompleteOutcome.LeaseLost lost) {
-            return leaseLost(lost.reason());
+            return new LeaseLost(lost.reason());
         }
         if (outcome instanceof CompleteOutcome.Retrying retrying) {
-            return ApiResponse.of(200, "outcome", "retrying", "state", JobState.QUEUED.name(), "attempt", retrying.attempt());
+            return new CompleteReply.Retrying(JobState.QUEUED.name(), retrying.attempt());
         }
         if (outcome instanceof CompleteOutcome.Accepted) {
             String result = finalState.name().toLowerCase(java.util.Locale.ROOT);
             metrics.record(Metric.JOB_FINISHED, 1, "result", result);
-            metrics.record(Metric.JOB_DURATION, Math.max(0, clock.millis() - startedAtEpochMs), "result", result);
+            metrics.record(Metric.JOB_DURATION, Math.max(0, clock.millis() - r.startedAtEpochMs()), "result", result);
         }
         // also after AlreadyCompleted: the first call may have died before advancing the run
-        progressor.advance(r.runId);
-        String name = outcome instanceof CompleteOutcome.Accepted ? "accepted" : "already_completed";
-        return ApiResponse.of(200, "outcome", name, "state", finalState.name());
+        progressor.advance(r.runId());
+        return outcome instanceof CompleteOutcome.Accepted ? new CompleteReply.Accepted(finalState.name())
+                : new CompleteReply.AlreadyCompleted(finalState.name());
     }
 
     /** Requeues the job if its failure earns another attempt; empty if the failure is final. */
-    private Optional<ApiResponse> retryIfEarned(RunnerRequest r, int attempt, long startedAtEpochMs, FailureClass failure,
-                                                int exitCode) {
-        Optional<JobRecord> job = store.getJob(r.runId, r.jobKey);
+    private Optional<CompleteReply> retryIfEarned(CompleteRequest r, FailureClass failure) {
+        Optional<JobRecord> job = store.getJob(r.runId(), r.jobKey());
         if (job.isEmpty()) {
-            return Optional.of(ApiResponse.error(404, "no job " + r.jobKey + " in run " + r.runId));
+            return Optional.of(new Problem(404, "no job " + r.jobKey() + " in run " + r.runId()));
         }
         RetryPolicy.Decision decision = RetryPolicy.decide(failure, job.get().infraRetries(), infraRetryBudget,
                 job.get().userRetries(), job.get().spec().retry());
         if (decision == RetryPolicy.Decision.FINAL) {
             return Optional.empty();
         }
-        CompleteOutcome outcome = store.requeueAfterFailure(job.get(), r.runnerId, r.epoch, attempt, startedAtEpochMs,
-                failure.wireName(), exitCode, decision == RetryPolicy.Decision.RETRY_INFRA);
+        CompleteOutcome outcome = store.requeueAfterFailure(job.get(), r.runnerId(), r.epoch(), r.attempt(),
+                r.startedAtEpochMs(), failure.wireName(), r.exitCode(), decision == RetryPolicy.Decision.RETRY_INFRA);
         if (outcome instanceof CompleteOutcome.Retrying retrying) {
             metrics.record(Metric.JOB_RETRIED, 1, "failureClass", failure.wireName());
             // duplicates are harmless; a message lost here is re-sent by the sweeper
-            queue.enqueue(List.of(new JobMessage(r.runId, r.jobKey, r.epoch + 1, job.get().spec().labels())));
-            return Optional.of(ApiResponse.of(200, "outcome", "retrying", "state", JobState.QUEUED.name(),
-                    "attempt", retrying.attempt()));
+            queue.enqueue(List.of(new JobMessage(r.runId(), r.jobKey(), r.epoch() + 1, job.get().spec().labels())));
+            return Optional.of(new CompleteReply.Retrying(JobState.QUEUED.name(), retrying.attempt()));
         }
         // the lease was gone: AlreadyCompleted/LeaseLost checks below give the precise answer
         return Optional.empty();
-    }
-
-    /** The caller does not hold the job's lease (other runner, stale epoch, job moved on): 403, nothing changed. */
-    private static ApiResponse leaseLost(String reason) {
-        return ApiResponse.of(403, "outcome", "lease_lost", "reason", reason);
     }
 }

@@ -1,5 +1,13 @@
 package dev.deltaci.functions.runnerapi;
 
+import dev.deltaci.api.ArtifactUploadRequest;
+import dev.deltaci.api.AttemptCall;
+import dev.deltaci.api.CompleteRequest;
+import dev.deltaci.api.HeartbeatRequest;
+import dev.deltaci.api.LeaseLost;
+import dev.deltaci.api.LeaseRequest;
+import dev.deltaci.api.LogRequest;
+import dev.deltaci.api.Reply;
 import dev.deltaci.core.job.Lease;
 import dev.deltaci.functions.artifacts.ArtifactStore;
 import dev.deltaci.functions.http.ApiResponse;
@@ -10,6 +18,7 @@ import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.OpsStore;
 import java.time.Clock;
+import java.util.function.Function;
 import org.slf4j.MDC;
 
 /**
@@ -17,6 +26,8 @@ import org.slf4j.MDC;
  * credentials. It registers for a credential of its own ({@link RunnerAuth}), sends it with
  * every other call (401 without a valid one, 403 when it names another runner), and acts only
  * on a job it currently leases: job, runner and epoch must all match, else 403 and nothing changes.
+ *
+ * <p>The requests and answers are the records of {@code dev.deltaci.api} (the wire contract):
  *
  * <pre>
  * POST /runner/register   {registrationToken, name, labels}         → 200 credential and the runner's
@@ -75,31 +86,34 @@ public final class RunnerApiService {
         if (action.equals("renew")) {
             return registry.renew(check.credential());
         }
-        RunnerRequest request;
+        return switch (action) {
+            case "lease" -> attempt(body, LeaseRequest.class, check.credential(), r -> attempts.lease(r, check.credential()));
+            case "heartbeat" -> attempt(body, HeartbeatRequest.class, check.credential(), attempts::heartbeat);
+            case "logs" -> attempt(body, LogRequest.class, check.credential(), attempts::logs);
+            case "complete" -> attempt(body, CompleteRequest.class, check.credential(), attempts::complete);
+            case "artifacts" -> attempt(body, ArtifactUploadRequest.class, check.credential(), attempts::artifactUpload);
+            default -> ApiResponse.error(404, "unknown runner action '" + action
+                    + "'; expected register, renew, presence, lease, heartbeat, logs, complete or artifacts");
+        };
+    }
+
+    /** A call about one attempt: read, correlated in the log, and refused unless it names the credential's runner. */
+    private <T extends AttemptCall> ApiResponse attempt(byte[] body, Class<T> type, RunnerAuth.Credential credential,
+                                                        Function<T, Reply> operation) {
+        T request;
         try {
-            request = RunnerRequest.parse(body);
+            request = RunnerRequest.read(body, type, "a JSON object");
         } catch (BadRequest e) {
             return ApiResponse.error(400, e.getMessage());
         }
-        MDC.put("runId", request.runId);
-        MDC.put("jobId", request.jobKey);
-        MDC.put("epoch", Long.toString(request.epoch));
-        if (!request.runnerId.equals(check.credential().runnerId())) {
+        MDC.put("runId", request.runId());
+        MDC.put("jobId", request.jobKey());
+        MDC.put("epoch", Long.toString(request.epoch()));
+        if (!request.runnerId().equals(credential.runnerId())) {
             // names neither runner: the caller learns nothing about who else is registered
-            return ApiResponse.error(403, "'runnerId' is not the runner this credential was issued to");
+            String reason = "'runnerId' is not the runner this credential was issued to";
+            return type == LeaseRequest.class ? ApiResponse.error(403, reason) : ApiResponse.reply(new LeaseLost(reason));
         }
-        try {
-            return switch (action) {
-                case "lease" -> attempts.lease(request, check.credential());
-                case "heartbeat" -> attempts.heartbeat(request);
-                case "logs" -> attempts.logs(request);
-                case "complete" -> attempts.complete(request);
-                case "artifacts" -> attempts.artifactUpload(request);
-                default -> ApiResponse.error(404, "unknown runner action '" + action
-                        + "'; expected register, renew, presence, lease, heartbeat, logs, complete or artifacts");
-            };
-        } catch (BadRequest e) {
-            return ApiResponse.error(400, e.getMessage());
-        }
+        return ApiResponse.reply(operation.apply(request));
     }
 }

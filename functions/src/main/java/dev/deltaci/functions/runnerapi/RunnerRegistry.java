@@ -1,12 +1,13 @@
 package dev.deltaci.functions.runnerapi;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.deltaci.api.PresenceReply;
+import dev.deltaci.api.PresenceRequest;
+import dev.deltaci.api.RegisterReply;
+import dev.deltaci.api.RegisterRequest;
 import dev.deltaci.core.pipeline.RunnerLabels;
 import dev.deltaci.functions.config.HashedTokens;
 import dev.deltaci.functions.http.ApiResponse;
-import dev.deltaci.functions.http.JsonBody;
 import dev.deltaci.functions.store.OpsStore;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -35,28 +36,30 @@ final class RunnerRegistry {
      * rotate their credential with {@code renew}, and need the registration token only once.
      */
     ApiResponse register(byte[] body) {
-        JsonNode json;
+        RegisterRequest request;
         try {
-            json = JsonBody.object(body, "a JSON object with 'registrationToken' and 'name'");
-        } catch (JsonBody.Invalid e) {
+            request = RunnerRequest.read(body, RegisterRequest.class,
+                    "a JSON object with 'registrationToken' and 'name'");
+        } catch (BadRequest e) {
             return ApiResponse.error(400, e.getMessage());
         }
-        String name = json.path("name").asText("runner");
+        String name = request.name() == null ? "runner" : request.name();
         if (!NAME.matcher(name).matches()) {
             return ApiResponse.error(400, "'name' is not a runner name (letters, digits, '_.:-', at most "
                     + MAX_NAME_CHARS + ")");
         }
-        List<String> labels = new ArrayList<>();
-        for (JsonNode label : json.path("labels")) {
-            if (!label.isTextual() || !RunnerLabels.LABEL.matcher(label.asText()).matches()) {
-                return ApiResponse.error(400, "'labels' has " + label + ", which is not a label (a-z, 0-9, '._-')");
+        List<String> labels = request.labels();
+        for (String label : labels) {
+            if (label == null || !RunnerLabels.LABEL.matcher(label).matches()) {
+                return ApiResponse.error(400, "'labels' has " + (label == null ? "null" : "\"" + label + "\"")
+                        + ", which is not a label (a-z, 0-9, '._-')");
             }
-            labels.add(label.asText());
         }
         if (labels.size() > RunnerLabels.MAX_LABELS) {
             return ApiResponse.error(400, "a runner has at most " + RunnerLabels.MAX_LABELS + " labels");
         }
-        Optional<RunnerAuth.Registration> registration = auth.registrationFor(json.path("registrationToken").asText(""));
+        Optional<RunnerAuth.Registration> registration = auth.registrationFor(
+                request.registrationToken() == null ? "" : request.registrationToken());
         if (registration.isEmpty()) {
             return ApiResponse.error(401, "unknown registration token");
         }
@@ -75,9 +78,8 @@ final class RunnerRegistry {
     }
 
     private ApiResponse credentialAnswer(RunnerAuth.Credential credential) {
-        return ApiResponse.of(200, "credential", auth.encode(credential), "runnerId", credential.runnerId(),
-                "pool", credential.pool(), "labels", credential.labels(),
-                "expiresAtEpochMs", credential.expiresAtEpochMs(), "ttlMs", auth.ttl().toMillis());
+        return ApiResponse.reply(new RegisterReply.Registered(auth.encode(credential), credential.runnerId(),
+                credential.pool(), credential.labels(), credential.expiresAtEpochMs(), auth.ttl().toMillis()));
     }
 
     /**
@@ -85,22 +87,19 @@ final class RunnerRegistry {
      * (idle / busy / registered) is counted from. {@code gone} removes it at once.
      */
     ApiResponse presence(byte[] body, RunnerAuth.Credential credential) {
-        String state;
+        PresenceRequest request;
         try {
-            state = JsonBody.object(body, "a JSON object with 'state'").path("state").asText("");
-        } catch (JsonBody.Invalid e) {
+            request = RunnerRequest.read(body, PresenceRequest.class, "a JSON object with 'state'");
+        } catch (BadRequest e) {
             return ApiResponse.error(400, e.getMessage());
         }
-        switch (state) {
-            case "gone" -> ops.forgetRunner(credential.runnerId());
-            case "idle" -> ops.recordPresence(credential.runnerId(), credential.pool(), credential.labels(),
+        switch (request.state()) {
+            case GONE -> ops.forgetRunner(credential.runnerId());
+            case IDLE -> ops.recordPresence(credential.runnerId(), credential.pool(), credential.labels(),
                     OpsStore.RunnerState.IDLE);
-            case "busy" -> ops.recordPresence(credential.runnerId(), credential.pool(), credential.labels(),
+            case BUSY -> ops.recordPresence(credential.runnerId(), credential.pool(), credential.labels(),
                     OpsStore.RunnerState.BUSY);
-            default -> {
-                return ApiResponse.error(400, "'state' must be idle, busy or gone");
-            }
         }
-        return ApiResponse.of(200, "runnerId", credential.runnerId(), "state", state);
+        return ApiResponse.reply(new PresenceReply.Recorded(credential.runnerId(), request.state()));
     }
 }

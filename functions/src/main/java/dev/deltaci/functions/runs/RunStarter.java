@@ -13,7 +13,7 @@ import dev.deltaci.core.pipeline.PipelineLimits;
 import dev.deltaci.core.pipeline.PipelineParser;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.progress.RunProgressor;
-import dev.deltaci.functions.queue.JobMessage;
+import dev.deltaci.api.JobMessage;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.repo.PipelineSource;
 import dev.deltaci.functions.store.GateStore;

@@ -1,5 +1,7 @@
 package dev.deltaci.local.it;
 
+import dev.deltaci.api.CompleteReply;
+import dev.deltaci.api.LeaseReply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -54,19 +56,19 @@ class AmbiguousWriteTest extends PlaneTest {
         RunnerApiClient runner = plane.runnerClient("runner-a");
 
         faults.inject(LEASE, Fault.SERVER_ERROR, 1);
-        RunnerApiClient.Answer lease = runner.lease(runId, "build", 0);
+        var lease = runner.lease(runId, "build", 0);
         faults.inject(HEARTBEAT, Fault.THROTTLING, 1);
-        RunnerApiClient.Answer heartbeat = runner.heartbeat(runId, "build", 1);
+        var heartbeat = runner.heartbeat(runId, "build", 1);
         JobRecord leased = store.getJob(runId, "build").orElseThrow();
         faults.inject(COMPLETE, Fault.SERVER_ERROR, 1);
-        RunnerApiClient.Answer complete = runner.complete(runId, "build", 1, 1, leased.startedAtEpochMs(), 0, null, 0);
+        var complete = runner.complete(runId, "build", 1, 1, leased.startedAtEpochMs(), 0, null, 0);
 
         assertThat(faults.injected()).isEqualTo(3);
-        assertThat(lease.status()).isEqualTo(200);
-        assertThat(lease.body().get("lease").get("epoch").asLong()).isEqualTo(1);
-        assertThat(heartbeat.status()).isEqualTo(200);
-        assertThat(complete.status()).isEqualTo(200);
-        assertThat(complete.body().get("outcome").asText()).isEqualTo("already_completed");
+        assertThat(lease.httpStatus()).isEqualTo(200);
+        assertThat(((LeaseReply.Leased) lease).lease().epoch()).isEqualTo(1);
+        assertThat(heartbeat.httpStatus()).isEqualTo(200);
+        assertThat(complete.httpStatus()).isEqualTo(200);
+        assertThat(complete).isInstanceOf(CompleteReply.AlreadyCompleted.class);
         JobRecord done = store.getJob(runId, "build").orElseThrow();
         assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(done.leaseEpoch()).isEqualTo(1);
@@ -80,14 +82,14 @@ class AmbiguousWriteTest extends PlaneTest {
         RunnerApiClient runner = plane.runnerClient("runner-a");
 
         faults.inject(LEASE, Fault.THROTTLING, 10); // more than the SDK's attempts: the call fails
-        RunnerApiClient.Answer failed = runner.lease(runId, "build", 0);
+        var failed = runner.lease(runId, "build", 0);
         faults.clear();
-        RunnerApiClient.Answer again = runner.lease(runId, "build", 0); // the message comes back
+        var again = runner.lease(runId, "build", 0); // the message comes back
 
-        assertThat(failed.status()).isEqualTo(500);
-        assertThat(again.status()).isEqualTo(200);
-        assertThat(again.body().get("lease").get("epoch").asLong()).isEqualTo(1);
-        assertThat(plane.runnerClient("runner-b").lease(runId, "build", 0).status()).isEqualTo(409);
+        assertThat(failed.httpStatus()).isEqualTo(500);
+        assertThat(again.httpStatus()).isEqualTo(200);
+        assertThat(((LeaseReply.Leased) again).lease().epoch()).isEqualTo(1);
+        assertThat(plane.runnerClient("runner-b").lease(runId, "build", 0).httpStatus()).isEqualTo(409);
     }
 
     @Test

@@ -1,5 +1,9 @@
 package dev.deltaci.local.it;
 
+import dev.deltaci.api.Problem;
+import dev.deltaci.api.LeaseLost;
+import dev.deltaci.api.LeaseReply;
+import dev.deltaci.api.UploadReply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -57,26 +61,25 @@ class ArtifactsTest extends PlaneTest {
                 """);
         RunnerApiClient holder = plane.runnerClient("runner-a");
         RunnerApiClient other = plane.runnerClient("runner-b");
-        assertThat(holder.artifactUploadUrl(runId, "build", 1).status()).as("not leased yet").isEqualTo(403);
-        assertThat(holder.lease(runId, "build", 0).status()).isEqualTo(200);
-        assertThat(holder.lease(runId, "plain", 0).status()).isEqualTo(200);
+        assertThat(holder.artifactUploadUrl(runId, "build", 1).httpStatus()).as("not leased yet").isEqualTo(403);
+        assertThat(holder.lease(runId, "build", 0).httpStatus()).isEqualTo(200);
+        assertThat(holder.lease(runId, "plain", 0).httpStatus()).isEqualTo(200);
 
-        assertThat(other.artifactUploadUrl(runId, "build", 1).reason()).isEqualTo("the lease at epoch 1 is held by another runner");
-        assertThat(holder.artifactUploadUrl(runId, "build", 0).reason()).isEqualTo("stale epoch 0; the lease is at epoch 1");
-        RunnerApiClient.Answer none = holder.artifactUploadUrl(runId, "plain", 1);
-        assertThat(none.status()).isEqualTo(400);
-        assertThat(none.reason()).contains("keeps no artifacts");
-        RunnerApiClient.Answer granted = holder.artifactUploadUrl(runId, "build", 1);
-        assertThat(granted.status()).isEqualTo(200);
-        assertThat(granted.body().get("key").asText()).isEqualTo("artifacts/" + runId + "/build/epoch-1.tar.gz");
-        assertThat(granted.body().get("url").asText()).contains("/artifacts/" + runId + "/build/epoch-1.tar.gz");
+        assertThat(other.artifactUploadUrl(runId, "build", 1)).isEqualTo(new LeaseLost("the lease at epoch 1 is held by another runner"));
+        assertThat(holder.artifactUploadUrl(runId, "build", 0)).isEqualTo(new LeaseLost("stale epoch 0; the lease is at epoch 1"));
+        var none = holder.artifactUploadUrl(runId, "plain", 1);
+        assertThat(none.httpStatus()).isEqualTo(400);
+        assertThat(((Problem) none).error()).contains("keeps no artifacts");
+        UploadReply.Upload granted = (UploadReply.Upload) holder.artifactUploadUrl(runId, "build", 1);
+        assertThat(granted.key()).isEqualTo("artifacts/" + runId + "/build/epoch-1.tar.gz");
+        assertThat(granted.url()).contains("/artifacts/" + runId + "/build/epoch-1.tar.gz");
         // the URL dies with the lease, not 15 minutes later
         long leaseExpiresAt = store.getJob(runId, "build").orElseThrow().leaseExpiresAtEpochMs();
         java.util.regex.Matcher expires = java.util.regex.Pattern.compile("X-Amz-Expires=(\\d+)")
-                .matcher(granted.body().get("url").asText());
+                .matcher(granted.url());
         assertThat(expires.find()).isTrue();
         assertThat(Long.parseLong(expires.group(1)) * 1000).isLessThanOrEqualTo(leaseExpiresAt - System.currentTimeMillis() + 1000);
-        assertThat(granted.body().get("expiresAtEpochMs").asLong()).isLessThanOrEqualTo(leaseExpiresAt);
+        assertThat(granted.expiresAtEpochMs()).isLessThanOrEqualTo(leaseExpiresAt);
         assertThat(StackContents.of(stack).bucketObjects()).as("asking for a URL writes nothing").isZero();
     }
 
@@ -95,10 +98,10 @@ class ArtifactsTest extends PlaneTest {
         var lease = holder.lease(runId, "build", 0);
         Path real = archiveOf("dist/app", "the real build\n");
         Path planted = archiveOf("dist/app", "planted\n");
-        URI url = URI.create(holder.artifactUploadUrl(runId, "build", 1).body().get("url").asText());
+        URI url = URI.create(((UploadReply.Upload) holder.artifactUploadUrl(runId, "build", 1)).url());
         assertThat(holder.upload(url, real, "application/gzip")).isEqualTo(200);
-        assertThat(holder.complete(runId, "build", 1, 1, lease.body().path("lease").path("startedAtEpochMs").asLong(),
-                0, null, 0, sha256(real)).status()).isEqualTo(200);
+        assertThat(holder.complete(runId, "build", 1, 1, ((LeaseReply.Leased) lease).lease().startedAtEpochMs(),
+                0, null, 0, sha256(real)).httpStatus()).isEqualTo(200);
 
         // the attempt has ended; its URL, used again while it still lives, replaces the archive
         assertThat(holder.upload(url, planted, "application/gzip")).isEqualTo(200);
@@ -125,8 +128,8 @@ class ArtifactsTest extends PlaneTest {
                     steps: [{run: mkdir dist}]
                 """);
         RunnerApiClient holder = plane.runnerClient("runner-a");
-        assertThat(holder.lease(runId, "build", 0).status()).isEqualTo(200);
-        String url = holder.artifactUploadUrl(runId, "build", 1).body().get("url").asText();
+        assertThat(holder.lease(runId, "build", 0).httpStatus()).isEqualTo(200);
+        String url = ((UploadReply.Upload) holder.artifactUploadUrl(runId, "build", 1)).url();
         HttpClient http = HttpClient.newHttpClient();
         java.util.function.Function<String, HttpRequest.Builder> to = u -> HttpRequest.newBuilder(URI.create(u))
                 .header("content-type", "application/gzip");

@@ -1,5 +1,8 @@
 package dev.deltaci.local.it;
 
+import dev.deltaci.api.LeaseLost;
+import dev.deltaci.api.HeartbeatReply;
+import dev.deltaci.core.job.FailureClass;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -108,14 +111,14 @@ class CancelAndStopTest extends PlaneTest {
         stubborn.lease(runId, "slow", 0);
 
         clock.advance(Duration.ofSeconds(61));
-        RunnerApiClient.Answer told = stubborn.heartbeat(runId, "slow", 1);
+        var told = stubborn.heartbeat(runId, "slow", 1);
         clock.advance(Duration.ofSeconds(6)); // two lease TTLs later it still heartbeats instead of stopping
-        RunnerApiClient.Answer ended = stubborn.heartbeat(runId, "slow", 1);
+        var ended = stubborn.heartbeat(runId, "slow", 1);
 
-        assertThat(told.status()).isEqualTo(200);
-        assertThat(told.body().get("stop").asText()).isEqualTo("timeout");
-        assertThat(ended.status()).isEqualTo(403);
-        assertThat(ended.reason()).isEqualTo("runner " + stubborn.runnerId() + " did not stop within 6 s of being told (timeout)");
+        assertThat(told.httpStatus()).isEqualTo(200);
+        assertThat(((HeartbeatReply.Renewed) told).stop()).isEqualTo(FailureClass.TIMEOUT);
+        assertThat(ended.httpStatus()).isEqualTo(403);
+        assertThat(((LeaseLost) ended).reason()).isEqualTo("runner " + stubborn.runnerId() + " did not stop within 6 s of being told (timeout)");
         assertThat(store.getJob(runId, "slow").orElseThrow().state()).isEqualTo(JobState.TIMED_OUT);
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.FAILED);
     }

@@ -1,12 +1,15 @@
 package dev.deltaci.local.it;
 
+import dev.deltaci.api.LeaseReply;
+import dev.deltaci.api.LeaseLost;
+import dev.deltaci.api.CompleteReply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.metrics.Metric;
-import dev.deltaci.functions.queue.JobMessage;
+import dev.deltaci.api.JobMessage;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.local.host.RunnerPool;
 import dev.deltaci.local.support.PlaneTest;
@@ -29,22 +32,22 @@ class FencingTest extends PlaneTest {
         String runId = pushRun("jobs:\n  build:\n    steps:\n      - run: 'true'\n");
         RunnerApiClient runnerA = plane.runnerClient("runner-a");
         RunnerApiClient runnerB = plane.runnerClient("runner-b");
-        assertThat(runnerA.lease(runId, "build", 0).status()).isEqualTo(200);
+        assertThat(runnerA.lease(runId, "build", 0).httpStatus()).isEqualTo(200);
         JobRecord leased = store.getJob(runId, "build").orElseThrow();
         long started = leased.startedAtEpochMs();
 
-        RunnerApiClient.Answer staleHeartbeat = runnerA.heartbeat(runId, "build", 0);
-        RunnerApiClient.Answer foreignHeartbeat = runnerB.heartbeat(runId, "build", 1);
-        RunnerApiClient.Answer staleComplete = runnerA.complete(runId, "build", 0, 1, started, 0, null, 0);
-        RunnerApiClient.Answer foreignComplete = runnerB.complete(runId, "build", 1, 1, started, 0, null, 0);
-        RunnerApiClient.Answer staleLog = runnerA.uploadLog(runId, "build", 0, 0, "forged");
-        RunnerApiClient.Answer secondLease = runnerB.lease(runId, "build", 0);
+        var staleHeartbeat = runnerA.heartbeat(runId, "build", 0);
+        var foreignHeartbeat = runnerB.heartbeat(runId, "build", 1);
+        var staleComplete = runnerA.complete(runId, "build", 0, 1, started, 0, null, 0);
+        var foreignComplete = runnerB.complete(runId, "build", 1, 1, started, 0, null, 0);
+        var staleLog = runnerA.uploadLog(runId, "build", 0, 0, "forged");
+        var secondLease = runnerB.lease(runId, "build", 0);
 
         assertThat(List.of(staleHeartbeat, foreignHeartbeat, staleComplete, foreignComplete, staleLog))
-                .as("acting on a job one does not lease").extracting(RunnerApiClient.Answer::status).containsOnly(403);
-        assertThat(secondLease.status()).as("asking for a lease someone holds").isEqualTo(409);
-        assertThat(staleComplete.reason()).isEqualTo("stale epoch 0; the lease is at epoch 1");
-        assertThat(foreignComplete.reason()).isEqualTo("the lease at epoch 1 is held by another runner");
+                .as("acting on a job one does not lease").allSatisfy(reply -> assertThat(reply).isInstanceOf(LeaseLost.class));
+        assertThat(secondLease).as("asking for a lease someone holds").isInstanceOf(LeaseReply.NotLeasable.class);
+        assertThat(staleComplete).isEqualTo(new LeaseLost("stale epoch 0; the lease is at epoch 1"));
+        assertThat(foreignComplete).isEqualTo(new LeaseLost("the lease at epoch 1 is held by another runner"));
         assertThat(store.getJob(runId, "build").orElseThrow()).isEqualTo(leased);
         assertThat(StackContents.of(stack).bucketObjects()).isZero();
         // every refused write was a conditional check that did not hold, and the metrics say so
@@ -52,15 +55,14 @@ class FencingTest extends PlaneTest {
                 .isGreaterThanOrEqualTo(5);
         assertThat(plane.metrics().prometheus()).contains("delta_dynamo_db_write_latency_milliseconds_count{operation=\"UpdateItem\"}");
 
-        RunnerApiClient.Answer accepted = runnerA.complete(runId, "build", 1, 1, started, 0, null, 0);
-        RunnerApiClient.Answer repeated = runnerA.complete(runId, "build", 1, 1, started, 0, null, 0);
-        RunnerApiClient.Answer lateHeartbeat = runnerA.heartbeat(runId, "build", 1);
+        var accepted = runnerA.complete(runId, "build", 1, 1, started, 0, null, 0);
+        var repeated = runnerA.complete(runId, "build", 1, 1, started, 0, null, 0);
+        var lateHeartbeat = runnerA.heartbeat(runId, "build", 1);
 
-        assertThat(accepted.body().get("outcome").asText()).isEqualTo("accepted");
-        assertThat(repeated.status()).isEqualTo(200);
-        assertThat(repeated.body().get("outcome").asText()).isEqualTo("already_completed");
-        assertThat(lateHeartbeat.status()).isEqualTo(403);
-        assertThat(lateHeartbeat.reason()).isEqualTo("job is SUCCEEDED");
+        assertThat(accepted).isInstanceOf(CompleteReply.Accepted.class);
+        assertThat(repeated.httpStatus()).isEqualTo(200);
+        assertThat(repeated).isInstanceOf(CompleteReply.AlreadyCompleted.class);
+        assertThat(lateHeartbeat).isEqualTo(new LeaseLost("job is SUCCEEDED"));
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
     }
 

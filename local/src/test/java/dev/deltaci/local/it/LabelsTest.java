@@ -1,5 +1,6 @@
 package dev.deltaci.local.it;
 
+import dev.deltaci.api.LeaseReply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -52,14 +53,14 @@ class LabelsTest extends PlaneTest {
 
         RunnerApiClient cpu = plane.runnerClient("cpu-1");
         RunnerApiClient arm = plane.runnerClient("arm-1", "arm");
-        RunnerApiClient.Answer unlabelled = cpu.lease(runId, "train", 0);
-        RunnerApiClient.Answer wrong = arm.lease(runId, "train", 0);
+        var unlabelled = cpu.lease(runId, "train", 0);
+        var wrong = arm.lease(runId, "train", 0);
 
-        assertThat(unlabelled.status()).isEqualTo(409);
-        assertThat(unlabelled.reason()).isEqualTo("job needs labels [gpu]; runner " + cpu.runnerId() + " has []");
-        assertThat(wrong.reason()).isEqualTo("job needs labels [gpu]; runner " + arm.runnerId() + " has [arm]");
+        assertThat(unlabelled.httpStatus()).isEqualTo(409);
+        assertThat(((LeaseReply.NotLeasable) unlabelled).reason()).isEqualTo("job needs labels [gpu]; runner " + cpu.runnerId() + " has []");
+        assertThat(((LeaseReply.NotLeasable) wrong).reason()).isEqualTo("job needs labels [gpu]; runner " + arm.runnerId() + " has [arm]");
         assertThat(store.getJob(runId, "train").orElseThrow()).isEqualTo(before);
-        assertThat(plane.runnerClient("gpu-1", "gpu", "linux").lease(runId, "train", 0).status())
+        assertThat(plane.runnerClient("gpu-1", "gpu", "linux").lease(runId, "train", 0).httpStatus())
                 .isEqualTo(200);
     }
 

@@ -1,5 +1,6 @@
 package dev.deltaci.local.it;
 
+import dev.deltaci.api.LeaseReply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -173,7 +174,8 @@ class ObservabilityTest extends PlaneTest {
     void aSilentLeaseHolder_shouldShowAsExpiring_andAsOverdueWhileNoSweeperRuns() throws Exception {
         String runId = pushRun("jobs:\n  build:\n    steps:\n      - run: echo hi\n");
         var runner = plane.runnerClient("silent-runner");
-        assertThat(runner.lease(runId, "build", store.getJob(runId, "build").orElseThrow().leaseEpoch()).ok()).isTrue();
+        assertThat(runner.lease(runId, "build", store.getJob(runId, "build").orElseThrow().leaseEpoch()))
+                .isInstanceOf(LeaseReply.Leased.class);
         assertThat(check(status(), "leases_expiring").get("value").asInt()).isZero();
 
         clock.advance(Duration.ofSeconds(20)); // past half the 30 s lease without a heartbeat

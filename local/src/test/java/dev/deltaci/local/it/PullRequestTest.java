@@ -1,5 +1,6 @@
 package dev.deltaci.local.it;
 
+import dev.deltaci.api.LeaseReply;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -126,8 +127,8 @@ class PullRequestTest extends PlaneTest {
         var lease = plane.runnerClient("runner-a").lease(runId, "test", 0);
 
         assertThat(store.getRun(runId).orElseThrow().fork()).isTrue();
-        assertThat(lease.body().get("job").get("secrets").size()).isZero();
-        assertThat(lease.body().get("job").get("secretsWithheld").asText())
+        assertThat(((LeaseReply.Leased) lease).job().secrets().size()).isZero();
+        assertThat(((LeaseReply.Leased) lease).job().secretsWithheld())
                 .isEqualTo("a pull request from a fork gets no secrets; DEPLOY_TOKEN are empty");
     }
 

@@ -1,5 +1,8 @@
 package dev.deltaci.local.it;
 
+import dev.deltaci.api.CompleteReply;
+import dev.deltaci.api.LeaseReply;
+import dev.deltaci.core.job.FailureClass;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 import static org.awaitility.Awaitility.await;
@@ -57,9 +60,9 @@ class RetryTest extends PlaneTest {
         runner.lease(runId, "once", 0);
         JobRecord leased = store.getJob(runId, "once").orElseThrow();
 
-        RunnerApiClient.Answer answer = runner.complete(runId, "once", 1, 1, leased.startedAtEpochMs(), 4, "script_failure", 0);
+        var answer = runner.complete(runId, "once", 1, 1, leased.startedAtEpochMs(), 4, FailureClass.SCRIPT_FAILURE, 0);
 
-        assertThat(answer.body().get("outcome").asText()).isEqualTo("accepted");
+        assertThat(answer).isInstanceOf(CompleteReply.Accepted.class);
         assertThat(store.getJob(runId, "once").orElseThrow().state()).isEqualTo(JobState.FAILED);
     }
 
@@ -71,26 +74,26 @@ class RetryTest extends PlaneTest {
         a.lease(runId, "build", 0);
         long started = store.getJob(runId, "build").orElseThrow().startedAtEpochMs();
 
-        RunnerApiClient.Answer first = a.complete(runId, "build", 1, 1, started, -1, "infra_error", 1);
-        RunnerApiClient.Answer repeated = a.complete(runId, "build", 1, 1, started, -1, "infra_error", 1);
+        var first = a.complete(runId, "build", 1, 1, started, -1, FailureClass.INFRA_ERROR, 1);
+        var repeated = a.complete(runId, "build", 1, 1, started, -1, FailureClass.INFRA_ERROR, 1);
 
-        assertThat(first.body().get("outcome").asText()).isEqualTo("retrying");
-        assertThat(repeated.body().get("outcome").asText()).as("idempotent").isEqualTo("retrying");
+        assertThat(first).isInstanceOf(CompleteReply.Retrying.class);
+        assertThat(repeated).as("idempotent").isInstanceOf(CompleteReply.Retrying.class);
         JobRecord queued = store.getJob(runId, "build").orElseThrow();
         assertThat(queued.state()).isEqualTo(JobState.QUEUED);
         assertThat(queued.leaseEpoch()).isEqualTo(2);
         assertThat(queued.infraRetries()).isEqualTo(1);
         assertThat(queued.userRetries()).isZero();
 
-        RunnerApiClient.Answer sameRunner = a.lease(runId, "build", 2);
-        assertThat(sameRunner.status()).isEqualTo(409);
-        assertThat(sameRunner.body().get("outcome").asText()).isEqualTo("try_later");
-        assertThat(b.lease(runId, "build", 2).status()).isEqualTo(200);
+        var sameRunner = a.lease(runId, "build", 2);
+        assertThat(sameRunner.httpStatus()).isEqualTo(409);
+        assertThat(sameRunner).isInstanceOf(LeaseReply.TryLater.class);
+        assertThat(b.lease(runId, "build", 2).httpStatus()).isEqualTo(200);
 
         // the infrastructure budget (1) is spent: the next infra_error is final
         long startedAgain = store.getJob(runId, "build").orElseThrow().startedAtEpochMs();
-        RunnerApiClient.Answer last = b.complete(runId, "build", 3, 2, startedAgain, -1, "infra_error", 0);
-        assertThat(last.body().get("outcome").asText()).isEqualTo("accepted");
+        var last = b.complete(runId, "build", 3, 2, startedAgain, -1, FailureClass.INFRA_ERROR, 0);
+        assertThat(last).isInstanceOf(CompleteReply.Accepted.class);
         JobRecord failed = store.getJob(runId, "build").orElseThrow();
         assertThat(failed.state()).isEqualTo(JobState.FAILED);
         assertThat(failed.failureClass()).isEqualTo("infra_error");

@@ -1,5 +1,7 @@
 package dev.deltaci.local.it;
 
+import dev.deltaci.api.LeaseLost;
+import dev.deltaci.core.job.FailureClass;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -81,9 +83,9 @@ class SweeperTest extends PlaneTest {
 
             // the dead runner's epoch is fenced off for good
             RunnerApiClient ghost = plane.runnerClient(leased.leaseOwner());
-            assertThat(ghost.heartbeat(runId, "slow", leased.leaseEpoch()).status()).isEqualTo(403);
-            assertThat(ghost.complete(runId, "slow", leased.leaseEpoch(), 1, leased.startedAtEpochMs(), 0, null, 1)
-                    .status()).isEqualTo(403);
+            assertThat(ghost.heartbeat(runId, "slow", leased.leaseEpoch()).httpStatus()).isEqualTo(403);
+            assertThat(ghost.complete(runId, "slow", leased.leaseEpoch(), 1, leased.startedAtEpochMs(), 0, null, 1))
+                    .isInstanceOf(LeaseLost.class);
             assertThat(store.getJob(runId, "slow").orElseThrow()).isEqualTo(finished);
 
             // the killed runner moved the lease-expiration count, as the runbook reads it
@@ -107,13 +109,13 @@ class SweeperTest extends PlaneTest {
                 """);
         RunnerApiClient silent = plane.runnerClient("silent-runner");
 
-        assertThat(silent.lease(runId, "build", 0).status()).isEqualTo(200);
+        assertThat(silent.lease(runId, "build", 0).httpStatus()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
             plane.sweepNow();
             return store.getJob(runId, "build").orElseThrow().state() == JobState.QUEUED;
         });
         RunnerApiClient alsoSilent = plane.runnerClient("another-silent-runner");
-        assertThat(alsoSilent.lease(runId, "build", 2).status()).as("the requeue's message carries epoch 2").isEqualTo(200);
+        assertThat(alsoSilent.lease(runId, "build", 2).httpStatus()).as("the requeue's message carries epoch 2").isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
             plane.sweepNow();
             return store.getJob(runId, "build").orElseThrow().state().isTerminal();
@@ -137,7 +139,7 @@ class SweeperTest extends PlaneTest {
         SweepStore sweeps = new SweepStore(plane.plane().dynamo(), plane.plane().config().tableName(), Clock.systemUTC());
         int messagesBefore = StackContents.of(stack).queuedMessages();
 
-        assertThat(runner.heartbeat(runId, "build", 1).status()).isEqualTo(200); // lands first
+        assertThat(runner.heartbeat(runId, "build", 1).httpStatus()).isEqualTo(200); // lands first
         boolean requeued = sweeps.requeueExpired(seenBySweeper, seenBySweeper.leaseExpiresAtEpochMs() + 1,
                 dev.deltaci.core.job.FailureClass.RUNNER_LOST);
 
@@ -158,7 +160,7 @@ class SweeperTest extends PlaneTest {
 
         long until = System.currentTimeMillis() + 4000;
         while (System.currentTimeMillis() < until) {
-            assertThat(runner.heartbeat(runId, "build", 1).status()).isEqualTo(200);
+            assertThat(runner.heartbeat(runId, "build", 1).httpStatus()).isEqualTo(200);
             assertThat(skewed.sweep().requeued()).isZero();
             Thread.sleep(600); // TTL 2 s, so heartbeats every TTL/3 or so
         }

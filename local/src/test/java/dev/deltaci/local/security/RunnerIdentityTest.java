@@ -1,5 +1,7 @@
 package dev.deltaci.local.security;
 
+import dev.deltaci.api.LeaseReply;
+import dev.deltaci.api.LeaseLost;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -87,7 +89,7 @@ class RunnerIdentityTest extends PlaneTest {
     void aCredential_shouldActOnlyForItsRunner_andExpire() throws Exception {
         String runId = pushRun("jobs:\n  build:\n    steps: [{run: 'true'}]\n");
         RunnerApiClient a = runner("runner-a", "local-token-0123456789");
-        assertThat(a.lease(runId, "build", 0).status()).isEqualTo(200);
+        assertThat(a.lease(runId, "build", 0).httpStatus()).isEqualTo(200);
         JobRecord leased = store.getJob(runId, "build").orElseThrow();
         Registered b = registerDirectly("runner-b");
 
@@ -105,7 +107,7 @@ class RunnerIdentityTest extends PlaneTest {
         // an expired credential cannot be renewed: runner A's client registers anew, as a new runner,
         // and the lease its old id held is not the new one's (it would have expired by now anyway)
         String oldId = a.runnerId();
-        assertThat(a.heartbeat(runId, "build", 1).status()).isEqualTo(403);
+        assertThat(a.heartbeat(runId, "build", 1).httpStatus()).isEqualTo(403);
         assertThat(a.runnerId()).startsWith("runner-a-").isNotEqualTo(oldId);
     }
 
@@ -119,7 +121,7 @@ class RunnerIdentityTest extends PlaneTest {
         assertThat(refused.getMessage()).contains("403").contains("allows labels [linux], not [linux, gpu]");
         // a runner of that pool cannot lease a gpu job: its credential carries only 'linux'
         RunnerApiClient linux = runner("linux-2", POOL_TOKEN, "linux");
-        assertThat(linux.lease(runId, "train", 0).reason())
+        assertThat(((LeaseReply.NotLeasable) linux.lease(runId, "train", 0)).reason())
                 .isEqualTo("job needs labels [gpu]; runner " + linux.runnerId() + " has [linux]");
     }
 
@@ -144,7 +146,7 @@ class RunnerIdentityTest extends PlaneTest {
     void aRegistrationToken_shouldNotLetAnyoneClaimALiveRunnersId_norLearnWhoHoldsALease() throws Exception {
         String runId = pushRun("jobs:\n  build:\n    artifacts: [dist]\n    steps: [{run: 'true'}]\n");
         RunnerApiClient victim = runner("local-runner-1", "local-token-0123456789");
-        assertThat(victim.lease(runId, "build", 0).status()).isEqualTo(200);
+        assertThat(victim.lease(runId, "build", 0).httpStatus()).isEqualTo(200);
         JobRecord leased = store.getJob(runId, "build").orElseThrow();
 
         // an attacker holding the pool's token asks to be the victim, by its name and by its exact id
@@ -176,12 +178,11 @@ class RunnerIdentityTest extends PlaneTest {
     void aCompletionForAnotherAttempt_shouldSayWhichAttempt_notNameTheRunnerTwice() throws Exception {
         String runId = pushRun("jobs:\n  build:\n    steps: [{run: 'true'}]\n");
         RunnerApiClient runner = runner("runner-a", "local-token-0123456789");
-        assertThat(runner.lease(runId, "build", 0).status()).isEqualTo(200);
+        assertThat(runner.lease(runId, "build", 0).httpStatus()).isEqualTo(200);
 
-        RunnerApiClient.Answer wrongAttempt = runner.complete(runId, "build", 1, 7, 0, 0, null, 0);
+        var wrongAttempt = runner.complete(runId, "build", 1, 7, 0, 0, null, 0);
 
-        assertThat(wrongAttempt.status()).isEqualTo(403);
-        assertThat(wrongAttempt.reason()).isEqualTo("attempt 7 is not the lease's attempt 1");
+        assertThat(wrongAttempt).isEqualTo(new LeaseLost("attempt 7 is not the lease's attempt 1"));
     }
 
     private static Map<String, Object> withText(Map<String, Object> body) {

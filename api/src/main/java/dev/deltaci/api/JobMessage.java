@@ -1,7 +1,5 @@
-package dev.deltaci.functions.queue;
+package dev.deltaci.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 
 /**
@@ -11,8 +9,6 @@ import java.util.List;
  * the message on without asking for a lease ({@code passes} counts how often that happened).
  */
 public record JobMessage(String runId, String jobKey, long epoch, List<String> labels, int passes) {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     public JobMessage {
         labels = labels == null ? List.of() : List.copyOf(labels);
@@ -27,24 +23,26 @@ public record JobMessage(String runId, String jobKey, long epoch, List<String> l
         this(runId, jobKey, epoch, List.of(), 0);
     }
 
+    /** The same message, passed on once more by a runner that could not take it. */
+    public JobMessage passedOn() {
+        return new JobMessage(runId, jobKey, epoch, labels, passes + 1);
+    }
+
     public String toJson() {
-        try {
-            return JSON.writeValueAsString(this);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return WireJson.write(this);
     }
 
     /** Parses a message body; throws {@link IllegalArgumentException} on anything malformed. */
     public static JobMessage fromJson(String body) {
+        JobMessage message;
         try {
-            JobMessage message = JSON.readValue(body, JobMessage.class);
-            if (message.runId() == null || message.jobKey() == null) {
-                throw new IllegalArgumentException("job message lacks runId or jobKey: " + body);
-            }
-            return message;
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("job message is not valid JSON: " + e.getOriginalMessage(), e);
+            message = WireJson.read(body, JobMessage.class);
+        } catch (WireJson.Invalid e) {
+            throw new IllegalArgumentException("job message is not one: " + e.getMessage(), e);
         }
+        if (message.runId() == null || message.jobKey() == null) {
+            throw new IllegalArgumentException("job message lacks runId or jobKey: " + body);
+        }
+        return message;
     }
 }

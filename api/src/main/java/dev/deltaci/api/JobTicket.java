@@ -1,0 +1,44 @@
+package dev.deltaci.api;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The job a lease answer hands over: what to check out, the steps, environment and matrix
+ * values, paths to keep ({@code artifacts}), the archives of the jobs it needs ({@code downloads}),
+ * and the secrets its steps reference, read for this answer and never stored. {@code secretsWithheld}
+ * says which secrets are empty and why (a fork's pull request, not defined).
+ */
+public record JobTicket(String runId, String jobKey, String name, int attempt, String cloneUrl, String sha, String ref,
+                        String repository, String event, Map<String, String> env, Map<String, String> matrix,
+                        int timeoutMinutes, List<Step> steps, List<String> artifacts, Map<String, String> inputs,
+                        String image, List<Download> downloads, Map<String, String> secrets, String secretsWithheld) {
+
+    public JobTicket {
+        env = env == null ? Map.of() : env;
+        matrix = matrix == null ? Map.of() : matrix;
+        steps = steps == null ? List.of() : steps;
+        artifacts = artifacts == null ? List.of() : artifacts;
+        inputs = inputs == null ? Map.of() : inputs;
+        downloads = downloads == null ? List.of() : downloads;
+        secrets = secrets == null ? Map.of() : secrets;
+    }
+
+    /**
+     * A step: {@code checkout} steps have no command; {@code timeoutMinutes} 0 means none;
+     * {@code condition} is its {@code if:} (null: {@code success()}).
+     */
+    public record Step(String name, boolean checkout, String run, String shell, Map<String, String> env,
+                       String workingDirectory, int timeoutMinutes, boolean continueOnError,
+                       @JsonProperty("if") String condition) {
+        public Step {
+            env = env == null ? Map.of() : env;
+            shell = shell == null ? "bash" : shell;
+        }
+    }
+
+    /** The archive of a job this one needs: a presigned URL and the SHA-256 that job completed with. */
+    public record Download(String job, String name, String url, String sha256) {
+    }
+}

@@ -1,0 +1,170 @@
+package dev.deltaci.runner;
+
+import dev.deltaci.core.job.FailureClass;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One step as a process: its script written beside the workspace, run by its shell (or in the
+ * job's container) with a scrubbed environment, as the job user when there is one, its output
+ * streamed to the log; stopped with its whole process tree (SIGTERM, then SIGKILL after the
+ * grace) when it runs out of time, is told to stop, or the lease is lost.
+ */
+final class StepProcess {
+
+    private final long killGraceMs;
+    /** Who steps run as; null: as the runner's own user (a laptop). */
+    private final JobUser jobUser;
+
+    StepProcess(long killGraceMs, JobUser jobUser) {
+        this.killGraceMs = killGraceMs;
+        this.jobUser = jobUser;
+    }
+
+    /** What the runner's own environment may pass to steps; everything else (credentials!) is dropped. */
+    static final List<String> PASSED_THROUGH = List.of("PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "TMPDIR",
+            "JAVA_HOME", "MAVEN_OPTS");
+
+    /** How a step ended: it exited (with a code), ran out of time, or was stopped by the fence. */
+    record StepOutcome(Kind kind, int exitCode) {
+        enum Kind { EXITED, STEP_TIMED_OUT, STOPPED, FENCED }
+
+        static final StepOutcome STEP_TIMED_OUT = new StepOutcome(Kind.STEP_TIMED_OUT, -1);
+        static final StepOutcome STOPPED = new StepOutcome(Kind.STOPPED, -1);
+        static final StepOutcome FENCED = new StepOutcome(Kind.FENCED, -1);
+
+        static StepOutcome exited(int code) {
+            return new StepOutcome(Kind.EXITED, code);
+        }
+    }
+
+    /** How each supported shell runs a step's script file (bash as GitHub Actions runs it). */
+    static List<String> shellCommand(String shell, Path script) {
+        return switch (shell) {
+            case "sh" -> List.of("sh", "-e", script.toString());
+            case "python" -> List.of("python3", script.toString());
+            default -> List.of("bash", "--noprofile", "--norc", "-eo", "pipefail", script.toString());
+        };
+    }
+
+    StepOutcome run(LeasedJob job, LeasedJob.Step step, int index, Path workspace, Path directory,
+                                String image, LogStreamer log, LeaseKeeper fence, long deadlineNanos, long stepDeadlineNanos)
+            throws IOException {
+        // beside the workspace, not in it: the step's files are the repository's
+        Path script = workspace.resolveSibling(workspace.getFileName() + ".step" + (index + 1));
+        Files.writeString(script, step.run() + "\n");
+        String container = image == null ? null : ContainerStep.name(job, index);
+        try {
+            Map<String, String> env = new HashMap<>(stepEnvironment(job, workspace));
+            List<String> command = image == null ? shellCommand(step.shell(), script)
+                    : ContainerStep.command(image, container, workspace, script,
+                            workspace.relativize(directory).toString(), env.keySet(), step.shell());
+            if (jobUser != null) {
+                jobUser.own(script);
+                env.putAll(Map.of("USER", jobUser.name(), "LOGNAME", jobUser.name(), "HOME", Workspace.home(workspace).toString()));
+                // the docker CLI needs the daemon's socket: container steps stay the runner's (docker is root's anyway)
+                command = image == null ? jobUser.wrap(command) : command;
+            }
+            env.putAll(step.env());
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .directory(directory.toFile()).redirectErrorStream(true);
+            builder.environment().clear();
+            builder.environment().putAll(env);
+            Process process = builder.start();
+            process.getOutputStream().close();
+            Thread pump = new Thread(() -> pump(process, log), "output-" + job.jobKey());
+            pump.start();
+            while (true) {
+                if (process.waitFor(200, TimeUnit.MILLISECONDS)) {
+                    pump.join(5000);
+                    return StepOutcome.exited(process.exitValue());
+                }
+                if (fence.isLost()) {
+                    stopTree(process);
+                    removeContainer(container);
+                    pump.join(5000);
+                    return StepOutcome.FENCED;
+                }
+                if (System.nanoTime() > deadlineNanos) {
+                    fence.stop(FailureClass.TIMEOUT);
+                } else if (System.nanoTime() > stepDeadlineNanos) {
+                    stopTree(process);
+                    removeContainer(container);
+                    pump.join(5000);
+                    return StepOutcome.STEP_TIMED_OUT;
+                }
+                if (fence.stopReason() != null) {
+                    stopTree(process);
+                    removeContainer(container);
+                    pump.join(5000);
+                    return StepOutcome.STOPPED;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running step " + (index + 1), e);
+        } finally {
+            Files.deleteIfExists(script);
+        }
+    }
+
+    private static void removeContainer(String container) {
+        if (container != null) {
+            ContainerStep.remove(container); // killing the docker CLI does not stop its container
+        }
+    }
+
+    static Map<String, String> stepEnvironment(LeasedJob job, Path workspace) {
+        Map<String, String> env = new HashMap<>();
+        for (String name : PASSED_THROUGH) {
+            String value = System.getenv(name);
+            if (value != null) {
+                env.put(name, value);
+            }
+        }
+        env.put("CI", "true");
+        env.put("DELTA", "true");
+        env.put("DELTA_RUN_ID", job.runId());
+        env.put("DELTA_JOB", job.jobKey());
+        env.put("DELTA_ATTEMPT", Integer.toString(job.attempt()));
+        env.put("DELTA_SHA", job.sha());
+        env.put("DELTA_REF", job.ref());
+        env.put("DELTA_WORKSPACE", workspace.toString());
+        env.putAll(job.env());
+        return env;
+    }
+
+    private static void pump(Process process, LogStreamer log) {
+        try (BufferedReader reader = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                log.line(line);
+            }
+        } catch (IOException e) {
+            log.line("::delta:: output stream broke: " + e.getMessage());
+        }
+    }
+
+    /** SIGTERM to the step and everything it started, then SIGKILL after the grace period. */
+    private void stopTree(Process process) throws InterruptedException {
+        List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+        tree.add(process.toHandle());
+        tree.forEach(ProcessHandle::destroy);
+        long deadline = System.currentTimeMillis() + killGraceMs;
+        while (System.currentTimeMillis() < deadline && tree.stream().anyMatch(ProcessHandle::isAlive)) {
+            Thread.sleep(50);
+        }
+        tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        process.waitFor(5, TimeUnit.SECONDS);
+    }
+}
