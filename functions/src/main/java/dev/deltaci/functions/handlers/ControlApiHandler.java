@@ -7,10 +7,10 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.ops.Health;
-import dev.deltaci.functions.config.ControlPlane;
-import dev.deltaci.functions.control.ApiKeys;
-import dev.deltaci.functions.control.CancelService;
-import dev.deltaci.functions.control.ManualRunService;
+import dev.deltaci.functions.wiring.ControlPlane;
+import dev.deltaci.functions.security.ApiKeys;
+import dev.deltaci.functions.run.CancelService;
+import dev.deltaci.functions.trigger.ManualRunService;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.ops.HealthProbe;
 import java.io.IOException;
@@ -38,7 +38,7 @@ public final class ControlApiHandler implements RequestHandler<APIGatewayV2HTTPE
     }
 
     public ControlApiHandler(ControlPlane plane) {
-        this.cancels = new CancelService(plane.jobStore(), plane.runProgressor());
+        this.cancels = plane.cancelService();
         this.manualRuns = new ManualRunService(plane.runStarter());
         this.health = plane.healthProbe();
         this.keys = plane.apiKeys();

@@ -2,7 +2,7 @@ package dev.deltaci.functions.handlers;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import dev.deltaci.functions.config.ControlPlane;
+import dev.deltaci.functions.wiring.ControlPlane;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.store.OpsStore;

@@ -4,9 +4,9 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import dev.deltaci.functions.config.ControlPlane;
+import dev.deltaci.functions.wiring.ControlPlane;
 import dev.deltaci.functions.http.ApiResponse;
-import dev.deltaci.functions.runnerapi.RunnerApiService;
+import dev.deltaci.functions.attempt.RunnerApiService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,10 +24,7 @@ public final class RunnerApiHandler implements RequestHandler<APIGatewayV2HTTPEv
     }
 
     public RunnerApiHandler(ControlPlane plane) {
-        this.service = new RunnerApiService(plane.jobStore(), plane.logStore(), plane.artifactStore(),
-                plane.runnerAuth(), plane.jobSecrets(), plane.jobQueue(), plane.runProgressor(), plane.opsStore(),
-                plane.config().leasePolicy(), plane.config().sweepPolicy().infraRetryBudget(), plane.metrics(),
-                plane.clock());
+        this.service = plane.runnerApiService();
         this.invocations = new Invocations("RunnerApiFunction", plane);
     }
 

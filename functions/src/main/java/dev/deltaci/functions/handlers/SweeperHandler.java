@@ -3,7 +3,7 @@ package dev.deltaci.functions.handlers;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
-import dev.deltaci.functions.config.ControlPlane;
+import dev.deltaci.functions.wiring.ControlPlane;
 import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.ops.HealthProbe;
 import dev.deltaci.functions.store.OpsStore;
@@ -29,9 +29,7 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Swee
     }
 
     public SweeperHandler(ControlPlane plane) {
-        this.service = new SweeperService(plane.jobStore(),
-                new SweepStore(plane.dynamo(), plane.config().tableName(), plane.clock()), plane.gateStore(),
-                plane.jobQueue(), plane.runProgressor(), plane.config().sweepPolicy(), plane.metrics(), plane.clock());
+        this.service = plane.sweeperService();
         this.probe = plane.healthProbe();
         this.ops = plane.opsStore();
         this.metrics = plane.metrics();

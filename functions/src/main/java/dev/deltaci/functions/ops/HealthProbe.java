@@ -1,7 +1,6 @@
 package dev.deltaci.functions.ops;
 
 import dev.deltaci.core.ops.Health;
-import dev.deltaci.functions.config.ControlPlaneConfig;
 import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.store.OpsStore;
@@ -26,10 +25,15 @@ public final class HealthProbe {
 
     private final SqsClient sqs;
     private final OpsStore ops;
-    private final ControlPlaneConfig config;
+    private final Settings config;
     private final Clock clock;
 
-    public HealthProbe(SqsClient sqs, OpsStore ops, ControlPlaneConfig config, Clock clock) {
+    /** What the probe looks at and by which limits it judges it (from the control plane's configuration). */
+    public record Settings(String queueUrl, String deadLetterQueueUrl, Duration presenceWindow, Duration leaseTtl,
+                           Duration clockSkewAllowance) {
+    }
+
+    public HealthProbe(SqsClient sqs, OpsStore ops, Settings config, Clock clock) {
         this.sqs = sqs;
         this.ops = ops;
         this.config = config;
@@ -57,8 +61,8 @@ public final class HealthProbe {
     public Health.Snapshot snapshot() {
         Gauges gauges = gauges();
         long now = clock.millis();
-        OpsStore.LeaseCounts leases = ops.leaseCounts(now + config.leasePolicy().ttl().toMillis() / 2,
-                now - config.sweepPolicy().clockSkewAllowance().toMillis() - OVERDUE_AFTER.toMillis());
+        OpsStore.LeaseCounts leases = ops.leaseCounts(now + config.leaseTtl().toMillis() / 2,
+                now - config.clockSkewAllowance().toMillis() - OVERDUE_AFTER.toMillis());
         OpsStore.RecentCounts recent = ops.recent(RECENT);
         return new Health.Snapshot(gauges.queueDepth(), gauges.queueInFlight(), gauges.oldestQueuedAgeSeconds(),
                 gauges.deadLetterDepth(), gauges.runners().registered(), gauges.runners().idle(),

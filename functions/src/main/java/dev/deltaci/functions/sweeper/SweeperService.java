@@ -6,9 +6,8 @@ import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.metrics.Metrics;
-import dev.deltaci.functions.progress.RunProgressor;
-import dev.deltaci.api.JobMessage;
-import dev.deltaci.functions.queue.JobQueue;
+import dev.deltaci.functions.run.RunProgressor;
+import dev.deltaci.functions.run.JobLifecycle;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.RunRecord;
 import dev.deltaci.functions.store.JobRef;
@@ -33,18 +32,22 @@ public final class SweeperService {
     private final JobStore jobs;
     private final SweepStore sweeps;
     private final GateStore gates;
-    private final JobQueue queue;
+    private final JobLifecycle lifecycle;
     private final RunProgressor progressor;
     private final SweepPolicy policy;
     private final Metrics metrics;
     private final Clock clock;
 
-    public SweeperService(JobStore jobs, SweepStore sweeps, GateStore gates, JobQueue queue, RunProgressor progressor,
-                          SweepPolicy policy, Metrics metrics, Clock clock) {
+    /**
+     * @param lifecycle  the transitions of jobs whose lease expired or that waited too long, with their after-effects
+     * @param progressor advances runs whose start was abandoned or whose concurrency group was handed on
+     */
+    public SweeperService(JobStore jobs, SweepStore sweeps, GateStore gates, JobLifecycle lifecycle,
+                          RunProgressor progressor, SweepPolicy policy, Metrics metrics, Clock clock) {
         this.jobs = jobs;
         this.sweeps = sweeps;
         this.gates = gates;
-        this.queue = queue;
+        this.lifecycle = lifecycle;
         this.progressor = progressor;
         this.policy = policy;
         this.metrics = metrics;
@@ -67,38 +70,33 @@ public final class SweeperService {
             }
             JobRecord job = current.get();
             if (job.cancelRequested()) {
-                if (sweeps.endExpired(job, leaseCutoff, JobState.CANCELLED, FailureClass.CANCELLED,
+                if (lifecycle.endExpired(job, leaseCutoff, FailureClass.CANCELLED,
                         "run cancelled; runner " + job.leaseOwner() + " went silent before stopping")) {
                     metrics.record(Metric.LEASE_EXPIRED, 1, "outcome", "cancelled");
-                    progressor.advance(job.runId());
                 }
                 continue;
             }
             switch (ExpiredLease.decide(job.startedAtEpochMs(), job.spec().timeoutMinutes(), job.infraRetries(),
                     policy.infraRetryBudget(), clock.millis())) {
                 case REQUEUE -> {
-                    if (sweeps.requeueExpired(job, leaseCutoff, FailureClass.RUNNER_LOST)) {
+                    if (lifecycle.requeueExpired(job, leaseCutoff)) {
                         metrics.record(Metric.LEASE_EXPIRED, 1, "outcome", "requeued");
-                        queue.enqueue(List.of(new JobMessage(job.runId(), job.jobKey(), job.leaseEpoch() + 1,
-                                job.spec().labels())));
                         requeued++;
                     }
                 }
                 case FAIL_RUNNER_LOST -> {
-                    if (sweeps.endExpired(job, leaseCutoff, JobState.FAILED, FailureClass.RUNNER_LOST,
+                    if (lifecycle.endExpired(job, leaseCutoff, FailureClass.RUNNER_LOST,
                             "runner " + job.leaseOwner() + " stopped renewing its lease; "
                                     + job.infraRetries() + " infrastructure retries already spent")) {
                         metrics.record(Metric.LEASE_EXPIRED, 1, "outcome", "failed");
-                        progressor.advance(job.runId());
                         failed++;
                     }
                 }
                 case TIME_OUT -> {
-                    if (sweeps.endExpired(job, leaseCutoff, JobState.TIMED_OUT, FailureClass.TIMEOUT,
+                    if (lifecycle.endExpired(job, leaseCutoff, FailureClass.TIMEOUT,
                             "ran past timeout-minutes " + job.spec().timeoutMinutes() + " and its runner "
                                     + job.leaseOwner() + " went silent")) {
                         metrics.record(Metric.LEASE_EXPIRED, 1, "outcome", "timed_out");
-                        progressor.advance(job.runId());
                         timedOut++;
                     }
                 }
@@ -119,15 +117,12 @@ public final class SweeperService {
             JobRecord job = current.get();
             long waitedMs = clock.millis() - job.queuedAtEpochMs();
             if (waitedMs >= Duration.ofMinutes(job.spec().queueTimeoutMinutes()).toMillis()) {
-                if (sweeps.failQueueTimeout(job, queuedCutoff, "waited " + Duration.ofMillis(waitedMs).toMinutes()
+                if (lifecycle.failQueueTimeout(job, queuedCutoff, "waited " + Duration.ofMillis(waitedMs).toMinutes()
                         + " min in the queue; no runner took it within queue-timeout-minutes "
                         + job.spec().queueTimeoutMinutes())) {
-                    progressor.advance(job.runId());
                     queueTimedOut++;
                 }
-            } else if (sweeps.markReenqueued(job, queuedCutoff)) {
-                // duplicates are harmless: the lease is conditional on this epoch
-                queue.enqueue(List.of(new JobMessage(job.runId(), job.jobKey(), job.leaseEpoch(), job.spec().labels())));
+            } else if (lifecycle.resend(job, queuedCutoff)) {
                 reenqueued++;
             }
         }

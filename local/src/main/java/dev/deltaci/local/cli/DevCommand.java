@@ -1,6 +1,6 @@
 package dev.deltaci.local.cli;
 
-import dev.deltaci.functions.config.HashedTokens;
+import dev.deltaci.functions.security.HashedTokens;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.host.RunnerPool;
 import dev.deltaci.local.stack.EmbeddedStack;

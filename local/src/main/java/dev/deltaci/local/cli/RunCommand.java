@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.deltaci.core.job.FailureClass;
-import dev.deltaci.functions.config.HashedTokens;
+import dev.deltaci.functions.security.HashedTokens;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.RunRecord;
 import dev.deltaci.local.host.GitHubPush;

@@ -1,5 +1,6 @@
 package dev.deltaci.local.cli;
 
+import dev.deltaci.functions.run.JobLifecycle;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.deltaci.core.job.JobState;
@@ -7,7 +8,7 @@ import dev.deltaci.core.job.Lease;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.core.pipeline.JobSpec;
 import dev.deltaci.core.pipeline.StepSpec;
-import dev.deltaci.functions.progress.RunProgressor;
+import dev.deltaci.functions.run.RunProgressor;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.GateStore;
@@ -81,8 +82,10 @@ final class SweepBench implements Callable<Integer> {
             JobStore store = new JobStore(dynamo, table, clock);
             JobQueue queue = new JobQueue(sqs, stack.resources().ref("JobQueue"));
             GateStore gates = new GateStore(dynamo, table, clock);
-            SweeperService sweeper = new SweeperService(store, new SweepStore(dynamo, table, clock), gates, queue,
-                    new RunProgressor(store, queue, gates), new SweepPolicy(Duration.ofSeconds(2), 3, Duration.ofMinutes(3), 200),
+            SweepStore sweeps = new SweepStore(dynamo, table, clock);
+            RunProgressor progressor = new RunProgressor(store, queue, gates);
+            SweeperService sweeper = new SweeperService(store, sweeps, gates,
+                    new JobLifecycle(store, sweeps, queue, progressor), progressor, new SweepPolicy(Duration.ofSeconds(2), 3, Duration.ofMinutes(3), 200),
                     dev.deltaci.functions.metrics.Metrics.NONE,
                     clock);
             Map<String, AttributeValue> finishedItem = liveJobsAndOneFinished(store, dynamo, table);

@@ -1,5 +1,7 @@
 package dev.deltaci.local.fuzz;
 
+import dev.deltaci.functions.store.SweepStore;
+import dev.deltaci.functions.run.JobLifecycle;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.job.Lease;
@@ -8,19 +10,19 @@ import dev.deltaci.core.pipeline.PipelineParser;
 import dev.deltaci.functions.artifacts.ArtifactStore;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.logs.LogStore;
-import dev.deltaci.functions.progress.RunProgressor;
+import dev.deltaci.functions.run.RunProgressor;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.repo.PipelineSource;
-import dev.deltaci.functions.runnerapi.JobSecrets;
-import dev.deltaci.functions.runnerapi.RunnerApiService;
-import dev.deltaci.functions.runnerapi.RunnerAuth;
-import dev.deltaci.functions.runs.RunStarter;
+import dev.deltaci.functions.security.JobSecrets;
+import dev.deltaci.functions.attempt.RunnerApiService;
+import dev.deltaci.functions.security.RunnerAuth;
+import dev.deltaci.functions.run.RunStarter;
 import dev.deltaci.functions.store.GateStore;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.ScheduleStore;
-import dev.deltaci.functions.webhook.GitHubSignature;
-import dev.deltaci.functions.webhook.WebhookSecret;
-import dev.deltaci.functions.webhook.WebhookService;
+import dev.deltaci.functions.security.GitHubSignature;
+import dev.deltaci.functions.security.WebhookSecret;
+import dev.deltaci.functions.trigger.WebhookService;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -143,8 +145,9 @@ public final class Fuzzer {
         S3Presigner presigner = S3Presigner.builder().region(Region.US_EAST_1).endpointOverride(URI.create("http://127.0.0.1:1"))
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("fuzz", "fuzz"))).build();
         RunnerApiService api = new RunnerApiService(store, new LogStore(aws.s3(), "bucket"),
-                new ArtifactStore(presigner, "bucket", clock), auth, JobSecrets.NONE, queue,
-                new RunProgressor(store, queue, new GateStore(aws.dynamo(), "DeltaTable", clock)),
+                new ArtifactStore(presigner, "bucket", clock), auth, JobSecrets.NONE,
+                new JobLifecycle(store, new SweepStore(aws.dynamo(), "DeltaTable", clock), queue,
+                        new RunProgressor(store, queue, new GateStore(aws.dynamo(), "DeltaTable", clock))),
                 new dev.deltaci.functions.store.OpsStore(aws.dynamo(), "DeltaTable", clock),
                 new Lease.Policy(Duration.ofSeconds(30), Duration.ofSeconds(10)), 3, dev.deltaci.functions.metrics.Metrics.NONE,
                 clock);

@@ -2,7 +2,7 @@ package dev.deltaci.local.host;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.deltaci.functions.webhook.GitHubSignature;
+import dev.deltaci.functions.security.GitHubSignature;
 import dev.deltaci.local.repo.LocalRepository;
 import java.io.IOException;
 import java.net.URI;

@@ -6,7 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.deltaci.functions.config.ControlPlane;
+import dev.deltaci.functions.wiring.ControlPlane;
 import dev.deltaci.local.stack.CloudFormationTemplate;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,7 +2,7 @@ package dev.deltaci.local.host;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.deltaci.functions.config.ControlPlane;
+import dev.deltaci.functions.wiring.ControlPlane;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;

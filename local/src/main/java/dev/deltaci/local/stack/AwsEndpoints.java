@@ -1,6 +1,6 @@
 package dev.deltaci.local.stack;
 
-import dev.deltaci.functions.config.ControlPlane;
+import dev.deltaci.functions.wiring.ControlPlane;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.deltaci.functions.runnerapi.RunnerAuth;
+import dev.deltaci.functions.security.RunnerAuth;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Clock;
@@ -50,7 +50,7 @@ class RunnerTokenCommandTest {
         JsonNode printed = new ObjectMapper().readTree(out.toString());
 
         assertThat(exit).isZero();
-        dev.deltaci.functions.control.ApiKeys keys = dev.deltaci.functions.control.ApiKeys.of(
+        dev.deltaci.functions.security.ApiKeys keys = dev.deltaci.functions.security.ApiKeys.of(
                 "{\"keys\": [" + printed.get("entry") + "]}");
         var check = keys.check("Bearer " + printed.get("key").asText());
         assertThat(check.ok()).isTrue();

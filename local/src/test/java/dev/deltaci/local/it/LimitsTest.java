@@ -64,7 +64,7 @@ class LimitsTest extends PlaneTest {
         faults.clear();
 
         assertThat(delivery.status()).as(delivery.body()).isEqualTo(500);
-        RunRecord run = store.getRun(dev.deltaci.functions.webhook.WebhookService.runIdFor(delivery.deliveryId())).orElseThrow();
+        RunRecord run = store.getRun(dev.deltaci.functions.trigger.WebhookService.runIdFor(delivery.deliveryId())).orElseThrow();
         assertThat(run.status()).isEqualTo(RunState.FAILED);
         assertThat(run.failureClass()).isEqualTo("infra_error");
         assertThat(run.message()).startsWith("could not write the run's jobs");
@@ -83,7 +83,7 @@ class LimitsTest extends PlaneTest {
                 .inject(FAIL_UNSTARTED, Fault.UNREACHABLE, 100);
         GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), PlaneFixture.SECRET, GitHubPush.payload(repo));
         faults.clear();
-        String runId = dev.deltaci.functions.webhook.WebhookService.runIdFor(delivery.deliveryId());
+        String runId = dev.deltaci.functions.trigger.WebhookService.runIdFor(delivery.deliveryId());
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.PENDING);
 
         plane.sweepNow();
@@ -106,7 +106,7 @@ class LimitsTest extends PlaneTest {
         faults.inject(MARK_MATERIALIZED, Fault.UNREACHABLE, 100);
         GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), PlaneFixture.SECRET, GitHubPush.payload(repo));
         faults.clear();
-        String runId = dev.deltaci.functions.webhook.WebhookService.runIdFor(delivery.deliveryId());
+        String runId = dev.deltaci.functions.trigger.WebhookService.runIdFor(delivery.deliveryId());
         assertThat(store.getRun(runId).orElseThrow().materialized()).isFalse();
 
         clock.advance(java.time.Duration.ofMinutes(3));

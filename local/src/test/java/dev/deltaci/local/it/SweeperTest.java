@@ -1,5 +1,6 @@
 package dev.deltaci.local.it;
 
+import dev.deltaci.functions.run.JobLifecycle;
 import dev.deltaci.api.LeaseLost;
 import dev.deltaci.core.job.FailureClass;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,9 +43,12 @@ class SweeperTest extends PlaneTest {
     }
 
     private SweeperService sweeper(Clock clock, long skewAllowanceMs) {
-        return new SweeperService(new JobStore(plane.plane().dynamo(), plane.plane().config().tableName(), clock),
-                new SweepStore(plane.plane().dynamo(), plane.plane().config().tableName(), clock),
-                new GateStore(plane.plane().dynamo(), plane.plane().config().tableName(), clock), plane.plane().jobQueue(), plane.plane().runProgressor(),
+        JobStore jobs = new JobStore(plane.plane().dynamo(), plane.plane().config().tableName(), clock);
+        SweepStore sweeps = new SweepStore(plane.plane().dynamo(), plane.plane().config().tableName(), clock);
+        return new SweeperService(jobs, sweeps,
+                new GateStore(plane.plane().dynamo(), plane.plane().config().tableName(), clock),
+                new JobLifecycle(jobs, sweeps, plane.plane().jobQueue(), plane.plane().runProgressor()),
+                plane.plane().runProgressor(),
                 new SweepPolicy(Duration.ofMillis(skewAllowanceMs), 1, Duration.ofSeconds(2), 100), plane.metrics(), clock);
     }
 

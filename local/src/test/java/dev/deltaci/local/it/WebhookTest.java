@@ -71,7 +71,7 @@ class WebhookTest {
     }
 
     private static String sign(byte[] body) {
-        return dev.deltaci.functions.webhook.GitHubSignature.sign(SECRET.getBytes(StandardCharsets.UTF_8), body);
+        return dev.deltaci.functions.security.GitHubSignature.sign(SECRET.getBytes(StandardCharsets.UTF_8), body);
     }
 
     @Test

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.job.RunState;
-import dev.deltaci.functions.control.ApiKeys;
+import dev.deltaci.functions.security.ApiKeys;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.repo.LocalRepository;
 import dev.deltaci.local.support.PlaneTest;

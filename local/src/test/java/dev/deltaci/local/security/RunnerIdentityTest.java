@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.job.RunState;
-import dev.deltaci.functions.runnerapi.RunnerAuth;
+import dev.deltaci.functions.security.RunnerAuth;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.host.RunnerPool;

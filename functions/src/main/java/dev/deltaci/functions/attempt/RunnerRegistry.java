@@ -1,0 +1,107 @@
+package dev.deltaci.functions.attempt;
+
+import dev.deltaci.functions.security.RunnerAuth;
+
+import dev.deltaci.api.PresenceReply;
+import dev.deltaci.api.PresenceRequest;
+import dev.deltaci.api.RegisterReply;
+import dev.deltaci.api.RegisterRequest;
+import dev.deltaci.core.pipeline.RunnerLabels;
+import dev.deltaci.functions.security.HashedTokens;
+import dev.deltaci.functions.http.ApiResponse;
+import dev.deltaci.functions.store.OpsStore;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/** Who the runners are: registration (the id is made here), credential renewal, presence. */
+final class RunnerRegistry {
+
+    private static final int MAX_NAME_CHARS = 96;
+    /** The name a runner asks for; its id is the name and a random suffix, so it still fits a request's id. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1," + MAX_NAME_CHARS + "}");
+    private static final int RUNNER_ID_SUFFIX_BYTES = 6;
+
+    private final RunnerAuth auth;
+    private final OpsStore ops;
+
+    RunnerRegistry(RunnerAuth auth, OpsStore ops) {
+        this.auth = auth;
+        this.ops = ops;
+    }
+
+    /**
+     * A runner trades its registration token for a credential of its own, scoped to the token's
+     * pool and to labels the token allows. The runner's id is made here, from the name it asks for
+     * and a random suffix: no client can claim the id of a live runner, so a registration token
+     * in the wrong hands (a step that found it) cannot act on another runner's leases. Runners
+     * rotate their credential with {@code renew}, and need the registration token only once.
+     */
+    ApiResponse register(byte[] body) {
+        RegisterRequest request;
+        try {
+            request = RunnerRequest.read(body, RegisterRequest.class,
+                    "a JSON object with 'registrationToken' and 'name'");
+        } catch (BadRequest e) {
+            return ApiResponse.error(400, e.getMessage());
+        }
+        String name = request.name() == null ? "runner" : request.name();
+        if (!NAME.matcher(name).matches()) {
+            return ApiResponse.error(400, "'name' is not a runner name (letters, digits, '_.:-', at most "
+                    + MAX_NAME_CHARS + ")");
+        }
+        List<String> labels = request.labels();
+        for (String label : labels) {
+            if (label == null || !RunnerLabels.LABEL.matcher(label).matches()) {
+                return ApiResponse.error(400, "'labels' has " + (label == null ? "null" : "\"" + label + "\"")
+                        + ", which is not a label (a-z, 0-9, '._-')");
+            }
+        }
+        if (labels.size() > RunnerLabels.MAX_LABELS) {
+            return ApiResponse.error(400, "a runner has at most " + RunnerLabels.MAX_LABELS + " labels");
+        }
+        Optional<RunnerAuth.Registration> registration = auth.registrationFor(
+                request.registrationToken() == null ? "" : request.registrationToken());
+        if (registration.isEmpty()) {
+            return ApiResponse.error(401, "unknown registration token");
+        }
+        List<String> allowed = registration.get().labels();
+        if (allowed != null && !RunnerLabels.satisfies(allowed, labels)) {
+            return ApiResponse.error(403, "the registration token of pool '" + registration.get().pool()
+                    + "' allows labels " + allowed + ", not " + labels);
+        }
+        String runnerId = name + "-" + HashedTokens.newSecret(RUNNER_ID_SUFFIX_BYTES);
+        return credentialAnswer(auth.issue(runnerId, registration.get().pool(), labels));
+    }
+
+    /** A fresh credential for the runner, pool and labels of a valid one: how runners rotate. */
+    ApiResponse renew(RunnerAuth.Credential current) {
+        return credentialAnswer(auth.issue(current.runnerId(), current.pool(), current.labels()));
+    }
+
+    private ApiResponse credentialAnswer(RunnerAuth.Credential credential) {
+        return ApiResponse.reply(new RegisterReply.Registered(auth.encode(credential), credential.runnerId(),
+                credential.pool(), credential.labels(), credential.expiresAtEpochMs(), auth.ttl().toMillis()));
+    }
+
+    /**
+     * A runner says it is here, and whether it is running a job: what runner availability
+     * (idle / busy / registered) is counted from. {@code gone} removes it at once.
+     */
+    ApiResponse presence(byte[] body, RunnerAuth.Credential credential) {
+        PresenceRequest request;
+        try {
+            request = RunnerRequest.read(body, PresenceRequest.class, "a JSON object with 'state'");
+        } catch (BadRequest e) {
+            return ApiResponse.error(400, e.getMessage());
+        }
+        switch (request.state()) {
+            case GONE -> ops.forgetRunner(credential.runnerId());
+            case IDLE -> ops.recordPresence(credential.runnerId(), credential.pool(), credential.labels(),
+                    OpsStore.RunnerState.IDLE);
+            case BUSY -> ops.recordPresence(credential.runnerId(), credential.pool(), credential.labels(),
+                    OpsStore.RunnerState.BUSY);
+        }
+        return ApiResponse.reply(new PresenceReply.Recorded(credential.runnerId(), request.state()));
+    }
+}

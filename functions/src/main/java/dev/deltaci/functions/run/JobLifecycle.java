@@ -1,0 +1,167 @@
+package dev.deltaci.functions.run;
+
+import dev.deltaci.api.JobMessage;
+import dev.deltaci.core.job.FailureClass;
+import dev.deltaci.core.job.JobState;
+import dev.deltaci.functions.queue.JobQueue;
+import dev.deltaci.functions.store.CompleteOutcome;
+import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.store.JobStore;
+import dev.deltaci.functions.store.SweepStore;
+import java.util.List;
+
+/**
+ * Every transition of a started job, with its after-effect, in one place, so no caller can
+ * forget one: a requeue (a new epoch) is followed by the queue message for that epoch; an end
+ * (completion, force-end after the stop grace, a lease that expired, a queue timeout, a cancel)
+ * is followed by advancing the run (its dependants, its state). The runner API, the sweeper and
+ * cancel call this; the run's own moves (queueing dependants, skipping) are {@link RunProgressor}'s.
+ *
+ * <p>Each write is conditional and each after-effect safe to repeat: a message sent twice is
+ * refused at lease time by its epoch, and advancing converges. If the process dies between the
+ * write and the after-effect, the sweeper finds the job (queued without a lease, or a run not
+ * advanced) and does it again. A {@link Listener} hears every transition that took effect.
+ */
+public final class JobLifecycle {
+
+    /**
+     * Hears the job transitions that took effect (GitHub reporting hooks in here), at least once:
+     * a repeated call whose first try was applied (a requeue) may be heard again.
+     */
+    public interface Listener {
+        Listener NONE = (runId, jobKey, state) -> { };
+
+        void transitioned(String runId, String jobKey, JobState state);
+    }
+
+    private final JobStore jobs;
+    private final SweepStore sweeps;
+    private final JobQueue queue;
+    private final RunProgressor progressor;
+    private final Listener listener;
+
+    public JobLifecycle(JobStore jobs, SweepStore sweeps, JobQueue queue, RunProgressor progressor, Listener listener) {
+        this.jobs = jobs;
+        this.sweeps = sweeps;
+        this.queue = queue;
+        this.progressor = progressor;
+        this.listener = listener;
+    }
+
+    public JobLifecycle(JobStore jobs, SweepStore sweeps, JobQueue queue, RunProgressor progressor) {
+        this(jobs, sweeps, queue, progressor, Listener.NONE);
+    }
+
+    /**
+     * The lease holder's attempt failed in a way that earns another: RUNNING → QUEUED (attempt
+     * + 1, epoch + 1), then the message for the new epoch. Idempotent for the same caller.
+     */
+    public CompleteOutcome retryAfterFailure(JobRecord job, String runnerId, long epoch, int attempt,
+                                             long startedAtEpochMs, FailureClass failure, int exitCode,
+                                             boolean infrastructure) {
+        CompleteOutcome outcome = jobs.requeueAfterFailure(job, runnerId, epoch, attempt, startedAtEpochMs,
+                failure.wireName(), exitCode, infrastructure);
+        if (outcome instanceof CompleteOutcome.Retrying) {
+            // also when it was already retrying: the first call may have died before sending
+            requeued(job, epoch + 1);
+        }
+        return outcome;
+    }
+
+    /** The lease holder ends its attempt; the run advances (also on a repeat: the first call may have died first). */
+    public CompleteOutcome complete(String runId, String jobKey, String runnerId, long epoch, int attempt,
+                                    long startedAtEpochMs, JobState finalState, int exitCode,
+                                    FailureClass failure, int logChunks, String artifactSha256) {
+        CompleteOutcome outcome = jobs.complete(runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs, finalState,
+                exitCode, failure == null ? null : failure.wireName(), logChunks, artifactSha256);
+        if (outcome instanceof CompleteOutcome.Accepted) {
+            listener.transitioned(runId, jobKey, finalState);
+        }
+        if (!(outcome instanceof CompleteOutcome.LeaseLost)) {
+            progressor.advance(runId);
+        }
+        return outcome;
+    }
+
+    /** Told to stop (timeout, cancelled) and still going past the grace: the attempt is ended for it. */
+    public boolean forceEnd(JobRecord job, FailureClass why, String reason) {
+        boolean ended = jobs.forceEnd(job, why.terminalState(), why.wireName(), reason);
+        if (ended) {
+            ended(job, why.terminalState());
+        }
+        return ended;
+    }
+
+    /** The lease expired and the job earns another attempt (runner_lost): RUNNING → QUEUED at epoch + 1. */
+    public boolean requeueExpired(JobRecord job, long cutoffEpochMs) {
+        boolean requeued = sweeps.requeueExpired(job, cutoffEpochMs, FailureClass.RUNNER_LOST);
+        if (requeued) {
+            requeued(job, job.leaseEpoch() + 1);
+        }
+        return requeued;
+    }
+
+    /** The lease expired and the attempt ends as {@code why} says (runner_lost, timeout, cancelled). */
+    public boolean endExpired(JobRecord job, long cutoffEpochMs, FailureClass why, String reason) {
+        boolean ended = sweeps.endExpired(job, cutoffEpochMs, why.terminalState(), why, reason);
+        if (ended) {
+            ended(job, why.terminalState());
+        }
+        return ended;
+    }
+
+    /** QUEUED → FAILED: no runner took the job within its queue-wait limit. */
+    public boolean failQueueTimeout(JobRecord job, long cutoffEpochMs, String reason) {
+        boolean failed = sweeps.failQueueTimeout(job, cutoffEpochMs, reason);
+        if (failed) {
+            ended(job, JobState.FAILED);
+        }
+        return failed;
+    }
+
+    /** A queued job whose message may be lost gets a fresh one (same epoch: duplicates are refused at lease time). */
+    public boolean resend(JobRecord job, long cutoffEpochMs) {
+        boolean marked = sweeps.markReenqueued(job, cutoffEpochMs);
+        if (marked) {
+            queue.enqueue(List.of(new JobMessage(job.runId(), job.jobKey(), job.leaseEpoch(), job.spec().labels())));
+        }
+        return marked;
+    }
+
+    /** What cancelling a run did to its jobs. */
+    public record Cancelled(int notStarted, int stopping) {
+    }
+
+    /**
+     * The jobs of a run being cancelled: those not started are cancelled, those running are told
+     * to stop (at their next heartbeat; ended for them after the stop grace); then the run
+     * advances, which also catches jobs queued or started meanwhile.
+     */
+    public Cancelled cancelJobs(String runId, List<JobRecord> jobsOfRun, String reason) {
+        int cancelled = 0;
+        int stopping = 0;
+        for (JobRecord job : jobsOfRun) {
+            if (job.state() == JobState.BLOCKED || job.state() == JobState.QUEUED) {
+                if (jobs.cancelNotStarted(runId, job.jobKey(), reason)) {
+                    listener.transitioned(runId, job.jobKey(), JobState.CANCELLED);
+                    cancelled++;
+                }
+            } else if (job.state() == JobState.RUNNING) {
+                stopping += jobs.requestStop(runId, job.jobKey()) ? 1 : 0;
+            }
+        }
+        progressor.advance(runId);
+        return new Cancelled(cancelled, stopping);
+    }
+
+    private void requeued(JobRecord job, long newEpoch) {
+        // duplicates are harmless; a message lost here is re-sent by the sweeper
+        queue.enqueue(List.of(new JobMessage(job.runId(), job.jobKey(), newEpoch, job.spec().labels())));
+        listener.transitioned(job.runId(), job.jobKey(), JobState.QUEUED);
+    }
+
+    private void ended(JobRecord job, JobState state) {
+        listener.transitioned(job.runId(), job.jobKey(), state);
+        progressor.advance(job.runId());
+    }
+}

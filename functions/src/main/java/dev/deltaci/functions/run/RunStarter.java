@@ -1,0 +1,212 @@
+package dev.deltaci.functions.run;
+
+import dev.deltaci.core.expr.Scope;
+import dev.deltaci.core.job.DagProgress;
+import dev.deltaci.core.job.FailureClass;
+import dev.deltaci.core.job.JobState;
+import dev.deltaci.core.job.RunState;
+import dev.deltaci.core.pipeline.JobSpec;
+import dev.deltaci.core.pipeline.MatrixExpansion;
+import dev.deltaci.core.pipeline.Pipeline;
+import dev.deltaci.core.pipeline.PipelineException;
+import dev.deltaci.core.pipeline.PipelineLimits;
+import dev.deltaci.core.pipeline.PipelineParser;
+import dev.deltaci.functions.http.ApiResponse;
+import dev.deltaci.api.JobMessage;
+import dev.deltaci.functions.queue.JobQueue;
+import dev.deltaci.functions.repo.PipelineSource;
+import dev.deltaci.functions.store.GateStore;
+import dev.deltaci.functions.store.JobStore;
+import dev.deltaci.functions.store.RunRecord;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Creates a run from an event (a webhook, a manual request): reads the pipeline at the commit,
+ * asks the event's trigger whether it runs, and writes the run and its jobs. Nothing is written
+ * before the pipeline is read and the trigger has agreed.
+ *
+ * <p>Idempotency: the caller derives the run id from the event's id (delivery, request), and
+ * the run item is created with a conditional put, so a repeated event finds the run. A run whose
+ * creation was cut short (jobs not all written or enqueued) is completed by the repeat; a
+ * complete one is left alone.
+ */
+public final class RunStarter {
+
+    /** What a run is built from, whatever the event; {@code fork}: a pull request from a fork (no secrets). */
+    public record RunSource(String trigger, String repository, String cloneUrl, String sha, String ref, boolean fork) {
+        public RunSource(String trigger, String repository, String cloneUrl, String sha, String ref) {
+            this(trigger, repository, cloneUrl, sha, ref, false);
+        }
+    }
+
+    /** Whether the pipeline runs on the event: start it (with the run's inputs), or answer this instead. */
+    public sealed interface Decision {
+        record Start(Map<String, String> inputs) implements Decision {
+        }
+
+        record Refuse(ApiResponse response) implements Decision {
+        }
+
+        static Decision start() {
+            return new Start(Map.of());
+        }
+
+        /** The event is valid but the pipeline does not run on it: 202 with the reason. */
+        static Decision ignore(String reason) {
+            return new Refuse(ApiResponse.of(202, "ignored", reason));
+        }
+    }
+
+    @FunctionalInterface
+    public interface TriggerCheck {
+        Decision decide(Pipeline pipeline) throws PipelineSource.RepositoryUnavailableException;
+    }
+
+    private final JobStore store;
+    private final JobQueue queue;
+    private final RunProgressor progressor;
+    private final PipelineSource pipelines;
+    private final PipelineLimits limits;
+    private final Clock clock;
+
+    public RunStarter(JobStore store, JobQueue queue, RunProgressor progressor, PipelineSource pipelines,
+                      PipelineLimits limits, Clock clock) {
+        this.limits = limits;
+        this.store = store;
+        this.queue = queue;
+        this.progressor = progressor;
+        this.pipelines = pipelines;
+        this.clock = clock;
+    }
+
+    /** The same event id always maps to the same run id ({@code namespace} keeps event kinds apart). */
+    public static String runIdFor(String namespace, String eventId) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest((namespace + ":" + eventId).getBytes(StandardCharsets.UTF_8));
+            return "r-" + HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public PipelineSource pipelines() {
+        return pipelines;
+    }
+
+    public ApiResponse start(String runId, RunSource source, TriggerCheck check) {
+        Optional<RunRecord> existing = store.getRun(runId);
+        if (existing.isPresent() && existing.get().materialized()) {
+            return duplicate(existing.get());
+        }
+        Pipeline pipeline;
+        String configError = null;
+        try {
+            Optional<String> yaml = pipelines.read(source.cloneUrl(), source.sha(), PipelineParser.DEFAULT_PATH);
+            if (yaml.isEmpty()) {
+                configError = PipelineParser.DEFAULT_PATH + ": no such file at commit " + source.sha();
+                pipeline = null;
+            } else {
+                pipeline = PipelineParser.parse(PipelineParser.DEFAULT_PATH, yaml.get(), limits);
+            }
+        } catch (PipelineException e) {
+            configError = e.getMessage();
+            pipeline = null;
+        } catch (PipelineSource.RepositoryUnavailableException e) {
+            // nothing written: GitHub (or the caller) retries the delivery
+            return ApiResponse.error(503, "cannot read the repository: " + e.getMessage());
+        }
+
+        Map<String, String> inputs = Map.of();
+        if (pipeline != null) {
+            Decision decision;
+            try {
+                decision = check.decide(pipeline);
+            } catch (PipelineSource.RepositoryUnavailableException e) {
+                return ApiResponse.error(503, "cannot read the repository: " + e.getMessage());
+            }
+            if (decision instanceof Decision.Refuse refuse) {
+                return refuse.response();
+            }
+            inputs = ((Decision.Start) decision).inputs();
+        }
+        Map<String, JobSpec> jobs = pipeline == null ? Map.of() : MatrixExpansion.expand(pipeline);
+        long now = clock.millis();
+        RunRecord run = configError != null
+                ? new RunRecord(runId, source.repository(), source.cloneUrl(), source.sha(), source.ref(), source.trigger(),
+                        RunState.FAILED, FailureClass.CONFIG_ERROR.wireName(), configError, 0, true, now, now, null,
+                        null, false, Map.of(), source.fork())
+                : new RunRecord(runId, source.repository(), source.cloneUrl(), source.sha(), source.ref(), source.trigger(),
+                        RunState.PENDING, null, null, jobs.size(), false, now, now, null, null, false, inputs,
+                        source.fork());
+        if (pipeline != null && pipeline.concurrency() != null) {
+            // the group is rendered for this run (e.g. deploy-${{ delta.branch }})
+            Scope scope = new Scope(RunProgressor.contexts(run), true, false, false);
+            run = run.withGroup(GateStore.gateId(run.repository(), pipeline.concurrency().render(scope)),
+                    pipeline.concurrency().cancelInProgress());
+        }
+        Optional<RunRecord> raced = store.createRunIfAbsent(run);
+        if (raced.isPresent() && raced.get().materialized()) {
+            return duplicate(raced.get());
+        }
+        if (configError != null) {
+            return ApiResponse.of(201, "runId", runId, "status", RunState.FAILED.name(),
+                    "failureClass", FailureClass.CONFIG_ERROR.wireName(), "message", configError);
+        }
+        try {
+            writeJobs(run, jobs);
+        } catch (RuntimeException e) {
+            // the run item exists: it must not stay PENDING with half its jobs. It ends FAILED with the
+            // reason; a redelivery of the same event then finds it finished
+            String reason = "could not write the run's jobs (" + e.getClass().getSimpleName() + ": "
+                    + e.getMessage() + ")";
+            try {
+                store.failUnstartedRun(runId, FailureClass.INFRA_ERROR.wireName(), reason);
+            } catch (RuntimeException alsoFailed) {
+                e.addSuppressed(alsoFailed); // the store is down altogether: the first failure is the one to report
+            }
+            throw e;
+        }
+        store.markMaterialized(runId);
+        return ApiResponse.of(201, "runId", runId, "status", RunState.PENDING.name(), "jobs", jobs.size());
+    }
+
+    private void writeJobs(RunRecord run, Map<String, JobSpec> jobs) {
+        List<JobMessage> toEnqueue = new ArrayList<>();
+        Map<String, Integer> startedInGroup = new HashMap<>();
+        boolean decideRootsNow = false;
+        for (JobSpec job : jobs.values()) {
+            JobState initial = DagProgress.initialState(job.needs(), job.condition());
+            if (initial == JobState.QUEUED && (run.concurrencyGroup() != null || job.concurrency() != null)) {
+                initial = JobState.BLOCKED; // the progressor queues it once it holds its concurrency group
+            }
+            decideRootsNow |= initial == JobState.BLOCKED && job.needs().isEmpty();
+            if (initial == JobState.QUEUED && job.matrix() != null && job.matrix().maxParallel() > 0
+                    && startedInGroup.merge(job.matrix().group(), 1, Integer::sum) > job.matrix().maxParallel()) {
+                initial = JobState.BLOCKED; // max-parallel: queued when a sibling finishes
+            }
+            store.createJobIfAbsent(run, job, initial);
+            if (initial == JobState.QUEUED) {
+                toEnqueue.add(new JobMessage(run.runId(), job.key(), 0, job.labels()));
+            }
+        }
+        queue.enqueue(toEnqueue);
+        if (decideRootsNow) {
+            // jobs that need nothing but have an if: or a concurrency group are decided now
+            progressor.advance(run.runId());
+        }
+    }
+
+    private static ApiResponse duplicate(RunRecord run) {
+        return ApiResponse.of(200, "runId", run.runId(), "status", run.status().name(), "duplicate", true);
+    }
+}

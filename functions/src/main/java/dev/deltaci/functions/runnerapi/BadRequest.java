@@ -1,8 +1,0 @@
-package dev.deltaci.functions.runnerapi;
-
-/** A runner request is malformed; answered with 400 and no state change. */
-final class BadRequest extends Exception {
-    BadRequest(String message) {
-        super(message);
-    }
-}

@@ -1,0 +1,139 @@
+package dev.deltaci.functions.trigger;
+
+import dev.deltaci.functions.security.GitHubSignature;
+import dev.deltaci.functions.security.WebhookSecret;
+
+import dev.deltaci.core.pipeline.Pipeline;
+import dev.deltaci.core.pipeline.PullRequestTrigger;
+import dev.deltaci.core.pipeline.PushTrigger;
+import dev.deltaci.core.pipeline.ScheduleTrigger;
+import dev.deltaci.functions.http.ApiResponse;
+import dev.deltaci.functions.run.RunStarter;
+import dev.deltaci.functions.run.RunStarter.Decision;
+import dev.deltaci.functions.store.ScheduleStore;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a GitHub webhook ({@code push}, {@code pull_request}) into a run. Order matters: the
+ * signature is checked before the body is parsed, and nothing is written until the request is
+ * known to be genuine and well formed. The run id is derived from {@code X-GitHub-Delivery}, so
+ * a redelivery finds its run ({@link RunStarter}).
+ */
+public final class WebhookService {
+
+    public static final String EVENT_HEADER = "x-github-event";
+    public static final String DELIVERY_HEADER = "x-github-delivery";
+    private static final Pattern DELIVERY_ID = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+
+    private final RunStarter starter;
+    private final ScheduleStore schedules;
+    private final WebhookSecret secret;
+    private final int maxBodyBytes;
+    private final Clock clock;
+
+    public WebhookService(RunStarter starter, ScheduleStore schedules, WebhookSecret secret, int maxBodyBytes,
+                          Clock clock) {
+        this.starter = starter;
+        this.schedules = schedules;
+        this.secret = secret;
+        this.maxBodyBytes = maxBodyBytes;
+        this.clock = clock;
+    }
+
+    /** @param headers request headers with lower-case names */
+    public ApiResponse handle(Map<String, String> headers, byte[] body) {
+        if (body.length > maxBodyBytes) {
+            return ApiResponse.error(413, "payload is " + body.length + " bytes; the limit is " + maxBodyBytes);
+        }
+        String signature = headers.get(GitHubSignature.HEADER);
+        if (signature == null) {
+            return ApiResponse.error(401, "missing X-Hub-Signature-256 header");
+        }
+        if (!GitHubSignature.verify(secret.bytes(), body, signature)) {
+            return ApiResponse.error(401, "X-Hub-Signature-256 does not match the body");
+        }
+        String event = headers.get(EVENT_HEADER);
+        if (event == null || event.isBlank()) {
+            return ApiResponse.error(400, "missing X-GitHub-Event header");
+        }
+        if (event.equals("ping")) {
+            return ApiResponse.of(200, "message", "pong");
+        }
+        if (!event.equals("push") && !event.equals("pull_request")) {
+            return ApiResponse.of(202, "ignored", "event '" + event + "' is not supported; 'push' and 'pull_request' start runs");
+        }
+        String deliveryId = headers.get(DELIVERY_HEADER);
+        if (deliveryId == null || !DELIVERY_ID.matcher(deliveryId).matches()) {
+            return ApiResponse.error(400, "missing or malformed X-GitHub-Delivery header");
+        }
+        try {
+            return event.equals("push") ? push(runIdFor(deliveryId), PushEvent.parse(body))
+                    : pullRequest(runIdFor(deliveryId), PullRequestEvent.parse(body));
+        } catch (PushEvent.MalformedEventException e) {
+            return ApiResponse.error(400, "malformed " + event + " event: " + e.getMessage());
+        }
+    }
+
+    private ApiResponse push(String runId, PushEvent push) {
+        if (push.deleted()) {
+            return ApiResponse.of(202, "ignored", "push deletes " + push.ref() + "; nothing to build");
+        }
+        return starter.start(runId, new RunStarter.RunSource("push", push.repository(), push.cloneUrl(), push.after(), push.ref()),
+                pipeline -> {
+                    if (push.toDefaultBranch()) {
+                        // the default branch's pipeline decides the repository's schedules, whether or not it runs now
+                        updateSchedules(push, pipeline);
+                    }
+                    PushTrigger trigger = pipeline.on().push();
+                    if (trigger == null) {
+                        return Decision.ignore("the pipeline does not run on push ('on' lists " + pipeline.on().listed() + ")");
+                    }
+                    List<String> changed = trigger.filtersPaths()
+                            ? starter.pipelines().changedFiles(push.cloneUrl(), push.before(), push.after()) : List.of();
+                    return decide(trigger.rejects(push.ref(), changed));
+                });
+    }
+
+    private ApiResponse pullRequest(String runId, PullRequestEvent pr) {
+        if (!PullRequestTrigger.SUPPORTED_TYPES.contains(pr.action())) {
+            // decided before reading the repository: closed, labeled, edited… never run
+            return ApiResponse.of(202, "ignored", "pull_request action '" + pr.action() + "' does not start runs; "
+                    + String.join(", ", PullRequestTrigger.SUPPORTED_TYPES) + " do");
+        }
+        return starter.start(runId, new RunStarter.RunSource("pull_request", pr.repository(), pr.headCloneUrl(), pr.headSha(), pr.ref(),
+                pr.fromFork()),
+                pipeline -> {
+                    PullRequestTrigger trigger = pipeline.on().pullRequest();
+                    if (trigger == null) {
+                        return Decision.ignore("the pipeline does not run on pull_request ('on' lists "
+                                + pipeline.on().listed() + ")");
+                    }
+                    List<String> changed = trigger.filtersPaths()
+                            ? starter.pipelines().changedInPullRequest(pr.headCloneUrl(), pr.baseSha(), pr.headSha())
+                            : List.of();
+                    return decide(trigger.rejects(pr.action(), pr.baseRef(), changed));
+                });
+    }
+
+    private void updateSchedules(PushEvent push, Pipeline pipeline) {
+        ScheduleTrigger schedule = pipeline.on().schedule();
+        if (schedule == null || schedule.crons().isEmpty()) {
+            schedules.remove(push.repository(), clock.millis());
+        } else {
+            schedules.register(push.repository(), push.cloneUrl(), push.ref(), push.after(), schedule.crons(), clock.millis());
+        }
+    }
+
+    private static Decision decide(Optional<String> notTriggered) {
+        return notTriggered.map(Decision::ignore).orElseGet(Decision::start);
+    }
+
+    /** The same delivery always maps to the same run id. */
+    public static String runIdFor(String deliveryId) {
+        return RunStarter.runIdFor("github", deliveryId);
+    }
+}

@@ -1,0 +1,145 @@
+package dev.deltaci.functions.wiring;
+
+import dev.deltaci.functions.logs.LogStore;
+import dev.deltaci.functions.artifacts.ArtifactStore;
+import dev.deltaci.functions.security.ApiKeys;
+import dev.deltaci.functions.metrics.DynamoDbMetrics;
+import dev.deltaci.functions.metrics.EmfMetrics;
+import dev.deltaci.functions.metrics.Metrics;
+import dev.deltaci.functions.run.CancelService;
+import dev.deltaci.functions.run.RunProgressor;
+import dev.deltaci.functions.run.JobLifecycle;
+import dev.deltaci.functions.attempt.RunnerApiService;
+import dev.deltaci.functions.store.SweepStore;
+import dev.deltaci.functions.sweeper.SweeperService;
+import dev.deltaci.functions.security.JobSecrets;
+import dev.deltaci.functions.security.RunnerAuth;
+import dev.deltaci.functions.run.RunStarter;
+import dev.deltaci.functions.ops.HealthProbe;
+import dev.deltaci.functions.store.GateStore;
+import dev.deltaci.functions.store.OpsStore;
+import dev.deltaci.functions.store.ScheduleStore;
+import dev.deltaci.functions.queue.JobQueue;
+import dev.deltaci.functions.repo.PipelineSource;
+import dev.deltaci.functions.store.JobStore;
+import dev.deltaci.functions.security.WebhookSecret;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * Everything a handler is built from: the AWS clients, the deployment's configuration and the
+ * clock. Handlers get one of these and nothing else, which is the seam tests and the local host
+ * use to point them at another stack.
+ */
+public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner,
+                           ControlPlaneConfig config, WebhookSecret webhookSecret, RunnerAuth runnerAuth,
+                           ApiKeys apiKeys, JobSecrets jobSecrets, PipelineSource pipelineSource, Metrics metrics,
+                           Clock clock) {
+
+    /**
+     * How every control-plane client retries and times out: the standard retry mode (3 attempts,
+     * backoff with jitter) and a bound on the whole call that leaves a function time to answer
+     * well inside its own timeout and the runner's 10 s HTTP timeout.
+     */
+    public static ClientOverrideConfiguration.Builder clientOverrides() {
+        return ClientOverrideConfiguration.builder()
+                .retryStrategy(RetryMode.STANDARD)
+                .apiCallAttemptTimeout(Duration.ofSeconds(3))
+                .apiCallTimeout(Duration.ofSeconds(7));
+    }
+
+    /** Built once per Lambda container from its environment and default credentials. */
+    public static ControlPlane fromEnvironment(Map<String, String> env) {
+        ClientOverrideConfiguration overrides = clientOverrides().build();
+        Metrics metrics = new EmfMetrics();
+        return new ControlPlane(
+                DynamoDbClient.builder().httpClient(UrlConnectionHttpClient.create())
+                        .overrideConfiguration(clientOverrides().addExecutionInterceptor(new DynamoDbMetrics(metrics))
+                                .build()).build(),
+                SqsClient.builder().httpClient(UrlConnectionHttpClient.create())
+                        .overrideConfiguration(overrides).build(),
+                S3Client.builder().httpClient(UrlConnectionHttpClient.create())
+                        .overrideConfiguration(overrides).build(),
+                S3Presigner.create(),
+                ControlPlaneConfig.fromEnvironment(env),
+                WebhookSecret.fromEnvironment(env),
+                RunnerAuth.fromEnvironment(env, Clock.systemUTC()),
+                ApiKeys.fromEnvironment(env),
+                JobSecrets.fromEnvironment(env),
+                PipelineSource.git(),
+                metrics,
+                Clock.systemUTC());
+    }
+
+    public JobStore jobStore() {
+        return new JobStore(dynamo, config.tableName(), clock);
+    }
+
+    public JobQueue jobQueue() {
+        return new JobQueue(sqs, config.queueUrl());
+    }
+
+    public LogStore logStore() {
+        return new LogStore(s3, config.bucketName());
+    }
+
+    public ArtifactStore artifactStore() {
+        return new ArtifactStore(presigner, config.bucketName(), clock);
+    }
+
+    public RunProgressor runProgressor() {
+        return new RunProgressor(jobStore(), jobQueue(), gateStore(), metrics, clock);
+    }
+
+    public SweepStore sweepStore() {
+        return new SweepStore(dynamo, config.tableName(), clock);
+    }
+
+    /** Every job transition with its after-effect; the runner API, the sweeper and cancel share it. */
+    public JobLifecycle jobLifecycle() {
+        return new JobLifecycle(jobStore(), sweepStore(), jobQueue(), runProgressor());
+    }
+
+    public RunnerApiService runnerApiService() {
+        return new RunnerApiService(jobStore(), logStore(), artifactStore(), runnerAuth(), jobSecrets(), jobLifecycle(),
+                opsStore(), config.leasePolicy(), config.sweepPolicy().infraRetryBudget(), metrics, clock);
+    }
+
+    public SweeperService sweeperService() {
+        return new SweeperService(jobStore(), sweepStore(), gateStore(), jobLifecycle(), runProgressor(),
+                config.sweepPolicy(), metrics, clock);
+    }
+
+    public CancelService cancelService() {
+        return new CancelService(jobStore(), jobLifecycle());
+    }
+
+    public RunStarter runStarter() {
+        return new RunStarter(jobStore(), jobQueue(), runProgressor(), pipelineSource, config.pipelineLimits(), clock);
+    }
+
+    public ScheduleStore scheduleStore() {
+        return new ScheduleStore(dynamo, config.tableName());
+    }
+
+    public OpsStore opsStore() {
+        return new OpsStore(dynamo, config.tableName(), clock);
+    }
+
+    public HealthProbe healthProbe() {
+        return new HealthProbe(sqs, opsStore(), new HealthProbe.Settings(config.queueUrl(), config.deadLetterQueueUrl(),
+                config.presenceWindow(), config.leasePolicy().ttl(), config.sweepPolicy().clockSkewAllowance()), clock);
+    }
+
+    public GateStore gateStore() {
+        return new GateStore(dynamo, config.tableName(), clock);
+    }
+}

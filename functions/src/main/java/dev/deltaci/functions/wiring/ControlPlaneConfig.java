@@ -1,0 +1,56 @@
+package dev.deltaci.functions.wiring;
+
+import dev.deltaci.core.pipeline.PipelineLimits;
+import dev.deltaci.core.job.Lease;
+import dev.deltaci.functions.sweeper.SweepPolicy;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * What a function needs to know about its deployment. In Lambda it comes from the environment
+ * that {@code infra/template.yaml} sets; locally the function host resolves the same template.
+ *
+ * @param tableName       the DynamoDB table (env {@code TABLE_NAME})
+ * @param queueUrl        the SQS job queue (env {@code QUEUE_URL})
+ * @param bucketName      the S3 bucket for logs and artifacts (env {@code BUCKET_NAME})
+ * @param leasePolicy     lease TTL (env {@code LEASE_TTL_SECONDS}, default 30) and how long a retried job
+ *                        waits for a different runner (env {@code PREFER_OTHER_RUNNER_SECONDS}, default 10)
+ * @param maxWebhookBytes largest webhook body accepted (env {@code MAX_WEBHOOK_BYTES}, default 1 MiB)
+ * @param sweepPolicy     the sweeper's time and retry settings ({@link SweepPolicy})
+ * @param deadLetterQueueUrl the job queue's dead-letter queue (env {@code DEAD_LETTER_QUEUE_URL}), or null
+ *                        when not known: health then reports its depth as unreadable
+ * @param pipelineLimits  how big a pipeline may be ({@link PipelineLimits}'s variables, e.g.
+ *                        {@code DELTA_MAX_JOBS_PER_RUN})
+ * @param presenceWindow  how recently a runner must have reported to count as registered
+ *                        (env {@code RUNNER_PRESENCE_WINDOW_SECONDS}, default 90: three of a runner's
+ *                        presence calls, which it makes every 30 s)
+ */
+public record ControlPlaneConfig(String tableName, String queueUrl, String bucketName,
+                                 Lease.Policy leasePolicy, int maxWebhookBytes, SweepPolicy sweepPolicy,
+                                 String deadLetterQueueUrl, Duration presenceWindow, PipelineLimits pipelineLimits) {
+
+    public static final int DEFAULT_MAX_WEBHOOK_BYTES = 1024 * 1024;
+
+    public static ControlPlaneConfig fromEnvironment(Map<String, String> env) {
+        return new ControlPlaneConfig(
+                required(env, "TABLE_NAME"),
+                required(env, "QUEUE_URL"),
+                required(env, "BUCKET_NAME"),
+                new Lease.Policy(Duration.ofSeconds(Long.parseLong(env.getOrDefault("LEASE_TTL_SECONDS", "30"))),
+                        Duration.ofSeconds(Long.parseLong(env.getOrDefault("PREFER_OTHER_RUNNER_SECONDS", "10")))),
+                Integer.parseInt(env.getOrDefault("MAX_WEBHOOK_BYTES", String.valueOf(DEFAULT_MAX_WEBHOOK_BYTES))),
+                SweepPolicy.fromEnvironment(env),
+                env.get("DEAD_LETTER_QUEUE_URL"),
+                Duration.ofSeconds(Long.parseLong(env.getOrDefault("RUNNER_PRESENCE_WINDOW_SECONDS", "90"))),
+                PipelineLimits.fromEnvironment(env));
+    }
+
+    private static String required(Map<String, String> env, String name) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("environment variable " + name
+                    + " is not set; it comes from infra/template.yaml");
+        }
+        return value;
+    }
+}
