@@ -72,12 +72,12 @@ final class AttemptOperations {
     }
 
     LeaseReply lease(LeaseRequest r, RunnerAuth.Credential credential) {
-        LeaseOutcome outcome = store.lease(r.runId(), r.jobKey(), r.runnerId(), credential.labels(), r.epoch(), leasePolicy);
+        LeaseOutcome outcome = store.leases().lease(r.runId(), r.jobKey(), r.runnerId(), credential.labels(), r.epoch(), leasePolicy);
         if (outcome instanceof LeaseOutcome.Acquired acquired) {
             JobRecord job = acquired.job();
-            MDC.put("attempt", Integer.toString(job.attempt()));
+            MDC.put("attempt", Integer.toString(job.attempts().current()));
             metrics.record(Metric.LEASE_ACQUIRED, 1);
-            metrics.record(Metric.DISPATCH_LATENCY, Math.max(0, job.startedAtEpochMs() - job.queuedAtEpochMs()));
+            metrics.record(Metric.DISPATCH_LATENCY, Math.max(0, job.times().startedAtEpochMs() - job.times().queuedAtEpochMs()));
             if (job.needs().isEmpty()) {
                 // a root job starting is what moves a run from PENDING to RUNNING
                 store.updateRunStatus(job.runId(), RunState.RUNNING);
@@ -95,13 +95,13 @@ final class AttemptOperations {
     }
 
     HeartbeatReply heartbeat(HeartbeatRequest r) {
-        HeartbeatOutcome outcome = store.heartbeat(r.runId(), r.jobKey(), r.runnerId(), r.epoch(), leasePolicy);
+        HeartbeatOutcome outcome = store.leases().heartbeat(r.runId(), r.jobKey(), r.runnerId(), r.epoch(), leasePolicy);
         if (!(outcome instanceof HeartbeatOutcome.Renewed renewed)) {
             return new LeaseLost(((HeartbeatOutcome.LeaseLost) outcome).reason());
         }
         JobRecord job = renewed.job();
         metrics.record(Metric.LEASE_RENEWED, 1);
-        StopPolicy.Verdict verdict = stopPolicy.decide(job.cancelRequestedAtEpochMs(), job.startedAtEpochMs(),
+        StopPolicy.Verdict verdict = stopPolicy.decide(job.lease().cancelRequestedAtEpochMs(), job.times().startedAtEpochMs(),
                 job.spec().timeoutMinutes(), clock.millis());
         if (verdict instanceof StopPolicy.Verdict.ForceEnd end) {
             // told to stop and still going: the server ends the attempt itself
@@ -117,7 +117,7 @@ final class AttemptOperations {
     UploadReply artifactUpload(ArtifactUploadRequest r) {
         Optional<JobRecord> job = store.getJob(r.runId(), r.jobKey());
         Optional<String> lost = job.isEmpty() ? Optional.of("no such job")
-                : store.checkLease(r.runId(), r.jobKey(), r.runnerId(), r.epoch());
+                : store.leases().checkLease(r.runId(), r.jobKey(), r.runnerId(), r.epoch());
         if (lost.isPresent()) {
             return new LeaseLost(lost.get());
         }
@@ -125,7 +125,7 @@ final class AttemptOperations {
             return new Problem(400, "job " + r.jobKey() + " keeps no artifacts; add 'artifacts:' to it in the pipeline");
         }
         ArtifactStore.SignedUrl url = artifacts.uploadUrl(r.runId(), r.jobKey(), r.epoch(),
-                job.get().leaseExpiresAtEpochMs());
+                job.get().lease().expiresAtEpochMs());
         return new UploadReply.Upload("PUT", url.url().toString(), url.key(), url.expiresAtEpochMs());
     }
 
@@ -133,7 +133,7 @@ final class AttemptOperations {
         if (r.text().getBytes(StandardCharsets.UTF_8).length > MAX_LOG_CHUNK_BYTES) {
             return new Problem(413, "log chunk is larger than " + MAX_LOG_CHUNK_BYTES + " bytes");
         }
-        Optional<String> lost = store.checkLease(r.runId(), r.jobKey(), r.runnerId(), r.epoch());
+        Optional<String> lost = store.leases().checkLease(r.runId(), r.jobKey(), r.runnerId(), r.epoch());
         if (lost.isPresent()) {
             return new LeaseLost(lost.get());
         }
@@ -181,8 +181,8 @@ final class AttemptOperations {
         if (job.isEmpty()) {
             return Optional.of(new Problem(404, "no job " + r.jobKey() + " in run " + r.runId()));
         }
-        RetryPolicy.Decision decision = RetryPolicy.decide(failure, job.get().infraRetries(), infraRetryBudget,
-                job.get().userRetries(), job.get().spec().retry());
+        RetryPolicy.Decision decision = RetryPolicy.decide(failure, job.get().attempts().infraRetries(), infraRetryBudget,
+                job.get().attempts().userRetries(), job.get().spec().retry());
         if (decision == RetryPolicy.Decision.FINAL) {
             return Optional.empty();
         }

@@ -39,14 +39,14 @@ final class LeaseAnswer {
 
     /** The lease as granted and the whole job, with downloads and secrets. */
     LeaseReply.Leased leased(JobRecord job) {
-        LeaseTerms lease = new LeaseTerms(job.leaseEpoch(), job.leaseExpiresAtEpochMs(), job.startedAtEpochMs(),
+        LeaseTerms lease = new LeaseTerms(job.lease().epoch(), job.lease().expiresAtEpochMs(), job.times().startedAtEpochMs(),
                 leasePolicy.ttl().toMillis(), leasePolicy.heartbeatInterval().toMillis());
         Secrets given = secrets(job);
         JobSpec spec = job.spec();
-        JobTicket ticket = new JobTicket(job.runId(), job.jobKey(), job.name(), job.attempt(), job.cloneUrl(),
-                job.sha(), job.ref(), job.repository(), job.event(), spec.env(),
+        JobTicket ticket = new JobTicket(job.runId(), job.jobKey(), job.name(), job.attempts().current(), job.source().cloneUrl(),
+                job.source().sha(), job.source().ref(), job.source().repository(), job.source().event(), spec.env(),
                 spec.matrix() == null ? Map.of() : spec.matrix().values(), spec.timeoutMinutes(),
-                spec.steps().stream().map(LeaseAnswer::step).toList(), spec.artifacts(), job.inputs(), spec.image(),
+                spec.steps().stream().map(LeaseAnswer::step).toList(), spec.artifacts(), job.source().inputs(), spec.image(),
                 downloads(job), given.values(), given.withheld());
         return new LeaseReply.Leased(lease, ticket);
     }
@@ -63,14 +63,14 @@ final class LeaseAnswer {
         if (names.isEmpty()) {
             return new Secrets(Map.of(), null);
         }
-        if (job.fork()) {
+        if (job.source().fork()) {
             return new Secrets(Map.of(), "a pull request from a fork gets no secrets; " + String.join(", ", names)
                     + " are empty");
         }
-        Map<String, String> values = secrets.read(job.repository(), names);
+        Map<String, String> values = secrets.read(job.source().repository(), names);
         List<String> missing = names.stream().filter(name -> !values.containsKey(name)).toList();
         return new Secrets(values, missing.isEmpty() ? null
-                : "not defined for " + job.repository() + ": " + String.join(", ", missing) + " (empty)");
+                : "not defined for " + job.source().repository() + ": " + String.join(", ", missing) + " (empty)");
     }
 
     /** Download URLs for the archives of the jobs this one needs that kept files and succeeded. */
@@ -82,10 +82,10 @@ final class LeaseAnswer {
         for (JobRecord need : store.listJobs(job.runId())) {
             if (job.needs().contains(need.jobKey()) && need.state() == JobState.SUCCEEDED
                     && !need.spec().artifacts().isEmpty()) {
-                ArtifactStore.SignedUrl url = artifacts.downloadUrl(need.runId(), need.jobKey(), need.leaseEpoch());
+                ArtifactStore.SignedUrl url = artifacts.downloadUrl(need.runId(), need.jobKey(), need.lease().epoch());
                 // the runner accepts only the bytes the job's completion recorded
                 downloads.add(new JobTicket.Download(need.jobKey(), need.name(), url.url().toString(),
-                        need.artifactSha256()));
+                        need.outcome().artifactSha256()));
             }
         }
         return downloads;

@@ -50,7 +50,7 @@ public final class CancelService {
             return ApiResponse.of(409, "error", "run " + runId + " has already finished: " + snapshot.get().run().status(),
                     "status", snapshot.get().run().status().name());
         }
-        if (!store.requestRunCancel(runId, by)) {
+        if (!store.requestRunCancel(runId, by).applied()) {
             RunSnapshot now = store.readRun(runId).orElseThrow();
             return ApiResponse.of(409, "error", "run " + runId + " has already finished: " + now.run().status(),
                     "status", now.run().status().name());

@@ -8,6 +8,7 @@ import dev.deltaci.functions.store.CompleteOutcome;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.SweepStore;
+import dev.deltaci.functions.store.Written;
 import java.util.List;
 
 /**
@@ -59,7 +60,7 @@ public final class JobLifecycle {
     public CompleteOutcome retryAfterFailure(JobRecord job, String runnerId, long epoch, int attempt,
                                              long startedAtEpochMs, FailureClass failure, int exitCode,
                                              boolean infrastructure) {
-        CompleteOutcome outcome = jobs.requeueAfterFailure(job, runnerId, epoch, attempt, startedAtEpochMs,
+        CompleteOutcome outcome = jobs.leases().requeueAfterFailure(job, runnerId, epoch, attempt, startedAtEpochMs,
                 failure.wireName(), exitCode, infrastructure);
         if (outcome instanceof CompleteOutcome.Retrying) {
             // also when it was already retrying: the first call may have died before sending
@@ -72,7 +73,7 @@ public final class JobLifecycle {
     public CompleteOutcome complete(String runId, String jobKey, String runnerId, long epoch, int attempt,
                                     long startedAtEpochMs, JobState finalState, int exitCode,
                                     FailureClass failure, int logChunks, String artifactSha256) {
-        CompleteOutcome outcome = jobs.complete(runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs, finalState,
+        CompleteOutcome outcome = jobs.leases().complete(runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs, finalState,
                 exitCode, failure == null ? null : failure.wireName(), logChunks, artifactSha256);
         if (outcome instanceof CompleteOutcome.Accepted) {
             listener.transitioned(runId, jobKey, finalState);
@@ -84,46 +85,46 @@ public final class JobLifecycle {
     }
 
     /** Told to stop (timeout, cancelled) and still going past the grace: the attempt is ended for it. */
-    public boolean forceEnd(JobRecord job, FailureClass why, String reason) {
-        boolean ended = jobs.forceEnd(job, why.terminalState(), why.wireName(), reason);
-        if (ended) {
+    public Written forceEnd(JobRecord job, FailureClass why, String reason) {
+        Written ended = jobs.leases().forceEnd(job, why.terminalState(), why.wireName(), reason);
+        if (ended.applied()) {
             ended(job, why.terminalState());
         }
         return ended;
     }
 
     /** The lease expired and the job earns another attempt (runner_lost): RUNNING → QUEUED at epoch + 1. */
-    public boolean requeueExpired(JobRecord job, long cutoffEpochMs) {
-        boolean requeued = sweeps.requeueExpired(job, cutoffEpochMs, FailureClass.RUNNER_LOST);
-        if (requeued) {
-            requeued(job, job.leaseEpoch() + 1);
+    public Written requeueExpired(JobRecord job, long cutoffEpochMs) {
+        Written requeued = sweeps.requeueExpired(job, cutoffEpochMs, FailureClass.RUNNER_LOST);
+        if (requeued.applied()) {
+            requeued(job, job.lease().epoch() + 1);
         }
         return requeued;
     }
 
     /** The lease expired and the attempt ends as {@code why} says (runner_lost, timeout, cancelled). */
-    public boolean endExpired(JobRecord job, long cutoffEpochMs, FailureClass why, String reason) {
-        boolean ended = sweeps.endExpired(job, cutoffEpochMs, why.terminalState(), why, reason);
-        if (ended) {
+    public Written endExpired(JobRecord job, long cutoffEpochMs, FailureClass why, String reason) {
+        Written ended = sweeps.endExpired(job, cutoffEpochMs, why.terminalState(), why, reason);
+        if (ended.applied()) {
             ended(job, why.terminalState());
         }
         return ended;
     }
 
     /** QUEUED → FAILED: no runner took the job within its queue-wait limit. */
-    public boolean failQueueTimeout(JobRecord job, long cutoffEpochMs, String reason) {
-        boolean failed = sweeps.failQueueTimeout(job, cutoffEpochMs, reason);
-        if (failed) {
+    public Written failQueueTimeout(JobRecord job, long cutoffEpochMs, String reason) {
+        Written failed = sweeps.failQueueTimeout(job, cutoffEpochMs, reason);
+        if (failed.applied()) {
             ended(job, JobState.FAILED);
         }
         return failed;
     }
 
     /** A queued job whose message may be lost gets a fresh one (same epoch: duplicates are refused at lease time). */
-    public boolean resend(JobRecord job, long cutoffEpochMs) {
-        boolean marked = sweeps.markReenqueued(job, cutoffEpochMs);
-        if (marked) {
-            queue.enqueue(List.of(new JobMessage(job.runId(), job.jobKey(), job.leaseEpoch(), job.spec().labels())));
+    public Written resend(JobRecord job, long cutoffEpochMs) {
+        Written marked = sweeps.markReenqueued(job, cutoffEpochMs);
+        if (marked.applied()) {
+            queue.enqueue(List.of(new JobMessage(job.runId(), job.jobKey(), job.lease().epoch(), job.spec().labels())));
         }
         return marked;
     }
@@ -142,12 +143,12 @@ public final class JobLifecycle {
         int stopping = 0;
         for (JobRecord job : jobsOfRun) {
             if (job.state() == JobState.BLOCKED || job.state() == JobState.QUEUED) {
-                if (jobs.cancelNotStarted(runId, job.jobKey(), reason)) {
+                if (jobs.cancelNotStarted(runId, job.jobKey(), reason).applied()) {
                     listener.transitioned(runId, job.jobKey(), JobState.CANCELLED);
                     cancelled++;
                 }
             } else if (job.state() == JobState.RUNNING) {
-                stopping += jobs.requestStop(runId, job.jobKey()) ? 1 : 0;
+                stopping += jobs.requestStop(runId, job.jobKey()).applied() ? 1 : 0;
             }
         }
         progressor.advance(runId);

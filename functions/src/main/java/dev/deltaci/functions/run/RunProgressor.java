@@ -135,7 +135,7 @@ public final class RunProgressor {
                     waiting.add(key);
                     continue;
                 }
-                if (store.promote(run.runId(), key)) {
+                if (store.promote(run.runId(), key).applied()) {
                     toEnqueue.add(new JobMessage(run.runId(), key, 0, job.spec().labels()));
                 }
                 settle(nodes, states, key, JobState.QUEUED);
@@ -188,7 +188,7 @@ public final class RunProgressor {
             String by = "concurrency group (cancel-in-progress) for newer run " + run.runId();
             String jobKey = GateStore.jobOf(member);
             if (jobKey != null) {
-                if (!store.requestStop(otherRun, jobKey)) {
+                if (!store.requestStop(otherRun, jobKey).applied()) {
                     store.cancelNotStarted(otherRun, jobKey, "cancelled by " + by);
                 }
             } else {
@@ -244,7 +244,7 @@ public final class RunProgressor {
                 }
                 if (sibling.state() == JobState.RUNNING) {
                     store.requestStop(runId, sibling.jobKey());
-                } else if (store.cancelNotStarted(runId, sibling.jobKey(), "fail-fast: " + failed.name() + " failed")) {
+                } else if (store.cancelNotStarted(runId, sibling.jobKey(), "fail-fast: " + failed.name() + " failed").applied()) {
                     states.put(sibling.jobKey(), JobState.CANCELLED);
                     nodes.put(sibling.jobKey(), nodes.get(sibling.jobKey()).withState(JobState.CANCELLED));
                 }
@@ -291,7 +291,7 @@ public final class RunProgressor {
 
     private RunState storeDerived(RunRecord run, Map<String, JobState> states, Set<String> toWake) {
         RunState derived = RunState.derive(states.values());
-        if (store.updateRunStatus(run.runId(), derived) && derived.isTerminal()) {
+        if (store.updateRunStatus(run.runId(), derived).applied() && derived.isTerminal()) {
             // the one write that ended the run records it: a repeated progression finds it ended
             metrics.record(Metric.RUN_DURATION, clock.millis() - run.createdAtEpochMs(),
                     "result", derived.name().toLowerCase(java.util.Locale.ROOT));

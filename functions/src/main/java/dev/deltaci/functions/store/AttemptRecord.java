@@ -9,4 +9,20 @@ package dev.deltaci.functions.store;
  */
 public record AttemptRecord(int attempt, long epoch, String runner, long startedAtEpochMs, long endedAtEpochMs,
                             String result, String failureClass, Integer exitCode) {
+
+    static final class Builder {
+        int attempt;
+        long epoch;
+        String runner;
+        long startedAtEpochMs;
+        long endedAtEpochMs;
+        String result;
+        String failureClass;
+        Integer exitCode;
+
+        AttemptRecord build() {
+            return new AttemptRecord(attempt, epoch, runner, startedAtEpochMs, endedAtEpochMs, result, failureClass,
+                    exitCode);
+        }
+    }
 }

@@ -15,7 +15,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
-/** Item keys and the mapping between items and records: the table's shape, in one place. */
+/** Item keys, and what update expressions need of the table's shape; the mapping itself is {@link ItemSchemas}'. */
 final class Items {
 
     /**
@@ -37,52 +37,25 @@ final class Items {
     }
 
     static Map<String, AttributeValue> runKey(String runId) {
-        return Map.of("pk", s(runPk(runId)), "sk", s("RUN"));
+        return Map.of("pk", s(runPk(runId)), "sk", s(RUN_SK));
     }
 
     static Map<String, AttributeValue> jobKey(String runId, String jobKey) {
-        return Map.of("pk", s(runPk(runId)), "sk", s("JOB#" + jobKey));
+        return Map.of("pk", s(runPk(runId)), "sk", s(jobSk(jobKey)));
+    }
+
+    static final String RUN_SK = "RUN";
+
+    static String jobSk(String jobKey) {
+        return "JOB#" + jobKey;
     }
 
     static RunRecord toRun(Map<String, AttributeValue> item) {
-        return new RunRecord(str(item, "runId"), str(item, "repository"), str(item, "cloneUrl"), str(item, "sha"),
-                str(item, "ref"), str(item, "trigger"), RunState.valueOf(str(item, "status")),
-                str(item, "failureClass"), str(item, "message"), (int) num(item, "jobCount", 0),
-                bool(item, "materialized"),
-                num(item, "createdAtEpochMs", 0), num(item, "updatedAtEpochMs", 0), str(item, "cancelRequestedBy"),
-                str(item, "concurrencyGroup"),
-                bool(item, "cancelInProgress"),
-                stringMap(item, "inputs"), bool(item, "fork"));
+        return ItemSchemas.RUN.mapToItem(item);
     }
 
     static JobRecord toJob(Map<String, AttributeValue> item) {
-        List<String> needs = item.containsKey("needs")
-                ? item.get("needs").l().stream().map(AttributeValue::s).toList() : List.of();
-        Integer exitCode = item.containsKey("exitCode") && item.get("exitCode").n() != null
-                ? Integer.valueOf(item.get("exitCode").n()) : null;
-        return new JobRecord(str(item, "runId"), str(item, "jobKey"), str(item, "name"),
-                JobState.valueOf(str(item, "state")), needs, fromJson(str(item, "spec")),
-                str(item, "cloneUrl"), str(item, "sha"), str(item, "ref"), (int) num(item, "attempt", 1),
-                num(item, "leaseEpoch", 0), str(item, "leaseOwner"), num(item, "leaseExpiresAtEpochMs", 0),
-                exitCode, str(item, "failureClass"), str(item, "reason"), num(item, "createdAtEpochMs", 0),
-                num(item, "startedAtEpochMs", 0), num(item, "finishedAtEpochMs", 0),
-                (int) num(item, "logChunks", -1), (int) num(item, "infraRetries", 0), (int) num(item, "userRetries", 0),
-                num(item, "queuedAtEpochMs", 0), num(item, "enqueuedAtEpochMs", 0), history(item),
-                str(item, "avoidRunner"), num(item, "cancelRequestedAtEpochMs", 0), str(item, "repository"),
-                str(item, "event"), str(item, "gate"), str(item, "waitingFor"), stringMap(item, "inputs"),
-                bool(item, "fork"), str(item, "artifactSha256"));
-    }
-
-    private static List<AttemptRecord> history(Map<String, AttributeValue> item) {
-        AttributeValue history = item.get("history");
-        if (history == null || !history.hasL()) {
-            return List.of();
-        }
-        return history.l().stream().map(AttributeValue::m).map(m -> new AttemptRecord(
-                (int) num(m, "attempt", 0), num(m, "epoch", 0), str(m, "runner"), num(m, "startedAtEpochMs", 0),
-                num(m, "endedAtEpochMs", 0), str(m, "result"), str(m, "failureClass"),
-                m.containsKey("exitCode") && m.get("exitCode").n() != null ? Integer.valueOf(m.get("exitCode").n()) : null))
-                .toList();
+        return ItemSchemas.JOB.mapToItem(item);
     }
 
     /** A one-element list holding the attempt's record, for {@code list_append} onto {@code history}. */
@@ -101,13 +74,13 @@ final class Items {
 
     static final AttributeValue EMPTY_LIST = AttributeValue.fromL(List.of());
 
-    /** Applies a conditional update; false when its condition does not hold (someone else moved first). */
-    static boolean applied(DynamoDbClient dynamo, UpdateItemRequest request) {
+    /** Applies a conditional update; {@code ConditionFailed} when its condition does not hold (someone else moved first). */
+    static Written write(DynamoDbClient dynamo, UpdateItemRequest request) {
         try {
             dynamo.updateItem(request);
-            return true;
+            return Written.APPLIED;
         } catch (ConditionalCheckFailedException e) {
-            return false;
+            return new Written.ConditionFailed(request.conditionExpression());
         }
     }
 

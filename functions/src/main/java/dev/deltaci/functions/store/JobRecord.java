@@ -3,43 +3,59 @@ package dev.deltaci.functions.store;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.pipeline.JobSpec;
 import java.util.List;
-import java.util.Map;
 
 /**
- * A job as stored: its spec, where it is, and the lease that governs it.
+ * A job as stored: what it is (its spec, the jobs it needs), where it is ({@code state}), and a
+ * few value records for the rest: what its run gave it, the lease that governs it, its
+ * attempts, its times and how it ended. One flat item in the table ({@link ItemSchemas}).
  *
- * @param attempt     1 for the first try, + 1 for each requeue
- * @param leaseEpoch  raised by one at every lease; the fencing token
- * @param logChunks   how many log chunks the accepted attempt reported, or -1 before completion
- * @param infraRetries attempts requeued for infrastructure reasons (runner lost, infra error)
- * @param userRetries  attempts requeued under the pipeline's {@code retry:}
- * @param enqueuedAtEpochMs when a queue message was last sent for the job
- * @param history     how each finished attempt ended, oldest first
- * @param avoidRunner the runner the last attempt failed on, which other runners go before
- * @param cancelRequestedAtEpochMs when the run's cancellation reached this running job, or 0
- * @param repository  the run's repository, copied so a lease answer needs no second read
- * @param event       what started the run (e.g. {@code push})
- * @param gate        the concurrency gate this job holds or waits for, until it has let go; or null
- * @param waitingFor  while it waits for a concurrency group: which one and who holds it; or null
- * @param inputs      the run's inputs, copied so a lease answer needs no second read
- * @param fork        the run is a pull request from a fork (copied likewise): no secrets
+ * @param gate       the concurrency gate this job holds or waits for, until it has let go; or null
+ * @param waitingFor while it waits for a concurrency group: which one and who holds it; or null
  */
-public record JobRecord(String runId, String jobKey, String name, JobState state, List<String> needs,
-                        JobSpec spec, String cloneUrl, String sha, String ref, int attempt,
-                        long leaseEpoch, String leaseOwner, long leaseExpiresAtEpochMs,
-                        Integer exitCode, String failureClass, String reason,
-                        long createdAtEpochMs, long startedAtEpochMs, long finishedAtEpochMs,
-                        int logChunks, int infraRetries, int userRetries, long queuedAtEpochMs,
-                        long enqueuedAtEpochMs, List<AttemptRecord> history, String avoidRunner,
-                        long cancelRequestedAtEpochMs, String repository, String event, String gate,
-                        String waitingFor, Map<String, String> inputs, boolean fork, String artifactSha256) {
+public record JobRecord(String runId, String jobKey, String name, JobState state, List<String> needs, JobSpec spec,
+                        JobSource source, JobLease lease, JobAttempts attempts, JobTimes times, JobOutcome outcome,
+                        String gate, String waitingFor) {
 
-    public boolean cancelRequested() {
-        return cancelRequestedAtEpochMs > 0;
+    public JobRecord {
+        needs = needs == null ? List.of() : List.copyOf(needs);
+        source = source == null ? new JobSource(null, null, null, null, null, null, false) : source;
+        lease = lease == null ? JobLease.NONE : lease;
+        attempts = attempts == null ? JobAttempts.FIRST : attempts;
+        times = times == null ? JobTimes.NONE : times;
+        outcome = outcome == null ? JobOutcome.NONE : outcome;
+    }
+
+    /** A job as its run's start writes it: first attempt, epoch 0, queued now or blocked on its needs. */
+    static JobRecord created(RunRecord run, JobSpec spec, JobState state, long now) {
+        long queuedAt = state == JobState.QUEUED ? now : 0;
+        return new JobRecord(run.runId(), spec.key(), spec.name(), state, spec.needs(), spec, JobSource.of(run),
+                JobLease.NONE, JobAttempts.FIRST, new JobTimes(now, queuedAt, queuedAt, 0, 0), JobOutcome.NONE,
+                null, null);
     }
 
     /** The job as a reference: run id and job key. */
     public JobRef jobRef() {
         return new JobRef(runId, jobKey);
+    }
+
+    static final class Builder {
+        String runId;
+        String jobKey;
+        String name;
+        JobState state;
+        List<String> needs;
+        JobSpec spec;
+        JobSource source;
+        JobLease lease;
+        JobAttempts attempts;
+        JobTimes times;
+        JobOutcome outcome;
+        String gate;
+        String waitingFor;
+
+        JobRecord build() {
+            return new JobRecord(runId, jobKey, name, state, needs, spec, source, lease, attempts, times, outcome, gate,
+                    waitingFor);
+        }
     }
 }

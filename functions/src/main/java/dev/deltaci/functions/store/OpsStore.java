@@ -11,6 +11,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import software.amazon.awssdk.enhanced.dynamodb.DynamoDbEnhancedClient;
+import software.amazon.awssdk.enhanced.dynamodb.DynamoDbTable;
+import software.amazon.awssdk.enhanced.dynamodb.Key;
+import software.amazon.awssdk.enhanced.dynamodb.model.QueryConditional;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
@@ -19,8 +23,8 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * What operators read about the control plane itself, kept in the same table with a TTL
  * ({@code expiresAt}) so it cleans itself up:
  * <ul>
- *   <li>runner presence, one item per runner ({@code pk=RUNNERS}), written by the runner's
- *       periodic presence call: idle, busy, or gone;</li>
+ *   <li>runner presence, one item per runner ({@code pk=RUNNERS}, {@link RunnerPresence}), written by
+ *       the runner's periodic presence call: idle, busy, or gone;</li>
  *   <li>a ledger of per-minute counts ({@code pk=OPS}, {@code sk=MINUTE#<epoch minute>}): lease
  *       expirations and function errors with the latest error's text, for "in the last five minutes";</li>
  *   <li>readings of the two live-job indexes: leases held and overdue, the longest-waiting queued job.</li>
@@ -53,31 +57,25 @@ public final class OpsStore {
     private final String table;
     private final Clock clock;
 
+    private final DynamoDbTable<RunnerPresence> runners;
+
     public OpsStore(DynamoDbClient dynamo, String table, Clock clock) {
         this.dynamo = dynamo;
         this.table = table;
         this.clock = clock;
+        this.runners = DynamoDbEnhancedClient.builder().dynamoDbClient(dynamo).build().table(table, ItemSchemas.RUNNER);
     }
 
     // --- runner presence -------------------------------------------------------------------------
 
     public void recordPresence(String runnerId, String pool, List<String> labels, RunnerState state) {
         long now = clock.millis();
-        Map<String, AttributeValue> item = new HashMap<>();
-        item.put("pk", s("RUNNERS"));
-        item.put("sk", s("RUNNER#" + runnerId));
-        item.put("runnerId", s(runnerId));
-        item.put("pool", s(pool));
-        item.put("labels", s(String.join(",", labels)));
-        item.put("state", s(state.wireName()));
-        item.put("lastSeenAtEpochMs", n(now));
-        item.put("expiresAt", n((now + PRESENCE_KEPT.toMillis()) / 1000));
-        dynamo.putItem(b -> b.tableName(table).item(item));
+        runners.putItem(new RunnerPresence(runnerId, pool, labels, state, now, (now + PRESENCE_KEPT.toMillis()) / 1000));
     }
 
     /** A runner that stops cleanly says so; one that dies drops out of the census after {@code window}. */
     public void forgetRunner(String runnerId) {
-        dynamo.deleteItem(b -> b.tableName(table).key(Map.of("pk", s("RUNNERS"), "sk", s("RUNNER#" + runnerId))));
+        runners.deleteItem(Key.builder().partitionValue(RunnerPresence.PK).sortValue(RunnerPresence.sk(runnerId)).build());
     }
 
     /** Runners seen within {@code window}, by the state they last reported. */
@@ -85,12 +83,12 @@ public final class OpsStore {
         long since = clock.millis() - window.toMillis();
         long idle = 0;
         long busy = 0;
-        for (Map<String, AttributeValue> item : dynamo.queryPaginator(b -> b.tableName(table)
-                .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", s("RUNNERS")))).items()) {
-            if (num(item, "lastSeenAtEpochMs", 0) < since) {
+        for (RunnerPresence runner : runners.query(QueryConditional.keyEqualTo(
+                Key.builder().partitionValue(RunnerPresence.PK).build())).items()) {
+            if (runner.lastSeenAtEpochMs() < since) {
                 continue;
             }
-            if (RunnerState.BUSY.wireName().equals(str(item, "state"))) {
+            if (runner.state() == RunnerState.BUSY) {
                 busy++;
             } else {
                 idle++;

@@ -28,4 +28,31 @@ public record RunRecord(String runId, String repository, String cloneUrl, String
         return new RunRecord(runId, repository, cloneUrl, sha, ref, trigger, status, failureClass, message, jobCount,
                 materialized, createdAtEpochMs, updatedAtEpochMs, cancelledBy, group, cancelsInProgress, inputs, fork);
     }
+
+    static final class Builder {
+        String runId;
+        String repository;
+        String cloneUrl;
+        String sha;
+        String ref;
+        String trigger;
+        RunState status;
+        String failureClass;
+        String message;
+        int jobCount;
+        boolean materialized;
+        long createdAtEpochMs;
+        long updatedAtEpochMs;
+        String cancelledBy;
+        String concurrencyGroup;
+        boolean cancelInProgress;
+        Map<String, String> inputs;
+        boolean fork;
+
+        RunRecord build() {
+            return new RunRecord(runId, repository, cloneUrl, sha, ref, trigger, status, failureClass, message, jobCount,
+                    materialized, createdAtEpochMs, updatedAtEpochMs, cancelledBy, concurrencyGroup, cancelInProgress,
+                    inputs, fork);
+        }
+    }
 }

@@ -37,9 +37,9 @@ public final class ScheduleStore {
     }
 
     /** Records the schedules of a push to the default branch, unless a later push is already recorded. */
-    public boolean register(String repository, String cloneUrl, String ref, String sha, List<String> crons,
+    public Written register(String repository, String cloneUrl, String ref, String sha, List<String> crons,
                             long pushedAtEpochMs) {
-        return Items.applied(dynamo, UpdateItemRequest.builder().tableName(table).key(key(repository))
+        return Items.write(dynamo, UpdateItemRequest.builder().tableName(table).key(key(repository))
                 .conditionExpression(Conditions.SCHEDULE_NOT_NEWER)
                 .updateExpression(Conditions.SCHEDULE_REGISTER_UPDATE)
                 .expressionAttributeNames(Map.of("#pk", "pk", "#repository", "repository", "#cloneUrl", "cloneUrl",
@@ -77,8 +77,8 @@ public final class ScheduleStore {
     }
 
     /** Moves the scheduler's mark forward, if nobody else did since it was read. */
-    public boolean checked(String repository, long fromEpochMs, long toEpochMs) {
-        return Items.applied(dynamo, UpdateItemRequest.builder().tableName(table).key(key(repository))
+    public Written checked(String repository, long fromEpochMs, long toEpochMs) {
+        return Items.write(dynamo, UpdateItemRequest.builder().tableName(table).key(key(repository))
                 .conditionExpression(Conditions.SCHEDULE_CHECKED_UNTIL)
                 .updateExpression(Conditions.SCHEDULE_CHECKED_UPDATE)
                 .expressionAttributeNames(Map.of("#checkedUntil", "checkedUntilEpochMs"))

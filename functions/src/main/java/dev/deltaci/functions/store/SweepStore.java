@@ -78,17 +78,17 @@ public final class SweepStore {
     }
 
     /** RUNNING → QUEUED for another attempt (epoch + 1), spending an infrastructure retry. */
-    public boolean requeueExpired(JobRecord job, long cutoffEpochMs, FailureClass why) {
+    public Written requeueExpired(JobRecord job, long cutoffEpochMs, FailureClass why) {
         long now = clock.millis();
         Map<String, String> names = expiredNames();
         Map<String, AttributeValue> values = expiredValues(job, cutoffEpochMs, now, JobState.QUEUED, why);
-        Items.putRequeue(names, values, new AttemptRecord(job.attempt(), job.leaseEpoch(), job.leaseOwner(),
-                job.startedAtEpochMs(), now, JobState.QUEUED.name(), why.wireName(), null), true, now);
+        Items.putRequeue(names, values, new AttemptRecord(job.attempts().current(), job.lease().epoch(), job.lease().owner(),
+                job.times().startedAtEpochMs(), now, JobState.QUEUED.name(), why.wireName(), null), true, now);
         return write(job, Conditions.LEASE_EXPIRED, Conditions.REQUEUE_UPDATE, names, values);
     }
 
     /** RUNNING → {@code finalState} for a job whose runner went silent; no retry. */
-    public boolean endExpired(JobRecord job, long cutoffEpochMs, JobState finalState, FailureClass why, String reason) {
+    public Written endExpired(JobRecord job, long cutoffEpochMs, JobState finalState, FailureClass why, String reason) {
         JobTransitions.check(JobState.RUNNING, finalState);
         long now = clock.millis();
         Map<String, String> names = expiredNames();
@@ -103,13 +103,13 @@ public final class SweepStore {
     }
 
     /** Notes that a fresh message was sent for a queued job whose message may be lost. */
-    public boolean markReenqueued(JobRecord job, long cutoffEpochMs) {
+    public Written markReenqueued(JobRecord job, long cutoffEpochMs) {
         return write(job, Conditions.QUEUED_SINCE_BEFORE, Conditions.REENQUEUE_UPDATE,
                 queuedNames(), queuedValues(job, cutoffEpochMs));
     }
 
     /** QUEUED → FAILED: no runner took the job within its queue-wait limit. */
-    public boolean failQueueTimeout(JobRecord job, long cutoffEpochMs, String reason) {
+    public Written failQueueTimeout(JobRecord job, long cutoffEpochMs, String reason) {
         JobTransitions.check(JobState.QUEUED, JobState.FAILED);
         Map<String, String> names = queuedNames();
         names.put("#failureClass", "failureClass");
@@ -137,12 +137,12 @@ public final class SweepStore {
                                                              FailureClass why) {
         Map<String, AttributeValue> values = new HashMap<>();
         values.put(":running", s(JobState.RUNNING.name()));
-        values.put(":epoch", n(job.leaseEpoch()));
+        values.put(":epoch", n(job.lease().epoch()));
         values.put(":cutoff", n(cutoff));
         values.put(":now", n(now));
         values.put(":noHistory", Items.EMPTY_LIST);
-        values.put(":entry", Items.historyEntry(new AttemptRecord(job.attempt(), job.leaseEpoch(), job.leaseOwner(),
-                job.startedAtEpochMs(), now, result.name(), why.wireName(), null)));
+        values.put(":entry", Items.historyEntry(new AttemptRecord(job.attempts().current(), job.lease().epoch(), job.lease().owner(),
+                job.times().startedAtEpochMs(), now, result.name(), why.wireName(), null)));
         return values;
     }
 
@@ -157,15 +157,15 @@ public final class SweepStore {
     private Map<String, AttributeValue> queuedValues(JobRecord job, long cutoff) {
         Map<String, AttributeValue> values = new HashMap<>();
         values.put(":queued", s(JobState.QUEUED.name()));
-        values.put(":epoch", n(job.leaseEpoch()));
+        values.put(":epoch", n(job.lease().epoch()));
         values.put(":cutoff", n(cutoff));
         values.put(":now", n(clock.millis()));
         return values;
     }
 
-    private boolean write(JobRecord job, String condition, String update, Map<String, String> names,
+    private Written write(JobRecord job, String condition, String update, Map<String, String> names,
                           Map<String, AttributeValue> values) {
-        return Items.applied(dynamo, UpdateItemRequest.builder().tableName(table).key(jobKey(job.runId(), job.jobKey()))
+        return Items.write(dynamo, UpdateItemRequest.builder().tableName(table).key(jobKey(job.runId(), job.jobKey()))
                 .conditionExpression(condition).updateExpression(update)
                 .expressionAttributeNames(names).expressionAttributeValues(values).build());
     }

@@ -65,29 +65,29 @@ public final class SweeperService {
             Optional<JobRecord> current = jobs.getJob(ref.runId(), ref.jobKey());
             // the index is eventually consistent: trust only the item, and only if still expired
             if (current.isEmpty() || current.get().state() != JobState.RUNNING
-                    || current.get().leaseExpiresAtEpochMs() >= leaseCutoff) {
+                    || current.get().lease().expiresAtEpochMs() >= leaseCutoff) {
                 continue;
             }
             JobRecord job = current.get();
-            if (job.cancelRequested()) {
+            if (job.lease().cancelRequested()) {
                 if (lifecycle.endExpired(job, leaseCutoff, FailureClass.CANCELLED,
-                        "run cancelled; runner " + job.leaseOwner() + " went silent before stopping")) {
+                        "run cancelled; runner " + job.lease().owner() + " went silent before stopping").applied()) {
                     metrics.record(Metric.LEASE_EXPIRED, 1, "outcome", "cancelled");
                 }
                 continue;
             }
-            switch (ExpiredLease.decide(job.startedAtEpochMs(), job.spec().timeoutMinutes(), job.infraRetries(),
+            switch (ExpiredLease.decide(job.times().startedAtEpochMs(), job.spec().timeoutMinutes(), job.attempts().infraRetries(),
                     policy.infraRetryBudget(), clock.millis())) {
                 case REQUEUE -> {
-                    if (lifecycle.requeueExpired(job, leaseCutoff)) {
+                    if (lifecycle.requeueExpired(job, leaseCutoff).applied()) {
                         metrics.record(Metric.LEASE_EXPIRED, 1, "outcome", "requeued");
                         requeued++;
                     }
                 }
                 case FAIL_RUNNER_LOST -> {
                     if (lifecycle.endExpired(job, leaseCutoff, FailureClass.RUNNER_LOST,
-                            "runner " + job.leaseOwner() + " stopped renewing its lease; "
-                                    + job.infraRetries() + " infrastructure retries already spent")) {
+                            "runner " + job.lease().owner() + " stopped renewing its lease; "
+                                    + job.attempts().infraRetries() + " infrastructure retries already spent").applied()) {
                         metrics.record(Metric.LEASE_EXPIRED, 1, "outcome", "failed");
                         failed++;
                     }
@@ -95,7 +95,7 @@ public final class SweeperService {
                 case TIME_OUT -> {
                     if (lifecycle.endExpired(job, leaseCutoff, FailureClass.TIMEOUT,
                             "ran past timeout-minutes " + job.spec().timeoutMinutes() + " and its runner "
-                                    + job.leaseOwner() + " went silent")) {
+                                    + job.lease().owner() + " went silent").applied()) {
                         metrics.record(Metric.LEASE_EXPIRED, 1, "outcome", "timed_out");
                         timedOut++;
                     }
@@ -111,18 +111,18 @@ public final class SweeperService {
         for (JobRef ref : stale) {
             Optional<JobRecord> current = jobs.getJob(ref.runId(), ref.jobKey());
             if (current.isEmpty() || current.get().state() != JobState.QUEUED
-                    || current.get().enqueuedAtEpochMs() >= queuedCutoff) {
+                    || current.get().times().enqueuedAtEpochMs() >= queuedCutoff) {
                 continue;
             }
             JobRecord job = current.get();
-            long waitedMs = clock.millis() - job.queuedAtEpochMs();
+            long waitedMs = clock.millis() - job.times().queuedAtEpochMs();
             if (waitedMs >= Duration.ofMinutes(job.spec().queueTimeoutMinutes()).toMillis()) {
                 if (lifecycle.failQueueTimeout(job, queuedCutoff, "waited " + Duration.ofMillis(waitedMs).toMinutes()
                         + " min in the queue; no runner took it within queue-timeout-minutes "
-                        + job.spec().queueTimeoutMinutes())) {
+                        + job.spec().queueTimeoutMinutes()).applied()) {
                     queueTimedOut++;
                 }
-            } else if (lifecycle.resend(job, queuedCutoff)) {
+            } else if (lifecycle.resend(job, queuedCutoff).applied()) {
                 reenqueued++;
             }
         }

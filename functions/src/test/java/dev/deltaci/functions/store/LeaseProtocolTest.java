@@ -16,6 +16,15 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 /** The lease protocol's exact expressions: changing them must be a deliberate act. */
 class LeaseProtocolTest {
 
+    /** The requests are only built here, never sent. */
+    private static final software.amazon.awssdk.services.dynamodb.DynamoDbClient NOWHERE =
+            software.amazon.awssdk.services.dynamodb.DynamoDbClient.builder()
+                    .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                    .endpointOverride(java.net.URI.create("http://127.0.0.1:1"))
+                    .credentialsProvider(software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create())
+                    .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
+                    .build();
+
     @Test
     void conditions_shouldFenceOnStateAndEpochEverywhere() {
         assertThat(Conditions.LEASE).isEqualTo("#state = :queued AND #leaseEpoch = :expectedEpoch AND "
@@ -43,9 +52,9 @@ class LeaseProtocolTest {
     @Test
     void leaseRequest_shouldRaiseEpochByOneAndExpireAfterTtl_withUnitsInNames() {
         Clock clock = Clock.fixed(Instant.ofEpochMilli(1_000_000), ZoneOffset.UTC);
-        JobStore store = new JobStore(null, "DeltaTable", clock);
+        JobStore store = new JobStore(NOWHERE, "DeltaTable", clock);
 
-        UpdateItemRequest request = store.leaseRequest("r-1", "build", "runner-a", java.util.List.of(), 4,
+        UpdateItemRequest request = store.leases().leaseRequest("r-1", "build", "runner-a", java.util.List.of(), 4,
                 new Lease.Policy(Duration.ofSeconds(30), Duration.ofSeconds(10)));
 
         assertThat(request.conditionExpression()).isEqualTo(Conditions.LEASE + " AND attribute_not_exists(#labels)");
@@ -68,9 +77,9 @@ class LeaseProtocolTest {
 
     @Test
     void leaseRequest_byALabelledRunner_shouldAcceptEveryLabelSetItHas() {
-        JobStore store = new JobStore(null, "DeltaTable", Clock.fixed(Instant.ofEpochMilli(1_000_000), ZoneOffset.UTC));
+        JobStore store = new JobStore(NOWHERE, "DeltaTable", Clock.fixed(Instant.ofEpochMilli(1_000_000), ZoneOffset.UTC));
 
-        UpdateItemRequest request = store.leaseRequest("r-1", "build", "runner-a", java.util.List.of("Linux", "gpu"), 0,
+        UpdateItemRequest request = store.leases().leaseRequest("r-1", "build", "runner-a", java.util.List.of("Linux", "gpu"), 0,
                 new Lease.Policy(Duration.ofSeconds(30), Duration.ofSeconds(10)));
 
         assertThat(request.conditionExpression()).isEqualTo(Conditions.LEASE

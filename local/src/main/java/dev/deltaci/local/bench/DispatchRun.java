@@ -121,7 +121,7 @@ public final class DispatchRun {
                     throw new IllegalStateException("dispatch run " + runId + " ended " + run.status());
                 }
                 if (i >= config.warmup()) {
-                    toLease.add(job.startedAtEpochMs() - sent);
+                    toLease.add(job.times().startedAtEpochMs() - sent);
                     toSucceeded.add(run.updatedAtEpochMs() - sent);
                 }
                 if ((i + 1) % 50 == 0) {

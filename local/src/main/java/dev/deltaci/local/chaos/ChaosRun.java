@@ -165,8 +165,8 @@ public final class ChaosRun {
             if (job == null || job.state() != JobState.RUNNING) {
                 continue;
             }
-            String lease = ref.runId() + "/" + ref.jobKey() + "/" + job.leaseEpoch();
-            if (decided.add(lease) && chance(config.killRate()) && pool.kill(job.leaseOwner())) {
+            String lease = ref.runId() + "/" + ref.jobKey() + "/" + job.lease().epoch();
+            if (decided.add(lease) && chance(config.killRate()) && pool.kill(job.lease().owner())) {
                 killedAt.put(lease, System.currentTimeMillis());
                 pool.add();
             }
@@ -196,19 +196,19 @@ public final class ChaosRun {
                 if (job.state().isTerminal()) {
                     terminal++;
                 }
-                long ends = job.history().stream().filter(a -> !"QUEUED".equals(a.result())).count();
+                long ends = job.attempts().history().stream().filter(a -> !"QUEUED".equals(a.result())).count();
                 if (ends > 1) {
                     acceptedTwice++;
                 }
-                if (job.logChunks() > 0) {
-                    List<String> stored = logs.listChunks(runId, job.jobKey(), job.leaseEpoch());
-                    for (int seq = 0; seq < job.logChunks(); seq++) {
-                        if (!stored.contains(LogStore.chunkKey(runId, job.jobKey(), job.leaseEpoch(), seq))) {
+                if (job.outcome().logChunks() > 0) {
+                    List<String> stored = logs.listChunks(runId, job.jobKey(), job.lease().epoch());
+                    for (int seq = 0; seq < job.outcome().logChunks(); seq++) {
+                        if (!stored.contains(LogStore.chunkKey(runId, job.jobKey(), job.lease().epoch(), seq))) {
                             missingChunks++;
                         }
                     }
                 }
-                for (AttemptRecord attempt : job.history()) {
+                for (AttemptRecord attempt : job.attempts().history()) {
                     Long killed = killedAt.get(runId + "/" + job.jobKey() + "/" + attempt.epoch());
                     if (killed != null && "runner_lost".equals(attempt.failureClass())) {
                         killToRequeue.add(attempt.endedAtEpochMs() - killed);
@@ -226,9 +226,9 @@ public final class ChaosRun {
 
     /** When the attempt after the one at {@code epoch} was leased (the requeue takes epoch + 1, the lease + 2). */
     private static java.util.Optional<Long> nextLeaseAfter(JobRecord job, long epoch) {
-        return job.history().stream().filter(a -> a.epoch() == epoch + 2).map(AttemptRecord::startedAtEpochMs)
+        return job.attempts().history().stream().filter(a -> a.epoch() == epoch + 2).map(AttemptRecord::startedAtEpochMs)
                 .findFirst()
-                .or(() -> job.leaseEpoch() == epoch + 2 ? java.util.Optional.of(job.startedAtEpochMs())
+                .or(() -> job.lease().epoch() == epoch + 2 ? java.util.Optional.of(job.times().startedAtEpochMs())
                         : java.util.Optional.empty());
     }
 

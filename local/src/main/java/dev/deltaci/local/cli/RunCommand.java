@@ -231,12 +231,12 @@ public class RunCommand implements Callable<Integer> {
         }
         out.printf("▸ run %s %s in %.1f s%n", run.runId(), run.status(), wallMillis / 1000.0);
         for (JobRecord job : jobs) {
-            String detail = job.reason() != null ? job.reason()
-                    : job.exitCode() == null ? "" : "exit " + job.exitCode()
-                    + (job.failureClass() == null ? "" : ", " + job.failureClass());
+            String detail = job.outcome().reason() != null ? job.outcome().reason()
+                    : job.outcome().exitCode() == null ? "" : "exit " + job.outcome().exitCode()
+                    + (job.outcome().failureClass() == null ? "" : ", " + job.outcome().failureClass());
             out.printf("    %-10s %s%s%n", job.state(), job.name(), detail.isEmpty() ? "" : "  (" + detail + ")");
-            if (job.history().size() > 1) {
-                job.history().forEach(a -> out.println("               " + RunSummary.describe(a)));
+            if (job.attempts().history().size() > 1) {
+                job.attempts().history().forEach(a -> out.println("               " + RunSummary.describe(a)));
             }
         }
     }

@@ -42,16 +42,16 @@ final class RunSummary {
             out.put("matrix", job.spec().matrix().values());
         }
         out.put("status", job.state().name());
-        out.put("attempts", job.leaseEpoch() == 0 ? 0 : job.attempt());
-        out.put("exitCode", job.exitCode());
-        out.put("failureClass", job.failureClass());
-        out.put("durationMs", job.startedAtEpochMs() > 0 && job.finishedAtEpochMs() > 0
-                ? job.finishedAtEpochMs() - job.startedAtEpochMs() : null);
-        out.put("startedAtEpochMs", job.startedAtEpochMs() > 0 ? job.startedAtEpochMs() : null);
-        out.put("finishedAtEpochMs", job.finishedAtEpochMs() > 0 ? job.finishedAtEpochMs() : null);
-        out.put("logChunks", Math.max(job.logChunks(), 0));
-        if (job.reason() != null) {
-            out.put("reason", job.reason());
+        out.put("attempts", job.lease().epoch() == 0 ? 0 : job.attempts().current());
+        out.put("exitCode", job.outcome().exitCode());
+        out.put("failureClass", job.outcome().failureClass());
+        out.put("durationMs", job.times().startedAtEpochMs() > 0 && job.times().finishedAtEpochMs() > 0
+                ? job.times().finishedAtEpochMs() - job.times().startedAtEpochMs() : null);
+        out.put("startedAtEpochMs", job.times().startedAtEpochMs() > 0 ? job.times().startedAtEpochMs() : null);
+        out.put("finishedAtEpochMs", job.times().finishedAtEpochMs() > 0 ? job.times().finishedAtEpochMs() : null);
+        out.put("logChunks", Math.max(job.outcome().logChunks(), 0));
+        if (job.outcome().reason() != null) {
+            out.put("reason", job.outcome().reason());
         }
         if (job.waitingFor() != null) {
             out.put("waitingFor", job.waitingFor());
@@ -59,7 +59,7 @@ final class RunSummary {
         if (job.spec() != null && job.spec().continueOnError()) {
             out.put("continueOnError", true);
         }
-        out.put("history", job.history().stream().map(RunSummary::attempt).toList());
+        out.put("history", job.attempts().history().stream().map(RunSummary::attempt).toList());
         return out;
     }
 

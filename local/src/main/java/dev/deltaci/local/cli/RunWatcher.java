@@ -67,16 +67,16 @@ final class RunWatcher {
         }
         StringBuilder line = new StringBuilder(label(job.name())).append("● ").append(job.state());
         if (job.state() == JobState.RUNNING) {
-            line.append(" (attempt ").append(job.attempt()).append(", runner ").append(job.leaseOwner()).append(')');
-        } else if (job.state().isTerminal() && job.exitCode() != null && job.state() != JobState.SUCCEEDED) {
-            line.append(" (exit ").append(job.exitCode()).append(", ").append(job.failureClass())
+            line.append(" (attempt ").append(job.attempts().current()).append(", runner ").append(job.lease().owner()).append(')');
+        } else if (job.state().isTerminal() && job.outcome().exitCode() != null && job.state() != JobState.SUCCEEDED) {
+            line.append(" (exit ").append(job.outcome().exitCode()).append(", ").append(job.outcome().failureClass())
                     .append(job.spec().continueOnError() ? "; continue-on-error" : "").append(')');
-        } else if (job.state() == JobState.SKIPPED && job.reason() != null) {
-            line.append(" (").append(job.reason()).append(')');
+        } else if (job.state() == JobState.SKIPPED && job.outcome().reason() != null) {
+            line.append(" (").append(job.outcome().reason()).append(')');
         } else if (job.state() == JobState.BLOCKED && job.waitingFor() != null) {
             line.append(" (").append(job.waitingFor()).append(')');
-        } else if (job.state() == JobState.QUEUED && !job.history().isEmpty()) {
-            line.append(" (").append(RunSummary.describe(job.history().get(job.history().size() - 1))).append(')');
+        } else if (job.state() == JobState.QUEUED && !job.attempts().history().isEmpty()) {
+            line.append(" (").append(RunSummary.describe(job.attempts().history().get(job.attempts().history().size() - 1))).append(')');
         }
         out.println(line);
     }
@@ -88,7 +88,7 @@ final class RunWatcher {
             for (JobRecord job : inOrderOfActivity(store.listJobs(runId))) {
                 int shown = printNewLogLines(job);
                 reportState(job);
-                complete &= job.logChunks() <= shown;
+                complete &= job.outcome().logChunks() <= shown;
             }
             if (complete) {
                 return;
@@ -103,9 +103,9 @@ final class RunWatcher {
      */
     private int printNewLogLines(JobRecord job) {
         Set<Long> epochs = new TreeSet<>();
-        job.history().forEach(a -> epochs.add(a.epoch()));
-        if (job.state() == JobState.RUNNING || (job.state().isTerminal() && job.leaseEpoch() > 0)) {
-            epochs.add(job.leaseEpoch());
+        job.attempts().history().forEach(a -> epochs.add(a.epoch()));
+        if (job.state() == JobState.RUNNING || (job.state().isTerminal() && job.lease().epoch() > 0)) {
+            epochs.add(job.lease().epoch());
         }
         int current = 0;
         for (long epoch : epochs) {
@@ -115,7 +115,7 @@ final class RunWatcher {
                     logs.read(key).lines().forEach(l -> out.println(label(job.name()) + l));
                 }
             }
-            current = epoch == job.leaseEpoch() ? keys.size() : current;
+            current = epoch == job.lease().epoch() ? keys.size() : current;
         }
         return current;
     }
@@ -128,10 +128,10 @@ final class RunWatcher {
 
     private static long stateReachedAtEpochMs(JobRecord job) {
         return switch (job.state()) {
-            case BLOCKED -> job.createdAtEpochMs();
-            case QUEUED -> job.queuedAtEpochMs();
-            case RUNNING -> job.startedAtEpochMs();
-            default -> job.finishedAtEpochMs();
+            case BLOCKED -> job.times().createdAtEpochMs();
+            case QUEUED -> job.times().queuedAtEpochMs();
+            case RUNNING -> job.times().startedAtEpochMs();
+            default -> job.times().finishedAtEpochMs();
         };
     }
 

@@ -137,11 +137,11 @@ final class SweepBench implements Callable<Integer> {
                     "refs/heads/main", "push", RunState.PENDING, null, null, 1, true, 0, 0, null, null, false, Map.of(), false);
             store.createRunIfAbsent(run);
             store.createJobIfAbsent(run, spec, JobState.QUEUED);
-            store.lease(run.runId(), "job", "bench-runner", 0, lease);
+            store.leases().lease(run.runId(), "job", "bench-runner", 0, lease);
         }
         JobRecord job = store.getJob("bench-live-0", "job").orElseThrow();
-        store.complete(job.runId(), job.jobKey(), "bench-runner", job.leaseEpoch(), job.attempt(),
-                job.startedAtEpochMs(), JobState.SUCCEEDED, 0, null, 1);
+        store.leases().complete(job.runId(), job.jobKey(), "bench-runner", job.lease().epoch(), job.attempts().current(),
+                job.times().startedAtEpochMs(), JobState.SUCCEEDED, 0, null, 1);
         return dynamo.getItem(b -> b.tableName(table).consistentRead(true).key(Map.of(
                 "pk", AttributeValue.fromS("RUN#bench-live-0"), "sk", AttributeValue.fromS("JOB#job")))).item();
     }

@@ -61,7 +61,7 @@ class AmbiguousWriteTest extends PlaneTest {
         var heartbeat = runner.heartbeat(runId, "build", 1);
         JobRecord leased = store.getJob(runId, "build").orElseThrow();
         faults.inject(COMPLETE, Fault.SERVER_ERROR, 1);
-        var complete = runner.complete(runId, "build", 1, 1, leased.startedAtEpochMs(), 0, null, 0);
+        var complete = runner.complete(runId, "build", 1, 1, leased.times().startedAtEpochMs(), 0, null, 0);
 
         assertThat(faults.injected()).isEqualTo(3);
         assertThat(lease.httpStatus()).isEqualTo(200);
@@ -71,8 +71,8 @@ class AmbiguousWriteTest extends PlaneTest {
         assertThat(complete).isInstanceOf(CompleteReply.AlreadyCompleted.class);
         JobRecord done = store.getJob(runId, "build").orElseThrow();
         assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
-        assertThat(done.leaseEpoch()).isEqualTo(1);
-        assertThat(done.history()).hasSize(1);
+        assertThat(done.lease().epoch()).isEqualTo(1);
+        assertThat(done.attempts().history()).hasSize(1);
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
     }
 
@@ -113,9 +113,9 @@ class AmbiguousWriteTest extends PlaneTest {
         assertThat(faults.injected()).isEqualTo(2);
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
         for (JobRecord job : store.listJobs(runId)) {
-            assertThat(job.attempt()).isEqualTo(1);
-            assertThat(job.leaseEpoch()).as("leased exactly once").isEqualTo(1);
-            assertThat(job.history()).hasSize(1);
+            assertThat(job.attempts().current()).isEqualTo(1);
+            assertThat(job.lease().epoch()).as("leased exactly once").isEqualTo(1);
+            assertThat(job.attempts().history()).hasSize(1);
         }
     }
 }

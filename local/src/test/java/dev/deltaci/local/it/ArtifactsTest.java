@@ -42,7 +42,7 @@ class ArtifactsTest extends PlaneTest {
 
         JobRecord build = store.getJob(runId, "build").orElseThrow();
         assertThat(build.state()).isEqualTo(JobState.FAILED);
-        assertThat(build.failureClass()).isEqualTo("script_failure");
+        assertThat(build.outcome().failureClass()).isEqualTo("script_failure");
         var logs = plane.plane().logStore();
         assertThat(String.join("", logs.listChunks(runId, "build", 1).stream().map(logs::read).toList()))
                 .contains("::delta:: artifacts: dist not found in the workspace after the steps");
@@ -74,7 +74,7 @@ class ArtifactsTest extends PlaneTest {
         assertThat(granted.key()).isEqualTo("artifacts/" + runId + "/build/epoch-1.tar.gz");
         assertThat(granted.url()).contains("/artifacts/" + runId + "/build/epoch-1.tar.gz");
         // the URL dies with the lease, not 15 minutes later
-        long leaseExpiresAt = store.getJob(runId, "build").orElseThrow().leaseExpiresAtEpochMs();
+        long leaseExpiresAt = store.getJob(runId, "build").orElseThrow().lease().expiresAtEpochMs();
         java.util.regex.Matcher expires = java.util.regex.Pattern.compile("X-Amz-Expires=(\\d+)")
                 .matcher(granted.url());
         assertThat(expires.find()).isTrue();

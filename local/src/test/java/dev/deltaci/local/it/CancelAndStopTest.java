@@ -73,13 +73,13 @@ class CancelAndStopTest extends PlaneTest {
                 .isEqualTo("alice via " + System.getProperty("user.name"));
         JobRecord longJob = store.getJob(runId, "long").orElseThrow();
         assertThat(longJob.state()).isEqualTo(JobState.CANCELLED);
-        assertThat(longJob.failureClass()).isEqualTo("cancelled");
+        assertThat(longJob.outcome().failureClass()).isEqualTo("cancelled");
         var logs = plane.plane().logStore();
         String log = String.join("", logs.listChunks(runId, "long", 1).stream().map(logs::read).toList());
         assertThat(log).contains("got SIGTERM", "stopped: the run was cancelled");
         JobRecord after = store.getJob(runId, "after").orElseThrow();
         assertThat(after.state()).isEqualTo(JobState.CANCELLED);
-        assertThat(after.reason()).startsWith("run cancelled by alice via ");
+        assertThat(after.outcome().reason()).startsWith("run cancelled by alice via ");
 
         Cli again = delta("cancel", runId, "--api-url", plane.apiUrl().toString(), "--api-key", plane.apiKey());
         assertThat(again.exit()).isEqualTo(1);
@@ -99,8 +99,8 @@ class CancelAndStopTest extends PlaneTest {
         }
         JobRecord slow = store.getJob(runId, "slow").orElseThrow();
         assertThat(slow.state()).isEqualTo(JobState.TIMED_OUT);
-        assertThat(slow.failureClass()).isEqualTo("timeout");
-        assertThat(slow.exitCode()).isEqualTo(143);
+        assertThat(slow.outcome().failureClass()).isEqualTo("timeout");
+        assertThat(slow.outcome().exitCode()).isEqualTo(143);
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.FAILED);
     }
 

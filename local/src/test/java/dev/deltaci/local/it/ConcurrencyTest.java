@@ -65,7 +65,7 @@ class ConcurrencyTest extends PlaneTest {
         assertThat(status(first)).isEqualTo(RunState.SUCCEEDED);
         assertThat(status(second)).isEqualTo(RunState.SUCCEEDED);
         // two runners were free, yet the second deploy started only after the first had finished
-        assertThat(job(second, "deploy").startedAtEpochMs()).isGreaterThanOrEqualTo(job(first, "deploy").finishedAtEpochMs());
+        assertThat(job(second, "deploy").times().startedAtEpochMs()).isGreaterThanOrEqualTo(job(first, "deploy").times().finishedAtEpochMs());
         assertThat(job(second, "deploy").waitingFor()).isNull();
         assertThat(plane.plane().gateStore().read(GateStore.gateId(repo.name(), "deploy-main"))).isEmpty();
     }
@@ -90,9 +90,9 @@ class ConcurrencyTest extends PlaneTest {
             assertThat(store.getRun(first).orElseThrow().cancelledBy()).contains("newer run " + second);
             assertThat(status(second)).isEqualTo(RunState.SUCCEEDED);
             JobRecord cancelled = job(first, "deploy");
-            assertThat(cancelled.finishedAtEpochMs() - cancelled.startedAtEpochMs()).as("sleep 8 was cut short")
+            assertThat(cancelled.times().finishedAtEpochMs() - cancelled.times().startedAtEpochMs()).as("sleep 8 was cut short")
                     .isLessThan(8_000);
-            assertThat(job(second, "deploy").startedAtEpochMs()).isGreaterThanOrEqualTo(cancelled.finishedAtEpochMs());
+            assertThat(job(second, "deploy").times().startedAtEpochMs()).isGreaterThanOrEqualTo(cancelled.times().finishedAtEpochMs());
         }
     }
 
@@ -115,7 +115,7 @@ class ConcurrencyTest extends PlaneTest {
             await().atMost(Duration.ofSeconds(60)).until(() -> status(runId).isTerminal());
         }
         assertThat(status(runId)).isEqualTo(RunState.SUCCEEDED);
-        assertThat(job(runId, "migrate-b").startedAtEpochMs()).isGreaterThanOrEqualTo(job(runId, "migrate-a").finishedAtEpochMs());
+        assertThat(job(runId, "migrate-b").times().startedAtEpochMs()).isGreaterThanOrEqualTo(job(runId, "migrate-a").times().finishedAtEpochMs());
     }
 
     @Test

@@ -51,7 +51,7 @@ class ConditionsTest {
             assertThat(jobs.get("build").state()).isEqualTo(JobState.FAILED);
             assertThat(jobs.get("on-main").state()).isEqualTo(JobState.SUCCEEDED);
             assertThat(jobs.get("on-dev").state()).isEqualTo(JobState.SKIPPED);
-            assertThat(jobs.get("on-dev").reason()).isEqualTo("if: delta.branch == 'dev' is false");
+            assertThat(jobs.get("on-dev").outcome().reason()).isEqualTo("if: delta.branch == 'dev' is false");
             assertThat(jobs.get("cleanup").state()).isEqualTo(JobState.SUCCEEDED);
             assertThat(jobs.get("ship").state()).isEqualTo(JobState.SKIPPED);
             assertThat(fixture.store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.FAILED);
@@ -82,7 +82,7 @@ class ConditionsTest {
             fixture.store.listJobs(runId).forEach(j -> jobs.put(j.jobKey(), j));
             assertThat(jobs.get("experimental").state()).as("the job itself still shows what happened")
                     .isEqualTo(JobState.FAILED);
-            assertThat(jobs.get("experimental").exitCode()).isEqualTo(3);
+            assertThat(jobs.get("experimental").outcome().exitCode()).isEqualTo(3);
             assertThat(jobs.get("report").state()).isEqualTo(JobState.SUCCEEDED);
             assertThat(fixture.store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
         }

@@ -52,13 +52,13 @@ class CostPerJobTest {
             JobRecord job = plane.plane().jobStore().listJobs(runId).get(0);
             System.out.printf("cost of one trivial job: control plane %s; runner %s%n",
                     controlPlane.byOperation(), runner.byOperation());
-            assertThat(job.logChunks()).isEqualTo(1);
+            assertThat(job.outcome().logChunks()).isEqualTo(1);
             // webhook 5 (get, put run, put job, mark materialized; and, for a push to the default branch, a
             // conditional delete of the repository's schedules, which this pipeline does not declare)
             // + lease 2 + log 1 + complete 3
             assertThat(controlPlane.total("DynamoDb")).isEqualTo(11);
             assertThat(controlPlane.total("Sqs")).isEqualTo(1);
-            assertThat(controlPlane.total("S3")).isEqualTo(job.logChunks());
+            assertThat(controlPlane.total("S3")).isEqualTo(job.outcome().logChunks());
             assertThat(runner.byOperation()).containsExactlyInAnyOrderEntriesOf(Map.of(
                     "Sqs:ReceiveMessage", 1L, "Sqs:DeleteMessage", 1L));
         }

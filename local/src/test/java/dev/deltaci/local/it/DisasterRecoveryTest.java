@@ -97,7 +97,7 @@ class DisasterRecoveryTest {
 
     private String log(String runId, JobRecord job) {
         LogStore logs = plane.plane().logStore();
-        return String.join("", logs.listChunks(runId, job.jobKey(), job.leaseEpoch()).stream().map(logs::read).toList());
+        return String.join("", logs.listChunks(runId, job.jobKey(), job.lease().epoch()).stream().map(logs::read).toList());
     }
 
     @Test
@@ -113,7 +113,7 @@ class DisasterRecoveryTest {
 
         assertThat(awaitEnd(runId, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCEEDED);
         JobRecord job = store().getJob(runId, "build").orElseThrow();
-        assertThat(job.attempt()).isEqualTo(1);
+        assertThat(job.attempts().current()).isEqualTo(1);
         assertThat(log(runId, job)).contains("tick-1\n", "tick-3\n", "tick-6\n");
     }
 
@@ -123,14 +123,14 @@ class DisasterRecoveryTest {
         String runId = push("jobs:\n  build:\n    steps:\n      - run: sleep 12 && echo finished\n");
         JobRecord first = awaitRunning(runId, "build");
 
-        pool.process(first.leaseOwner()).destroy(); // SIGTERM, as a scale-in or a spot interruption sends
+        pool.process(first.lease().owner()).destroy(); // SIGTERM, as a scale-in or a spot interruption sends
 
         assertThat(awaitEnd(runId, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCEEDED);
         JobRecord job = store().getJob(runId, "build").orElseThrow();
-        assertThat(job.attempt()).isEqualTo(2);
+        assertThat(job.attempts().current()).isEqualTo(2);
         // reported by the stopping runner (not found later by the sweeper, which would say runner_lost)
-        assertThat(job.history().get(0).failureClass()).isEqualTo("infra_error");
-        assertThat(job.history().get(1).runner()).isNotEqualTo(first.leaseOwner());
+        assertThat(job.attempts().history().get(0).failureClass()).isEqualTo("infra_error");
+        assertThat(job.attempts().history().get(1).runner()).isNotEqualTo(first.lease().owner());
     }
 
     @Test
@@ -145,8 +145,8 @@ class DisasterRecoveryTest {
 
         assertThat(awaitEnd(runId, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCEEDED);
         JobRecord job = store().getJob(runId, "build").orElseThrow();
-        assertThat(job.attempt()).isEqualTo(1);
-        assertThat(job.history()).hasSize(1);
+        assertThat(job.attempts().current()).isEqualTo(1);
+        assertThat(job.attempts().history()).hasSize(1);
         assertThat(log(runId, job)).contains("survived-2");
     }
 
@@ -162,14 +162,14 @@ class DisasterRecoveryTest {
 
         assertThat(awaitEnd(runId, Duration.ofSeconds(90))).isEqualTo(RunState.SUCCEEDED);
         JobRecord job = store().getJob(runId, "build").orElseThrow();
-        assertThat(job.attempt()).isEqualTo(2);
-        assertThat(job.leaseEpoch()).isGreaterThan(first.leaseEpoch());
-        assertThat(job.history()).hasSize(2);
-        assertThat(job.history().get(0).failureClass()).isEqualTo("runner_lost");
+        assertThat(job.attempts().current()).isEqualTo(2);
+        assertThat(job.lease().epoch()).isGreaterThan(first.lease().epoch());
+        assertThat(job.attempts().history()).hasSize(2);
+        assertThat(job.attempts().history().get(0).failureClass()).isEqualTo("runner_lost");
         assertThat(log(runId, job)).contains("all-done-2");
         // the first attempt stopped itself before finishing (its log shows the command, not its output)
         LogStore logs = plane.plane().logStore();
-        assertThat(String.join("", logs.listChunks(runId, "build", first.leaseEpoch()).stream().map(logs::read).toList()))
+        assertThat(String.join("", logs.listChunks(runId, "build", first.lease().epoch()).stream().map(logs::read).toList()))
                 .doesNotContain("all-done-2");
     }
 
@@ -182,7 +182,7 @@ class DisasterRecoveryTest {
 
         assertThat(awaitEnd(runId, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCEEDED);
         JobRecord job = store().getJob(runId, "build").orElseThrow();
-        assertThat(job.attempt()).isEqualTo(1);
+        assertThat(job.attempts().current()).isEqualTo(1);
         assertThat(log(runId, job)).contains("from-a-lost-message-4");
     }
 
@@ -198,12 +198,12 @@ class DisasterRecoveryTest {
 
         assertThat(awaitEnd(runId, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCEEDED);
         JobRecord job = store().getJob(runId, "build").orElseThrow();
-        assertThat(job.attempt()).isEqualTo(1);
+        assertThat(job.attempts().current()).isEqualTo(1);
         String log = log(runId, job);
         for (int i = 1; i <= 8; i++) {
             assertThat(log).contains("line-" + i + "\n");
         }
-        assertThat(plane.plane().logStore().listChunks(runId, "build", job.leaseEpoch())).hasSize(job.logChunks());
+        assertThat(plane.plane().logStore().listChunks(runId, "build", job.lease().epoch())).hasSize(job.outcome().logChunks());
     }
 
     @Test

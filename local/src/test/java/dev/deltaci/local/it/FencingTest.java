@@ -34,7 +34,7 @@ class FencingTest extends PlaneTest {
         RunnerApiClient runnerB = plane.runnerClient("runner-b");
         assertThat(runnerA.lease(runId, "build", 0).httpStatus()).isEqualTo(200);
         JobRecord leased = store.getJob(runId, "build").orElseThrow();
-        long started = leased.startedAtEpochMs();
+        long started = leased.times().startedAtEpochMs();
 
         var staleHeartbeat = runnerA.heartbeat(runId, "build", 0);
         var foreignHeartbeat = runnerB.heartbeat(runId, "build", 1);
@@ -87,8 +87,8 @@ class FencingTest extends PlaneTest {
             List<JobRecord> finished = store.listJobs(runId);
             LogStore logs = plane.plane().logStore();
             for (JobRecord job : finished) {
-                assertThat(job.logChunks()).isPositive();
-                assertThat(logs.listChunks(runId, job.jobKey(), job.leaseEpoch())).hasSize(job.logChunks());
+                assertThat(job.outcome().logChunks()).isPositive();
+                assertThat(logs.listChunks(runId, job.jobKey(), job.lease().epoch())).hasSize(job.outcome().logChunks());
             }
             assertThat(logs.read(LogStore.chunkKey(runId, "test", 1, 0))).contains("tested");
 

@@ -66,6 +66,6 @@ class LabelsTest extends PlaneTest {
 
     private String runnerOf(String runId, String jobKey) {
         JobRecord job = store.getJob(runId, jobKey).orElseThrow();
-        return RunnerPool.nameOf(job.history().get(job.history().size() - 1).runner()); // the pool's name for it
+        return RunnerPool.nameOf(job.attempts().history().get(job.attempts().history().size() - 1).runner()); // the pool's name for it
     }
 }

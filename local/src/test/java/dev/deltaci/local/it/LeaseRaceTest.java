@@ -92,7 +92,7 @@ class LeaseRaceTest {
     void lease_shouldLetExactlyOneRunnerIn_whenTwentyRaceForOneJob() throws Exception {
         String runId = queuedJob();
 
-        List<LeaseOutcome> outcomes = race(i -> () -> store.lease(runId, "build", "runner-" + i, 0, POLICY));
+        List<LeaseOutcome> outcomes = race(i -> () -> store.leases().lease(runId, "build", "runner-" + i, 0, POLICY));
 
         List<LeaseOutcome.Acquired> winners = outcomes.stream()
                 .filter(LeaseOutcome.Acquired.class::isInstance).map(LeaseOutcome.Acquired.class::cast).toList();
@@ -100,22 +100,22 @@ class LeaseRaceTest {
         assertThat(outcomes).filteredOn(LeaseOutcome.NotLeasable.class::isInstance).hasSize(RUNNERS - 1);
         JobRecord stored = store.getJob(runId, "build").orElseThrow();
         assertThat(stored.state()).isEqualTo(JobState.RUNNING);
-        assertThat(stored.leaseEpoch()).isEqualTo(1);
-        assertThat(stored.leaseOwner()).isEqualTo(winners.get(0).job().leaseOwner());
+        assertThat(stored.lease().epoch()).isEqualTo(1);
+        assertThat(stored.lease().owner()).isEqualTo(winners.get(0).job().lease().owner());
     }
 
     @Test
     void lease_shouldAnswerAcquiredAgain_whenTheHolderRepeatsItsRequest() {
         String runId = queuedJob();
-        LeaseOutcome first = store.lease(runId, "build", "runner-a", 0, POLICY);
+        LeaseOutcome first = store.leases().lease(runId, "build", "runner-a", 0, POLICY);
 
         // as if the first response had been lost and the runner retried the same call
-        LeaseOutcome repeat = store.lease(runId, "build", "runner-a", 0, POLICY);
-        LeaseOutcome other = store.lease(runId, "build", "runner-b", 0, POLICY);
+        LeaseOutcome repeat = store.leases().lease(runId, "build", "runner-a", 0, POLICY);
+        LeaseOutcome other = store.leases().lease(runId, "build", "runner-b", 0, POLICY);
 
         assertThat(first).isInstanceOf(LeaseOutcome.Acquired.class);
         assertThat(repeat).isInstanceOf(LeaseOutcome.Acquired.class);
-        assertThat(((LeaseOutcome.Acquired) repeat).job().leaseEpoch()).isEqualTo(1);
+        assertThat(((LeaseOutcome.Acquired) repeat).job().lease().epoch()).isEqualTo(1);
         assertThat(other).isInstanceOf(LeaseOutcome.NotLeasable.class);
         assertThat(((LeaseOutcome.NotLeasable) other).reason()).isEqualTo("stale message: job is at epoch 1, message carried 0");
     }
@@ -126,7 +126,7 @@ class LeaseRaceTest {
         String runId = queuedJob();
 
         List<Boolean> applied = race(i -> () -> {
-            UpdateItemRequest conditional = store.leaseRequest(runId, "build", "runner-" + i, List.of(), 0, POLICY);
+            UpdateItemRequest conditional = store.leases().leaseRequest(runId, "build", "runner-" + i, List.of(), 0, POLICY);
             Map<String, AttributeValue> values = new HashMap<>(conditional.expressionAttributeValues());
             values.remove(":queued");
             values.remove(":expectedEpoch");

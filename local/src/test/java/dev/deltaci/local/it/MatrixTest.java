@@ -44,8 +44,8 @@ class MatrixTest {
             assertThat(jobs.get("test.1").state()).isEqualTo(JobState.SUCCEEDED);
             assertThat(jobs.get("test.2").state()).isEqualTo(JobState.FAILED);
             assertThat(jobs.get("test.3").state()).isEqualTo(JobState.CANCELLED);
-            assertThat(jobs.get("test.3").reason()).isEqualTo("fail-fast: test (2) failed");
-            assertThat(jobs.get("test.2").startedAtEpochMs()).isGreaterThanOrEqualTo(jobs.get("test.1").finishedAtEpochMs());
+            assertThat(jobs.get("test.3").outcome().reason()).isEqualTo("fail-fast: test (2) failed");
+            assertThat(jobs.get("test.2").times().startedAtEpochMs()).isGreaterThanOrEqualTo(jobs.get("test.1").times().finishedAtEpochMs());
             var logs = fixture.plane.plane().logStore();
             assertThat(String.join("", logs.listChunks(jobs.get("test.1").runId(), "test.1", 1).stream().map(logs::read).toList()))
                     .contains("instance 1");

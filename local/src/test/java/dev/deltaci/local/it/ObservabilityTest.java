@@ -93,7 +93,7 @@ class ObservabilityTest extends PlaneTest {
                 assertThat(gauge("delta_runners_idle")).isEqualTo(1);
             });
 
-            pool.process(store.getJob(runId, "slow").orElseThrow().leaseOwner()).destroyForcibly();
+            pool.process(store.getJob(runId, "slow").orElseThrow().lease().owner()).destroyForcibly();
 
             // it stops reporting; after the presence window (3 reports) it no longer counts
             await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
@@ -141,7 +141,7 @@ class ObservabilityTest extends PlaneTest {
                 assertThat(secondLease.path("runId").asText()).isEqualTo(runId);
                 assertThat(secondLease.path("jobId").asText()).isEqualTo("flaky");
                 assertThat(secondLease.path("epoch").asText()).isEqualTo(
-                        Long.toString(store.getJob(runId, "flaky").orElseThrow().leaseEpoch()));
+                        Long.toString(store.getJob(runId, "flaky").orElseThrow().lease().epoch()));
                 assertThat(secondLease.path("runnerId").asText()).startsWith("local-runner-1-");
                 assertThat(secondLease.path("messageId").asText()).isNotBlank();
                 assertThat(secondLease.path("service").asText()).isEqualTo("delta-runner");
@@ -174,7 +174,7 @@ class ObservabilityTest extends PlaneTest {
     void aSilentLeaseHolder_shouldShowAsExpiring_andAsOverdueWhileNoSweeperRuns() throws Exception {
         String runId = pushRun("jobs:\n  build:\n    steps:\n      - run: echo hi\n");
         var runner = plane.runnerClient("silent-runner");
-        assertThat(runner.lease(runId, "build", store.getJob(runId, "build").orElseThrow().leaseEpoch()))
+        assertThat(runner.lease(runId, "build", store.getJob(runId, "build").orElseThrow().lease().epoch()))
                 .isInstanceOf(LeaseReply.Leased.class);
         assertThat(check(status(), "leases_expiring").get("value").asInt()).isZero();
 

@@ -59,7 +59,7 @@ class PoisonMessageTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
 
             assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
-            assertThat(store.getJob(runId, "build").orElseThrow().leaseEpoch()).isEqualTo(1);
+            assertThat(store.getJob(runId, "build").orElseThrow().lease().epoch()).isEqualTo(1);
         }
     }
 }

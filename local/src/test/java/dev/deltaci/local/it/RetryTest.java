@@ -45,12 +45,12 @@ class RetryTest extends PlaneTest {
 
         JobRecord flaky = store.getJob(runId, "flaky").orElseThrow();
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
-        assertThat(flaky.attempt()).isEqualTo(2);
-        assertThat(flaky.userRetries()).isEqualTo(1);
-        assertThat(flaky.infraRetries()).isZero();
-        assertThat(flaky.history()).extracting(AttemptRecord::attempt, AttemptRecord::result, AttemptRecord::failureClass,
+        assertThat(flaky.attempts().current()).isEqualTo(2);
+        assertThat(flaky.attempts().userRetries()).isEqualTo(1);
+        assertThat(flaky.attempts().infraRetries()).isZero();
+        assertThat(flaky.attempts().history()).extracting(AttemptRecord::attempt, AttemptRecord::result, AttemptRecord::failureClass,
                 AttemptRecord::exitCode).containsExactly(tuple(1, "QUEUED", "script_failure", 7), tuple(2, "SUCCEEDED", null, 0));
-        assertThat(flaky.history().get(1).runner()).isNotEqualTo(flaky.history().get(0).runner());
+        assertThat(flaky.attempts().history().get(1).runner()).isNotEqualTo(flaky.attempts().history().get(0).runner());
     }
 
     @Test
@@ -60,7 +60,7 @@ class RetryTest extends PlaneTest {
         runner.lease(runId, "once", 0);
         JobRecord leased = store.getJob(runId, "once").orElseThrow();
 
-        var answer = runner.complete(runId, "once", 1, 1, leased.startedAtEpochMs(), 4, FailureClass.SCRIPT_FAILURE, 0);
+        var answer = runner.complete(runId, "once", 1, 1, leased.times().startedAtEpochMs(), 4, FailureClass.SCRIPT_FAILURE, 0);
 
         assertThat(answer).isInstanceOf(CompleteReply.Accepted.class);
         assertThat(store.getJob(runId, "once").orElseThrow().state()).isEqualTo(JobState.FAILED);
@@ -72,7 +72,7 @@ class RetryTest extends PlaneTest {
         RunnerApiClient a = plane.runnerClient("runner-a");
         RunnerApiClient b = plane.runnerClient("runner-b");
         a.lease(runId, "build", 0);
-        long started = store.getJob(runId, "build").orElseThrow().startedAtEpochMs();
+        long started = store.getJob(runId, "build").orElseThrow().times().startedAtEpochMs();
 
         var first = a.complete(runId, "build", 1, 1, started, -1, FailureClass.INFRA_ERROR, 1);
         var repeated = a.complete(runId, "build", 1, 1, started, -1, FailureClass.INFRA_ERROR, 1);
@@ -81,9 +81,9 @@ class RetryTest extends PlaneTest {
         assertThat(repeated).as("idempotent").isInstanceOf(CompleteReply.Retrying.class);
         JobRecord queued = store.getJob(runId, "build").orElseThrow();
         assertThat(queued.state()).isEqualTo(JobState.QUEUED);
-        assertThat(queued.leaseEpoch()).isEqualTo(2);
-        assertThat(queued.infraRetries()).isEqualTo(1);
-        assertThat(queued.userRetries()).isZero();
+        assertThat(queued.lease().epoch()).isEqualTo(2);
+        assertThat(queued.attempts().infraRetries()).isEqualTo(1);
+        assertThat(queued.attempts().userRetries()).isZero();
 
         var sameRunner = a.lease(runId, "build", 2);
         assertThat(sameRunner.httpStatus()).isEqualTo(409);
@@ -91,13 +91,13 @@ class RetryTest extends PlaneTest {
         assertThat(b.lease(runId, "build", 2).httpStatus()).isEqualTo(200);
 
         // the infrastructure budget (1) is spent: the next infra_error is final
-        long startedAgain = store.getJob(runId, "build").orElseThrow().startedAtEpochMs();
+        long startedAgain = store.getJob(runId, "build").orElseThrow().times().startedAtEpochMs();
         var last = b.complete(runId, "build", 3, 2, startedAgain, -1, FailureClass.INFRA_ERROR, 0);
         assertThat(last).isInstanceOf(CompleteReply.Accepted.class);
         JobRecord failed = store.getJob(runId, "build").orElseThrow();
         assertThat(failed.state()).isEqualTo(JobState.FAILED);
-        assertThat(failed.failureClass()).isEqualTo("infra_error");
-        assertThat(failed.history()).extracting(AttemptRecord::runner, AttemptRecord::result)
+        assertThat(failed.outcome().failureClass()).isEqualTo("infra_error");
+        assertThat(failed.attempts().history()).extracting(AttemptRecord::runner, AttemptRecord::result)
                 .containsExactly(tuple(a.runnerId(), "QUEUED"), tuple(b.runnerId(), "FAILED"));
     }
 }

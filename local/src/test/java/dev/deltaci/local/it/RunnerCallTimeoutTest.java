@@ -57,9 +57,9 @@ class RunnerCallTimeoutTest extends PlaneTest {
         assertThat(http.lost).as("both answers were lost once").containsExactlyInAnyOrder("/runner/lease", "/runner/complete");
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
         JobRecord build = store.getJob(runId, "build").orElseThrow();
-        assertThat(build.history()).extracting(AttemptRecord::attempt, AttemptRecord::result)
+        assertThat(build.attempts().history()).extracting(AttemptRecord::attempt, AttemptRecord::result)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "SUCCEEDED"));
-        assertThat(build.infraRetries()).isZero();
+        assertThat(build.attempts().infraRetries()).isZero();
     }
 
     /** Sends each request for real; for the first request to each of these paths, drops the answer. */

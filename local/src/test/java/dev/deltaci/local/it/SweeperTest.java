@@ -63,32 +63,32 @@ class SweeperTest extends PlaneTest {
         try (RunnerPool pool = RunnerPool.start(2, plane.runnerTarget(), Files.createTempDirectory("delta-sweep-"))) {
             await().atMost(Duration.ofSeconds(30)).until(() -> store.getJob(runId, "slow").orElseThrow().state() == JobState.RUNNING);
             JobRecord leased = store.getJob(runId, "slow").orElseThrow();
-            pool.process(leased.leaseOwner()).destroyForcibly(); // SIGKILL, mid-step
+            pool.process(leased.lease().owner()).destroyForcibly(); // SIGKILL, mid-step
             long killedAt = System.currentTimeMillis();
 
             // the lease expires after its TTL (+ skew allowance); only then may the sweeper act
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
                 plane.sweepNow();
-                return store.getJob(runId, "slow").orElseThrow().leaseEpoch() >= 2;
+                return store.getJob(runId, "slow").orElseThrow().lease().epoch() >= 2;
             });
             long requeuedAfterMs = System.currentTimeMillis() - killedAt;
             await().atMost(Duration.ofSeconds(30)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
 
             JobRecord finished = store.getJob(runId, "slow").orElseThrow();
             assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
-            assertThat(finished.attempt()).isEqualTo(2);
-            assertThat(finished.leaseEpoch()).isEqualTo(3); // 1: first lease, 2: requeue, 3: second lease
-            assertThat(finished.infraRetries()).isEqualTo(1);
-            assertThat(finished.leaseOwner()).isNotEqualTo(leased.leaseOwner());
-            assertThat(finished.history()).extracting(AttemptRecord::attempt, AttemptRecord::result, AttemptRecord::failureClass)
+            assertThat(finished.attempts().current()).isEqualTo(2);
+            assertThat(finished.lease().epoch()).isEqualTo(3); // 1: first lease, 2: requeue, 3: second lease
+            assertThat(finished.attempts().infraRetries()).isEqualTo(1);
+            assertThat(finished.lease().owner()).isNotEqualTo(leased.lease().owner());
+            assertThat(finished.attempts().history()).extracting(AttemptRecord::attempt, AttemptRecord::result, AttemptRecord::failureClass)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "QUEUED", "runner_lost"),
                             org.assertj.core.groups.Tuple.tuple(2, "SUCCEEDED", null));
             assertThat(requeuedAfterMs).isGreaterThanOrEqualTo(2000 - 700); // never before the lease could expire
 
             // the dead runner's epoch is fenced off for good
-            RunnerApiClient ghost = plane.runnerClient(leased.leaseOwner());
-            assertThat(ghost.heartbeat(runId, "slow", leased.leaseEpoch()).httpStatus()).isEqualTo(403);
-            assertThat(ghost.complete(runId, "slow", leased.leaseEpoch(), 1, leased.startedAtEpochMs(), 0, null, 1))
+            RunnerApiClient ghost = plane.runnerClient(leased.lease().owner());
+            assertThat(ghost.heartbeat(runId, "slow", leased.lease().epoch()).httpStatus()).isEqualTo(403);
+            assertThat(ghost.complete(runId, "slow", leased.lease().epoch(), 1, leased.times().startedAtEpochMs(), 0, null, 1))
                     .isInstanceOf(LeaseLost.class);
             assertThat(store.getJob(runId, "slow").orElseThrow()).isEqualTo(finished);
 
@@ -127,9 +127,9 @@ class SweeperTest extends PlaneTest {
 
         JobRecord build = store.getJob(runId, "build").orElseThrow();
         assertThat(build.state()).isEqualTo(JobState.FAILED);
-        assertThat(build.failureClass()).isEqualTo("runner_lost");
-        assertThat(build.reason()).contains("runner " + alsoSilent.runnerId() + " stopped renewing its lease");
-        assertThat(build.history()).extracting(AttemptRecord::result).containsExactly("QUEUED", "FAILED");
+        assertThat(build.outcome().failureClass()).isEqualTo("runner_lost");
+        assertThat(build.outcome().reason()).contains("runner " + alsoSilent.runnerId() + " stopped renewing its lease");
+        assertThat(build.attempts().history()).extracting(AttemptRecord::result).containsExactly("QUEUED", "FAILED");
         assertThat(store.getJob(runId, "deploy").orElseThrow().state()).isEqualTo(JobState.SKIPPED);
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.FAILED);
     }
@@ -144,13 +144,13 @@ class SweeperTest extends PlaneTest {
         int messagesBefore = StackContents.of(stack).queuedMessages();
 
         assertThat(runner.heartbeat(runId, "build", 1).httpStatus()).isEqualTo(200); // lands first
-        boolean requeued = sweeps.requeueExpired(seenBySweeper, seenBySweeper.leaseExpiresAtEpochMs() + 1,
-                dev.deltaci.core.job.FailureClass.RUNNER_LOST);
+        boolean requeued = sweeps.requeueExpired(seenBySweeper, seenBySweeper.lease().expiresAtEpochMs() + 1,
+                dev.deltaci.core.job.FailureClass.RUNNER_LOST).applied();
 
         assertThat(requeued).isFalse();
         JobRecord after = store.getJob(runId, "build").orElseThrow();
         assertThat(after.state()).isEqualTo(JobState.RUNNING);
-        assertThat(after.leaseEpoch()).isEqualTo(1);
+        assertThat(after.lease().epoch()).isEqualTo(1);
         assertThat(StackContents.of(stack).queuedMessages()).isEqualTo(messagesBefore);
     }
 
@@ -168,7 +168,7 @@ class SweeperTest extends PlaneTest {
             assertThat(skewed.sweep().requeued()).isZero();
             Thread.sleep(600); // TTL 2 s, so heartbeats every TTL/3 or so
         }
-        assertThat(store.getJob(runId, "build").orElseThrow().leaseEpoch()).isEqualTo(1);
+        assertThat(store.getJob(runId, "build").orElseThrow().lease().epoch()).isEqualTo(1);
 
         // negative control: a clock 5 s ahead with no allowance takes a live job away
         SweepReport wrong = sweeper(Clock.offset(Clock.systemUTC(), Duration.ofSeconds(5)), 0).sweep();
@@ -190,7 +190,7 @@ class SweeperTest extends PlaneTest {
         }
 
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
-        assertThat(store.getJob(runId, "build").orElseThrow().attempt()).isEqualTo(1);
+        assertThat(store.getJob(runId, "build").orElseThrow().attempts().current()).isEqualTo(1);
     }
 
     @Test
@@ -207,8 +207,8 @@ class SweeperTest extends PlaneTest {
         assertThat(report.queueTimedOut()).isEqualTo(1);
         JobRecord build = store.getJob(runId, "build").orElseThrow();
         assertThat(build.state()).isEqualTo(JobState.FAILED);
-        assertThat(build.failureClass()).isEqualTo("infra_error");
-        assertThat(build.reason()).isEqualTo("waited 1 min in the queue; no runner took it within queue-timeout-minutes 1");
+        assertThat(build.outcome().failureClass()).isEqualTo("infra_error");
+        assertThat(build.outcome().reason()).isEqualTo("waited 1 min in the queue; no runner took it within queue-timeout-minutes 1");
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.FAILED);
     }
 
@@ -222,7 +222,7 @@ class SweeperTest extends PlaneTest {
         assertThat(report.timedOut()).isEqualTo(1);
         JobRecord build = store.getJob(runId, "build").orElseThrow();
         assertThat(build.state()).isEqualTo(JobState.TIMED_OUT);
-        assertThat(build.failureClass()).isEqualTo("timeout");
+        assertThat(build.outcome().failureClass()).isEqualTo("timeout");
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.FAILED);
     }
 }

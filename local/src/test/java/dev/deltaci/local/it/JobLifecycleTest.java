@@ -1,0 +1,100 @@
+package dev.deltaci.local.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.deltaci.api.JobMessage;
+import dev.deltaci.core.job.FailureClass;
+import dev.deltaci.core.job.JobState;
+import dev.deltaci.core.job.RunState;
+import dev.deltaci.functions.run.JobLifecycle;
+import dev.deltaci.functions.store.CompleteOutcome;
+import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.local.host.LocalControlPlane;
+import dev.deltaci.local.support.PlaneTest;
+import dev.deltaci.runner.RunnerApiClient;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+/**
+ * Every transition through {@link JobLifecycle} carries its after-effect with it: a requeue sends
+ * the message for the new epoch, an end advances the run, and the listener hears each one.
+ */
+class JobLifecycleTest extends PlaneTest {
+
+    private final List<String> heard = new ArrayList<>();
+
+    @Override
+    protected LocalControlPlane.Options options(LocalControlPlane.Options o) {
+        return o.withScheduleInterval(null);
+    }
+
+    private JobLifecycle lifecycle() {
+        var p = plane.plane();
+        return new JobLifecycle(store, p.sweepStore(), p.jobQueue(), p.runProgressor(),
+                (runId, jobKey, state) -> heard.add(jobKey + " " + state));
+    }
+
+    @Test
+    void aRetry_shouldSendTheMessageForTheNewEpoch_andAnEnd_shouldAdvanceTheRun() throws Exception {
+        String runId = pushRun("jobs:\n  build:\n    retry: {max: 1}\n    steps: [{run: 'true'}]\n"
+                + "  deploy:\n    needs: build\n    steps: [{run: 'true'}]\n");
+        drain();
+        RunnerApiClient runner = plane.runnerClient("runner-a");
+        runner.lease(runId, "build", 0);
+        JobRecord leased = store.getJob(runId, "build").orElseThrow();
+
+        CompleteOutcome retried = lifecycle().retryAfterFailure(leased, runner.runnerId(), 1, 1,
+                leased.times().startedAtEpochMs(), FailureClass.SCRIPT_FAILURE, 3, false);
+
+        assertThat(retried).isEqualTo(new CompleteOutcome.Retrying(2));
+        assertThat(drain()).extracting(JobMessage::jobKey, JobMessage::epoch).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("build", 2L));
+        assertThat(heard).containsExactly("build QUEUED");
+
+        plane.runnerClient("runner-b").lease(runId, "build", 2);
+        JobRecord second = store.getJob(runId, "build").orElseThrow();
+        lifecycle().complete(runId, "build", second.lease().owner(), 3, 2, second.times().startedAtEpochMs(),
+                JobState.SUCCEEDED, 0, null, 1, null);
+
+        assertThat(heard).containsExactly("build QUEUED", "build SUCCEEDED");
+        // the end advanced the run: its dependant is queued, with its message sent
+        assertThat(store.getJob(runId, "deploy").orElseThrow().state()).isEqualTo(JobState.QUEUED);
+        assertThat(drain()).extracting(JobMessage::jobKey).containsExactly("deploy");
+        assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.RUNNING);
+    }
+
+    @Test
+    void aForceEnd_shouldEndTheAttemptAndAdvanceTheRun_once() throws Exception {
+        String runId = pushRun("jobs:\n  slow:\n    steps: [{run: sleep 100}]\n");
+        drain();
+        RunnerApiClient runner = plane.runnerClient("runner-a");
+        runner.lease(runId, "slow", 0);
+        JobRecord leased = store.getJob(runId, "slow").orElseThrow();
+
+        boolean first = lifecycle().forceEnd(leased, FailureClass.CANCELLED, "did not stop").applied();
+        boolean again = lifecycle().forceEnd(leased, FailureClass.CANCELLED, "did not stop").applied();
+
+        assertThat(first).isTrue();
+        assertThat(again).as("the lease it was conditional on is gone").isFalse();
+        assertThat(heard).containsExactly("slow CANCELLED");
+        assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.CANCELLED);
+    }
+
+    /** The job messages waiting in the queue, taken off it. */
+    private List<JobMessage> drain() {
+        List<JobMessage> messages = new ArrayList<>();
+        var sqs = plane.plane().sqs();
+        List<Message> batch;
+        do {
+            batch = sqs.receiveMessage(b -> b.queueUrl(plane.queueUrl()).maxNumberOfMessages(10).waitTimeSeconds(1))
+                    .messages();
+            for (Message message : batch) {
+                messages.add(JobMessage.fromJson(message.body()));
+                sqs.deleteMessage(b -> b.queueUrl(plane.queueUrl()).receiptHandle(message.receiptHandle()));
+            }
+        } while (!batch.isEmpty());
+        return messages;
+    }
+}
