@@ -1,0 +1,151 @@
+package dev.deltaci.core.pipeline;
+
+import static dev.deltaci.core.pipeline.PipelineParser.DELTA_CONTEXT;
+
+import dev.deltaci.core.expr.Expr;
+import dev.deltaci.core.expr.ExpressionException;
+import dev.deltaci.core.expr.ExpressionParser;
+import dev.deltaci.core.expr.Template;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.snakeyaml.engine.v2.nodes.Node;
+
+/**
+ * The expressions a pipeline holds, checked where they are written: {@code if:} conditions and
+ * {@code ${{ }}} in commands, env values, groups and images may name only the contexts available
+ * there (secrets only in commands and env; matrix keys the job has; inputs the manual trigger declares).
+ */
+final class ExpressionChecks extends YamlReader {
+
+    ExpressionChecks(String file, List<ConfigProblem> problems) {
+        super(file, problems);
+    }
+
+    /** The inputs {@code on: workflow_dispatch} declares, or null when it is not listed. */
+    void declareInputs(Set<String> inputs) {
+        declaredInputs = inputs;
+    }
+
+    /** The matrix keys of the job being read (null: it has no matrix), for everything read until the next job. */
+    void matrixInScope(Strategy strategy) {
+        matrixKeysInScope = strategy == null ? null : matrixKeys(strategy);
+    }
+
+    Set<String> matrixKeysInScope() {
+        return matrixKeysInScope;
+    }
+
+    /** Contexts a runner can offer to step conditions and {@code ${{ }}} in commands and env values. */
+    private static final Set<String> RUNNER_CONTEXTS = Set.of("delta", "env", "inputs");
+    /** Where secrets may appear: commands and env values, never conditions, groups or images. */
+    private static final Set<String> SECRET_CONTEXTS = Set.of("delta", "env", "inputs", "secrets");
+
+    /** An {@code if:}, written bare or as {@code ${{ ... }}}; returns the bare expression text. */
+    String condition(Node node, String where, Set<String> contexts, List<String> needs) {
+        String text = scalar(node, where);
+        if (text == null) {
+            return null;
+        }
+        String bare = text.strip();
+        if (bare.startsWith("${{") && bare.endsWith("}}")) {
+            bare = bare.substring(3, bare.length() - 2);
+        }
+        try {
+            checkNames(ExpressionParser.parse(bare), contexts, needs);
+            return bare.strip();
+        } catch (ExpressionException e) {
+            problem(node, where + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** {@code ${{ }}} inside a command or env value: parsed now, evaluated by the runner (secrets allowed). */
+    void checkTemplate(Node node, String text, String where) {
+        try {
+            Set<String> contexts = new HashSet<>(runnerContexts());
+            contexts.addAll(SECRET_CONTEXTS);
+            for (Template.Placeholder placeholder : Template.parse(text).placeholders()) {
+                checkNames(placeholder.expr(), contexts, List.of());
+            }
+        } catch (ExpressionException e) {
+            problem(node, where + ": " + e.getMessage());
+        }
+    }
+
+    /** The inputs {@code on: workflow_dispatch} declares, or null when it is not listed. */
+    private Set<String> declaredInputs;
+
+    /** Matrix keys the job being read offers, or null when it has no matrix. */
+    private Set<String> matrixKeysInScope;
+
+    Set<String> runnerContexts() {
+        return matrixKeysInScope == null ? RUNNER_CONTEXTS : Set.of("delta", "env", "inputs", "matrix");
+    }
+
+    /** Every context an expression names must be available where it is used. */
+    void checkNames(Expr expr, Set<String> contexts, List<String> needs) throws ExpressionException {
+        if (expr instanceof Expr.Path path) {
+            String context = path.context();
+            if (context.equals("secrets") && !contexts.contains("secrets")) {
+                throw new ExpressionException(path.offset(), "'secrets' is available only in 'run' and 'env' "
+                        + "(a secret never decides what runs, nor names a group or an image)");
+            }
+            if (context.equals("secrets") && !path.keys().isEmpty() && path.keys().get(0) instanceof Expr.Literal name
+                    && name.value() instanceof String secret && !ENV_NAME.matcher(secret).matches()) {
+                throw new ExpressionException(path.offset(), "'secrets." + secret + "' is not a secret name "
+                        + "(letters, digits and '_', not starting with a digit)");
+            }
+            if (context.equals("inputs") && declaredInputs == null) {
+                throw new ExpressionException(path.offset(),
+                        "'inputs' is available only when 'on: workflow_dispatch' declares inputs");
+            }
+            if (context.equals("matrix") && !contexts.contains("matrix")) {
+                throw new ExpressionException(path.offset(), matrixKeysInScope == null
+                        ? "'matrix' is available only in a job with a strategy.matrix"
+                        : "'matrix' is not available in a job's 'if' (it is decided before the matrix is expanded)");
+            }
+            if (!contexts.contains(context)) {
+                throw new ExpressionException(path.offset(), "unknown context '" + context + "'; available here: "
+                        + String.join(", ", contexts.stream()
+                                .filter(c -> declaredInputs != null || !c.equals("inputs")).sorted().toList()));
+            }
+            if (!path.keys().isEmpty() && path.keys().get(0) instanceof Expr.Literal first && first.value() instanceof String key) {
+                if (context.equals("delta") && !DELTA_CONTEXT.contains(key)) {
+                    throw new ExpressionException(path.offset(), "unknown name 'delta." + key + "'; delta offers: "
+                            + String.join(", ", DELTA_CONTEXT.stream().sorted().toList()));
+                }
+                if (context.equals("inputs") && !declaredInputs.contains(key)) {
+                    throw new ExpressionException(path.offset(), "unknown input 'inputs." + key + "'; declared: "
+                            + (declaredInputs.isEmpty() ? "none" : String.join(", ", declaredInputs.stream().sorted().toList())));
+                }
+                if (context.equals("matrix") && !matrixKeysInScope.contains(key)) {
+                    throw new ExpressionException(path.offset(), "unknown name 'matrix." + key + "'; the matrix has: "
+                            + String.join(", ", matrixKeysInScope.stream().sorted().toList()));
+                }
+                if (context.equals("needs") && !needs.contains(key)) {
+                    throw new ExpressionException(path.offset(), "'needs." + key + "': '" + key
+                            + "' is not in this job's needs");
+                }
+            }
+            for (Expr key : path.keys()) {
+                checkNames(key, contexts, needs);
+            }
+        } else if (expr instanceof Expr.Not not) {
+            checkNames(not.operand(), contexts, needs);
+        } else if (expr instanceof Expr.Binary binary) {
+            checkNames(binary.left(), contexts, needs);
+            checkNames(binary.right(), contexts, needs);
+        } else if (expr instanceof Expr.Call call) {
+            for (Expr argument : call.arguments()) {
+                checkNames(argument, contexts, needs);
+            }
+        }
+    }
+
+    static Set<String> matrixKeys(Strategy strategy) {
+        Set<String> keys = new HashSet<>(strategy.axes().keySet());
+        strategy.include().forEach(entry -> keys.addAll(entry.keySet()));
+        return keys;
+    }
+}

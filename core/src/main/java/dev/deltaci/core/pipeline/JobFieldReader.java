@@ -1,0 +1,230 @@
+package dev.deltaci.core.pipeline;
+
+import static dev.deltaci.core.pipeline.PipelineParser.CONCURRENCY_KEYS;
+import static dev.deltaci.core.pipeline.PipelineParser.MAX_ARTIFACT_PATHS;
+import static dev.deltaci.core.pipeline.PipelineParser.MAX_TIMEOUT_MINUTES;
+import static dev.deltaci.core.pipeline.PipelineParser.RETRY_KEYS;
+
+import dev.deltaci.core.expr.ExpressionException;
+import dev.deltaci.core.expr.Template;
+import dev.deltaci.core.job.FailureClass;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+
+/** Reads a job's (and a step's) fields other than steps: timeouts, env, concurrency, artifacts, image, labels, retry. */
+final class JobFieldReader extends YamlReader {
+
+    private final ExpressionChecks expressions;
+
+    JobFieldReader(String file, List<ConfigProblem> problems, ExpressionChecks expressions) {
+        super(file, problems);
+        this.expressions = expressions;
+    }
+
+    int minutes(NodeTuple field, String where, int fallback) {
+        String key = ((ScalarNode) field.getKeyNode()).getValue();
+        Node node = field.getValueNode();
+        String text = scalar(node, where + " " + key);
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            int minutes = Integer.parseInt(text.strip());
+            if (minutes >= 1 && minutes <= MAX_TIMEOUT_MINUTES) {
+                return minutes;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        problem(node, where + " '" + key + "' must be a whole number from 1 to " + MAX_TIMEOUT_MINUTES
+                + ", found '" + text + "'");
+        return fallback;
+    }
+
+    /**
+     * {@code concurrency: <group>} or {@code {group: <group>, cancel-in-progress: true}}. The group
+     * may use {@code delta} (and {@code matrix} in a job with a matrix); it is rendered per run.
+     */
+    Concurrency concurrency(Node node, String where) {
+        String group;
+        boolean cancelInProgress = false;
+        Node groupNode = node;
+        if (node instanceof ScalarNode) {
+            group = scalar(node, where);
+        } else {
+            Map<String, NodeTuple> fields = mapping(node, where, CONCURRENCY_KEYS);
+            if (fields == null) {
+                return null;
+            }
+            if (!fields.containsKey("group")) {
+                problem(node, where + " needs 'group': the name of the group whose members run one at a time");
+                return null;
+            }
+            groupNode = fields.get("group").getValueNode();
+            group = scalar(groupNode, where + " group");
+            cancelInProgress = fields.containsKey("cancel-in-progress")
+                    && bool(fields.get("cancel-in-progress").getValueNode(), where + " cancel-in-progress");
+        }
+        if (group == null) {
+            return null;
+        }
+        if (group.isBlank()) {
+            problem(groupNode, where + " group is empty");
+            return null;
+        }
+        if (group.length() > Concurrency.MAX_GROUP_LENGTH) {
+            problem(groupNode, where + " group is longer than " + Concurrency.MAX_GROUP_LENGTH + " characters");
+            return null;
+        }
+        try {
+            for (Template.Placeholder placeholder : Template.parse(group).placeholders()) {
+                expressions.checkNames(placeholder.expr(), expressions.matrixKeysInScope() == null ? Set.of("delta", "inputs")
+                        : Set.of("delta", "inputs", "matrix"), List.of());
+            }
+        } catch (ExpressionException e) {
+            problem(groupNode, where + " group: " + e.getMessage());
+            return null;
+        }
+        return new Concurrency(group, cancelInProgress);
+    }
+
+    /** {@code artifacts: [path, ...]}: files or directories inside the workspace. */
+    List<String> artifacts(Node node, String where) {
+        List<String> paths = stringOrList(node, where);
+        if (paths.size() > MAX_ARTIFACT_PATHS) {
+            problem(node, where + " lists " + paths.size() + " paths; at most " + MAX_ARTIFACT_PATHS);
+            return List.of();
+        }
+        List<String> valid = new ArrayList<>();
+        for (String path : paths) {
+            String problem = ArtifactPaths.problem(path);
+            if (problem != null) {
+                problem(node, where + ": '" + path.replaceAll("\\p{Cntrl}", "?") + "' " + problem);
+            } else {
+                valid.add(ArtifactPaths.normalize(path));
+            }
+        }
+        return valid;
+    }
+
+    private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}");
+
+    /** {@code image: node:20}: a Docker image reference; it may use {@code matrix} (rendered by the runner). */
+    String image(Node node, String where) {
+        String image = scalar(node, where);
+        if (image == null) {
+            return null;
+        }
+        try {
+            Template template = Template.parse(image);
+            for (Template.Placeholder placeholder : template.placeholders()) {
+                expressions.checkNames(placeholder.expr(), expressions.runnerContexts(), List.of());
+            }
+            if (!template.hasExpressions() && !IMAGE.matcher(image.strip()).matches()) {
+                problem(node, where + ": '" + image + "' is not an image reference, e.g. node:20 or "
+                        + "ghcr.io/owner/image:tag");
+                return null;
+            }
+        } catch (ExpressionException e) {
+            problem(node, where + ": " + e.getMessage());
+            return null;
+        }
+        return image.strip();
+    }
+
+    /** {@code labels: [gpu, linux]}: a runner needs every one of them; case does not matter. */
+    List<String> labels(Node node, String where) {
+        List<String> labels = new ArrayList<>();
+        for (String label : stringOrList(node, where)) {
+            String normalized = label.strip().toLowerCase(java.util.Locale.ROOT);
+            if (!RunnerLabels.LABEL.matcher(normalized).matches()) {
+                problem(node, where + ": '" + label + "' is not a label (letters, digits, '.', '_', '-'; at most 32)");
+            } else if (!labels.contains(normalized)) {
+                labels.add(normalized);
+            }
+        }
+        if (labels.size() > RunnerLabels.MAX_LABELS) {
+            problem(node, where + " lists " + labels.size() + " labels; at most " + RunnerLabels.MAX_LABELS);
+            return List.of();
+        }
+        return labels.stream().sorted().toList();
+    }
+
+    /** {@code retry: {max: N, when: [script_failure, timeout]}}; {@code when} defaults to both. */
+    RetrySpec retry(Node node, String where) {
+        Map<String, NodeTuple> fields = mapping(node, where + " 'retry'", RETRY_KEYS);
+        if (fields == null) {
+            return RetrySpec.NONE;
+        }
+        int max = 0;
+        NodeTuple maxField = fields.get("max");
+        if (maxField == null) {
+            problem(node, where + " 'retry' needs 'max': how many more attempts, 1 to " + RetrySpec.MAX_RETRIES);
+        } else {
+            String text = scalar(maxField.getValueNode(), where + " retry max");
+            try {
+                max = Integer.parseInt(text == null ? "" : text.strip());
+            } catch (NumberFormatException e) {
+                max = -1;
+            }
+            if (max < 0 || max > RetrySpec.MAX_RETRIES) {
+                problem(maxField.getValueNode(), where + " 'retry.max' must be a whole number from 0 to "
+                        + RetrySpec.MAX_RETRIES + ", found '" + text + "'");
+                max = 0;
+            }
+        }
+        Set<FailureClass> when = EnumSet.noneOf(FailureClass.class);
+        if (!fields.containsKey("when")) {
+            when.addAll(RetrySpec.RETRYABLE_BY_USER);
+        } else {
+            Node whenNode = fields.get("when").getValueNode();
+            List<String> names = stringOrList(whenNode, where + " retry when");
+            for (String name : names) {
+                FailureClass failure = Arrays.stream(FailureClass.values())
+                        .filter(c -> c.wireName().equals(name)).findFirst().orElse(null);
+                if (failure == null) {
+                    problem(whenNode, where + " 'retry.when' has unknown failure class '" + name
+                            + "'; expected script_failure or timeout");
+                } else if (failure == FailureClass.RUNNER_LOST || failure == FailureClass.INFRA_ERROR) {
+                    problem(whenNode, where + " 'retry.when' lists '" + name + "', which is always retried "
+                            + "automatically and does not spend retry.max; list only script_failure or timeout");
+                } else if (!RetrySpec.RETRYABLE_BY_USER.contains(failure)) {
+                    problem(whenNode, where + " 'retry.when' lists '" + name + "', which is never retried");
+                } else {
+                    when.add(failure);
+                }
+            }
+        }
+        return new RetrySpec(max, when);
+    }
+
+    Map<String, String> env(Node node, String where) {
+        Map<String, NodeTuple> entries = mapping(node, where, null);
+        if (entries == null) {
+            return Map.of();
+        }
+        Map<String, String> env = new HashMap<>();
+        for (Map.Entry<String, NodeTuple> entry : entries.entrySet()) {
+            if (!ENV_NAME.matcher(entry.getKey()).matches()) {
+                problem(entry.getValue().getKeyNode(), where + " variable name '" + entry.getKey()
+                        + "' is invalid: use letters, digits and '_', not starting with a digit");
+                continue;
+            }
+            String value = scalar(entry.getValue().getValueNode(), where + " '" + entry.getKey() + "'");
+            if (value != null) {
+                env.put(entry.getKey(), value);
+            }
+        }
+        return env;
+    }
+
+}

@@ -1,0 +1,113 @@
+package dev.deltaci.core.pipeline;
+
+import static dev.deltaci.core.pipeline.PipelineParser.CHECKOUT_ACTION;
+import static dev.deltaci.core.pipeline.PipelineParser.STEP_KEYS;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+
+/** Reads a job's {@code steps}: {@code run:} steps with their shell, env, directory, timeout and {@code if:}, and checkout. */
+final class StepReader extends YamlReader {
+
+    private final ExpressionChecks expressions;
+    private final JobFieldReader jobFields;
+
+    StepReader(String file, List<ConfigProblem> problems, ExpressionChecks expressions, JobFieldReader fields) {
+        super(file, problems);
+        this.expressions = expressions;
+        this.jobFields = fields;
+    }
+
+    List<StepSpec> steps(Node node, String where) {
+        if (!(node instanceof SequenceNode sequence)) {
+            problem(node, where + " 'steps' must be a list, found " + describe(node));
+            return List.of();
+        }
+        if (sequence.getValue().isEmpty()) {
+            problem(node, where + " 'steps' is empty: expected at least one step with 'run'");
+        }
+        List<StepSpec> steps = new ArrayList<>();
+        int index = 0;
+        for (Node stepNode : sequence.getValue()) {
+            index++;
+            String stepWhere = where + " step " + index;
+            Map<String, NodeTuple> fields = mapping(stepNode, stepWhere, STEP_KEYS);
+            if (fields == null) {
+                continue;
+            }
+            StepSpec step = step(stepNode, stepWhere, fields);
+            if (step != null) {
+                steps.add(step);
+            }
+        }
+        return steps;
+    }
+
+    StepSpec step(Node stepNode, String where, Map<String, NodeTuple> fields) {
+        String name = fields.containsKey("name") ? scalar(fields.get("name").getValueNode(), where + " name") : null;
+        NodeTuple run = fields.get("run");
+        NodeTuple uses = fields.get("uses");
+        if (run != null && uses != null) {
+            problem(uses.getKeyNode(), where + " has both 'run' and 'uses'; a step is one or the other");
+            return null;
+        }
+        if (uses != null) {
+            String action = scalar(uses.getValueNode(), where + " uses");
+            if (action != null && !CHECKOUT_ACTION.matcher(action).matches()) {
+                problem(uses.getValueNode(), where + (name == null ? "" : " ('" + name + "')") + ": 'uses: " + action
+                        + "' is not supported; Delta CI runs 'run:' steps, and actions/checkout is built in");
+                return null;
+            }
+            // the runner has already checked out the commit; 'with:' options of checkout are not needed
+            return action == null ? null : StepSpec.checkout(name);
+        }
+        if (fields.containsKey("with")) {
+            problem(fields.get("with").getKeyNode(), where + " has 'with', which only goes with 'uses'");
+        }
+        if (run == null) {
+            problem(stepNode, where + " has no 'run': expected a shell command (or 'uses: actions/checkout@v4')");
+            return null;
+        }
+        String command = scalar(run.getValueNode(), where + " run");
+        if (command != null && command.isBlank()) {
+            problem(run.getValueNode(), where + " 'run' is empty");
+            return null;
+        }
+        if (command != null) {
+            expressions.checkTemplate(run.getValueNode(), command, where + " run");
+        }
+        String condition = fields.containsKey("if")
+                ? expressions.condition(fields.get("if").getValueNode(), where + " 'if'", expressions.runnerContexts(), List.of()) : null;
+        Map<String, String> env = fields.containsKey("env") ? jobFields.env(fields.get("env").getValueNode(), where + " env") : Map.of();
+        env.forEach((envName, value) -> expressions.checkTemplate(fields.get("env").getValueNode(), value, where + " env '" + envName + "'"));
+        String shell = StepSpec.DEFAULT_SHELL;
+        if (fields.containsKey("shell")) {
+            String given = scalar(fields.get("shell").getValueNode(), where + " shell");
+            if (given != null && !StepSpec.SHELLS.contains(given)) {
+                problem(fields.get("shell").getValueNode(), where + " 'shell: " + given + "' is not supported; use one of: "
+                        + String.join(", ", StepSpec.SHELLS));
+            } else if (given != null) {
+                shell = given;
+            }
+        }
+        String directory = null;
+        if (fields.containsKey("working-directory")) {
+            directory = scalar(fields.get("working-directory").getValueNode(), where + " working-directory");
+            if (directory != null && (directory.startsWith("/") || Arrays.asList(directory.split("/")).contains(".."))) {
+                problem(fields.get("working-directory").getValueNode(), where + " 'working-directory' must be a path "
+                        + "inside the workspace, without '..', found '" + directory + "'");
+                directory = null;
+            }
+        }
+        int timeout = fields.containsKey("timeout-minutes") ? jobFields.minutes(fields.get("timeout-minutes"), where, 0) : 0;
+        boolean continueOnError = fields.containsKey("continue-on-error")
+                && bool(fields.get("continue-on-error").getValueNode(), where + " continue-on-error");
+        return command == null ? null
+                : new StepSpec(name, command, env, shell, directory, timeout, continueOnError, condition);
+    }
+}
