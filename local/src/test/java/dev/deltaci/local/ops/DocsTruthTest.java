@@ -49,7 +49,7 @@ class DocsTruthTest {
     @BeforeAll
     static void read() throws IOException {
         StringBuilder code = new StringBuilder();
-        for (String root : List.of("core/src", "functions/src", "runner/src", "local/src", "infra", "localstack",
+        for (String root : List.of("core/src", "api/src", "functions/src", "runner/src", "local/src", "infra", "localstack",
                 ".ci", "delta")) {
             try (Stream<Path> files = Files.walk(HOME.resolve(root))) {
                 files.filter(Files::isRegularFile).filter(f -> !f.toString().contains("node_modules"))
