@@ -3,6 +3,8 @@ package dev.deltaci.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import dev.deltaci.api.CompleteReply;
 import dev.deltaci.api.HeartbeatReply;
 import dev.deltaci.api.LeaseLost;
@@ -11,8 +13,6 @@ import dev.deltaci.api.Presence;
 import dev.deltaci.api.PresenceReply;
 import dev.deltaci.api.WireJson;
 import dev.deltaci.core.job.FailureClass;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;

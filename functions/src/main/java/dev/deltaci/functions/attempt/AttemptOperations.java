@@ -1,7 +1,5 @@
 package dev.deltaci.functions.attempt;
 
-import dev.deltaci.functions.security.RunnerAuth;
-
 import dev.deltaci.api.ArtifactUploadRequest;
 import dev.deltaci.api.CompleteReply;
 import dev.deltaci.api.CompleteRequest;
@@ -25,6 +23,7 @@ import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.run.JobLifecycle;
+import dev.deltaci.functions.security.RunnerAuth;
 import dev.deltaci.functions.store.CompleteOutcome;
 import dev.deltaci.functions.store.HeartbeatOutcome;
 import dev.deltaci.functions.store.JobRecord;

@@ -1,7 +1,5 @@
 package dev.deltaci.functions.attempt;
 
-import dev.deltaci.functions.security.JobSecrets;
-
 import dev.deltaci.api.JobTicket;
 import dev.deltaci.api.LeaseReply;
 import dev.deltaci.api.LeaseTerms;
@@ -11,6 +9,7 @@ import dev.deltaci.core.pipeline.JobSpec;
 import dev.deltaci.core.pipeline.SecretReferences;
 import dev.deltaci.core.pipeline.StepSpec;
 import dev.deltaci.functions.artifacts.ArtifactStore;
+import dev.deltaci.functions.security.JobSecrets;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
 import java.util.ArrayList;

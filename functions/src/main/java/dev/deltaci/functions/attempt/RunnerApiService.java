@@ -1,8 +1,5 @@
 package dev.deltaci.functions.attempt;
 
-import dev.deltaci.functions.security.JobSecrets;
-import dev.deltaci.functions.security.RunnerAuth;
-
 import dev.deltaci.api.ArtifactUploadRequest;
 import dev.deltaci.api.AttemptCall;
 import dev.deltaci.api.CompleteRequest;
@@ -17,6 +14,8 @@ import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.run.JobLifecycle;
+import dev.deltaci.functions.security.JobSecrets;
+import dev.deltaci.functions.security.RunnerAuth;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.OpsStore;
 import java.time.Clock;

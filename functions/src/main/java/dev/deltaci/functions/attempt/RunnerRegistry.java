@@ -1,14 +1,13 @@
 package dev.deltaci.functions.attempt;
 
-import dev.deltaci.functions.security.RunnerAuth;
-
 import dev.deltaci.api.PresenceReply;
 import dev.deltaci.api.PresenceRequest;
 import dev.deltaci.api.RegisterReply;
 import dev.deltaci.api.RegisterRequest;
 import dev.deltaci.core.pipeline.RunnerLabels;
-import dev.deltaci.functions.security.HashedTokens;
 import dev.deltaci.functions.http.ApiResponse;
+import dev.deltaci.functions.security.HashedTokens;
+import dev.deltaci.functions.security.RunnerAuth;
 import dev.deltaci.functions.store.OpsStore;
 import java.util.List;
 import java.util.Optional;

@@ -2,10 +2,10 @@ package dev.deltaci.functions.handlers;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import dev.deltaci.functions.wiring.ControlPlane;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.store.OpsStore;
+import dev.deltaci.functions.wiring.ControlPlane;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -4,9 +4,9 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import dev.deltaci.functions.wiring.ControlPlane;
-import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.attempt.RunnerApiService;
+import dev.deltaci.functions.http.ApiResponse;
+import dev.deltaci.functions.wiring.ControlPlane;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

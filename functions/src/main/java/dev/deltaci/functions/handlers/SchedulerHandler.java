@@ -3,8 +3,8 @@ package dev.deltaci.functions.handlers;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
-import dev.deltaci.functions.wiring.ControlPlane;
 import dev.deltaci.functions.trigger.SchedulerService;
+import dev.deltaci.functions.wiring.ControlPlane;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

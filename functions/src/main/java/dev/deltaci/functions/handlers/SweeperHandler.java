@@ -3,13 +3,13 @@ package dev.deltaci.functions.handlers;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
-import dev.deltaci.functions.wiring.ControlPlane;
 import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.ops.HealthProbe;
 import dev.deltaci.functions.store.OpsStore;
 import dev.deltaci.functions.store.SweepStore;
 import dev.deltaci.functions.sweeper.SweepReport;
 import dev.deltaci.functions.sweeper.SweeperService;
+import dev.deltaci.functions.wiring.ControlPlane;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,9 +1,8 @@
 package dev.deltaci.functions.run;
 
-import dev.deltaci.functions.security.ApiKeys;
-
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.functions.http.ApiResponse;
+import dev.deltaci.functions.security.ApiKeys;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.RunSnapshot;

@@ -1,5 +1,6 @@
 package dev.deltaci.functions.run;
 
+import dev.deltaci.api.JobMessage;
 import dev.deltaci.core.expr.Scope;
 import dev.deltaci.core.job.DagProgress;
 import dev.deltaci.core.job.JobState;
@@ -7,7 +8,6 @@ import dev.deltaci.core.job.RunState;
 import dev.deltaci.core.pipeline.MatrixInstance;
 import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.metrics.Metrics;
-import dev.deltaci.api.JobMessage;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.store.GateStore;
 import dev.deltaci.functions.store.JobRecord;

@@ -1,5 +1,6 @@
 package dev.deltaci.functions.run;
 
+import dev.deltaci.api.JobMessage;
 import dev.deltaci.core.expr.Scope;
 import dev.deltaci.core.job.DagProgress;
 import dev.deltaci.core.job.FailureClass;
@@ -12,7 +13,6 @@ import dev.deltaci.core.pipeline.PipelineException;
 import dev.deltaci.core.pipeline.PipelineLimits;
 import dev.deltaci.core.pipeline.PipelineParser;
 import dev.deltaci.functions.http.ApiResponse;
-import dev.deltaci.api.JobMessage;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.repo.PipelineSource;
 import dev.deltaci.functions.store.GateStore;

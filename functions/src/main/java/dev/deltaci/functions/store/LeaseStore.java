@@ -4,6 +4,7 @@ import static dev.deltaci.functions.store.Items.jobKey;
 import static dev.deltaci.functions.store.Items.n;
 import static dev.deltaci.functions.store.Items.s;
 import static dev.deltaci.functions.store.Items.toJob;
+
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.JobTransitions;
 import dev.deltaci.core.job.Lease;

@@ -1,14 +1,13 @@
 package dev.deltaci.functions.trigger;
 
-import dev.deltaci.functions.security.ApiKeys;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.deltaci.core.pipeline.ManualTrigger;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.http.JsonBody;
 import dev.deltaci.functions.repo.PipelineSource;
-import dev.deltaci.functions.run.RunStarter;
 import dev.deltaci.functions.run.RunStarter.Decision;
+import dev.deltaci.functions.run.RunStarter;
+import dev.deltaci.functions.security.ApiKeys;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Iterator;

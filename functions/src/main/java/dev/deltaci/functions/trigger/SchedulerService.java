@@ -2,8 +2,8 @@ package dev.deltaci.functions.trigger;
 
 import dev.deltaci.core.pipeline.ScheduleTrigger;
 import dev.deltaci.functions.http.ApiResponse;
-import dev.deltaci.functions.run.RunStarter;
 import dev.deltaci.functions.run.RunStarter.Decision;
+import dev.deltaci.functions.run.RunStarter;
 import dev.deltaci.functions.store.ScheduleStore;
 import java.time.Clock;
 import java.time.Instant;

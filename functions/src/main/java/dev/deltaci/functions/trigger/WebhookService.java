@@ -1,15 +1,14 @@
 package dev.deltaci.functions.trigger;
 
-import dev.deltaci.functions.security.GitHubSignature;
-import dev.deltaci.functions.security.WebhookSecret;
-
 import dev.deltaci.core.pipeline.Pipeline;
 import dev.deltaci.core.pipeline.PullRequestTrigger;
 import dev.deltaci.core.pipeline.PushTrigger;
 import dev.deltaci.core.pipeline.ScheduleTrigger;
 import dev.deltaci.functions.http.ApiResponse;
-import dev.deltaci.functions.run.RunStarter;
 import dev.deltaci.functions.run.RunStarter.Decision;
+import dev.deltaci.functions.run.RunStarter;
+import dev.deltaci.functions.security.GitHubSignature;
+import dev.deltaci.functions.security.WebhookSecret;
 import dev.deltaci.functions.store.ScheduleStore;
 import java.time.Clock;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.deltaci.functions.wiring;
 
-import dev.deltaci.core.pipeline.PipelineLimits;
 import dev.deltaci.core.job.Lease;
+import dev.deltaci.core.pipeline.PipelineLimits;
 import dev.deltaci.functions.sweeper.SweepPolicy;
 import java.time.Duration;
 import java.util.Map;

@@ -2,8 +2,8 @@ package dev.deltaci.local.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.deltaci.functions.security.HashedTokens;
 import dev.deltaci.functions.security.ApiKeys;
+import dev.deltaci.functions.security.HashedTokens;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,6 +1,5 @@
 package dev.deltaci.local.cli;
 
-import dev.deltaci.functions.run.JobLifecycle;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.deltaci.core.job.JobState;
@@ -8,10 +7,11 @@ import dev.deltaci.core.job.Lease;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.core.pipeline.JobSpec;
 import dev.deltaci.core.pipeline.StepSpec;
-import dev.deltaci.functions.run.RunProgressor;
 import dev.deltaci.functions.queue.JobQueue;
-import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.run.JobLifecycle;
+import dev.deltaci.functions.run.RunProgressor;
 import dev.deltaci.functions.store.GateStore;
+import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.RunRecord;
 import dev.deltaci.functions.store.SweepStore;

@@ -1,10 +1,10 @@
 package dev.deltaci.local.it;
 
-import dev.deltaci.api.CompleteReply;
-import dev.deltaci.api.LeaseReply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.deltaci.api.CompleteReply;
+import dev.deltaci.api.LeaseReply;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.store.Conditions;

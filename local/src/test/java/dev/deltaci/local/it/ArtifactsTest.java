@@ -1,12 +1,12 @@
 package dev.deltaci.local.it;
 
-import dev.deltaci.api.Problem;
-import dev.deltaci.api.LeaseLost;
-import dev.deltaci.api.LeaseReply;
-import dev.deltaci.api.UploadReply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.deltaci.api.LeaseLost;
+import dev.deltaci.api.LeaseReply;
+import dev.deltaci.api.Problem;
+import dev.deltaci.api.UploadReply;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.local.host.RunnerPool;

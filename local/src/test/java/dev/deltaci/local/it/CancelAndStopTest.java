@@ -1,11 +1,11 @@
 package dev.deltaci.local.it;
 
-import dev.deltaci.api.LeaseLost;
-import dev.deltaci.api.HeartbeatReply;
-import dev.deltaci.core.job.FailureClass;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.deltaci.api.HeartbeatReply;
+import dev.deltaci.api.LeaseLost;
+import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.store.JobRecord;

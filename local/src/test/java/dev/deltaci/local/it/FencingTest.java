@@ -1,15 +1,15 @@
 package dev.deltaci.local.it;
 
-import dev.deltaci.api.LeaseReply;
-import dev.deltaci.api.LeaseLost;
-import dev.deltaci.api.CompleteReply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.deltaci.api.CompleteReply;
+import dev.deltaci.api.JobMessage;
+import dev.deltaci.api.LeaseLost;
+import dev.deltaci.api.LeaseReply;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.metrics.Metric;
-import dev.deltaci.api.JobMessage;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.local.host.RunnerPool;
 import dev.deltaci.local.support.PlaneTest;

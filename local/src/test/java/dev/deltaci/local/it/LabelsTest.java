@@ -1,9 +1,9 @@
 package dev.deltaci.local.it;
 
-import dev.deltaci.api.LeaseReply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.deltaci.api.LeaseReply;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.local.host.RunnerPool;

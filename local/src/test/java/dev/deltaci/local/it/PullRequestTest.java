@@ -1,11 +1,11 @@
 package dev.deltaci.local.it;
 
-import dev.deltaci.api.LeaseReply;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.deltaci.api.LeaseReply;
 import dev.deltaci.functions.store.RunRecord;
 import dev.deltaci.local.DeltaHome;
 import dev.deltaci.local.host.GitHubPush;

@@ -1,12 +1,12 @@
 package dev.deltaci.local.it;
 
-import dev.deltaci.api.CompleteReply;
-import dev.deltaci.api.LeaseReply;
-import dev.deltaci.core.job.FailureClass;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 import static org.awaitility.Awaitility.await;
 
+import dev.deltaci.api.CompleteReply;
+import dev.deltaci.api.LeaseReply;
+import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.store.AttemptRecord;

@@ -3,9 +3,9 @@ package dev.deltaci.local.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.deltaci.functions.trigger.SchedulerService.TickReport;
 import dev.deltaci.functions.store.RunRecord;
 import dev.deltaci.functions.store.ScheduleStore;
+import dev.deltaci.functions.trigger.SchedulerService.TickReport;
 import dev.deltaci.local.host.GitHubPush;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.repo.LocalRepository;

@@ -1,17 +1,17 @@
 package dev.deltaci.local.it;
 
-import dev.deltaci.functions.run.JobLifecycle;
-import dev.deltaci.api.LeaseLost;
-import dev.deltaci.core.job.FailureClass;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.deltaci.api.LeaseLost;
+import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
-import dev.deltaci.functions.store.AttemptRecord;
-import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.metrics.Metric;
+import dev.deltaci.functions.run.JobLifecycle;
+import dev.deltaci.functions.store.AttemptRecord;
 import dev.deltaci.functions.store.GateStore;
+import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.SweepStore;
 import dev.deltaci.functions.sweeper.SweepPolicy;

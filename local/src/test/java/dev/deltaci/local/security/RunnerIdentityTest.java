@@ -1,11 +1,11 @@
 package dev.deltaci.local.security;
 
-import dev.deltaci.api.LeaseReply;
-import dev.deltaci.api.LeaseLost;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deltaci.api.LeaseLost;
+import dev.deltaci.api.LeaseReply;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.security.RunnerAuth;
 import dev.deltaci.functions.store.JobRecord;
