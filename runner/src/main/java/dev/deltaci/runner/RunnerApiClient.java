@@ -46,6 +46,7 @@ public final class RunnerApiClient {
     private final String name;
     private final List<String> labels;
     private final RegistrationToken registrationToken;
+    private final java.util.function.LongSupplier nanoTime;
     private volatile String runnerId;
     private String credential;
     private long renewAtNanos;
@@ -104,6 +105,13 @@ public final class RunnerApiClient {
     /** As above, over a given HTTP client (tests inject faults on the runner's side of a call with it). */
     public RunnerApiClient(HttpClient http, URI baseUrl, String name, List<String> labels,
                            RegistrationToken registrationToken) {
+        this(http, baseUrl, name, labels, registrationToken, System::nanoTime);
+    }
+
+    /** @param nanoTime the monotonic clock that times credential renewal (tests move their own) */
+    RunnerApiClient(HttpClient http, URI baseUrl, String name, List<String> labels,
+                    RegistrationToken registrationToken, java.util.function.LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
         this.http = http;
         this.baseUrl = baseUrl;
         this.name = name;
@@ -129,7 +137,7 @@ public final class RunnerApiClient {
         }
         String token = registrationToken.read().orElseThrow(() -> new RegistrationRefusedException(
                 "no registration token to register with (it is read once, from a file or standard input)"));
-        long asked = System.nanoTime();
+        long asked = nanoTime.getAsLong();
         RegisterReply reply = send("register", new RegisterRequest(token, name, labels), null, RegisterReply.class);
         if (reply instanceof Problem problem && !problem.retryable()) {
             throw new RegistrationRefusedException("registration refused (" + problem.status() + "): " + problem.error());
@@ -140,7 +148,7 @@ public final class RunnerApiClient {
 
     /** A fresh credential for the same runner, asked for with the current one; false if it was refused. */
     private boolean renew() throws IOException {
-        long asked = System.nanoTime();
+        long asked = nanoTime.getAsLong();
         RegisterReply reply = send("renew", Map.of(), credential, RegisterReply.class);
         if (reply instanceof Problem problem && problem.status() == 401) {
             return false;
@@ -166,7 +174,7 @@ public final class RunnerApiClient {
         }
         if (credential == null) {
             register();
-        } else if ((refresh || System.nanoTime() - renewAtNanos >= 0) && !renew()) {
+        } else if ((refresh || nanoTime.getAsLong() - renewAtNanos >= 0) && !renew()) {
             // the credential ran out (the control plane was out of reach for a long time): register
             // anew if the token can still be read, as a new runner; the old id's leases are gone
             credential = null;

@@ -76,9 +76,13 @@ class RunnerApiClientTest {
         api.stop(0);
     }
 
+    /** The client's monotonic clock, moved by the tests instead of sleeping (a loaded machine must not change the outcome). */
+    private final java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+
     private RunnerApiClient client(String token) {
-        return new RunnerApiClient(URI.create("http://127.0.0.1:" + api.getAddress().getPort()), "r1", List.of(),
-                RunnerApiClient.RegistrationToken.of(token));
+        return new RunnerApiClient(java.net.http.HttpClient.newHttpClient(),
+                URI.create("http://127.0.0.1:" + api.getAddress().getPort()), "r1", List.of(),
+                RunnerApiClient.RegistrationToken.of(token), nanos::get);
     }
 
     @Test
@@ -87,8 +91,9 @@ class RunnerApiClientTest {
         RunnerApiClient client = client("good");
 
         client.heartbeat("run", "job", 1);
+        nanos.addAndGet(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(350)); // not yet four fifths of 500 ms
         client.heartbeat("run", "job", 1);
-        Thread.sleep(450);
+        nanos.addAndGet(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100));
         client.heartbeat("run", "job", 1);
 
         assertThat(registrations.get()).as("the registration token is used once").isEqualTo(1);
