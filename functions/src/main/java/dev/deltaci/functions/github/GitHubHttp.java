@@ -90,13 +90,19 @@ public final class GitHubHttp {
      */
     public Response send(String method, String path, String bearer, Object body, Duration patience)
             throws GitHubException {
+        return send(method, path, bearer, body, patience, "application/vnd.github+json");
+    }
+
+    /** As above, asking for another media type, e.g. {@code application/vnd.github.raw} for a file's bytes. */
+    public Response send(String method, String path, String bearer, Object body, Duration patience, String accept)
+            throws GitHubException {
         Instant giveUpAt = clock.instant().plus(patience);
         Duration backoff = Duration.ofMillis(500);
         GitHubException last = null;
         for (int attempt = 1; attempt <= MAX_TRIES; attempt++) {
             Duration wait;
             try {
-                HttpResponse<String> response = http.send(request(method, path, bearer, body),
+                HttpResponse<String> response = http.send(request(method, path, bearer, body, accept),
                         HttpResponse.BodyHandlers.ofString());
                 int status = response.statusCode();
                 if (status < 400 || status == 304) {
@@ -138,7 +144,8 @@ public final class GitHubHttp {
         throw last;
     }
 
-    private HttpRequest request(String method, String path, String bearer, Object body) throws GitHubException {
+    private HttpRequest request(String method, String path, String bearer, Object body, String accept)
+            throws GitHubException {
         HttpRequest.BodyPublisher publisher;
         try {
             publisher = body == null ? HttpRequest.BodyPublishers.noBody()
@@ -147,7 +154,7 @@ public final class GitHubHttp {
             throw new GitHubException(0, "cannot write the request to GitHub: " + e.getOriginalMessage(), null);
         }
         HttpRequest.Builder builder = HttpRequest.newBuilder(baseUrl.resolve(path)).timeout(callTimeout)
-                .header("accept", "application/vnd.github+json")
+                .header("accept", accept)
                 .header("x-github-api-version", API_VERSION)
                 .header("user-agent", "delta-ci")
                 .method(method, publisher);

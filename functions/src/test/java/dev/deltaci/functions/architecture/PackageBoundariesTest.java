@@ -67,7 +67,7 @@ class PackageBoundariesTest {
 
     @Test
     void theStoreAndTheAdapters_shouldNotKnowTheServicesThatUseThem() {
-        for (String lower : List.of("store", "queue", "logs", "artifacts", "security", "http", "metrics")) {
+        for (String lower : List.of("store", "queue", "logs", "artifacts", "security", "http", "metrics", "github")) {
             assertThat(USES.getOrDefault(lower, Set.of())).as(BASE + lower + " uses")
                     .doesNotContain("attempt", "run", "trigger", "sweeper", "handlers", "wiring");
         }

@@ -18,10 +18,8 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -40,7 +38,7 @@ class GitHubAppTest {
     private static KeyPair otherKeys;
 
     private final List<Duration> slept = new ArrayList<>();
-    private MutableClock clock;
+    private MovableClock clock;
     private GitHubDouble github;
 
     @BeforeAll
@@ -53,7 +51,7 @@ class GitHubAppTest {
 
     @BeforeEach
     void start() {
-        clock = new MutableClock(Instant.now());
+        clock = new MovableClock(Instant.now());
         github = new GitHubDouble(APP_ID, (RSAPublicKey) appKeys.getPublic(), clock);
     }
 
@@ -213,33 +211,5 @@ class GitHubAppTest {
 
     private static String quote(String text) {
         return "\"" + text.replace("\n", "\\n") + "\"";
-    }
-
-    /** A clock the test moves (and the double reads, as GitHub reads its own). */
-    static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
     }
 }
