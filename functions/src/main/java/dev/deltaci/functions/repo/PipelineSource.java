@@ -40,6 +40,14 @@ public interface PipelineSource {
         return new GitPipelineSource();
     }
 
+    /**
+     * As a GitHub App: GitHub repositories over the API (as {@code app}, waiting at most
+     * {@code patience} for GitHub in one read), local ones with git.
+     */
+    static PipelineSource forApp(dev.deltaci.functions.github.GitHubApp app, java.time.Duration patience) {
+        return new RoutedPipelineSource(git(), new GitHubPipelineSource(app.http(), app.jwt(), app.tokens(), patience));
+    }
+
     /** The repository could not be read: an infrastructure problem, not a pipeline mistake. */
     final class RepositoryUnavailableException extends Exception {
         public RepositoryUnavailableException(String message) {

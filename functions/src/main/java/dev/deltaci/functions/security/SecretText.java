@@ -29,6 +29,11 @@ public final class SecretText implements Supplier<String> {
         return new SecretText(() -> value);
     }
 
+    /** Secret text read from elsewhere each time (e.g. a field of a larger secret). */
+    public static SecretText from(Supplier<String> source) {
+        return new SecretText(source);
+    }
+
     /**
      * @param arnVariable   names the Secrets Manager secret (cloud)
      * @param fileVariable  names a file holding it (local)

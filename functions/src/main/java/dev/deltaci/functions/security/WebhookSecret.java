@@ -21,6 +21,11 @@ public final class WebhookSecret {
         return new WebhookSecret(SecretText.of(secret));
     }
 
+    /** The App's own webhook secret, read from its secret each time (so a rotation is picked up). */
+    public static WebhookSecret from(java.util.function.Supplier<String> secret) {
+        return new WebhookSecret(SecretText.from(secret));
+    }
+
     public static WebhookSecret fromEnvironment(Map<String, String> env) {
         return new WebhookSecret(SecretText.fromEnvironment(env, "WEBHOOK_SECRET_ARN", "WEBHOOK_SECRET_FILE",
                 "WEBHOOK_SECRET"));

@@ -2,6 +2,7 @@ package dev.deltaci.functions.wiring;
 
 import dev.deltaci.functions.artifacts.ArtifactStore;
 import dev.deltaci.functions.attempt.RunnerApiService;
+import dev.deltaci.functions.github.GitHubApp;
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.metrics.DynamoDbMetrics;
 import dev.deltaci.functions.metrics.EmfMetrics;
@@ -26,6 +27,7 @@ import dev.deltaci.functions.sweeper.SweeperService;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -56,10 +58,14 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
                 .apiCallTimeout(Duration.ofSeconds(7));
     }
 
+    /** How long one pipeline read may wait for GitHub: the webhook answers within GitHub's 10 s. */
+    public static final Duration GITHUB_PATIENCE = Duration.ofSeconds(5);
+
     /** Built once per Lambda container from its environment and default credentials. */
     public static ControlPlane fromEnvironment(Map<String, String> env) {
         ClientOverrideConfiguration overrides = clientOverrides().build();
         Metrics metrics = new EmfMetrics();
+        Optional<GitHubApp> github = GitHubApp.fromEnvironment(env, Clock.systemUTC());
         return new ControlPlane(
                 DynamoDbClient.builder().httpClient(UrlConnectionHttpClient.create())
                         .overrideConfiguration(clientOverrides().addExecutionInterceptor(new DynamoDbMetrics(metrics))
@@ -70,13 +76,23 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
                         .overrideConfiguration(overrides).build(),
                 S3Presigner.create(),
                 ControlPlaneConfig.fromEnvironment(env),
-                WebhookSecret.fromEnvironment(env),
+                webhookSecret(env, github),
                 RunnerAuth.fromEnvironment(env, Clock.systemUTC()),
                 ApiKeys.fromEnvironment(env),
                 JobSecrets.fromEnvironment(env),
-                PipelineSource.git(),
+                pipelineSource(github),
                 metrics,
                 Clock.systemUTC());
+    }
+
+    /** As a GitHub App, the App's secret holds the webhook secret too; else {@code WEBHOOK_SECRET_*}. */
+    public static WebhookSecret webhookSecret(Map<String, String> env, Optional<GitHubApp> github) {
+        return github.map(app -> WebhookSecret.from(app::webhookSecret)).orElseGet(() -> WebhookSecret.fromEnvironment(env));
+    }
+
+    /** As a GitHub App, GitHub repositories are read over the API (no git on Lambda); local ones always with git. */
+    public static PipelineSource pipelineSource(Optional<GitHubApp> github) {
+        return github.map(app -> PipelineSource.forApp(app, GITHUB_PATIENCE)).orElseGet(PipelineSource::git);
     }
 
     public JobStore jobStore() {

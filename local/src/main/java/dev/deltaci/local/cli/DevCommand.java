@@ -1,5 +1,8 @@
 package dev.deltaci.local.cli;
 
+import dev.deltaci.functions.github.GitHubApp;
+import dev.deltaci.functions.github.GitHubAppSecret;
+import dev.deltaci.functions.github.GitHubHttp;
 import dev.deltaci.functions.security.HashedTokens;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.host.RunnerPool;
@@ -56,10 +59,41 @@ public class DevCommand implements Callable<Integer> {
             description = "Labels of the runners it starts, comma-separated.")
     java.util.List<String> labels = java.util.List.of();
 
+    @Option(names = "--github-app", paramLabel = "FILE",
+            description = "Be a GitHub App: FILE is JSON {\"appId\": N, \"privateKey\": \"-----BEGIN ...\", "
+                    + "\"webhookSecret\": \"...\"}. Deliveries are then checked with its webhook secret and "
+                    + "pipelines of https:// repositories read over the API as the App.")
+    Path githubApp;
+
+    @Option(names = "--github-api-url", paramLabel = "URL",
+            description = "GitHub's REST API for --github-app (default: https://api.github.com; GitHub Enterprise "
+                    + "Server: https://HOST/api/v3; or a test double).")
+    java.net.URI githubApiUrl;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Map<String, String> environment = new java.util.HashMap<>(Map.of("RECONCILE_AFTER_SECONDS", RECONCILE_AFTER_SECONDS));
+        if (githubApiUrl != null && githubApp == null) {
+            err.println("error: --github-api-url goes with --github-app FILE");
+            return ExitCodes.USAGE_OR_CONFIG;
+        }
+        if (githubApp != null) {
+            try {
+                GitHubAppSecret app = GitHubAppSecret.parse(Files.readString(githubApp));
+                out.println("▸ as GitHub App " + app.appId() + " against "
+                        + (githubApiUrl == null ? GitHubHttp.PUBLIC_API : githubApiUrl));
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                err.println("error: --github-app " + githubApp + ": " + (e instanceof java.io.IOException
+                        ? "cannot read it (" + e.getMessage() + ")" : e.getMessage()));
+                return ExitCodes.USAGE_OR_CONFIG;
+            }
+            environment.put(GitHubApp.SECRET_FILE, githubApp.toAbsolutePath().toString());
+            if (githubApiUrl != null) {
+                environment.put(GitHubApp.API_URL, githubApiUrl.toString());
+            }
+        }
         if (runners < 0 || runners > 16) {
             err.println("error: --runners must be from 0 to 16, got " + runners);
             return ExitCodes.USAGE_OR_CONFIG;
@@ -102,7 +136,7 @@ public class DevCommand implements Callable<Integer> {
         try {
             plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults(state.webhookSecret())
                     .withPort(port).withCredentials(state.credentials())
-                    .withEnvironment(Map.of("RECONCILE_AFTER_SECONDS", RECONCILE_AFTER_SECONDS)));
+                    .withEnvironment(environment));
         } catch (java.net.BindException e) {
             stack.close();
             err.println("error: port " + port + " is taken; choose another with --port");

@@ -1,13 +1,12 @@
 package dev.deltaci.local.host;
 
+import dev.deltaci.functions.github.GitHubApp;
 import dev.deltaci.functions.metrics.DynamoDbMetrics;
 import dev.deltaci.functions.metrics.MetricRegistry;
-import dev.deltaci.functions.repo.PipelineSource;
 import dev.deltaci.functions.security.ApiKeys;
 import dev.deltaci.functions.security.HashedTokens;
 import dev.deltaci.functions.security.JobSecrets;
 import dev.deltaci.functions.security.RunnerAuth;
-import dev.deltaci.functions.security.WebhookSecret;
 import dev.deltaci.functions.wiring.ControlPlane;
 import dev.deltaci.functions.wiring.ControlPlaneConfig;
 import dev.deltaci.local.stack.AwsEndpoints;
@@ -20,6 +19,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -160,15 +160,19 @@ public final class LocalControlPlane implements AutoCloseable {
         env.remove("RUNNER_AUTH_SECRET_ARN");
         env.remove("CONTROL_API_KEYS_SECRET_ARN");
         env.remove("JOB_SECRETS_PREFIX");
+        // locally a GitHub App comes from a file (GITHUB_APP_FILE, GITHUB_API_URL in the overrides), if at all
+        env.remove(GitHubApp.SECRET_ARN);
+        env.remove(GitHubApp.API_URL);
         env.put("WEBHOOK_SECRET", options.webhookSecret());
         env.put("RUNNER_AUTH", runnerAuth);
         env.put("CONTROL_API_KEYS", apiKeys);
         env.put("RUNNER_PRESENCE_WINDOW_SECONDS", Long.toString(3 * RunnerPool.PRESENCE_SECONDS));
         env.putAll(options.environmentOverrides());
+        Optional<GitHubApp> github = GitHubApp.fromEnvironment(env, options.clock());
         return new ControlPlane(dynamo, sqs, s3, presigner, ControlPlaneConfig.fromEnvironment(env),
-                WebhookSecret.fromEnvironment(env), RunnerAuth.fromEnvironment(env, options.clock()),
-                ApiKeys.fromEnvironment(env), JobSecrets.fromEnvironment(env), PipelineSource.git(), metrics,
-                options.clock());
+                ControlPlane.webhookSecret(env, github), RunnerAuth.fromEnvironment(env, options.clock()),
+                ApiKeys.fromEnvironment(env), JobSecrets.fromEnvironment(env), ControlPlane.pipelineSource(github),
+                metrics, options.clock());
     }
 
     /** Runs the sweeper once now (tests use this instead of waiting for its timer). */

@@ -87,6 +87,23 @@ class DevCommandTest {
         }
     }
 
+    @Test
+    void aGitHubAppFileThatIsNotOne_shouldStopDevBeforeItStarts_sayingWhatIsWrong() throws Exception {
+        Path app = Files.createTempFile("github-app-", ".json");
+        Files.writeString(app, "{\"appId\": 12, \"privateKey\": \"not a key\", \"webhookSecret\": \"s\"}");
+        Path data = Files.createTempDirectory("delta-dev-app-");
+
+        var bad = CliRunTestSupport.delta("dev", "--data", data.toString(), "--github-app", app.toString());
+        var orphanUrl = CliRunTestSupport.delta("dev", "--data", data.toString(), "--github-api-url", "https://ghe.example/api/v3");
+
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.stderr()).contains("--github-app").contains("'privateKey' is not a PEM RSA private key")
+                .doesNotContain("not a key");
+        assertThat(orphanUrl.exitCode()).isEqualTo(2);
+        assertThat(orphanUrl.stderr()).contains("--github-api-url goes with --github-app");
+        assertThat(Files.list(data).count()).as("nothing started, nothing written").isZero();
+    }
+
     private void start() throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         dev = new ProcessBuilder(List.of(java, "-Xmx384m", "-Ddelta.home=" + DeltaHome.locate(),
