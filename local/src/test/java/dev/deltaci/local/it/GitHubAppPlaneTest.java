@@ -1,0 +1,122 @@
+package dev.deltaci.local.it;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.deltaci.core.job.JobState;
+import dev.deltaci.core.job.RunState;
+import dev.deltaci.functions.github.GitHubApp;
+import dev.deltaci.functions.github.GitHubDouble;
+import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.trigger.WebhookService;
+import dev.deltaci.local.host.GitHubPush;
+import dev.deltaci.local.host.LocalControlPlane;
+import dev.deltaci.local.stack.AwsStack;
+import dev.deltaci.local.support.TestStacks;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A local control plane made a GitHub App (as `delta dev --github-app` makes it), against a GitHub
+ * double that checks the App's JWT and tokens: a push to a GitHub repository is checked with the
+ * App's webhook secret and its pipeline is read over the API, never with git.
+ */
+class GitHubAppPlaneTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String HOOK_SECRET = "app-hook-secret";
+    private static final String SHA = "e".repeat(40);
+
+    private AwsStack stack;
+    private LocalControlPlane plane;
+    private GitHubDouble github;
+
+    @BeforeEach
+    void start() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        KeyPair keys = generator.generateKeyPair();
+        // the plane signs with the real clock, so the double checks against it
+        github = new GitHubDouble(31, (RSAPublicKey) keys.getPublic(), Clock.systemUTC());
+        String pem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'})
+                .encodeToString(keys.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
+        String app = JSON.writeValueAsString(Map.of("appId", 31, "privateKey", pem, "webhookSecret", HOOK_SECRET));
+        stack = TestStacks.start();
+        plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults("the-repository-webhook-secret")
+                .withScheduleInterval(null)
+                .withEnvironment(Map.of(GitHubApp.SECRET_VALUE, app, GitHubApp.API_URL, github.baseUrl())));
+    }
+
+    @AfterEach
+    void stop() {
+        plane.close();
+        stack.close();
+        github.close();
+    }
+
+    @Test
+    void aPush_shouldBeCheckedWithTheAppsSecret_andItsPipelineReadOverTheApi() throws Exception {
+        github.stubRepository(get(urlEqualTo("/repos/octo/app/contents/.delta/pipeline.yml?ref=" + SHA))
+                .willReturn(aResponse().withStatus(200).withBody("""
+                        jobs:
+                          build:
+                            steps: [{run: make}]
+                          test:
+                            needs: build
+                            steps: [{run: make test}]
+                        """)));
+
+        GitHubPush.Delivery wrongSecret = GitHubPush.send(plane.apiUrl(), "the-repository-webhook-secret", push());
+        GitHubPush.Delivery delivered = GitHubPush.send(plane.apiUrl(), HOOK_SECRET, push());
+
+        assertThat(wrongSecret.status()).as(wrongSecret.body()).isEqualTo(401);
+        assertThat(delivered.status()).as(delivered.body()).isEqualTo(201);
+        String runId = JSON.readTree(delivered.body()).get("runId").asText();
+        assertThat(plane.plane().jobStore().getRun(runId).orElseThrow().status()).isEqualTo(RunState.PENDING);
+        assertThat(plane.plane().jobStore().listJobs(runId)).extracting(JobRecord::jobKey, JobRecord::state)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("build", JobState.QUEUED),
+                        org.assertj.core.groups.Tuple.tuple("test", JobState.BLOCKED));
+        github.server.verify(1, getRequestedFor(urlPathMatching("/repos/octo/app/contents/.*")));
+    }
+
+    @Test
+    void githubDownDuringThePipelineRead_shouldAnswer503_andWriteNothing() throws Exception {
+        github.stubRepository(get(urlPathMatching("/repos/octo/app/contents/.*"))
+                .willReturn(aResponse().withStatus(502).withBody("bad gateway")));
+
+        GitHubPush.Delivery delivered = GitHubPush.send(plane.apiUrl(), HOOK_SECRET, push());
+
+        assertThat(delivered.status()).as(delivered.body()).isEqualTo(503);
+        assertThat(delivered.body()).contains("GitHub could not be read for octo/app");
+        assertThat(plane.plane().jobStore().getRun(WebhookService.runIdFor(delivered.deliveryId()))).isEmpty();
+    }
+
+    private static byte[] push() throws Exception {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("ref", "refs/heads/main");
+        root.put("before", "0".repeat(40));
+        root.put("after", SHA);
+        root.put("created", true);
+        root.put("deleted", false);
+        ObjectNode repository = root.putObject("repository");
+        repository.put("name", "app");
+        repository.put("full_name", "octo/app");
+        repository.put("clone_url", "https://github.com/octo/app.git");
+        repository.put("default_branch", "main");
+        root.putObject("installation").put("id", 42);
+        return JSON.writeValueAsBytes(root);
+    }
+}
