@@ -65,6 +65,17 @@ class TemplateDeployTest {
     }
 
     @Test
+    void theGitHubAppManifest_shouldAskForWhatDeltaUses_andNothingMore() throws IOException {
+        com.fasterxml.jackson.databind.JsonNode manifest = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(HOME.resolve("infra/github-app-manifest.json").toFile());
+
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().convertValue(manifest.get("default_permissions"), Map.class))
+                .isEqualTo(Map.of("contents", "read", "metadata", "read", "checks", "write", "statuses", "write"));
+        assertThat(manifest.get("default_events").toString()).isEqualTo("[\"push\",\"pull_request\"]");
+        assertThat(manifest.path("hook_attributes").path("url").asText()).endsWith("/webhooks/github");
+    }
+
+    @Test
     void cfnLint_shouldFindNoErrorAndNoWarning() throws Exception {
         Process process;
         try {
