@@ -53,7 +53,7 @@ public final class GitHubPipelineSource implements PipelineSource {
     }
 
     /** {@code owner/name} of a GitHub clone URL ({@code https://github.com/o/r.git}, GHES, or {@code git@host:o/r.git}). */
-    static Optional<String> repositoryOf(String cloneUrl) {
+    public static Optional<String> repositoryOf(String cloneUrl) {
         Matcher m = REPOSITORY.matcher(cloneUrl == null ? "" : cloneUrl);
         return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
     }

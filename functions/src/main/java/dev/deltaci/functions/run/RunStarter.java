@@ -42,9 +42,19 @@ import java.util.Optional;
 public final class RunStarter {
 
     /** What a run is built from, whatever the event; {@code fork}: a pull request from a fork (no secrets). */
-    public record RunSource(String trigger, String repository, String cloneUrl, String sha, String ref, boolean fork) {
+    /**
+     * What a run builds. {@code cloneUrl} is what runners clone; {@code readCloneUrl} is where the
+     * pipeline file is read (for a pull request on GitHub, the base repository: see
+     * {@code PullRequestEvent#readCloneUrl}).
+     */
+    public record RunSource(String trigger, String repository, String cloneUrl, String sha, String ref, boolean fork,
+                            String readCloneUrl) {
+        public RunSource(String trigger, String repository, String cloneUrl, String sha, String ref, boolean fork) {
+            this(trigger, repository, cloneUrl, sha, ref, fork, cloneUrl);
+        }
+
         public RunSource(String trigger, String repository, String cloneUrl, String sha, String ref) {
-            this(trigger, repository, cloneUrl, sha, ref, false);
+            this(trigger, repository, cloneUrl, sha, ref, false, cloneUrl);
         }
     }
 
@@ -111,7 +121,7 @@ public final class RunStarter {
         Pipeline pipeline;
         String configError = null;
         try {
-            Optional<String> yaml = pipelines.read(source.cloneUrl(), source.sha(), PipelineParser.DEFAULT_PATH);
+            Optional<String> yaml = pipelines.read(source.readCloneUrl(), source.sha(), PipelineParser.DEFAULT_PATH);
             if (yaml.isEmpty()) {
                 configError = PipelineParser.DEFAULT_PATH + ": no such file at commit " + source.sha();
                 pipeline = null;

@@ -2,6 +2,7 @@ package dev.deltaci.functions.trigger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deltaci.functions.repo.GitHubPipelineSource;
 import java.io.IOException;
 import java.util.regex.Pattern;
 
@@ -11,7 +12,8 @@ import java.util.regex.Pattern;
  * {@code refs/pull/<number>/head}, and path filters compare the base and head commits.
  */
 public record PullRequestEvent(String action, int number, String headSha, String headRef, String headCloneUrl,
-                               String headRepository, String baseSha, String baseRef, String repository) {
+                               String headRepository, String baseSha, String baseRef, String repository,
+                               String baseCloneUrl) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}");
@@ -49,12 +51,24 @@ public record PullRequestEvent(String action, int number, String headSha, String
                 text(head, "ref", "pull_request.head.ref"), text(headRepo, "clone_url", "pull_request.head.repo.clone_url"),
                 text(headRepo, "full_name", "pull_request.head.repo.full_name"),
                 sha(base, "pull_request.base.sha"), text(base, "ref", "pull_request.base.ref"),
-                text(repository, "full_name", "repository.full_name"));
+                text(repository, "full_name", "repository.full_name"),
+                repository.hasNonNull("clone_url") ? repository.get("clone_url").asText() : null);
     }
 
     /** A pull request from another repository: its code is not the repository's own, so it gets no secrets. */
     public boolean fromFork() {
         return !headRepository.equals(repository);
+    }
+
+    /**
+     * Where the pipeline file and the changed files are read: the base repository when both are
+     * on GitHub (GitHub serves a pull request's head commit from the base repository, and a GitHub
+     * App is installed there, not on the contributor's fork), else the head repository.
+     */
+    public String readCloneUrl() {
+        boolean onGitHub = baseCloneUrl != null && GitHubPipelineSource.repositoryOf(baseCloneUrl).isPresent()
+                && GitHubPipelineSource.repositoryOf(headCloneUrl).isPresent();
+        return onGitHub ? baseCloneUrl : headCloneUrl;
     }
 
     /** The ref a run of this pull request carries. */

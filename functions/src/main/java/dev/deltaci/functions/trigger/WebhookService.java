@@ -103,8 +103,8 @@ public final class WebhookService {
             return ApiResponse.of(202, "ignored", "pull_request action '" + pr.action() + "' does not start runs; "
                     + String.join(", ", PullRequestTrigger.SUPPORTED_TYPES) + " do");
         }
-        return starter.start(runId, new RunStarter.RunSource("pull_request", pr.repository(), pr.headCloneUrl(), pr.headSha(), pr.ref(),
-                pr.fromFork()),
+        return starter.start(runId, new RunStarter.RunSource("pull_request", pr.repository(), pr.headCloneUrl(),
+                        pr.headSha(), pr.ref(), pr.fromFork(), pr.readCloneUrl()),
                 pipeline -> {
                     PullRequestTrigger trigger = pipeline.on().pullRequest();
                     if (trigger == null) {
@@ -112,7 +112,7 @@ public final class WebhookService {
                                 + pipeline.on().listed() + ")");
                     }
                     List<String> changed = trigger.filtersPaths()
-                            ? starter.pipelines().changedInPullRequest(pr.headCloneUrl(), pr.baseSha(), pr.headSha())
+                            ? starter.pipelines().changedInPullRequest(pr.readCloneUrl(), pr.baseSha(), pr.headSha())
                             : List.of();
                     return decide(trigger.rejects(pr.action(), pr.baseRef(), changed));
                 });

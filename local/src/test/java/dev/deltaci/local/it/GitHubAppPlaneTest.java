@@ -104,6 +104,41 @@ class GitHubAppPlaneTest {
         assertThat(plane.plane().jobStore().getRun(WebhookService.runIdFor(delivered.deliveryId()))).isEmpty();
     }
 
+    @Test
+    void aPullRequestFromAFork_shouldBeReadFromTheBaseRepository_whereTheAppIsInstalled() throws Exception {
+        String base = "f".repeat(40);
+        github.stubRepository(get(urlEqualTo("/repos/octo/app/contents/.delta/pipeline.yml?ref=" + SHA))
+                .willReturn(aResponse().withStatus(200).withBody("on: pull_request\njobs:\n  test:\n    steps: [{run: make}]\n")));
+
+        GitHubPush.Delivery delivered = GitHubPush.send(plane.apiUrl(), HOOK_SECRET, "pull_request",
+                pullRequestFromFork(base), java.util.UUID.randomUUID().toString());
+
+        assertThat(delivered.status()).as(delivered.body()).isEqualTo(201);
+        String runId = JSON.readTree(delivered.body()).get("runId").asText();
+        var run = plane.plane().jobStore().getRun(runId).orElseThrow();
+        assertThat(run.fork()).isTrue();
+        assertThat(run.cloneUrl()).as("runners clone the contributor's fork").isEqualTo("https://github.com/someone/app.git");
+        // the App is not installed on the fork (the double answers 404 for it): nothing was asked of it
+        github.server.verify(0, getRequestedFor(urlPathMatching("/repos/someone/.*")));
+    }
+
+    private static byte[] pullRequestFromFork(String baseSha) throws Exception {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("action", "opened");
+        root.put("number", 7);
+        ObjectNode pr = root.putObject("pull_request");
+        ObjectNode head = pr.putObject("head");
+        head.put("sha", SHA);
+        head.put("ref", "feature");
+        head.putObject("repo").put("full_name", "someone/app").put("clone_url", "https://github.com/someone/app.git");
+        ObjectNode base = pr.putObject("base");
+        base.put("sha", baseSha);
+        base.put("ref", "main");
+        root.putObject("repository").put("full_name", "octo/app").put("clone_url", "https://github.com/octo/app.git");
+        root.putObject("installation").put("id", 42);
+        return JSON.writeValueAsBytes(root);
+    }
+
     private static byte[] push() throws Exception {
         ObjectNode root = JSON.createObjectNode();
         root.put("ref", "refs/heads/main");
