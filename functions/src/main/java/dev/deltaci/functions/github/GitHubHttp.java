@@ -30,6 +30,8 @@ public final class GitHubHttp {
     static final Duration SECONDARY_LIMIT_WAIT = Duration.ofMinutes(1);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_TRIES = 4;
+    private static final int MAX_REDIRECTS = 3;
+    private static final java.util.Set<Integer> REDIRECTS = java.util.Set.of(301, 302, 303, 307, 308);
 
     /** How a call waits before it tries again (tests pass one that records instead of sleeping). */
     public interface Sleeper {
@@ -74,8 +76,9 @@ public final class GitHubHttp {
     }
 
     public static GitHubHttp of(URI baseUrl, Clock clock) {
+        // redirects are followed here, not by the client: only to GitHub's own host, so a token never leaves it
         return new GitHubHttp(baseUrl, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3))
-                .followRedirects(HttpClient.Redirect.NORMAL).build(), Duration.ofSeconds(5), clock, Sleeper.REAL);
+                .followRedirects(HttpClient.Redirect.NEVER).build(), Duration.ofSeconds(5), clock, Sleeper.REAL);
     }
 
     public URI baseUrl() {
@@ -98,6 +101,7 @@ public final class GitHubHttp {
             throws GitHubException {
         Instant giveUpAt = clock.instant().plus(patience);
         Duration backoff = Duration.ofMillis(500);
+        int redirects = 0;
         GitHubException last = null;
         for (int attempt = 1; attempt <= MAX_TRIES; attempt++) {
             Duration wait;
@@ -105,7 +109,18 @@ public final class GitHubHttp {
                 HttpResponse<String> response = http.send(request(method, path, bearer, body, accept),
                         HttpResponse.BodyHandlers.ofString());
                 int status = response.statusCode();
-                if (status < 400 || status == 304) {
+                Optional<String> location = response.headers().firstValue("location");
+                if (REDIRECTS.contains(status) && location.isPresent() && redirects++ < MAX_REDIRECTS) {
+                    URI next = baseUrl.resolve(location.get());
+                    if (!sameOrigin(next)) {
+                        throw new GitHubException(status, "GitHub redirected " + method + " " + path + " to another host ("
+                                + next.getHost() + "); not following it with the App's credentials", null);
+                    }
+                    path = next.toString();
+                    attempt--; // a redirect is not a failed try
+                    continue;
+                }
+                if (status < 400) {
                     return new Response(status, response.body(), response);
                 }
                 Optional<Instant> limitedUntil = rateLimitedUntil(response);
@@ -142,6 +157,11 @@ public final class GitHubHttp {
             backoff = backoff.multipliedBy(2);
         }
         throw last;
+    }
+
+    private boolean sameOrigin(URI other) {
+        return baseUrl.getScheme().equalsIgnoreCase(String.valueOf(other.getScheme()))
+                && baseUrl.getHost().equalsIgnoreCase(String.valueOf(other.getHost())) && baseUrl.getPort() == other.getPort();
     }
 
     private HttpRequest request(String method, String path, String bearer, Object body, String accept)

@@ -189,13 +189,35 @@ class GitHubAppTest {
         assertThat(slept).containsExactly(Duration.ofMillis(500)); // a second wait would pass the 1 s of patience
     }
 
+    @Test
+    void aRedirect_shouldBeFollowedOnGitHubsHost_andNeverToAnotherWithTheToken() throws Exception {
+        github.server.stubFor(get(urlEqualTo("/repos/octo/old")).willReturn(aResponse().withStatus(301)
+                .withHeader("location", github.baseUrl() + "/repositories/99")));
+        github.server.stubFor(get(urlEqualTo("/repositories/99")).willReturn(aResponse().withStatus(200)
+                .withBody("{\"full_name\": \"octo/new\"}")));
+        github.server.stubFor(get(urlEqualTo("/repos/octo/leaky")).willReturn(aResponse().withStatus(302)
+                .withHeader("location", "https://collector.example/steal")));
+
+        GitHubHttp.Response moved = http(Duration.ofSeconds(2)).send("GET", "repos/octo/old", "t", null, Duration.ofSeconds(5));
+
+        assertThat(moved.json().path("full_name").asText()).isEqualTo("octo/new");
+        github.server.verify(getRequestedFor(urlEqualTo("/repositories/99"))
+                .withHeader("authorization", equalTo("Bearer t")));
+        assertThatThrownBy(() -> http(Duration.ofSeconds(2)).send("GET", "repos/octo/leaky", "t", null, Duration.ofSeconds(5)))
+                .isInstanceOfSatisfying(GitHubException.class, e -> {
+                    assertThat(e.getMessage()).contains("another host (collector.example)");
+                    assertThat(e.retryable()).isFalse();
+                });
+    }
+
     private InstallationTokens tokens(KeyPair keys) {
         GitHubAppSecret app = new GitHubAppSecret(APP_ID, (RSAPrivateKey) keys.getPrivate(), "s3cret");
         return new InstallationTokens(http(Duration.ofSeconds(2)), new AppJwt(app, clock), clock);
     }
 
     private GitHubHttp http(Duration callTimeout) {
-        return new GitHubHttp(URI.create(github.baseUrl()), HttpClient.newHttpClient(), callTimeout, clock, duration -> {
+        return new GitHubHttp(URI.create(github.baseUrl()), HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+                .build(), callTimeout, clock, duration -> {
             slept.add(duration);
             clock.advance(duration);
         });
