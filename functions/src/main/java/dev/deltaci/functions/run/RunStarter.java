@@ -132,7 +132,8 @@ public final class RunStarter {
             configError = e.getMessage();
             pipeline = null;
         } catch (PipelineSource.RepositoryUnavailableException e) {
-            // nothing written: GitHub (or the caller) retries the delivery
+            // nothing written. GitHub does not redeliver a failed delivery by itself: until deliveries are
+            // kept durably, a push whose repository cannot be read now is not built
             return ApiResponse.error(503, "cannot read the repository: " + e.getMessage());
         }
 
