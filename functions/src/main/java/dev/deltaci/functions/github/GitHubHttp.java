@@ -99,6 +99,10 @@ public final class GitHubHttp {
     /** As above, asking for another media type, e.g. {@code application/vnd.github.raw} for a file's bytes. */
     public Response send(String method, String path, String bearer, Object body, Duration patience, String accept)
             throws GitHubException {
+        if (!sameOrigin(baseUrl.resolve(path))) {
+            // a path is relative to the API, or an absolute URL GitHub gave (a Link header) on its own host
+            throw new GitHubException(0, "not a GitHub API URL: " + baseUrl.resolve(path).getHost(), null);
+        }
         Instant giveUpAt = clock.instant().plus(patience);
         Duration backoff = Duration.ofMillis(500);
         int redirects = 0;

@@ -44,7 +44,12 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner,
                            ControlPlaneConfig config, WebhookSecret webhookSecret, RunnerAuth runnerAuth,
                            ApiKeys apiKeys, JobSecrets jobSecrets, PipelineSource pipelineSource, Metrics metrics,
-                           Clock clock) {
+                           Clock clock, GitHubApp github) {
+
+    /** This deployment as a GitHub App, when it is one. */
+    public Optional<GitHubApp> gitHubApp() {
+        return Optional.ofNullable(github);
+    }
 
     /**
      * How every control-plane client retries and times out: the standard retry mode (3 attempts,
@@ -82,7 +87,8 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
                 JobSecrets.fromEnvironment(env),
                 pipelineSource(github),
                 metrics,
-                Clock.systemUTC());
+                Clock.systemUTC(),
+                github.orElse(null));
     }
 
     /** As a GitHub App, the App's secret holds the webhook secret too; else {@code WEBHOOK_SECRET_*}. */

@@ -58,7 +58,7 @@ public final class GitHubDouble implements AutoCloseable {
         server.stubFor(get(urlPathMatching("/repos/octo/[^/]+/installation")).atPriority(1)
                 .andMatching(request -> MatchResult.of(validAppJwt(request.getHeader("Authorization"))))
                 .willReturn(okJson("{\"id\": 42}")));
-        server.stubFor(any(urlPathMatching("/repos/.*")).atPriority(9)
+        server.stubFor(any(urlPathMatching("/(repos|app)/.*")).atPriority(9)
                 .willReturn(aResponse().withStatus(401).withHeader("content-type", "application/json")
                         .withBody("{\"message\":\"Bad credentials\"}")));
         server.stubFor(post(urlPathMatching("/app/installations/[0-9]+/access_tokens")).atPriority(9)
@@ -70,6 +70,11 @@ public final class GitHubDouble implements AutoCloseable {
     public void stubRepository(MappingBuilder call) {
         server.stubFor(call.atPriority(1).andMatching(request -> MatchResult.of(issued.contains(
                 String.valueOf(request.getHeader("Authorization")).replaceFirst("^Bearer ", "")))));
+    }
+
+    /** An App call that answers only with a valid App JWT (else 401). */
+    public void stubApp(MappingBuilder call) {
+        server.stubFor(call.atPriority(1).andMatching(request -> MatchResult.of(validAppJwt(request.getHeader("Authorization")))));
     }
 
     public String baseUrl() {

@@ -135,7 +135,7 @@ class StructuredLogsTest {
         ControlPlaneConfig config = ControlPlaneConfig.fromEnvironment(Map.of("TABLE_NAME", "t", "QUEUE_URL", "q",
                 "BUCKET_NAME", "b"));
         return new ControlPlane(unreachable, null, null, null, config, null, null, null, null, null, metrics,
-                Clock.systemUTC());
+                Clock.systemUTC(), null);
     }
 
     private record TestContext(String awsRequestId) implements Context {

@@ -172,7 +172,7 @@ public final class LocalControlPlane implements AutoCloseable {
         return new ControlPlane(dynamo, sqs, s3, presigner, ControlPlaneConfig.fromEnvironment(env),
                 ControlPlane.webhookSecret(env, github), RunnerAuth.fromEnvironment(env, options.clock()),
                 ApiKeys.fromEnvironment(env), JobSecrets.fromEnvironment(env), ControlPlane.pipelineSource(github),
-                metrics, options.clock());
+                metrics, options.clock(), github.orElse(null));
     }
 
     /** Runs the sweeper once now (tests use this instead of waiting for its timer). */

@@ -3,6 +3,9 @@ package dev.deltaci.local.it;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,6 +26,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -120,6 +124,18 @@ class GitHubAppPlaneTest {
         assertThat(run.cloneUrl()).as("runners clone the contributor's fork").isEqualTo("https://github.com/someone/app.git");
         // the App is not installed on the fork (the double answers 404 for it): nothing was asked of it
         github.server.verify(0, getRequestedFor(urlPathMatching("/repos/someone/.*")));
+    }
+
+    @Test
+    void aPushGitHubFailedToDeliver_shouldBeRedeliveredByTheSweeper() throws Exception {
+        String failedAt = Instant.now().minusSeconds(300).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        github.stubApp(get(urlEqualTo("/app/hook/deliveries?per_page=100")).willReturn(okJson("[{\"id\": 77, "
+                + "\"guid\": \"g-1\", \"event\": \"push\", \"status_code\": 503, \"delivered_at\": \"" + failedAt + "\"}]")));
+        github.stubApp(post(urlEqualTo("/app/hook/deliveries/77/attempts")).willReturn(aResponse().withStatus(202)));
+
+        plane.sweepNow();
+
+        github.server.verify(1, postRequestedFor(urlEqualTo("/app/hook/deliveries/77/attempts")));
     }
 
     private static byte[] pullRequestFromFork(String baseSha) throws Exception {
