@@ -8,12 +8,21 @@ import java.util.Map;
  * The job a lease answer hands over: what to check out, the steps, environment and matrix
  * values, paths to keep ({@code artifacts}), the archives of the jobs it needs ({@code downloads}),
  * and the secrets its steps reference, read for this answer and never stored. {@code secretsWithheld}
- * says which secrets are empty and why (a fork's pull request, not defined).
+ * says which secrets are empty and why (a fork's pull request, not defined). {@code checkoutToken},
+ * when set, is a short-lived GitHub App token that may only read the job's repository: the
+ * runner sends it to git as an HTTP header for the clone, and nowhere else.
  */
 public record JobTicket(String runId, String jobKey, String name, int attempt, String cloneUrl, String sha, String ref,
                         String repository, String event, Map<String, String> env, Map<String, String> matrix,
                         int timeoutMinutes, List<Step> steps, List<String> artifacts, Map<String, String> inputs,
-                        String image, List<Download> downloads, Map<String, String> secrets, String secretsWithheld) {
+                        String image, List<Download> downloads, Map<String, String> secrets, String secretsWithheld,
+                        String checkoutToken) {
+
+    @Override
+    public String toString() {
+        return "JobTicket[" + runId + "/" + jobKey + ", attempt " + attempt + (checkoutToken == null ? "" : ", checkout token <hidden>")
+                + "]";
+    }
 
     public JobTicket {
         env = env == null ? Map.of() : env;

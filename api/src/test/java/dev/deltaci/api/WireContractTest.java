@@ -130,6 +130,6 @@ class WireContractTest {
         return new JobTicket("r", "j", "build", 1, "file:///repo", "abc", "refs/heads/main", "o/r", "push",
                 Map.of("A", "1"), Map.of(), 60,
                 List.of(new JobTicket.Step("s", false, "echo", "bash", Map.of(), null, 0, false, null)), List.of("out"),
-                Map.of(), null, List.of(new JobTicket.Download("a", "A", "http://x", "00")), Map.of(), null);
+                Map.of(), null, List.of(new JobTicket.Download("a", "A", "http://x", "00")), Map.of(), null, "ghs_token");
     }
 }

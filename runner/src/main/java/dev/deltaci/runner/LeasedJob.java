@@ -13,7 +13,14 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
                  long heartbeatIntervalMs, long leaseTtlMs, String cloneUrl, String sha, String ref,
                  Map<String, String> env, int timeoutMinutes, List<Step> steps, String repository, String event,
                  Map<String, String> matrix, List<String> artifacts, List<Download> downloads,
-                 Map<String, String> inputs, String image, Map<String, String> secrets, String secretsNote) {
+                 Map<String, String> inputs, String image, Map<String, String> secrets, String secretsNote,
+                 String checkoutToken) {
+
+    /** Never shows the secrets or the checkout token. */
+    @Override
+    public String toString() {
+        return "LeasedJob[" + runId + "/" + jobKey + " attempt " + attempt + " epoch " + epoch + "]";
+    }
 
     /** Artifacts of a job this one needs: where to download them (a presigned URL). */
     record Download(String jobKey, String name, String url, String sha256) {
@@ -25,14 +32,15 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
               Map<String, String> env, int timeoutMinutes, List<Step> steps, String repository, String event,
               Map<String, String> matrix) {
         this(runId, jobKey, name, attempt, epoch, startedAtEpochMs, heartbeatIntervalMs, leaseTtlMs, cloneUrl, sha, ref,
-                env, timeoutMinutes, steps, repository, event, matrix, List.of(), List.of(), Map.of(), null, Map.of(), null);
+                env, timeoutMinutes, steps, repository, event, matrix, List.of(), List.of(), Map.of(), null, Map.of(), null,
+                null);
     }
 
     /** The same job with another environment (after its {@code ${{ }}} values were rendered). */
     LeasedJob withEnv(Map<String, String> renderedEnv) {
         return new LeasedJob(runId, jobKey, name, attempt, epoch, startedAtEpochMs, heartbeatIntervalMs, leaseTtlMs,
                 cloneUrl, sha, ref, renderedEnv, timeoutMinutes, steps, repository, event, matrix, artifacts, downloads,
-                inputs, image, secrets, secretsNote);
+                inputs, image, secrets, secretsNote, checkoutToken);
     }
 
     /** The {@code delta} context of expressions on this runner. */
@@ -72,7 +80,8 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
         return new LeasedJob(job.runId(), job.jobKey(), job.name(), job.attempt(), lease.epoch(),
                 lease.startedAtEpochMs(), lease.heartbeatIntervalMs(), lease.ttlMs(), job.cloneUrl(), job.sha(),
                 job.ref(), job.env(), job.timeoutMinutes(), steps, nonNull(job.repository()), nonNull(job.event()),
-                job.matrix(), job.artifacts(), downloads, job.inputs(), job.image(), job.secrets(), job.secretsWithheld());
+                job.matrix(), job.artifacts(), downloads, job.inputs(), job.image(), job.secrets(), job.secretsWithheld(),
+                job.checkoutToken());
     }
 
     private static String nonNull(String value) {

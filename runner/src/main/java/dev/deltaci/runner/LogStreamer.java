@@ -55,7 +55,11 @@ final class LogStreamer implements AutoCloseable {
     LogStreamer(RunnerApiClient api, LeasedJob job, long flushIntervalMs, Duration outageLimit, Runnable onLeaseLost) {
         this.api = api;
         this.job = job;
-        this.masker = new SecretMasker(job.secrets().values());
+        java.util.List<String> masked = new java.util.ArrayList<>(job.secrets().values());
+        if (job.checkoutToken() != null) {
+            masked.add(job.checkoutToken()); // git never prints it, but nothing it might print shows it
+        }
+        this.masker = new SecretMasker(masked);
         this.onLeaseLost = onLeaseLost;
         this.outageLimit = outageLimit;
         Map<String, String> correlation = MDC.getCopyOfContextMap();

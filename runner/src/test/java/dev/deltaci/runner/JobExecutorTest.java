@@ -89,6 +89,57 @@ class JobExecutorTest {
         Workspace.deleteTree(workRoot);
     }
 
+    @Test
+    void aPrivateRepository_shouldBeClonedWithTheCheckoutTokenAsAHeader_thatNoStepCanFind() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(GitOverHttp.available(), "git http-backend is not installed");
+        String token = "ghs_privateCheckoutToken123";
+        String header = "Authorization: basic " + java.util.Base64.getEncoder()
+                .encodeToString(("x-access-token:" + token).getBytes(StandardCharsets.UTF_8));
+        Path seen = Files.createTempDirectory("delta-exec-seen-");
+        try (GitOverHttp github = new GitOverHttp(repo.getParent(), header.substring("Authorization: ".length()))) {
+            // what a step can reach: the checkout's git config, its own environment, its command line
+            LeasedJob job = withCheckout(job(10_000, 30_000, "cp .git/config " + seen + "/config && env > " + seen
+                    + "/env && cat /proc/$$/cmdline > " + seen + "/cmdline && cat hello.txt"),
+                    github.url(repo.getFileName().toString()), token);
+
+            JobExecutor.Result result = executor().run(job);
+
+            assertThat(result).as(shippedLog()).isInstanceOf(JobExecutor.Result.Report.class);
+            assertThat(reported(result).failureClass()).as(shippedLog()).isNull();
+            assertThat(shippedLog()).contains("from the repository");
+            assertThat(github.authorizations).contains(header.substring("Authorization: ".length()));
+            for (String file : List.of("config", "env", "cmdline")) {
+                assertThat(Files.readString(seen.resolve(file))).as(file).doesNotContain(token)
+                        .doesNotContain(header.substring("Authorization: basic ".length()));
+            }
+            assertThat(Files.readString(seen.resolve("config"))).contains(github.url(repo.getFileName().toString()));
+            assertThat(shippedLog()).doesNotContain(token);
+        } finally {
+            Workspace.deleteTree(seen);
+        }
+    }
+
+    @Test
+    void aPrivateRepository_withoutAToken_shouldFailTheCheckoutAtOnce_asAnInfrastructureError() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(GitOverHttp.available(), "git http-backend is not installed");
+        try (GitOverHttp github = new GitOverHttp(repo.getParent(), "basic nobody-has-this")) {
+            LeasedJob job = withCheckout(job(10_000, 30_000, "echo should not run"),
+                    github.url(repo.getFileName().toString()), null);
+
+            JobExecutor.Result result = executor().run(job);
+
+            assertThat(reported(result).failureClass()).isEqualTo(FailureClass.INFRA_ERROR);
+            assertThat(shippedLog()).contains("checkout failed").doesNotContain("should not run");
+        }
+    }
+
+    private static LeasedJob withCheckout(LeasedJob job, String cloneUrl, String token) {
+        return new LeasedJob(job.runId(), job.jobKey(), job.name(), job.attempt(), job.epoch(), job.startedAtEpochMs(),
+                job.heartbeatIntervalMs(), job.leaseTtlMs(), cloneUrl, job.sha(), job.ref(), job.env(), job.timeoutMinutes(),
+                job.steps(), job.repository(), job.event(), job.matrix(), job.artifacts(), job.downloads(), job.inputs(),
+                job.image(), job.secrets(), job.secretsNote(), token);
+    }
+
     private LeasedJob job(long heartbeatMs, long ttlMs, String... steps) {
         return new LeasedJob("r-1", "build", "build", 1, 1, 1000, heartbeatMs, ttlMs, repo.toString(), sha,
                 "refs/heads/main", Map.of("FROM_PIPELINE", "yes"), 5,
@@ -159,7 +210,7 @@ class JobExecutorTest {
         LeasedJob withImage = new LeasedJob(base.runId(), base.jobKey(), base.name(), base.attempt(), base.epoch(),
                 base.startedAtEpochMs(), base.heartbeatIntervalMs(), base.leaseTtlMs(), base.cloneUrl(), base.sha(),
                 base.ref(), base.env(), base.timeoutMinutes(), base.steps(), base.repository(), base.event(),
-                Map.of("node", "20"), List.of(), List.of(), Map.of(), "node:${{ matrix.node }}-alpine", Map.of(), null);
+                Map.of("node", "20"), List.of(), List.of(), Map.of(), "node:${{ matrix.node }}-alpine", Map.of(), null, null);
         java.util.Map<String, String> noDocker = new java.util.HashMap<>(StepProcess.stepEnvironment(base, workRoot));
         org.junit.jupiter.api.Assumptions.assumeTrue(ContainerStep.dockerProblem(noDocker).isPresent(),
                 "this machine has Docker: the no-Docker path cannot be shown here");

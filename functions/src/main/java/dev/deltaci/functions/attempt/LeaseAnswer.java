@@ -9,31 +9,43 @@ import dev.deltaci.core.pipeline.JobSpec;
 import dev.deltaci.core.pipeline.SecretReferences;
 import dev.deltaci.core.pipeline.StepSpec;
 import dev.deltaci.functions.artifacts.ArtifactStore;
+import dev.deltaci.functions.github.GitHubApp;
+import dev.deltaci.functions.github.GitHubException;
+import dev.deltaci.functions.repo.GitHubPipelineSource;
 import dev.deltaci.functions.security.JobSecrets;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a lease answer tells the runner: the lease (epoch, expiry, heartbeat interval) and the
  * job (its steps, environment, artifacts to keep, downloads of the jobs it needs with their
- * recorded SHA-256, and the secrets it references, read now and never stored).
+ * recorded SHA-256, and the secrets it references, read now and never stored). As a GitHub App,
+ * also a token to clone a GitHub repository with that can only read that repository.
  */
 final class LeaseAnswer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseAnswer.class);
 
     private final JobStore store;
     private final ArtifactStore artifacts;
     private final JobSecrets secrets;
     private final Lease.Policy leasePolicy;
+    /** Null when this deployment is not a GitHub App. */
+    private final GitHubApp github;
 
-    LeaseAnswer(JobStore store, ArtifactStore artifacts, JobSecrets secrets, Lease.Policy leasePolicy) {
+    LeaseAnswer(JobStore store, ArtifactStore artifacts, JobSecrets secrets, Lease.Policy leasePolicy, GitHubApp github) {
         this.store = store;
         this.artifacts = artifacts;
         this.secrets = secrets;
         this.leasePolicy = leasePolicy;
+        this.github = github;
     }
 
     /** The lease as granted and the whole job, with downloads and secrets. */
@@ -46,7 +58,7 @@ final class LeaseAnswer {
                 job.source().sha(), job.source().ref(), job.source().repository(), job.source().event(), spec.env(),
                 spec.matrix() == null ? Map.of() : spec.matrix().values(), spec.timeoutMinutes(),
                 spec.steps().stream().map(LeaseAnswer::step).toList(), spec.artifacts(), job.source().inputs(), spec.image(),
-                downloads(job), given.values(), given.withheld());
+                downloads(job), given.values(), given.withheld(), checkoutToken(job));
         return new LeaseReply.Leased(lease, ticket);
     }
 
@@ -70,6 +82,31 @@ final class LeaseAnswer {
         List<String> missing = names.stream().filter(name -> !values.containsKey(name)).toList();
         return new Secrets(values, missing.isEmpty() ? null
                 : "not defined for " + job.source().repository() + ": " + String.join(", ", missing) + " (empty)");
+    }
+
+    /**
+     * A token to clone the job's repository with, limited to reading its contents: only for a
+     * clone of the run's own repository on GitHub (a fork's pull request clones the fork, which
+     * needs none and gets none). Without one (GitHub unreachable now) the clone of a public
+     * repository still works; a private one fails as an infrastructure error and is retried.
+     */
+    private String checkoutToken(JobRecord job) {
+        if (github == null) {
+            return null;
+        }
+        Optional<String> cloned = GitHubPipelineSource.repositoryOf(job.source().cloneUrl());
+        String repository = job.source().repository();
+        if (cloned.isEmpty() || !cloned.get().equalsIgnoreCase(repository) || repository.indexOf('/') < 0) {
+            return null;
+        }
+        try {
+            long installation = github.tokens().installationOf(repository);
+            return github.tokens().forRepository(installation, repository.substring(repository.indexOf('/') + 1),
+                    Map.of("contents", "read")).value();
+        } catch (GitHubException e) {
+            LOG.warn("no checkout token for {}: {}", repository, e.getMessage());
+            return null;
+        }
     }
 
     /** Download URLs for the archives of the jobs this one needs that kept files and succeeded. */

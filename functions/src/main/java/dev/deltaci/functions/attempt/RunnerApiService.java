@@ -10,6 +10,7 @@ import dev.deltaci.api.LogRequest;
 import dev.deltaci.api.Reply;
 import dev.deltaci.core.job.Lease;
 import dev.deltaci.functions.artifacts.ArtifactStore;
+import dev.deltaci.functions.github.GitHubApp;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.metrics.Metrics;
@@ -63,11 +64,11 @@ public final class RunnerApiService {
 
     public RunnerApiService(JobStore store, LogStore logs, ArtifactStore artifacts, RunnerAuth auth, JobSecrets secrets,
                             JobLifecycle lifecycle, OpsStore ops, Lease.Policy leasePolicy,
-                            int infraRetryBudget, Metrics metrics, Clock clock) {
+                            int infraRetryBudget, Metrics metrics, Clock clock, GitHubApp github) {
         this.auth = auth;
         this.registry = new RunnerRegistry(auth, ops);
         this.attempts = new AttemptOperations(store, logs, artifacts,
-                new LeaseAnswer(store, artifacts, secrets, leasePolicy), lifecycle, leasePolicy,
+                new LeaseAnswer(store, artifacts, secrets, leasePolicy, github), lifecycle, leasePolicy,
                 infraRetryBudget, metrics, clock);
     }
 

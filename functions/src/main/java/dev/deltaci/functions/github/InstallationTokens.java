@@ -35,6 +35,7 @@ public final class InstallationTokens {
     private final AppJwt jwt;
     private final Clock clock;
     private final Map<Key, Token> cache = new ConcurrentHashMap<>();
+    private final Map<String, Long> installations = new ConcurrentHashMap<>();
 
     public InstallationTokens(GitHubHttp http, AppJwt jwt, Clock clock) {
         this.http = http;
@@ -56,6 +57,20 @@ public final class InstallationTokens {
     public Token forRepository(long installationId, String repository, Map<String, String> permissions)
             throws GitHubException {
         return token(new Key(installationId, repository, Map.copyOf(permissions)));
+    }
+
+    /**
+     * The App's installation that covers {@code repository} ({@code owner/name}), looked up once
+     * and kept. GitHub answers 404 when the App is not installed there.
+     */
+    public long installationOf(String repository) throws GitHubException {
+        Long installation = installations.get(repository);
+        if (installation == null) {
+            installation = http.send("GET", "repos/" + repository + "/installation", jwt.sign(), null, PATIENCE)
+                    .json().path("id").asLong();
+            installations.put(repository, installation);
+        }
+        return installation;
     }
 
     private Token token(Key key) throws GitHubException {

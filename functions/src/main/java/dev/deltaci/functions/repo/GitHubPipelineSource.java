@@ -1,7 +1,6 @@
 package dev.deltaci.functions.repo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.deltaci.functions.github.AppJwt;
 import dev.deltaci.functions.github.GitHubException;
 import dev.deltaci.functions.github.GitHubHttp;
 import dev.deltaci.functions.github.InstallationTokens;
@@ -11,10 +10,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -39,15 +36,12 @@ public final class GitHubPipelineSource implements PipelineSource {
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}");
 
     private final GitHubHttp http;
-    private final AppJwt jwt;
     private final InstallationTokens tokens;
     private final Duration patience;
-    private final Map<String, Long> installations = new ConcurrentHashMap<>();
 
     /** @param patience how long one read may wait for GitHub in all (the webhook answers within GitHub's 10 s) */
-    public GitHubPipelineSource(GitHubHttp http, AppJwt jwt, InstallationTokens tokens, Duration patience) {
+    public GitHubPipelineSource(GitHubHttp http, InstallationTokens tokens, Duration patience) {
         this.http = http;
-        this.jwt = jwt;
         this.tokens = tokens;
         this.patience = patience;
     }
@@ -201,13 +195,7 @@ public final class GitHubPipelineSource implements PipelineSource {
     /** The installation's token for the repository; the App's installation on it is looked up once. */
     private String token(String repository) throws RepositoryUnavailableException {
         try {
-            Long installation = installations.get(repository);
-            if (installation == null) {
-                installation = http.send("GET", "repos/" + repository + "/installation", jwt.sign(), null, patience)
-                        .json().path("id").asLong();
-                installations.put(repository, installation);
-            }
-            return tokens.forInstallation(installation).value();
+            return tokens.forInstallation(tokens.installationOf(repository)).value();
         } catch (GitHubException e) {
             if (e.status() == 404) {
                 throw new RepositoryUnavailableException("the GitHub App is not installed on " + repository

@@ -45,7 +45,7 @@ public interface PipelineSource {
      * {@code patience} for GitHub in one read), local ones with git.
      */
     static PipelineSource forApp(dev.deltaci.functions.github.GitHubApp app, java.time.Duration patience) {
-        return new RoutedPipelineSource(git(), new GitHubPipelineSource(app.http(), app.jwt(), app.tokens(), patience));
+        return new RoutedPipelineSource(git(), new GitHubPipelineSource(app.http(), app.tokens(), patience));
     }
 
     /** The repository could not be read: an infrastructure problem, not a pipeline mistake. */

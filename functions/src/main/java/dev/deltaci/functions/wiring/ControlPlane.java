@@ -132,7 +132,7 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
 
     public RunnerApiService runnerApiService() {
         return new RunnerApiService(jobStore(), logStore(), artifactStore(), runnerAuth(), jobSecrets(), jobLifecycle(),
-                opsStore(), config.leasePolicy(), config.sweepPolicy().infraRetryBudget(), metrics, clock);
+                opsStore(), config.leasePolicy(), config.sweepPolicy().infraRetryBudget(), metrics, clock, github);
     }
 
     public SweeperService sweeperService() {

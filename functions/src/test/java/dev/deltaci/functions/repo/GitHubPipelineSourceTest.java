@@ -65,7 +65,7 @@ class GitHubPipelineSourceTest {
                     clock.advance(d);
                 });
         AppJwt jwt = new AppJwt(new GitHubAppSecret(7, (RSAPrivateKey) keys.getPrivate(), "s"), clock);
-        source = new GitHubPipelineSource(http, jwt, new InstallationTokens(http, jwt, clock), Duration.ofSeconds(8));
+        source = new GitHubPipelineSource(http, new InstallationTokens(http, jwt, clock), Duration.ofSeconds(8));
     }
 
     @AfterEach

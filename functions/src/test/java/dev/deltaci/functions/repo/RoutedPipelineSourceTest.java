@@ -63,7 +63,7 @@ class RoutedPipelineSourceTest {
                     new GitHubHttp(URI.create(github.baseUrl()), HttpClient.newHttpClient(), Duration.ofSeconds(2), clock,
                             GitHubHttp.Sleeper.REAL), clock);
             PipelineSource routed = new RoutedPipelineSource(NO_GIT,
-                    new GitHubPipelineSource(app.http(), app.jwt(), app.tokens(), Duration.ofSeconds(5)));
+                    new GitHubPipelineSource(app.http(), app.tokens(), Duration.ofSeconds(5)));
 
             assertThat(routed.read("https://github.com/octo/app.git", sha, ".delta/pipeline.yml")).contains("jobs: {}");
             assertThatThrownBy(() -> routed.read("/srv/repos/app", sha, ".delta/pipeline.yml"))

@@ -150,7 +150,7 @@ public final class Fuzzer {
                         new RunProgressor(store, queue, new GateStore(aws.dynamo(), "DeltaTable", clock))),
                 new dev.deltaci.functions.store.OpsStore(aws.dynamo(), "DeltaTable", clock),
                 new Lease.Policy(Duration.ofSeconds(30), Duration.ofSeconds(10)), 3, dev.deltaci.functions.metrics.Metrics.NONE,
-                clock);
+                clock, null);
         String own = "Bearer " + auth.encode(auth.issue("fuzz-runner", "fuzz", List.of("linux")));
         String other = "Bearer " + auth.encode(auth.issue("other-runner", "fuzz", List.of()));
         Mutator mutator = new Mutator(seed);

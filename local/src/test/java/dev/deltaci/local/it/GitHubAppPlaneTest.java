@@ -1,6 +1,7 @@
 package dev.deltaci.local.it;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
@@ -12,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.deltaci.api.LeaseReply;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.github.GitHubApp;
@@ -94,6 +96,12 @@ class GitHubAppPlaneTest {
                 .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("build", JobState.QUEUED),
                         org.assertj.core.groups.Tuple.tuple("test", JobState.BLOCKED));
         github.server.verify(1, getRequestedFor(urlPathMatching("/repos/octo/app/contents/.*")));
+
+        // the runner that leases a job gets a token that can only read this repository
+        var leased = (LeaseReply.Leased) plane.runnerClient("runner-a").lease(runId, "build", 0);
+        assertThat(github.issued).contains(leased.job().checkoutToken());
+        github.server.verify(postRequestedFor(urlEqualTo("/app/installations/42/access_tokens"))
+                .withRequestBody(equalToJson("{\"repositories\": [\"app\"], \"permissions\": {\"contents\": \"read\"}}")));
     }
 
     @Test
@@ -122,6 +130,9 @@ class GitHubAppPlaneTest {
         var run = plane.plane().jobStore().getRun(runId).orElseThrow();
         assertThat(run.fork()).isTrue();
         assertThat(run.cloneUrl()).as("runners clone the contributor's fork").isEqualTo("https://github.com/someone/app.git");
+        // a fork's clone gets no token: the run's repository's token would not be the fork's anyway
+        var leased = (LeaseReply.Leased) plane.runnerClient("runner-a").lease(runId, "test", 0);
+        assertThat(leased.job().checkoutToken()).isNull();
         // the App is not installed on the fork (the double answers 404 for it): nothing was asked of it
         github.server.verify(0, getRequestedFor(urlPathMatching("/repos/someone/.*")));
     }
