@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import dev.deltaci.functions.github.DeliveryReconciler;
 import dev.deltaci.functions.github.GitHubException;
+import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.ops.HealthProbe;
 import dev.deltaci.functions.store.OpsStore;
@@ -58,6 +59,7 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Swee
         try {
             DeliveryReconciler.Result result = reconciler.reconcile(RECONCILE_WINDOW, RECONCILE_SETTLE, MAX_REDELIVERIES);
             if (result.redelivered() > 0) {
+                metrics.record(Metric.WEBHOOKS_REDELIVERED, result.redelivered());
                 LOG.warn("redelivered {} webhook deliveries GitHub could not make: {}", result.redelivered(),
                         result.redeliveredGuids());
             }

@@ -12,7 +12,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
@@ -32,9 +31,7 @@ class DeliveryReconcilerTest {
 
     @BeforeEach
     void start() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        KeyPair keys = generator.generateKeyPair();
+        KeyPair keys = TestKeys.app();
         clock = new MovableClock(Instant.now());
         github = new GitHubDouble(5, (RSAPublicKey) keys.getPublic(), clock);
         GitHubHttp http = new GitHubHttp(URI.create(github.baseUrl()), HttpClient.newHttpClient(), Duration.ofSeconds(2),

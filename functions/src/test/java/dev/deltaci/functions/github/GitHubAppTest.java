@@ -15,7 +15,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
@@ -42,11 +41,9 @@ class GitHubAppTest {
     private GitHubDouble github;
 
     @BeforeAll
-    static void keys() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        appKeys = generator.generateKeyPair();
-        otherKeys = generator.generateKeyPair();
+    static void keys() {
+        appKeys = TestKeys.app();
+        otherKeys = TestKeys.other();
     }
 
     @BeforeEach

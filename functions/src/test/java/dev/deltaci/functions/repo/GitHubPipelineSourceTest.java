@@ -13,14 +13,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.deltaci.functions.github.AppJwt;
 import dev.deltaci.functions.github.GitHubAppSecret;
-import dev.deltaci.functions.github.MovableClock;
 import dev.deltaci.functions.github.GitHubDouble;
 import dev.deltaci.functions.github.GitHubHttp;
 import dev.deltaci.functions.github.InstallationTokens;
+import dev.deltaci.functions.github.MovableClock;
+import dev.deltaci.functions.github.TestKeys;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
@@ -49,10 +49,8 @@ class GitHubPipelineSourceTest {
     private GitHubPipelineSource source;
 
     @BeforeAll
-    static void keys() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        keys = generator.generateKeyPair();
+    static void keys() {
+        keys = TestKeys.app();
     }
 
     @BeforeEach

@@ -11,10 +11,10 @@ import dev.deltaci.functions.github.GitHubAppSecret;
 import dev.deltaci.functions.github.GitHubDouble;
 import dev.deltaci.functions.github.GitHubHttp;
 import dev.deltaci.functions.github.MovableClock;
+import dev.deltaci.functions.github.TestKeys;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
@@ -51,9 +51,7 @@ class RoutedPipelineSourceTest {
 
     @Test
     void aGitHubRepository_shouldBeReadOverTheApi_andALocalOne_withGit() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        KeyPair keys = generator.generateKeyPair();
+        KeyPair keys = TestKeys.app();
         MovableClock clock = new MovableClock(Instant.now());
         try (GitHubDouble github = new GitHubDouble(9, (RSAPublicKey) keys.getPublic(), clock)) {
             String sha = "d".repeat(40);

@@ -18,6 +18,8 @@ import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.github.GitHubApp;
 import dev.deltaci.functions.github.GitHubDouble;
+import dev.deltaci.functions.github.TestKeys;
+import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.trigger.WebhookService;
 import dev.deltaci.local.host.GitHubPush;
@@ -25,7 +27,6 @@ import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.stack.AwsStack;
 import dev.deltaci.local.support.TestStacks;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Instant;
@@ -52,9 +53,7 @@ class GitHubAppPlaneTest {
 
     @BeforeEach
     void start() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        KeyPair keys = generator.generateKeyPair();
+        KeyPair keys = TestKeys.app();
         // the plane signs with the real clock, so the double checks against it
         github = new GitHubDouble(31, (RSAPublicKey) keys.getPublic(), Clock.systemUTC());
         String pem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'})
@@ -147,6 +146,7 @@ class GitHubAppPlaneTest {
         plane.sweepNow();
 
         github.server.verify(1, postRequestedFor(urlEqualTo("/app/hook/deliveries/77/attempts")));
+        assertThat(plane.metrics().sum(Metric.WEBHOOKS_REDELIVERED, Map.of())).isEqualTo(1);
     }
 
     private static byte[] pullRequestFromFork(String baseSha) throws Exception {
