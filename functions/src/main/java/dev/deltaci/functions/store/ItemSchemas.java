@@ -8,7 +8,6 @@ import dev.deltaci.core.job.RunState;
 import dev.deltaci.core.pipeline.JobSpec;
 import dev.deltaci.core.pipeline.RunnerLabels;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import software.amazon.awssdk.enhanced.dynamodb.AttributeConverter;
 import software.amazon.awssdk.enhanced.dynamodb.AttributeValueType;
@@ -281,14 +280,5 @@ final class ItemSchemas {
 
     private static Integer nonZero(int value) {
         return value == 0 ? null : value;
-    }
-
-    /** Lists and maps read from a document keep their order and may be empty, never null. */
-    static <T> List<T> orEmpty(List<T> values) {
-        return values == null ? List.of() : values;
-    }
-
-    static Map<String, String> orEmpty(Map<String, String> values) {
-        return values == null ? Map.of() : values;
     }
 }

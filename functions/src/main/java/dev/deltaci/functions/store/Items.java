@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.job.JobState;
-import dev.deltaci.core.job.RunState;
 import dev.deltaci.core.pipeline.JobSpec;
 import java.util.List;
 import java.util.Map;
@@ -103,27 +102,6 @@ final class Items {
         }
     }
 
-    /** A map of strings (a manual run's inputs), stored as a DynamoDB map. */
-    static AttributeValue stringMap(Map<String, String> values) {
-        Map<String, AttributeValue> m = new java.util.HashMap<>();
-        values.forEach((k, v) -> m.put(k, s(v)));
-        return AttributeValue.fromM(m);
-    }
-
-    static Map<String, String> stringMap(Map<String, AttributeValue> item, String name) {
-        AttributeValue value = item.get(name);
-        if (value == null || !value.hasM()) {
-            return Map.of();
-        }
-        Map<String, String> values = new java.util.LinkedHashMap<>();
-        value.m().forEach((k, v) -> values.put(k, v.s()));
-        return values;
-    }
-
-    static boolean bool(Map<String, AttributeValue> item, String name) {
-        return item.containsKey(name) && Boolean.TRUE.equals(item.get(name).bool());
-    }
-
     /**
      * The names and values {@link Conditions#REQUEUE_UPDATE} uses, built in this one place for
      * the runner's retryable failure ({@code JobStore}) and the sweeper's expired lease
@@ -165,12 +143,6 @@ final class Items {
     static long num(Map<String, AttributeValue> item, String name, long fallback) {
         AttributeValue value = item.get(name);
         return value == null || value.n() == null ? fallback : Long.parseLong(value.n());
-    }
-
-    static void putIfPresent(Map<String, AttributeValue> item, String name, String value) {
-        if (value != null) {
-            item.put(name, s(value));
-        }
     }
 
     static AttributeValue s(String value) {
