@@ -71,7 +71,7 @@ final class AttemptOperations {
     }
 
     LeaseReply lease(LeaseRequest r, RunnerAuth.Credential credential) {
-        LeaseOutcome outcome = store.leases().lease(r.runId(), r.jobKey(), r.runnerId(), credential.labels(), r.epoch(), leasePolicy);
+        LeaseOutcome outcome = lifecycle.lease(r.runId(), r.jobKey(), r.runnerId(), credential.labels(), r.epoch(), leasePolicy);
         if (outcome instanceof LeaseOutcome.Acquired acquired) {
             JobRecord job = acquired.job();
             MDC.put("attempt", Integer.toString(job.attempts().current()));

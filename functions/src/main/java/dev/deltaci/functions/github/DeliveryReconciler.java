@@ -11,8 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * GitHub does not redeliver a webhook delivery that failed (Delta was down, timed out, or
@@ -26,7 +24,6 @@ import java.util.regex.Pattern;
 public final class DeliveryReconciler {
 
     private static final Set<String> EVENTS = Set.of("push", "pull_request");
-    private static final Pattern NEXT = Pattern.compile("<([^>]+)>;\\s*rel=\"next\"");
     private static final int MAX_PAGES = 10;
     private static final Duration PATIENCE = Duration.ofSeconds(10);
 
@@ -79,7 +76,7 @@ public final class DeliveryReconciler {
                         .add(new Attempt(delivery.path("id").asLong(), delivery.path("guid").asText(),
                                 delivery.path("event").asText(), delivery.path("status_code").asInt(0), at));
             }
-            path = older ? null : response.header("link").map(DeliveryReconciler::next).orElse(null);
+            path = older ? null : response.nextPage().orElse(null);
         }
         int failed = 0;
         List<String> redelivered = new ArrayList<>();
@@ -102,12 +99,6 @@ public final class DeliveryReconciler {
             redelivered.add(attempt.guid());
         }
         return new Result(seen, failed, redelivered.size(), List.copyOf(redelivered));
-    }
-
-    /** The next page's path from a {@code Link} header, relative to the API (as the client resolves it). */
-    private static String next(String link) {
-        Matcher m = NEXT.matcher(link);
-        return m.find() ? m.group(1) : null;
     }
 
     private static Instant instant(String text) {

@@ -29,6 +29,7 @@ public final class GitHubHttp {
     /** GitHub: without a Retry-After, wait at least a minute after a secondary rate limit. */
     static final Duration SECONDARY_LIMIT_WAIT = Duration.ofMinutes(1);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final java.util.regex.Pattern NEXT = java.util.regex.Pattern.compile("<([^>]+)>;\\s*rel=\"next\"");
     private static final int MAX_TRIES = 4;
     private static final int MAX_REDIRECTS = 3;
     private static final java.util.Set<Integer> REDIRECTS = java.util.Set.of(301, 302, 303, 307, 308);
@@ -53,6 +54,11 @@ public final class GitHubHttp {
 
         public Optional<String> header(String name) {
             return raw == null ? Optional.empty() : raw.headers().firstValue(name);
+        }
+
+        /** The next page GitHub's {@code Link} header names (an absolute URL on GitHub's host), if any. */
+        public Optional<String> nextPage() {
+            return header("link").map(NEXT::matcher).filter(java.util.regex.Matcher::find).map(m -> m.group(1));
         }
     }
 

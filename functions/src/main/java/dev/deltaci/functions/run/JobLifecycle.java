@@ -3,9 +3,11 @@ package dev.deltaci.functions.run;
 import dev.deltaci.api.JobMessage;
 import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.core.job.JobState;
+import dev.deltaci.core.job.Lease;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.store.CompleteOutcome;
 import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.store.LeaseOutcome;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.SweepStore;
 import dev.deltaci.functions.store.Written;
@@ -26,13 +28,13 @@ import java.util.List;
 public final class JobLifecycle {
 
     /**
-     * Hears the job transitions that took effect (GitHub reporting hooks in here), at least once:
-     * a repeated call whose first try was applied (a requeue) may be heard again.
+     * Hears that some of a run's jobs changed state (GitHub reporting hooks in here), at least
+     * once per change that took effect; a repeat whose first try was applied may be heard again.
      */
     public interface Listener {
-        Listener NONE = (runId, jobKey, state) -> { };
+        Listener NONE = runId -> { };
 
-        void transitioned(String runId, String jobKey, JobState state);
+        void jobsChanged(String runId);
     }
 
     private final JobStore jobs;
@@ -57,6 +59,16 @@ public final class JobLifecycle {
      * The lease holder's attempt failed in a way that earns another: RUNNING → QUEUED (attempt
      * + 1, epoch + 1), then the message for the new epoch. Idempotent for the same caller.
      */
+    /** QUEUED → RUNNING for the runner whose lease request holds (its labels, the epoch it was sent). */
+    public LeaseOutcome lease(String runId, String jobKey, String runnerId, List<String> labels, long epoch,
+                              Lease.Policy policy) {
+        LeaseOutcome outcome = jobs.leases().lease(runId, jobKey, runnerId, labels, epoch, policy);
+        if (outcome instanceof LeaseOutcome.Acquired) {
+            listener.jobsChanged(runId);
+        }
+        return outcome;
+    }
+
     public CompleteOutcome retryAfterFailure(JobRecord job, String runnerId, long epoch, int attempt,
                                              long startedAtEpochMs, FailureClass failure, int exitCode,
                                              boolean infrastructure) {
@@ -75,11 +87,11 @@ public final class JobLifecycle {
                                     FailureClass failure, int logChunks, String artifactSha256) {
         CompleteOutcome outcome = jobs.leases().complete(runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs, finalState,
                 exitCode, failure == null ? null : failure.wireName(), logChunks, artifactSha256);
-        if (outcome instanceof CompleteOutcome.Accepted) {
-            listener.transitioned(runId, jobKey, finalState);
-        }
         if (!(outcome instanceof CompleteOutcome.LeaseLost)) {
             progressor.advance(runId);
+        }
+        if (outcome instanceof CompleteOutcome.Accepted) {
+            listener.jobsChanged(runId);
         }
         return outcome;
     }
@@ -88,7 +100,7 @@ public final class JobLifecycle {
     public Written forceEnd(JobRecord job, FailureClass why, String reason) {
         Written ended = jobs.leases().forceEnd(job, why.terminalState(), why.wireName(), reason);
         if (ended.applied()) {
-            ended(job, why.terminalState());
+            ended(job);
         }
         return ended;
     }
@@ -106,7 +118,7 @@ public final class JobLifecycle {
     public Written endExpired(JobRecord job, long cutoffEpochMs, FailureClass why, String reason) {
         Written ended = sweeps.endExpired(job, cutoffEpochMs, why.terminalState(), why, reason);
         if (ended.applied()) {
-            ended(job, why.terminalState());
+            ended(job);
         }
         return ended;
     }
@@ -115,7 +127,7 @@ public final class JobLifecycle {
     public Written failQueueTimeout(JobRecord job, long cutoffEpochMs, String reason) {
         Written failed = sweeps.failQueueTimeout(job, cutoffEpochMs, reason);
         if (failed.applied()) {
-            ended(job, JobState.FAILED);
+            ended(job);
         }
         return failed;
     }
@@ -143,26 +155,30 @@ public final class JobLifecycle {
         int stopping = 0;
         for (JobRecord job : jobsOfRun) {
             if (job.state() == JobState.BLOCKED || job.state() == JobState.QUEUED) {
-                if (jobs.cancelNotStarted(runId, job.jobKey(), reason).applied()) {
-                    listener.transitioned(runId, job.jobKey(), JobState.CANCELLED);
-                    cancelled++;
-                }
+                cancelled += jobs.cancelNotStarted(runId, job.jobKey(), reason).applied() ? 1 : 0;
             } else if (job.state() == JobState.RUNNING) {
                 stopping += jobs.requestStop(runId, job.jobKey()).applied() ? 1 : 0;
             }
         }
         progressor.advance(runId);
+        if (cancelled > 0) {
+            listener.jobsChanged(runId);
+        }
         return new Cancelled(cancelled, stopping);
     }
 
     private void requeued(JobRecord job, long newEpoch) {
         // duplicates are harmless; a message lost here is re-sent by the sweeper
         queue.enqueue(List.of(new JobMessage(job.runId(), job.jobKey(), newEpoch, job.spec().labels())));
-        listener.transitioned(job.runId(), job.jobKey(), JobState.QUEUED);
+        listener.jobsChanged(job.runId());
     }
 
-    private void ended(JobRecord job, JobState state) {
-        listener.transitioned(job.runId(), job.jobKey(), state);
-        progressor.advance(job.runId());
+    private void ended(JobRecord job) {
+        // heard after the run advanced, so one report covers the end and the skips it caused
+        try {
+            progressor.advance(job.runId());
+        } finally {
+            listener.jobsChanged(job.runId());
+        }
     }
 }

@@ -44,17 +44,29 @@ public final class RunProgressor {
 
     private final Metrics metrics;
     private final Clock clock;
+    private final JobLifecycle.Listener listener;
 
     public RunProgressor(JobStore store, JobQueue queue, GateStore gates) {
         this(store, queue, gates, Metrics.NONE, Clock.systemUTC());
     }
 
     public RunProgressor(JobStore store, JobQueue queue, GateStore gates, Metrics metrics, Clock clock) {
+        this(store, queue, gates, metrics, clock, JobLifecycle.Listener.NONE);
+    }
+
+    /** @param listener hears the jobs this skips or cancels, and (from {@link RunStarter}) a run's jobs being written */
+    public RunProgressor(JobStore store, JobQueue queue, GateStore gates, Metrics metrics, Clock clock,
+                         JobLifecycle.Listener listener) {
         this.store = store;
         this.queue = queue;
         this.gates = gates;
         this.metrics = metrics;
         this.clock = clock;
+        this.listener = listener;
+    }
+
+    JobLifecycle.Listener listener() {
+        return listener;
     }
 
     public RunState advance(String runId) {
@@ -88,7 +100,13 @@ public final class RunProgressor {
             queueReadyJobs(run, jobs, nodes, states, toWake);
         }
         letGoOfGates(run, jobs, states, toWake);
-        RunState derived = storeDerived(run, states, toWake);
+        boolean ended = storeDerived(run, states, toWake);
+        RunState derived = RunState.derive(states.values());
+        if (ended || jobs.stream().anyMatch(job -> states.get(job.jobKey()) != effective(job, job.state())
+                && states.get(job.jobKey()).isTerminal())) {
+            // it skipped or cancelled jobs, or the run ended (also when a sweep finishes what a crash left)
+            listener.jobsChanged(runId);
+        }
         wake(toWake);
         return derived;
     }
@@ -289,9 +307,11 @@ public final class RunProgressor {
         return "waiting for concurrency group '" + group + "', held by " + who;
     }
 
-    private RunState storeDerived(RunRecord run, Map<String, JobState> states, Set<String> toWake) {
+    /** Stores the run's state derived from its jobs; whether this write ended the run. */
+    private boolean storeDerived(RunRecord run, Map<String, JobState> states, Set<String> toWake) {
         RunState derived = RunState.derive(states.values());
-        if (store.updateRunStatus(run.runId(), derived).applied() && derived.isTerminal()) {
+        boolean ended = store.updateRunStatus(run.runId(), derived).applied() && derived.isTerminal();
+        if (ended) {
             // the one write that ended the run records it: a repeated progression finds it ended
             metrics.record(Metric.RUN_DURATION, clock.millis() - run.createdAtEpochMs(),
                     "result", derived.name().toLowerCase(java.util.Locale.ROOT));
@@ -300,7 +320,7 @@ public final class RunProgressor {
             // a finished run leaves its group, whether it held it or waited
             gates.release(run.concurrencyGroup(), run.runId()).ifPresent(next -> toWake.add(GateStore.runOf(next)));
         }
-        return derived;
+        return ended;
     }
 
     private static void settle(Map<String, DagProgress.JobNode> nodes, Map<String, JobState> states, String key,

@@ -215,6 +215,7 @@ public final class RunStarter {
             // jobs that need nothing but have an if: or a concurrency group are decided now
             progressor.advance(run.runId());
         }
+        progressor.listener().jobsChanged(run.runId()); // its jobs exist: GitHub shows them queued
     }
 
     private static ApiResponse duplicate(RunRecord run) {

@@ -266,6 +266,25 @@ final class ItemSchemas {
                     .setter((b, v) -> b.expiresAt = orZero(v)))
             .build();
 
+    /** What a run's jobs were reported to GitHub as ({@code sk = CHECKS} in the run's partition). */
+    static final TableSchema<CheckReports> CHECK_REPORTS = StaticImmutableTableSchema
+            .builder(CheckReports.class, CheckReports.Builder.class)
+            .newItemBuilder(CheckReports.Builder::new, CheckReports.Builder::build)
+            .addAttribute(String.class, a -> a.name("pk").getter(r -> Items.runPk(r.runId()))
+                    .setter((b, v) -> b.runId = v.substring("RUN#".length())).tags(primaryPartitionKey()))
+            .addAttribute(String.class, a -> a.name("sk").getter(r -> CheckReportStore.SK).setter((b, v) -> { })
+                    .tags(primarySortKey()))
+            .addAttribute(EnhancedType.of(CheckReports.Channel.class), a -> a.name("channel").getter(CheckReports::channel)
+                    .setter((b, v) -> b.channel = v).attributeConverter(byName(CheckReports.Channel.class,
+                            CheckReports.Channel::valueOf)))
+            .addAttribute(EnhancedType.mapOf(String.class, Long.class), a -> a.name("checkRunIds")
+                    .getter(CheckReports::checkRunIds).setter((b, v) -> b.checkRunIds = v))
+            .addAttribute(EnhancedType.mapOf(String.class, String.class), a -> a.name("reported")
+                    .getter(CheckReports::reported).setter((b, v) -> b.reported = v))
+            .addAttribute(EnhancedType.mapOf(String.class, String.class), a -> a.name("gaveUp")
+                    .getter(CheckReports::gaveUp).setter((b, v) -> b.gaveUp = v))
+            .build();
+
     private static int orZero(Integer value) {
         return value == null ? 0 : value;
     }

@@ -172,10 +172,11 @@ public final class JobStore {
                     .exclusiveStartKey(start)
                     .build());
             for (Map<String, AttributeValue> item : page.items()) {
-                if (Items.RUN_SK.equals(item.get("sk").s())) {
+                String sk = item.get("sk").s();
+                if (Items.RUN_SK.equals(sk)) {
                     run = toRun(item);
-                } else {
-                    jobs.add(toJob(item));
+                } else if (sk.startsWith(Items.jobSk(""))) {
+                    jobs.add(toJob(item)); // the partition also holds what was reported to GitHub (CheckReportStore)
                 }
             }
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;

@@ -2,6 +2,7 @@ package dev.deltaci.functions.wiring;
 
 import dev.deltaci.functions.artifacts.ArtifactStore;
 import dev.deltaci.functions.attempt.RunnerApiService;
+import dev.deltaci.functions.github.CheckRuns;
 import dev.deltaci.functions.github.GitHubApp;
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.metrics.DynamoDbMetrics;
@@ -9,6 +10,9 @@ import dev.deltaci.functions.metrics.EmfMetrics;
 import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.ops.HealthProbe;
 import dev.deltaci.functions.queue.JobQueue;
+import dev.deltaci.functions.queue.ReportQueue;
+import dev.deltaci.functions.report.CheckReporter;
+import dev.deltaci.functions.report.ReportNudges;
 import dev.deltaci.functions.repo.PipelineSource;
 import dev.deltaci.functions.run.CancelService;
 import dev.deltaci.functions.run.JobLifecycle;
@@ -18,6 +22,7 @@ import dev.deltaci.functions.security.ApiKeys;
 import dev.deltaci.functions.security.JobSecrets;
 import dev.deltaci.functions.security.RunnerAuth;
 import dev.deltaci.functions.security.WebhookSecret;
+import dev.deltaci.functions.store.CheckReportStore;
 import dev.deltaci.functions.store.GateStore;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.OpsStore;
@@ -118,7 +123,27 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
     }
 
     public RunProgressor runProgressor() {
-        return new RunProgressor(jobStore(), jobQueue(), gateStore(), metrics, clock);
+        return new RunProgressor(jobStore(), jobQueue(), gateStore(), metrics, clock, jobListener());
+    }
+
+    /** How long each GitHub call of a report may wait (a pass gives the rest back to the queue past it). */
+    public static final Duration REPORT_PATIENCE = Duration.ofSeconds(3);
+
+    /**
+     * Who hears that a run's jobs changed: as a GitHub App with a report queue, the reporter is
+     * asked to bring the commit's checks up to date; otherwise nobody.
+     */
+    public JobLifecycle.Listener jobListener() {
+        if (github == null || config.reportQueueUrl() == null) {
+            return JobLifecycle.Listener.NONE;
+        }
+        return new ReportNudges(new ReportQueue(sqs, config.reportQueueUrl()));
+    }
+
+    /** Reports a run's jobs to GitHub as check runs (or commit statuses); empty when this is no GitHub App. */
+    public Optional<CheckReporter> checkReporter() {
+        return gitHubApp().map(app -> new CheckReporter(jobStore(), new CheckReportStore(dynamo, config.tableName()),
+                new CheckRuns(app.http(), app.tokens()), config.bucketName(), metrics, REPORT_PATIENCE));
     }
 
     public SweepStore sweepStore() {
@@ -127,7 +152,7 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
 
     /** Every job transition with its after-effect; the runner API, the sweeper and cancel share it. */
     public JobLifecycle jobLifecycle() {
-        return new JobLifecycle(jobStore(), sweepStore(), jobQueue(), runProgressor());
+        return new JobLifecycle(jobStore(), sweepStore(), jobQueue(), runProgressor(), jobListener());
     }
 
     public RunnerApiService runnerApiService() {

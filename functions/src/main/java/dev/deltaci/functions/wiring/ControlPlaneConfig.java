@@ -24,10 +24,13 @@ import java.util.Map;
  * @param presenceWindow  how recently a runner must have reported to count as registered
  *                        (env {@code RUNNER_PRESENCE_WINDOW_SECONDS}, default 90: three of a runner's
  *                        presence calls, which it makes every 30 s)
+ * @param reportQueueUrl  the FIFO queue that asks the reporter to tell GitHub of a run's jobs
+ *                        (env {@code REPORT_QUEUE_URL}), or null: nothing is reported
  */
 public record ControlPlaneConfig(String tableName, String queueUrl, String bucketName,
                                  Lease.Policy leasePolicy, int maxWebhookBytes, SweepPolicy sweepPolicy,
-                                 String deadLetterQueueUrl, Duration presenceWindow, PipelineLimits pipelineLimits) {
+                                 String deadLetterQueueUrl, Duration presenceWindow, PipelineLimits pipelineLimits,
+                                 String reportQueueUrl) {
 
     public static final int DEFAULT_MAX_WEBHOOK_BYTES = 1024 * 1024;
 
@@ -42,7 +45,8 @@ public record ControlPlaneConfig(String tableName, String queueUrl, String bucke
                 SweepPolicy.fromEnvironment(env),
                 env.get("DEAD_LETTER_QUEUE_URL"),
                 Duration.ofSeconds(Long.parseLong(env.getOrDefault("RUNNER_PRESENCE_WINDOW_SECONDS", "90"))),
-                PipelineLimits.fromEnvironment(env));
+                PipelineLimits.fromEnvironment(env),
+                env.get("REPORT_QUEUE_URL"));
     }
 
     private static String required(Map<String, String> env, String name) {

@@ -37,6 +37,8 @@ public final class GitHubDouble implements AutoCloseable {
     /** Installation tokens it issued: repository calls need one of them. */
     public final Set<String> issued = ConcurrentHashMap.newKeySet();
     public final WireMockServer server;
+    /** The checks and statuses API, kept as GitHub keeps it: what the App reported. */
+    public final ChecksApiDouble checks = new ChecksApiDouble();
     private final long appId;
     private final RSAPublicKey appKey;
     private final Clock clock;
@@ -45,8 +47,10 @@ public final class GitHubDouble implements AutoCloseable {
         this.appId = appId;
         this.appKey = appKey;
         this.clock = clock;
-        this.server = new WireMockServer(options().dynamicPort().extensions(new TokenIssuer()));
+        this.server = new WireMockServer(options().dynamicPort().extensions(new TokenIssuer(), checks));
         server.start();
+        stubRepository(any(urlPathMatching("/repos/[^/]+/[^/]+/(check-runs(/[0-9]+)?|commits/[0-9a-f]+/check-runs|statuses/[0-9a-f]+)"))
+                .willReturn(aResponse().withTransformers(ChecksApiDouble.NAME)));
         server.stubFor(post(urlPathMatching("/app/installations/[0-9]+/access_tokens")).atPriority(1)
                 .andMatching(request -> MatchResult.of(validAppJwt(request.getHeader("Authorization"))))
                 .willReturn(aResponse().withStatus(201).withHeader("content-type", "application/json")

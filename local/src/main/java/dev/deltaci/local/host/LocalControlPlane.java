@@ -124,7 +124,8 @@ public final class LocalControlPlane implements AutoCloseable {
         this.host = new LocalFunctionHost(stack.resources().template(),
                 functionId -> planeFor(stack.resources().functionEnvironment(functionId), options, runnerAuth, apiKeys,
                         metrics, dynamo, sqs, s3, presigner), options.port(),
-                options.scheduleInterval());
+                options.scheduleInterval(), queueId -> Map.entry(stack.resources().ref(queueId),
+                        stack.resources().arns().get(queueId)));
         // the operator's reads have clients of their own, so interceptors see only the functions' requests
         this.operatorView = planeFor(stack.resources().functionEnvironment("RunnerApiFunction"), options, runnerAuth,
                 apiKeys, metrics,
@@ -173,6 +174,11 @@ public final class LocalControlPlane implements AutoCloseable {
                 ControlPlane.webhookSecret(env, github), RunnerAuth.fromEnvironment(env, options.clock()),
                 ApiKeys.fromEnvironment(env), JobSecrets.fromEnvironment(env), ControlPlane.pipelineSource(github),
                 metrics, options.clock(), github.orElse(null));
+    }
+
+    /** Has the reporter tell GitHub of what is on the report queue now (tests use this instead of its poller). */
+    public int reportNow() {
+        return host.deliverQueued("ReporterFunction");
     }
 
     /** Runs the sweeper once now (tests use this instead of waiting for its timer). */

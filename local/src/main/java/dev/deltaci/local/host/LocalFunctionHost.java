@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.deltaci.functions.wiring.ControlPlane;
 import dev.deltaci.local.stack.CloudFormationTemplate;
+import dev.deltaci.local.stack.ProvisionedStack;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -34,7 +35,8 @@ import org.joda.time.DateTime;
  * Serves the template's HTTP API on a loopback port: each request becomes the API Gateway
  * (HTTP API, payload 2.0) event Lambda would deliver, and goes to the same handler class, built
  * the way the template configures it. Functions with a {@code Schedule} event get a
- * {@link ScheduledEvent} on a timer. Routes, schedules, handlers, memory and timeouts are all
+ * {@link ScheduledEvent} on a timer; functions with an {@code SQS} event are fed from their queue
+ * ({@link QueueEventSource}). Routes, schedules, handlers, memory and timeouts are all
  * read from {@code infra/template.yaml}.
  */
 public final class LocalFunctionHost implements AutoCloseable {
@@ -49,21 +51,30 @@ public final class LocalFunctionHost implements AutoCloseable {
     private record Schedule(String functionId, String handlerClass, String expression) {
     }
 
+    private record QueueEvent(String functionId, String handlerClass, String queueId, int batchSize, int timeoutSeconds) {
+    }
+
     private final HttpServer server;
     private final ExecutorService workers;
     private final ScheduledExecutorService timers;
     private final Map<String, Route> routes = new HashMap<>();
     private final List<Schedule> schedules = new ArrayList<>();
+    private final List<QueueEvent> queueEvents = new ArrayList<>();
+    private final List<QueueEventSource> eventSources = new ArrayList<>();
     private final Map<String, RequestHandler<?, ?>> handlers = new HashMap<>();
 
     /**
      * @param planeForFunction builds a function's {@link ControlPlane} from its logical id (the
      *                         caller resolves the function's environment from the template)
      * @param scheduleInterval how often functions with a {@code Schedule} event run here (the
-     *                         template's rate is for the cloud), or null to run none
+     *                         template's rate is for the cloud), or null to run none; null also
+     *                         leaves the queues of {@code SQS} events unpolled (tests deliver them
+     *                         with {@link #deliverQueued})
+     * @param queueOf          a queue's URL and ARN by its logical id
      */
     public LocalFunctionHost(CloudFormationTemplate template, Function<String, ControlPlane> planeForFunction, int port,
-                             Duration scheduleInterval) throws IOException {
+                             Duration scheduleInterval, Function<String, Map.Entry<String, String>> queueOf)
+            throws IOException {
         readFunctions(template);
         for (Route route : routes.values()) {
             handlers.computeIfAbsent(route.functionId(), id -> instantiate(route.handlerClass(), planeForFunction.apply(id)));
@@ -71,6 +82,20 @@ public final class LocalFunctionHost implements AutoCloseable {
         for (Schedule schedule : schedules) {
             handlers.computeIfAbsent(schedule.functionId(),
                     id -> instantiate(schedule.handlerClass(), planeForFunction.apply(id)));
+        }
+        for (QueueEvent queueEvent : queueEvents) {
+            ControlPlane plane = planeForFunction.apply(queueEvent.functionId());
+            @SuppressWarnings("unchecked")
+            var handler = (RequestHandler<com.amazonaws.services.lambda.runtime.events.SQSEvent,
+                    com.amazonaws.services.lambda.runtime.events.SQSBatchResponse>) handlers.computeIfAbsent(
+                    queueEvent.functionId(), id -> instantiate(queueEvent.handlerClass(), plane));
+            Map.Entry<String, String> queue = queueOf.apply(queueEvent.queueId());
+            QueueEventSource source = new QueueEventSource(queueEvent.functionId(), handler, plane.sqs(), queue.getKey(),
+                    queue.getValue(), queueEvent.batchSize(), queueEvent.timeoutSeconds());
+            eventSources.add(source);
+            if (scheduleInterval != null) {
+                source.start();
+            }
         }
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
         workers = Executors.newFixedThreadPool(16, r -> {
@@ -126,12 +151,20 @@ public final class LocalFunctionHost implements AutoCloseable {
                 .handleRequest(event, LocalLambdaContext.forInvocation(schedule.functionId(), 1024, 60));
     }
 
+    /** Hands what is visible on a function's queue to it now, as its event source would; how many messages. */
+    public int deliverQueued(String functionId) {
+        return eventSources.stream().filter(source -> source.functionId().equals(functionId)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no function " + functionId + " with an SQS event"))
+                .deliverVisible();
+    }
+
     public URI baseUrl() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
     @Override
     public void close() {
+        eventSources.forEach(QueueEventSource::close);
         timers.shutdownNow();
         server.stop(0);
         workers.shutdownNow();
@@ -159,6 +192,11 @@ public final class LocalFunctionHost implements AutoCloseable {
             events.values().stream().filter(e -> "Schedule".equals(e.get("Type"))).forEach(event -> {
                 Map<String, Object> p = (Map<String, Object>) event.get("Properties");
                 schedules.add(new Schedule(id, handlerClass, String.valueOf(p.get("Schedule"))));
+            });
+            events.values().stream().filter(e -> "SQS".equals(e.get("Type"))).forEach(event -> {
+                Map<String, Object> p = (Map<String, Object>) event.get("Properties");
+                queueEvents.add(new QueueEvent(id, handlerClass, ProvisionedStack.referencedId(p.get("Queue")),
+                        Integer.parseInt(String.valueOf(p.getOrDefault("BatchSize", "10"))), timeout));
             });
         });
     }

@@ -65,7 +65,7 @@ public record ProvisionedStack(CloudFormationTemplate template, Map<String, Stri
 
     /** The logical id a {@code !Ref X} or {@code !GetAtt X.Attr} points at, or null. */
     @SuppressWarnings("unchecked")
-    static String referencedId(Object value) {
+    public static String referencedId(Object value) {
         if (value instanceof Map<?, ?> map && map.containsKey("Ref")) {
             return (String) map.get("Ref");
         }

@@ -170,6 +170,11 @@ public final class Provisioner {
                 throw new IllegalStateException(e);
             }
         }
-        return sqs.createQueue(b -> b.queueName(name).attributesWithStrings(attributes)).queueUrl();
+        boolean fifo = Boolean.parseBoolean(String.valueOf(props.get("FifoQueue")));
+        if (fifo) {
+            attributes.put("FifoQueue", "true"); // CloudFormation names a FIFO queue <name>.fifo, as SQS requires
+        }
+        String queueName = fifo ? name + ".fifo" : name;
+        return sqs.createQueue(b -> b.queueName(queueName).attributesWithStrings(attributes)).queueUrl();
     }
 }

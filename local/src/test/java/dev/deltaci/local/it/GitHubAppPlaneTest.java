@@ -16,21 +16,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.deltaci.api.LeaseReply;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
-import dev.deltaci.functions.github.GitHubApp;
 import dev.deltaci.functions.github.GitHubDouble;
-import dev.deltaci.functions.github.TestKeys;
 import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.trigger.WebhookService;
 import dev.deltaci.local.host.GitHubPush;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.stack.AwsStack;
+import dev.deltaci.local.support.GitHubAppFixture;
 import dev.deltaci.local.support.TestStacks;
-import java.security.KeyPair;
-import java.security.interfaces.RSAPublicKey;
-import java.time.Clock;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,32 +39,28 @@ import org.junit.jupiter.api.Test;
 class GitHubAppPlaneTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String HOOK_SECRET = "app-hook-secret";
+    private static final String HOOK_SECRET = GitHubAppFixture.HOOK_SECRET;
     private static final String SHA = "e".repeat(40);
 
     private AwsStack stack;
     private LocalControlPlane plane;
+    private GitHubAppFixture app;
     private GitHubDouble github;
 
     @BeforeEach
     void start() throws Exception {
-        KeyPair keys = TestKeys.app();
-        // the plane signs with the real clock, so the double checks against it
-        github = new GitHubDouble(31, (RSAPublicKey) keys.getPublic(), Clock.systemUTC());
-        String pem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'})
-                .encodeToString(keys.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
-        String app = JSON.writeValueAsString(Map.of("appId", 31, "privateKey", pem, "webhookSecret", HOOK_SECRET));
+        app = new GitHubAppFixture();
+        github = app.github;
         stack = TestStacks.start();
         plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults("the-repository-webhook-secret")
-                .withScheduleInterval(null)
-                .withEnvironment(Map.of(GitHubApp.SECRET_VALUE, app, GitHubApp.API_URL, github.baseUrl())));
+                .withScheduleInterval(null).withEnvironment(app.environment()));
     }
 
     @AfterEach
     void stop() {
         plane.close();
         stack.close();
-        github.close();
+        app.close();
     }
 
     @Test
@@ -167,18 +158,6 @@ class GitHubAppPlaneTest {
     }
 
     private static byte[] push() throws Exception {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("ref", "refs/heads/main");
-        root.put("before", "0".repeat(40));
-        root.put("after", SHA);
-        root.put("created", true);
-        root.put("deleted", false);
-        ObjectNode repository = root.putObject("repository");
-        repository.put("name", "app");
-        repository.put("full_name", "octo/app");
-        repository.put("clone_url", "https://github.com/octo/app.git");
-        repository.put("default_branch", "main");
-        root.putObject("installation").put("id", 42);
-        return JSON.writeValueAsBytes(root);
+        return GitHubAppFixture.push(SHA);
     }
 }

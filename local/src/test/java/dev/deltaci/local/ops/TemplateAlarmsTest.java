@@ -35,7 +35,8 @@ class TemplateAlarmsTest {
             "ManyRerunsAlarm", Health.LEASE_EXPIRATIONS_CRITICAL,
             "StorageErrorsAlarm", Health.STORAGE_ERRORS_ALARM,
             "FunctionErrorsAlarm", Health.FUNCTION_ERRORS_CRITICAL,
-            "DeadLetterAlarm", Health.DEAD_LETTER_WARN);
+            "DeadLetterAlarm", Health.DEAD_LETTER_WARN,
+            "ChecksNotReportedAlarm", 1L);
 
     private CloudFormationTemplate template;
     private Map<String, Map<String, Object>> alarms;
