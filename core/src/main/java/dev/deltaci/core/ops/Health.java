@@ -32,10 +32,13 @@ public final class Health {
      * @param leaseExpirations5m      leases the sweeper expired in the last five minutes
      * @param functionErrors5m        function invocations that failed in the last five minutes
      * @param lastError               the latest of those errors, or null
+     * @param deliveriesWaiting       pushes and pull requests kept because GitHub could not be read, to be tried again
+     * @param deliveriesGivenUp       of those, the ones given up after a day (their payloads kept for a replay)
      */
     public record Snapshot(long queueDepth, long queueInFlight, long oldestQueuedAgeSeconds, long deadLetterDepth,
                            long runnersRegistered, long runnersIdle, long runnersBusy, long leasesRunning,
-                           long leasesExpiring, long leasesOverdue, long leaseExpirations5m, long functionErrors5m, String lastError) {
+                           long leasesExpiring, long leasesOverdue, long leaseExpirations5m, long functionErrors5m, String lastError,
+                           long deliveriesWaiting, long deliveriesGivenUp) {
     }
 
     /** One judged reading; {@code symptom} is the runbook entry (docs/operations/README.md) it belongs to. */
@@ -55,6 +58,7 @@ public final class Health {
     public static final long FUNCTION_ERRORS_CRITICAL = 10;
     public static final long DEAD_LETTER_WARN = 1;
     public static final long LEASES_OVERDUE_WARN = 1;
+    public static final long DELIVERIES_GIVEN_UP_WARN = 1;
 
     // Alarm only (not in the status report): the template's DbWriteLatencyAlarm and StorageErrorsAlarm.
     public static final long DB_WRITE_LATENCY_ALARM_MS = 1000;
@@ -88,6 +92,9 @@ public final class Health {
             checks.add(threshold("dead_letter_depth", s.deadLetterDepth(), DEAD_LETTER_WARN, null, RETRIES,
                     "messages runners could not handle 5 times; the sweeper re-sends their jobs from DynamoDB"));
         }
+        checks.add(threshold("deliveries_given_up", s.deliveriesGivenUp(), DELIVERIES_GIVEN_UP_WARN, null, UNAVAILABLE,
+                s.deliveriesWaiting() + " push(es) kept while GitHub could not be read, tried again each minute; given-up ones"
+                        + " are not built (payloads under deliveries/ in the bucket)"));
         Verdict worst = checks.stream().map(Check::verdict).max(Comparator.naturalOrder()).orElse(Verdict.OK);
         return new Report(worst, List.copyOf(checks), s);
     }

@@ -9,7 +9,7 @@ class HealthTest {
 
     /** A quiet, healthy control plane: two idle runners, nothing queued. */
     private static Health.Snapshot healthy() {
-        return new Health.Snapshot(0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 0, 0, null);
+        return new Health.Snapshot(0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 0, 0, null, 0, 0);
     }
 
     private static Health.Check check(Health.Report report, String name) {
@@ -33,14 +33,14 @@ class HealthTest {
     }
 
     private static Health.Snapshot withAge(long seconds) {
-        return new Health.Snapshot(1, 0, seconds, 0, 2, 1, 1, 1, 0, 0, 0, 0, null);
+        return new Health.Snapshot(1, 0, seconds, 0, 2, 1, 1, 1, 0, 0, 0, 0, null, 0, 0);
     }
 
     @Test
     void runners_shouldBeCritical_whenWorkWaitsAndNoneIsRegistered_andWarn_whenAllAreBusy() {
-        var none = Health.evaluate(new Health.Snapshot(3, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, null));
-        var allBusy = Health.evaluate(new Health.Snapshot(3, 0, 10, 0, 2, 0, 2, 2, 0, 0, 0, 0, null));
-        var idleButNothingQueued = Health.evaluate(new Health.Snapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null));
+        var none = Health.evaluate(new Health.Snapshot(3, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, 0, 0));
+        var allBusy = Health.evaluate(new Health.Snapshot(3, 0, 10, 0, 2, 0, 2, 2, 0, 0, 0, 0, null, 0, 0));
+        var idleButNothingQueued = Health.evaluate(new Health.Snapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, 0, 0));
 
         assertThat(check(none, "runners_registered").verdict()).isEqualTo(Verdict.CRITICAL);
         assertThat(check(none, "runners_registered").detail()).contains("no runner is registered");
@@ -50,7 +50,7 @@ class HealthTest {
 
     @Test
     void expirationsAndErrors_shouldFollowTheirThresholds_andNameTheLatestError() {
-        var report = Health.evaluate(new Health.Snapshot(0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 3, 10, "WebhookFunction: boom"));
+        var report = Health.evaluate(new Health.Snapshot(0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 3, 10, "WebhookFunction: boom", 0, 0));
 
         assertThat(check(report, "lease_expirations_5m").verdict()).isEqualTo(Verdict.WARN);
         assertThat(check(report, "function_errors_5m").verdict()).isEqualTo(Verdict.CRITICAL);
@@ -60,7 +60,7 @@ class HealthTest {
 
     @Test
     void anUnreadableDeadLetterQueue_shouldWarn_notPassForEmpty() {
-        var report = Health.evaluate(new Health.Snapshot(0, 0, 0, -1, 2, 2, 0, 0, 0, 0, 0, 0, null));
+        var report = Health.evaluate(new Health.Snapshot(0, 0, 0, -1, 2, 2, 0, 0, 0, 0, 0, 0, null, 0, 0));
 
         assertThat(check(report, "dead_letter_depth").verdict()).isEqualTo(Verdict.WARN);
         assertThat(check(report, "dead_letter_depth").detail()).contains("could not be read");
@@ -68,7 +68,7 @@ class HealthTest {
 
     @Test
     void overdueLeases_shouldWarn_becauseTheSweeperIsNotKeepingUp() {
-        var report = Health.evaluate(new Health.Snapshot(0, 0, 0, 0, 2, 1, 1, 1, 1, 1, 0, 0, null));
+        var report = Health.evaluate(new Health.Snapshot(0, 0, 0, 0, 2, 1, 1, 1, 1, 1, 0, 0, null, 0, 0));
 
         assertThat(check(report, "leases_overdue").verdict()).isEqualTo(Verdict.WARN);
         assertThat(check(report, "leases_expiring").verdict()).isEqualTo(Verdict.OK);

@@ -12,6 +12,7 @@ import dev.deltaci.functions.store.OpsStore;
 import dev.deltaci.functions.store.SweepStore;
 import dev.deltaci.functions.sweeper.SweepReport;
 import dev.deltaci.functions.sweeper.SweeperService;
+import dev.deltaci.functions.trigger.KeptDeliveries;
 import dev.deltaci.functions.wiring.ControlPlane;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -27,6 +28,8 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Swee
     private final OpsStore ops;
     private final Metrics metrics;
     private final Invocations invocations;
+    private final KeptDeliveries kept;
+    static final int MAX_KEPT_DELIVERIES_PER_SWEEP = 20;
     /** Null when this deployment is not a GitHub App. */
     private final DeliveryReconciler reconciler;
     static final Duration RECONCILE_WINDOW = Duration.ofHours(1);
@@ -41,6 +44,7 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Swee
         this.reconciler = plane.gitHubApp()
                 .map(app -> new DeliveryReconciler(app.http(), app.jwt(), plane.clock())).orElse(null);
         this.service = plane.sweeperService();
+        this.kept = plane.keptDeliveries();
         this.probe = plane.healthProbe();
         this.ops = plane.opsStore();
         this.metrics = plane.metrics();
@@ -68,6 +72,18 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Swee
         }
     }
 
+    /** The deliveries kept because GitHub could not be read: tried again; never fails the sweep. */
+    private void retryKeptDeliveries() {
+        try {
+            KeptDeliveries.Pass pass = kept.retryDue(MAX_KEPT_DELIVERIES_PER_SWEEP);
+            if (pass.started() + pass.givenUp() > 0) {
+                LOG.info("kept deliveries: {}", pass);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("could not try the kept deliveries again: {}", e.toString());
+        }
+    }
+
     @Override
     public SweepReport handleRequest(ScheduledEvent event, Context context) {
         return invocations.scheduled(context, () -> {
@@ -82,6 +98,7 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Swee
             // the gauges: queue, runners, dead letters, as the sweep left them
             HealthProbe.publish(probe.gauges(), metrics);
             redeliverFailedWebhooks();
+            retryKeptDeliveries();
             return report;
         });
     }

@@ -5,6 +5,8 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.deltaci.functions.trigger.WebhookService;
+import dev.deltaci.functions.metrics.Metric;
+import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.wiring.ControlPlane;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,6 +19,7 @@ public final class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEven
 
     private final WebhookService service;
     private final Invocations invocations;
+    private final Metrics metrics;
 
     /** Lambda's constructor: real clients, built once per container. */
     public WebhookHandler() {
@@ -24,8 +27,8 @@ public final class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEven
     }
 
     public WebhookHandler(ControlPlane plane) {
-        this.service = new WebhookService(plane.runStarter(), plane.scheduleStore(), plane.webhookSecret(),
-                plane.config().maxWebhookBytes(), plane.clock());
+        this.service = plane.webhookService();
+        this.metrics = plane.metrics();
         this.invocations = new Invocations("WebhookFunction", plane);
     }
 
@@ -37,6 +40,10 @@ public final class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEven
             var response = service.handle(headers, HttpHandlers.body(event));
             if (response.body().get("runId") != null) {
                 MDC.put("runId", String.valueOf(response.body().get("runId")));
+            }
+            if (Boolean.TRUE.equals(response.body().get("kept"))) {
+                metrics.record(Metric.WEBHOOKS_KEPT, 1, "outcome", "kept");
+                LOG.warn("webhook kept for later: {}", response.body());
             }
             LOG.info("webhook answered {} {}", response.status(), response.body());
             return response;

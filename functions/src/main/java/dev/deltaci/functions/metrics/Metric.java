@@ -19,6 +19,7 @@ public enum Metric {
     FUNCTION_ERRORS("FunctionErrors", Kind.COUNTER, "invocations that failed or answered 5xx, by function"),
     STORAGE_ERRORS("StorageErrors", Kind.COUNTER, "S3 calls of the runner API that failed, by operation (runners retry them)"),
     WEBHOOKS_REDELIVERED("WebhooksRedelivered", Kind.COUNTER, "pushes and pull requests GitHub failed to deliver that the sweeper had it deliver again (as a GitHub App)"),
+    WEBHOOKS_KEPT("WebhooksKept", Kind.COUNTER, "pushes and pull requests kept because GitHub could not be read when they came, by outcome (kept, started, given_up)"),
     CHECK_REPORTS("CheckReports", Kind.COUNTER, "jobs reported to GitHub as check runs or commit statuses, by outcome (reported, retried, gave_up, abandoned)"),
     QUEUE_DEPTH("QueueDepth", Kind.GAUGE, "job messages waiting in the queue (visible and delayed), each sweep"),
     QUEUE_IN_FLIGHT("QueueInFlight", Kind.GAUGE, "job messages received by a runner and not yet deleted, each sweep"),

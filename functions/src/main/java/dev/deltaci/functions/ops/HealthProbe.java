@@ -3,6 +3,7 @@ package dev.deltaci.functions.ops;
 import dev.deltaci.core.ops.Health;
 import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.metrics.Metrics;
+import dev.deltaci.functions.store.DeliveryStore;
 import dev.deltaci.functions.store.OpsStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,6 +26,7 @@ public final class HealthProbe {
 
     private final SqsClient sqs;
     private final OpsStore ops;
+    private final DeliveryStore deliveries;
     private final Settings config;
     private final Clock clock;
 
@@ -33,7 +35,11 @@ public final class HealthProbe {
                            Duration clockSkewAllowance) {
     }
 
-    public HealthProbe(SqsClient sqs, OpsStore ops, Settings config, Clock clock) {
+    /** Counts of kept deliveries stop here: past it, "100 or more" is what an operator needs to know. */
+    static final int COUNT_LIMIT = 100;
+
+    public HealthProbe(SqsClient sqs, OpsStore ops, DeliveryStore deliveries, Settings config, Clock clock) {
+        this.deliveries = deliveries;
         this.sqs = sqs;
         this.ops = ops;
         this.config = config;
@@ -67,7 +73,8 @@ public final class HealthProbe {
         return new Health.Snapshot(gauges.queueDepth(), gauges.queueInFlight(), gauges.oldestQueuedAgeSeconds(),
                 gauges.deadLetterDepth(), gauges.runners().registered(), gauges.runners().idle(),
                 gauges.runners().busy(), leases.held(), leases.expiring(), leases.overdue(),
-                recent.leaseExpired(), recent.functionErrors(), recent.lastError());
+                recent.leaseExpired(), recent.functionErrors(), recent.lastError(),
+                deliveries.waiting(COUNT_LIMIT), deliveries.givenUp(COUNT_LIMIT));
     }
 
     /** Publishes the readings that are gauges (the counters are recorded where things happen). */

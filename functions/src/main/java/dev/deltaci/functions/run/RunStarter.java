@@ -132,9 +132,7 @@ public final class RunStarter {
             configError = e.getMessage();
             pipeline = null;
         } catch (PipelineSource.RepositoryUnavailableException e) {
-            // nothing written. GitHub does not redeliver a failed delivery by itself: until deliveries are
-            // kept durably, a push whose repository cannot be read now is not built
-            return ApiResponse.error(503, "cannot read the repository: " + e.getMessage());
+            return unreadable(e); // nothing written; the caller keeps the event to try again
         }
 
         Map<String, String> inputs = Map.of();
@@ -143,7 +141,7 @@ public final class RunStarter {
             try {
                 decision = check.decide(pipeline);
             } catch (PipelineSource.RepositoryUnavailableException e) {
-                return ApiResponse.error(503, "cannot read the repository: " + e.getMessage());
+                return unreadable(e);
             }
             if (decision instanceof Decision.Refuse refuse) {
                 return refuse.response();
@@ -217,6 +215,18 @@ public final class RunStarter {
         }
         progressor.listener().jobsChanged(run.runId()); // its jobs exist: GitHub shows them queued
     }
+
+    /** The answer when the repository could not be read now (GitHub down, rate-limited): 503, marked so. */
+    static ApiResponse unreadable(PipelineSource.RepositoryUnavailableException e) {
+        return ApiResponse.of(503, "error", "cannot read the repository: " + e.getMessage(), UNREADABLE, true);
+    }
+
+    /** Whether {@link #start} wrote nothing because the repository could not be read, which trying later can mend. */
+    public static boolean unreadable(ApiResponse answer) {
+        return answer.status() == 503 && Boolean.TRUE.equals(answer.body().get(UNREADABLE));
+    }
+
+    private static final String UNREADABLE = "repositoryUnreadable";
 
     private static ApiResponse duplicate(RunRecord run) {
         return ApiResponse.of(200, "runId", run.runId(), "status", run.status().name(), "duplicate", true);

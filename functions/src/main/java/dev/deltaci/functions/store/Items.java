@@ -7,11 +7,14 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.pipeline.JobSpec;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /** Item keys, and what update expressions need of the table's shape; the mapping itself is {@link ItemSchemas}'. */
@@ -151,5 +154,30 @@ final class Items {
 
     static AttributeValue n(long value) {
         return AttributeValue.fromN(Long.toString(value));
+    }
+
+    /**
+     * The keys of a sparse index's partition {@code shard} whose sort key is below {@code cutoff},
+     * lowest first, up to {@code limit} (the index is eventually consistent: callers read the item).
+     */
+    static <T> List<T> indexBefore(DynamoDbClient dynamo, String table, String index, String shardAttribute, String shard,
+                                   String sortAttribute, long cutoff, int limit,
+                                   Function<Map<String, AttributeValue>, T> ref) {
+        List<T> refs = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            QueryResponse page = dynamo.query(b -> b.tableName(table).indexName(index)
+                    .keyConditionExpression("#shard = :shard AND #sort < :cutoff")
+                    .expressionAttributeNames(Map.of("#shard", shardAttribute, "#sort", sortAttribute))
+                    .expressionAttributeValues(Map.of(":shard", s(shard), ":cutoff", n(cutoff)))
+                    .exclusiveStartKey(from)
+                    .limit(limit - refs.size()));
+            for (Map<String, AttributeValue> item : page.items()) {
+                refs.add(ref.apply(item));
+            }
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null && refs.size() < limit);
+        return refs;
     }
 }

@@ -8,13 +8,11 @@ import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.JobTransitions;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /**
@@ -59,22 +57,7 @@ public final class SweepStore {
 
     private <T> List<T> indexBefore(String index, String shardAttribute, String shard, String sortAttribute,
                                     long cutoff, int limit, java.util.function.Function<Map<String, AttributeValue>, T> ref) {
-        List<T> refs = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            QueryResponse page = dynamo.query(b -> b.tableName(table).indexName(index)
-                    .keyConditionExpression("#shard = :shard AND #sort < :cutoff")
-                    .expressionAttributeNames(Map.of("#shard", shardAttribute, "#sort", sortAttribute))
-                    .expressionAttributeValues(Map.of(":shard", s(shard), ":cutoff", n(cutoff)))
-                    .exclusiveStartKey(from)
-                    .limit(limit - refs.size()));
-            for (Map<String, AttributeValue> item : page.items()) {
-                refs.add(ref.apply(item));
-            }
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null && refs.size() < limit);
-        return refs;
+        return Items.indexBefore(dynamo, table, index, shardAttribute, shard, sortAttribute, cutoff, limit, ref);
     }
 
     /** RUNNING → QUEUED for another attempt (epoch + 1), spending an infrastructure retry. */

@@ -9,6 +9,7 @@ import dev.deltaci.functions.run.RunStarter.Decision;
 import dev.deltaci.functions.run.RunStarter;
 import dev.deltaci.functions.security.GitHubSignature;
 import dev.deltaci.functions.security.WebhookSecret;
+import dev.deltaci.functions.store.DeliveryStore;
 import dev.deltaci.functions.store.ScheduleStore;
 import java.time.Clock;
 import java.util.List;
@@ -20,7 +21,8 @@ import java.util.regex.Pattern;
  * Turns a GitHub webhook ({@code push}, {@code pull_request}) into a run. Order matters: the
  * signature is checked before the body is parsed, and nothing is written until the request is
  * known to be genuine and well formed. The run id is derived from {@code X-GitHub-Delivery}, so
- * a redelivery finds its run ({@link RunStarter}).
+ * a redelivery finds its run ({@link RunStarter}). A delivery that came while GitHub could not be
+ * read is kept ({@link DeliveryStore}) and answered 202; {@link KeptDeliveries} tries it again.
  */
 public final class WebhookService {
 
@@ -33,9 +35,15 @@ public final class WebhookService {
     private final WebhookSecret secret;
     private final int maxBodyBytes;
     private final Clock clock;
+    private final DeliveryStore deliveries;
 
+    /** First try of a kept delivery, after it: GitHub had a moment to recover. */
+    static final java.time.Duration FIRST_RETRY = java.time.Duration.ofSeconds(30);
+
+    /** @param deliveries where a delivery is kept when GitHub cannot be read as it comes */
     public WebhookService(RunStarter starter, ScheduleStore schedules, WebhookSecret secret, int maxBodyBytes,
-                          Clock clock) {
+                          Clock clock, DeliveryStore deliveries) {
+        this.deliveries = deliveries;
         this.starter = starter;
         this.schedules = schedules;
         this.secret = secret;
@@ -69,6 +77,24 @@ public final class WebhookService {
         if (deliveryId == null || !DELIVERY_ID.matcher(deliveryId).matches()) {
             return ApiResponse.error(400, "missing or malformed X-GitHub-Delivery header");
         }
+        ApiResponse answer = start(event, deliveryId, body);
+        if (!RunStarter.unreadable(answer)) {
+            return answer;
+        }
+        // GitHub could not be read: the delivery is kept and tried again by the sweeper. If it cannot
+        // even be kept, the 503 stands and the reconciler has GitHub deliver it again
+        deliveries.keep(deliveryId, event, body, String.valueOf(answer.body().get("error")),
+                clock.millis() + FIRST_RETRY.toMillis());
+        return ApiResponse.of(202, "kept", true, "deliveryId", deliveryId, "runId", runIdFor(deliveryId),
+                "message", answer.body().get("error") + "; the delivery is kept and tried again until GitHub answers");
+    }
+
+    /**
+     * Starts the run of a genuine {@code push} or {@code pull_request} delivery (signature checked
+     * by the caller: the webhook as it comes, or the sweeper replaying a kept one). The run id is
+     * the delivery's, so a repeat finds its run.
+     */
+    public ApiResponse start(String event, String deliveryId, byte[] body) {
         try {
             return event.equals("push") ? push(runIdFor(deliveryId), PushEvent.parse(body))
                     : pullRequest(runIdFor(deliveryId), PullRequestEvent.parse(body));

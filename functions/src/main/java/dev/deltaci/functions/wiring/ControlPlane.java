@@ -23,12 +23,15 @@ import dev.deltaci.functions.security.JobSecrets;
 import dev.deltaci.functions.security.RunnerAuth;
 import dev.deltaci.functions.security.WebhookSecret;
 import dev.deltaci.functions.store.CheckReportStore;
+import dev.deltaci.functions.store.DeliveryStore;
 import dev.deltaci.functions.store.GateStore;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.OpsStore;
 import dev.deltaci.functions.store.ScheduleStore;
 import dev.deltaci.functions.store.SweepStore;
 import dev.deltaci.functions.sweeper.SweeperService;
+import dev.deltaci.functions.trigger.KeptDeliveries;
+import dev.deltaci.functions.trigger.WebhookService;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -173,6 +176,21 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
         return new RunStarter(jobStore(), jobQueue(), runProgressor(), pipelineSource, config.pipelineLimits(), clock);
     }
 
+    /** Deliveries kept because GitHub could not be read when they came. */
+    public DeliveryStore deliveryStore() {
+        return new DeliveryStore(dynamo, s3, config.tableName(), config.bucketName(), clock);
+    }
+
+    public WebhookService webhookService() {
+        return new WebhookService(runStarter(), scheduleStore(), webhookSecret, config.maxWebhookBytes(), clock,
+                deliveryStore());
+    }
+
+    /** The sweeper's retries of kept deliveries, started as the webhook would have started them. */
+    public KeptDeliveries keptDeliveries() {
+        return new KeptDeliveries(deliveryStore(), webhookService(), metrics, clock);
+    }
+
     public ScheduleStore scheduleStore() {
         return new ScheduleStore(dynamo, config.tableName());
     }
@@ -182,7 +200,7 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
     }
 
     public HealthProbe healthProbe() {
-        return new HealthProbe(sqs, opsStore(), new HealthProbe.Settings(config.queueUrl(), config.deadLetterQueueUrl(),
+        return new HealthProbe(sqs, opsStore(), deliveryStore(), new HealthProbe.Settings(config.queueUrl(), config.deadLetterQueueUrl(),
                 config.presenceWindow(), config.leasePolicy().ttl(), config.sweepPolicy().clockSkewAllowance()), clock);
     }
 

@@ -18,6 +18,7 @@ import dev.deltaci.functions.security.GitHubSignature;
 import dev.deltaci.functions.security.JobSecrets;
 import dev.deltaci.functions.security.RunnerAuth;
 import dev.deltaci.functions.security.WebhookSecret;
+import dev.deltaci.functions.store.DeliveryStore;
 import dev.deltaci.functions.store.GateStore;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.ScheduleStore;
@@ -106,7 +107,8 @@ public final class Fuzzer {
         RunProgressor progressor = new RunProgressor(store, queue, new GateStore(aws.dynamo(), "DeltaTable", clock));
         WebhookService webhook = new WebhookService(new RunStarter(store, queue, progressor, pipelines(),
                 dev.deltaci.core.pipeline.PipelineLimits.DEFAULTS, clock),
-                new ScheduleStore(aws.dynamo(), "DeltaTable"), WebhookSecret.of(SECRET), 1024 * 1024, clock);
+                new ScheduleStore(aws.dynamo(), "DeltaTable"), WebhookSecret.of(SECRET), 1024 * 1024, clock,
+                new DeliveryStore(aws.dynamo(), aws.s3(), "DeltaTable", "bucket", clock));
         Mutator mutator = new Mutator(seed);
         List<JsonNode> seeds = List.of(pushPayload(), pullRequestPayload());
         return drive("webhook", inputs, aws, progress, i -> {

@@ -100,7 +100,7 @@ class DocsTruthTest {
             documented.put(row.group(1), row.group(2) + "/" + row.group(3));
         }
         Map<String, String> code = new LinkedHashMap<>();
-        for (Health.Check check : Health.evaluate(new Health.Snapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null)).checks()) {
+        for (Health.Check check : Health.evaluate(new Health.Snapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, 0, 0)).checks()) {
             code.put(check.name(), limit(check.warnAt()) + "/" + limit(check.criticalAt()));
         }
 

@@ -36,7 +36,8 @@ class TemplateAlarmsTest {
             "StorageErrorsAlarm", Health.STORAGE_ERRORS_ALARM,
             "FunctionErrorsAlarm", Health.FUNCTION_ERRORS_CRITICAL,
             "DeadLetterAlarm", Health.DEAD_LETTER_WARN,
-            "ChecksNotReportedAlarm", 1L);
+            "ChecksNotReportedAlarm", 1L,
+            "DeliveriesGivenUpAlarm", 1L);
 
     private CloudFormationTemplate template;
     private Map<String, Map<String, Object>> alarms;

@@ -25,9 +25,13 @@ public final class GitHubAppFixture implements AutoCloseable {
     private final String appJson;
 
     public GitHubAppFixture() throws Exception {
+        this(Clock.systemUTC());
+    }
+
+    /** @param clock the plane's clock: the double checks the App's JWTs against it */
+    public GitHubAppFixture(Clock clock) throws Exception {
         KeyPair keys = TestKeys.app();
-        // the plane signs with the real clock, so the double checks against it
-        github = new GitHubDouble(APP_ID, (RSAPublicKey) keys.getPublic(), Clock.systemUTC());
+        github = new GitHubDouble(APP_ID, (RSAPublicKey) keys.getPublic(), clock);
         String pem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'})
                 .encodeToString(keys.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
         appJson = JSON.writeValueAsString(Map.of("appId", APP_ID, "privateKey", pem, "webhookSecret", HOOK_SECRET));
