@@ -7,8 +7,8 @@ import dev.deltaci.core.job.Lease;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.store.CompleteOutcome;
 import dev.deltaci.functions.store.JobRecord;
-import dev.deltaci.functions.store.LeaseOutcome;
 import dev.deltaci.functions.store.JobStore;
+import dev.deltaci.functions.store.LeaseOutcome;
 import dev.deltaci.functions.store.SweepStore;
 import dev.deltaci.functions.store.Written;
 import java.util.List;
@@ -55,10 +55,6 @@ public final class JobLifecycle {
         this(jobs, sweeps, queue, progressor, Listener.NONE);
     }
 
-    /**
-     * The lease holder's attempt failed in a way that earns another: RUNNING → QUEUED (attempt
-     * + 1, epoch + 1), then the message for the new epoch. Idempotent for the same caller.
-     */
     /** QUEUED → RUNNING for the runner whose lease request holds (its labels, the epoch it was sent). */
     public LeaseOutcome lease(String runId, String jobKey, String runnerId, List<String> labels, long epoch,
                               Lease.Policy policy) {
@@ -69,6 +65,10 @@ public final class JobLifecycle {
         return outcome;
     }
 
+    /**
+     * The lease holder's attempt failed in a way that earns another: RUNNING → QUEUED (attempt
+     * + 1, epoch + 1), then the message for the new epoch. Idempotent for the same caller.
+     */
     public CompleteOutcome retryAfterFailure(JobRecord job, String runnerId, long epoch, int attempt,
                                              long startedAtEpochMs, FailureClass failure, int exitCode,
                                              boolean infrastructure) {

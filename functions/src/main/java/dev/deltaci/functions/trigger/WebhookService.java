@@ -12,6 +12,7 @@ import dev.deltaci.functions.security.WebhookSecret;
 import dev.deltaci.functions.store.DeliveryStore;
 import dev.deltaci.functions.store.ScheduleStore;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,7 +39,7 @@ public final class WebhookService {
     private final DeliveryStore deliveries;
 
     /** First try of a kept delivery, after it: GitHub had a moment to recover. */
-    static final java.time.Duration FIRST_RETRY = java.time.Duration.ofSeconds(30);
+    static final Duration FIRST_RETRY = Duration.ofSeconds(30);
 
     /** @param deliveries where a delivery is kept when GitHub cannot be read as it comes */
     public WebhookService(RunStarter starter, ScheduleStore schedules, WebhookSecret secret, int maxBodyBytes,
@@ -82,7 +83,7 @@ public final class WebhookService {
             return answer;
         }
         // GitHub could not be read: the delivery is kept and tried again by the sweeper. If it cannot
-        // even be kept, the 503 stands and the reconciler has GitHub deliver it again
+        // even be kept, the function fails (500) and the reconciler has GitHub deliver it again
         deliveries.keep(deliveryId, event, body, String.valueOf(answer.body().get("error")),
                 clock.millis() + FIRST_RETRY.toMillis());
         return ApiResponse.of(202, "kept", true, "deliveryId", deliveryId, "runId", runIdFor(deliveryId),

@@ -21,9 +21,7 @@ import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.local.host.GitHubPush;
 import dev.deltaci.local.host.LocalControlPlane;
-import dev.deltaci.local.stack.AwsStack;
 import dev.deltaci.local.support.GitHubAppFixture;
-import dev.deltaci.local.support.TestStacks;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -41,7 +39,6 @@ class GitHubAppPlaneTest {
     private static final String HOOK_SECRET = GitHubAppFixture.HOOK_SECRET;
     private static final String SHA = "e".repeat(40);
 
-    private AwsStack stack;
     private LocalControlPlane plane;
     private GitHubAppFixture app;
     private GitHubDouble github;
@@ -50,15 +47,11 @@ class GitHubAppPlaneTest {
     void start() throws Exception {
         app = new GitHubAppFixture();
         github = app.github;
-        stack = TestStacks.start();
-        plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults("the-repository-webhook-secret")
-                .withScheduleInterval(null).withEnvironment(app.environment()));
+        plane = app.startPlane(LocalControlPlane.Options.defaults("the-repository-webhook-secret").withScheduleInterval(null));
     }
 
     @AfterEach
     void stop() {
-        plane.close();
-        stack.close();
         app.close();
     }
 

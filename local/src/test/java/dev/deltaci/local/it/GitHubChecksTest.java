@@ -18,9 +18,7 @@ import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.report.CheckReporter;
 import dev.deltaci.local.host.GitHubPush;
 import dev.deltaci.local.host.LocalControlPlane;
-import dev.deltaci.local.stack.AwsStack;
 import dev.deltaci.local.support.GitHubAppFixture;
-import dev.deltaci.local.support.TestStacks;
 import dev.deltaci.runner.RunnerApiClient;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,7 +50,6 @@ class GitHubChecksTest {
                 steps: [{run: make test}]
             """;
 
-    private AwsStack stack;
     private LocalControlPlane plane;
     private GitHubAppFixture app;
     private GitHubDouble github;
@@ -63,16 +60,12 @@ class GitHubChecksTest {
         app = new GitHubAppFixture();
         github = app.github;
         checks = github.checks;
-        stack = TestStacks.start();
         // nothing runs on its own: each report is delivered by reportNow(), as the event source would
-        plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults("unused")
-                .withScheduleInterval(null).withEnvironment(app.environment()));
+        plane = app.startPlane(LocalControlPlane.Options.defaults("unused").withScheduleInterval(null));
     }
 
     @AfterEach
     void stop() {
-        plane.close();
-        stack.close();
         app.close();
     }
 

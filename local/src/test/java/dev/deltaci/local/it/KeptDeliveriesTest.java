@@ -16,10 +16,8 @@ import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.local.host.GitHubPush;
 import dev.deltaci.local.host.LocalControlPlane;
-import dev.deltaci.local.stack.AwsStack;
 import dev.deltaci.local.support.GitHubAppFixture;
 import dev.deltaci.local.support.MutableClock;
-import dev.deltaci.local.support.TestStacks;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -39,7 +37,6 @@ class KeptDeliveriesTest {
     private static final String CONTENTS = "/repos/octo/app/contents/.delta/pipeline.yml?ref=" + SHA;
 
     private final MutableClock clock = new MutableClock();
-    private AwsStack stack;
     private LocalControlPlane plane;
     private GitHubAppFixture app;
     private GitHubDouble github;
@@ -48,16 +45,12 @@ class KeptDeliveriesTest {
     void start() throws Exception {
         app = new GitHubAppFixture(clock);
         github = app.github;
-        stack = TestStacks.start();
-        plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults("unused").withClock(clock)
-                .withScheduleInterval(null).withEnvironment(app.environment()));
+        plane = app.startPlane(LocalControlPlane.Options.defaults("unused").withClock(clock).withScheduleInterval(null));
         github.stubRepository(get(urlEqualTo(CONTENTS)).willReturn(aResponse().withStatus(502).withBody("bad gateway")));
     }
 
     @AfterEach
     void stop() {
-        plane.close();
-        stack.close();
         app.close();
     }
 

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.deltaci.functions.github.GitHubApp;
 import dev.deltaci.functions.github.GitHubDouble;
 import dev.deltaci.functions.github.TestKeys;
+import dev.deltaci.local.host.LocalControlPlane;
+import dev.deltaci.local.stack.AwsStack;
 import java.security.KeyPair;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
@@ -23,6 +25,8 @@ public final class GitHubAppFixture implements AutoCloseable {
 
     public final GitHubDouble github;
     private final String appJson;
+    private AwsStack stack;
+    private LocalControlPlane plane;
 
     public GitHubAppFixture() throws Exception {
         this(Clock.systemUTC());
@@ -35,6 +39,13 @@ public final class GitHubAppFixture implements AutoCloseable {
         String pem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'})
                 .encodeToString(keys.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
         appJson = JSON.writeValueAsString(Map.of("appId", APP_ID, "privateKey", pem, "webhookSecret", HOOK_SECRET));
+    }
+
+    /** Starts a test stack and, on it, a local control plane made this App (closed with the fixture). */
+    public LocalControlPlane startPlane(LocalControlPlane.Options options) throws Exception {
+        stack = TestStacks.start();
+        plane = new LocalControlPlane(stack, options.withEnvironment(environment()));
+        return plane;
     }
 
     /** The function environment that makes a plane this App, against the double. */
@@ -61,6 +72,12 @@ public final class GitHubAppFixture implements AutoCloseable {
 
     @Override
     public void close() {
+        if (plane != null) {
+            plane.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
         github.close();
     }
 }
