@@ -177,6 +177,23 @@ class GitHubChecksTest {
         assertThat(checks.statuses).allSatisfy(status -> assertThat(status.sha()).isEqualTo(SHA));
     }
 
+    @Test
+    void asDeltaDevRunsIt_theReportQueue_shouldBeFedToTheReporterOnItsOwn() throws Exception {
+        // the default options, as `delta dev --github-app` starts a plane: the event source polls
+        try (GitHubAppFixture running = new GitHubAppFixture()) {
+            LocalControlPlane dev = running.startPlane(LocalControlPlane.Options.defaults("unused"));
+            running.github.stubRepository(get(urlEqualTo("/repos/octo/app/contents/.delta/pipeline.yml?ref=" + SHA))
+                    .willReturn(aResponse().withStatus(200).withBody("jobs:\n  build:\n    steps: [{run: make}]\n")));
+            GitHubPush.Delivery delivered = GitHubPush.send(dev.apiUrl(), GitHubAppFixture.HOOK_SECRET,
+                    GitHubAppFixture.push(SHA));
+            assertThat(delivered.status()).as(delivered.body()).isEqualTo(201);
+
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                    assertThat(running.github.checks.checkRuns).extracting(CheckRun::name, CheckRun::status)
+                            .containsExactly(tuple("build", "queued")));
+        }
+    }
+
     private CheckRun only(String runId, String jobKey) {
         List<CheckRun> runs = checks.checkRunsOf("delta:" + runId + "/" + jobKey);
         assertThat(runs).as("check runs of " + jobKey).hasSize(1);
