@@ -3,6 +3,8 @@ package dev.deltaci.local.host;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -86,8 +88,7 @@ public final class LocalFunctionHost implements AutoCloseable {
         for (QueueEvent queueEvent : queueEvents) {
             ControlPlane plane = planeForFunction.apply(queueEvent.functionId());
             @SuppressWarnings("unchecked")
-            var handler = (RequestHandler<com.amazonaws.services.lambda.runtime.events.SQSEvent,
-                    com.amazonaws.services.lambda.runtime.events.SQSBatchResponse>) handlers.computeIfAbsent(
+            var handler = (RequestHandler<SQSEvent, SQSBatchResponse>) handlers.computeIfAbsent(
                     queueEvent.functionId(), id -> instantiate(queueEvent.handlerClass(), plane));
             Map.Entry<String, String> queue = queueOf.apply(queueEvent.queueId());
             QueueEventSource source = new QueueEventSource(queueEvent.functionId(), handler, plane.sqs(), queue.getKey(),
