@@ -94,14 +94,17 @@ public final class DeliveryStore {
 
     /** How many deliveries wait to be tried again (up to {@code limit}). */
     public int waiting(int limit) {
-        return Items.indexBefore(dynamo, table, JobStore.QUEUE_INDEX, "queueShard", DUE_SHARD, "enqueuedAtEpochMs",
-                Long.MAX_VALUE, limit, item -> item).size();
+        return count(DUE_SHARD, limit);
     }
 
     /** How many deliveries were given up (shown by {@code delta status} until someone replays or deletes them). */
     public int givenUp(int limit) {
-        return Items.indexBefore(dynamo, table, JobStore.QUEUE_INDEX, "queueShard", GIVEN_UP_SHARD,
-                "enqueuedAtEpochMs", Long.MAX_VALUE, limit, item -> item).size();
+        return count(GIVEN_UP_SHARD, limit);
+    }
+
+    private int count(String shard, int limit) {
+        return Items.indexBefore(dynamo, table, JobStore.QUEUE_INDEX, "queueShard", shard, "enqueuedAtEpochMs",
+                Long.MAX_VALUE, limit, item -> item).size();
     }
 
     public Optional<byte[]> payload(String deliveryId) {
