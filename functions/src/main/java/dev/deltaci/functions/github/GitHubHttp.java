@@ -31,8 +31,40 @@ public final class GitHubHttp {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final java.util.regex.Pattern NEXT = java.util.regex.Pattern.compile("<([^>]+)>;\\s*rel=\"next\"");
     private static final int MAX_TRIES = 4;
+    /** A try with less time than this left in the budget is not started. */
+    private static final Duration MIN_TRY = Duration.ofMillis(100);
     private static final int MAX_REDIRECTS = 3;
     private static final java.util.Set<Integer> REDIRECTS = java.util.Set.of(301, 302, 303, 307, 308);
+
+    /** The end of the budget the calls on this thread share (System.nanoTime), or null: each has its own patience. */
+    private static final ThreadLocal<Long> BUDGET_ENDS = new ThreadLocal<>();
+
+    /**
+     * Runs {@code work} with every GitHub call it makes on this thread sharing one budget: each
+     * call's patience and each try's timeout end with it, and a call made once it is spent fails at
+     * once (retryable). What the webhook uses to answer within GitHub's 10 s however many reads it
+     * makes. Measured on the monotonic clock: an injected {@link Clock} may be moved by tests.
+     */
+    public static <T> T within(Duration budget, java.util.function.Supplier<T> work) {
+        Long outer = BUDGET_ENDS.get();
+        long ends = System.nanoTime() + budget.toNanos();
+        BUDGET_ENDS.set(outer == null || ends - outer < 0 ? ends : outer);
+        try {
+            return work.get();
+        } finally {
+            if (outer == null) {
+                BUDGET_ENDS.remove();
+            } else {
+                BUDGET_ENDS.set(outer);
+            }
+        }
+    }
+
+    /** What is left of this thread's budget, or null when it has none. */
+    private static Duration budgetLeft() {
+        Long ends = BUDGET_ENDS.get();
+        return ends == null ? null : Duration.ofNanos(Math.max(0, ends - System.nanoTime()));
+    }
 
     /** How a call waits before it tries again (tests pass one that records instead of sleeping). */
     public interface Sleeper {
@@ -109,14 +141,19 @@ public final class GitHubHttp {
             // a path is relative to the API, or an absolute URL GitHub gave (a Link header) on its own host
             throw new GitHubException(0, "not a GitHub API URL: " + baseUrl.resolve(path).getHost(), null);
         }
-        Instant giveUpAt = clock.instant().plus(patience);
+        Duration left = budgetLeft();
+        if (left != null && left.compareTo(MIN_TRY) < 0) {
+            throw new GitHubException(0, "no time left to call GitHub (" + method + " " + path
+                    + "): the budget of this request is spent", clock.instant().plus(Duration.ofSeconds(1)));
+        }
+        Instant giveUpAt = clock.instant().plus(left == null || patience.compareTo(left) < 0 ? patience : left);
         Duration backoff = Duration.ofMillis(500);
         int redirects = 0;
         GitHubException last = null;
         for (int attempt = 1; attempt <= MAX_TRIES; attempt++) {
             Duration wait;
             try {
-                HttpResponse<String> response = http.send(request(method, path, bearer, body, accept),
+                HttpResponse<String> response = http.send(request(method, path, bearer, body, accept, tryTimeout()),
                         HttpResponse.BodyHandlers.ofString());
                 int status = response.statusCode();
                 Optional<String> location = response.headers().firstValue("location");
@@ -155,7 +192,9 @@ public final class GitHubHttp {
                 Thread.currentThread().interrupt();
                 throw new GitHubException(0, "interrupted calling GitHub", null);
             }
-            if (attempt == MAX_TRIES || clock.instant().plus(wait).isAfter(giveUpAt)) {
+            Duration stillLeft = budgetLeft();
+            if (attempt == MAX_TRIES || clock.instant().plus(wait).isAfter(giveUpAt)
+                    || (stillLeft != null && stillLeft.compareTo(wait.plus(MIN_TRY)) < 0)) {
                 break;
             }
             try {
@@ -174,8 +213,14 @@ public final class GitHubHttp {
                 && baseUrl.getHost().equalsIgnoreCase(String.valueOf(other.getHost())) && baseUrl.getPort() == other.getPort();
     }
 
-    private HttpRequest request(String method, String path, String bearer, Object body, String accept)
-            throws GitHubException {
+    /** One try's timeout: the client's, or what is left of the thread's budget if that is less. */
+    private Duration tryTimeout() {
+        Duration left = budgetLeft();
+        return left == null || callTimeout.compareTo(left) <= 0 ? callTimeout : left;
+    }
+
+    private HttpRequest request(String method, String path, String bearer, Object body, String accept,
+                                Duration timeout) throws GitHubException {
         HttpRequest.BodyPublisher publisher;
         try {
             publisher = body == null ? HttpRequest.BodyPublishers.noBody()
@@ -183,7 +228,7 @@ public final class GitHubHttp {
         } catch (JsonProcessingException e) {
             throw new GitHubException(0, "cannot write the request to GitHub: " + e.getOriginalMessage(), null);
         }
-        HttpRequest.Builder builder = HttpRequest.newBuilder(baseUrl.resolve(path)).timeout(callTimeout)
+        HttpRequest.Builder builder = HttpRequest.newBuilder(baseUrl.resolve(path)).timeout(timeout)
                 .header("accept", accept)
                 .header("x-github-api-version", API_VERSION)
                 .header("user-agent", "delta-ci")

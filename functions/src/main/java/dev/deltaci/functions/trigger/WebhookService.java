@@ -4,6 +4,7 @@ import dev.deltaci.core.pipeline.Pipeline;
 import dev.deltaci.core.pipeline.PullRequestTrigger;
 import dev.deltaci.core.pipeline.PushTrigger;
 import dev.deltaci.core.pipeline.ScheduleTrigger;
+import dev.deltaci.functions.github.GitHubHttp;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.run.RunStarter.Decision;
 import dev.deltaci.functions.run.RunStarter;
@@ -37,6 +38,9 @@ public final class WebhookService {
     private final int maxBodyBytes;
     private final Clock clock;
     private final DeliveryStore deliveries;
+
+    /** All the GitHub calls one delivery may make before it is answered (kept, if they did not finish). */
+    static final Duration GITHUB_BUDGET = Duration.ofSeconds(6);
 
     /** First try of a kept delivery, after it: GitHub had a moment to recover. */
     static final Duration FIRST_RETRY = Duration.ofSeconds(30);
@@ -78,7 +82,9 @@ public final class WebhookService {
         if (deliveryId == null || !DELIVERY_ID.matcher(deliveryId).matches()) {
             return ApiResponse.error(400, "missing or malformed X-GitHub-Delivery header");
         }
-        ApiResponse answer = start(event, deliveryId, body);
+        // every GitHub read of this delivery shares one budget, so the answer comes well within GitHub's
+        // 10 s however many reads it takes (token, pipeline file, changed files)
+        ApiResponse answer = GitHubHttp.within(GITHUB_BUDGET, () -> start(event, deliveryId, body));
         if (!RunStarter.unreadable(answer)) {
             return answer;
         }

@@ -187,6 +187,33 @@ class GitHubAppTest {
     }
 
     @Test
+    void callsSharingABudget_shouldEndWithIt_andOneMadeAfterIt_shouldFailAtOnceWithoutAsking() {
+        github.server.stubFor(get(urlEqualTo("/slow")).willReturn(aResponse().withStatus(200).withFixedDelay(4000)));
+        github.server.stubFor(get(urlEqualTo("/next")).willReturn(aResponse().withStatus(200).withBody("{}")));
+        GitHubHttp http = http(Duration.ofSeconds(5));
+        List<GitHubException> failures = new ArrayList<>();
+
+        GitHubHttp.within(Duration.ofMillis(800), () -> {
+            for (String path : List.of("slow", "next")) {
+                try {
+                    http.send("GET", path, "t", null, Duration.ofSeconds(10));
+                } catch (GitHubException e) {
+                    failures.add(e);
+                }
+            }
+            return null;
+        });
+
+        // the slow call's one try was cut to the budget (not its 5 s timeout), and nothing was left for the next
+        assertThat(failures).hasSize(2).allSatisfy(e -> assertThat(e.retryable()).isTrue());
+        assertThat(failures.get(0).getMessage()).contains("did not answer");
+        assertThat(failures.get(1).getMessage()).contains("no time left");
+        github.server.verify(1, getRequestedFor(urlEqualTo("/slow")));
+        github.server.verify(0, getRequestedFor(urlEqualTo("/next")));
+        assertThat(slept).isEmpty();
+    }
+
+    @Test
     void aRedirect_shouldBeFollowedOnGitHubsHost_andNeverToAnotherWithTheToken() throws Exception {
         github.server.stubFor(get(urlEqualTo("/repos/octo/old")).willReturn(aResponse().withStatus(301)
                 .withHeader("location", github.baseUrl() + "/repositories/99")));
