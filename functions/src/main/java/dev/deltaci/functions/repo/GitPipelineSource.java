@@ -19,6 +19,13 @@ final class GitPipelineSource implements PipelineSource {
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}");
     private static final long GIT_TIMEOUT_SECONDS = 60;
 
+    private final String executable;
+
+    /** @param executable the git command: {@code git} from the PATH, or a path to it */
+    GitPipelineSource(String executable) {
+        this.executable = executable;
+    }
+
     @Override
     public Optional<String> read(String cloneUrl, String sha, String path) throws RepositoryUnavailableException {
         if (!SHA.matcher(sha).matches()) {
@@ -149,8 +156,8 @@ final class GitPipelineSource implements PipelineSource {
     private record Result(int exitCode, String output) {
     }
 
-    private static Result git(Path dir, String... args) throws RepositoryUnavailableException {
-        List<String> command = new ArrayList<>(List.of("git", "-C", dir.toString()));
+    private Result git(Path dir, String... args) throws RepositoryUnavailableException {
+        List<String> command = new ArrayList<>(List.of(executable, "-C", dir.toString()));
         command.addAll(List.of(args));
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -162,7 +169,7 @@ final class GitPipelineSource implements PipelineSource {
             }
             return new Result(process.exitValue(), new String(out, StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new RepositoryUnavailableException("cannot run git: " + e.getMessage());
+            throw new RepositoryUnavailableException("cannot run " + executable + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RepositoryUnavailableException("interrupted while running git");

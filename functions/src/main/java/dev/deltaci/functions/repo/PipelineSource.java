@@ -36,16 +36,19 @@ public interface PipelineSource {
      */
     Optional<ResolvedRef> resolve(String cloneUrl, String ref) throws RepositoryUnavailableException;
 
-    static PipelineSource git() {
-        return new GitPipelineSource();
+    /** @param gitExecutable the git command: {@code git} from the PATH, or a path to it */
+    static PipelineSource git(String gitExecutable) {
+        return new GitPipelineSource(gitExecutable);
     }
 
     /**
      * As a GitHub App: GitHub repositories over the API (as {@code app}, waiting at most
      * {@code patience} for GitHub in one read), local ones with git.
      */
-    static PipelineSource forApp(dev.deltaci.functions.github.GitHubApp app, java.time.Duration patience) {
-        return new RoutedPipelineSource(git(), new GitHubPipelineSource(app.http(), app.tokens(), patience));
+    static PipelineSource forApp(dev.deltaci.functions.github.GitHubApp app, java.time.Duration patience,
+                                 String gitExecutable) {
+        return new RoutedPipelineSource(git(gitExecutable),
+                new GitHubPipelineSource(app.http(), app.tokens(), patience));
     }
 
     /** The repository could not be read: an infrastructure problem, not a pipeline mistake. */

@@ -93,7 +93,7 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
                 RunnerAuth.fromEnvironment(env, Clock.systemUTC()),
                 ApiKeys.fromEnvironment(env),
                 JobSecrets.fromEnvironment(env),
-                pipelineSource(github),
+                pipelineSource(env, github),
                 metrics,
                 Clock.systemUTC(),
                 github.orElse(null));
@@ -104,9 +104,14 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
         return github.map(app -> WebhookSecret.from(app::webhookSecret)).orElseGet(() -> WebhookSecret.fromEnvironment(env));
     }
 
-    /** As a GitHub App, GitHub repositories are read over the API (no git on Lambda); local ones always with git. */
-    public static PipelineSource pipelineSource(Optional<GitHubApp> github) {
-        return github.map(app -> PipelineSource.forApp(app, GITHUB_PATIENCE)).orElseGet(PipelineSource::git);
+    /**
+     * As a GitHub App, GitHub repositories are read over the API (no git on Lambda); local ones
+     * always with git: {@code DELTA_GIT}, default {@code git} from the PATH.
+     */
+    public static PipelineSource pipelineSource(Map<String, String> env, Optional<GitHubApp> github) {
+        String git = env.getOrDefault("DELTA_GIT", "git");
+        return github.map(app -> PipelineSource.forApp(app, GITHUB_PATIENCE, git))
+                .orElseGet(() -> PipelineSource.git(git));
     }
 
     public JobStore jobStore() {

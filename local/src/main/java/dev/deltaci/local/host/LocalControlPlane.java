@@ -172,7 +172,7 @@ public final class LocalControlPlane implements AutoCloseable {
         Optional<GitHubApp> github = GitHubApp.fromEnvironment(env, options.clock());
         return new ControlPlane(dynamo, sqs, s3, presigner, ControlPlaneConfig.fromEnvironment(env),
                 ControlPlane.webhookSecret(env, github), RunnerAuth.fromEnvironment(env, options.clock()),
-                ApiKeys.fromEnvironment(env), JobSecrets.fromEnvironment(env), ControlPlane.pipelineSource(github),
+                ApiKeys.fromEnvironment(env), JobSecrets.fromEnvironment(env), ControlPlane.pipelineSource(env, github),
                 metrics, options.clock(), github.orElse(null));
     }
 

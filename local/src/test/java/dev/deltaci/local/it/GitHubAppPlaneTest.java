@@ -10,6 +10,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -84,6 +85,28 @@ class GitHubAppPlaneTest {
         assertThat(github.issued).contains(leased.job().checkoutToken());
         github.server.verify(postRequestedFor(urlEqualTo("/app/installations/42/access_tokens"))
                 .withRequestBody(equalToJson("{\"repositories\": [\"app\"], \"permissions\": {\"contents\": \"read\"}}")));
+    }
+
+    @Test
+    void asOnLambda_withNoGitToRun_aPushToAGitHubRepository_shouldStillStartItsRun() throws Exception {
+        // Lambda's Java runtime has no git: the plane's git is a command that does not exist
+        Map<String, String> noGit = Map.of("DELTA_GIT", "/nonexistent/bin/git");
+        try (GitHubAppFixture lambda = new GitHubAppFixture()) {
+            LocalControlPlane withoutGit = lambda.startPlane(LocalControlPlane.Options.defaults("unused")
+                    .withScheduleInterval(null).withEnvironment(noGit));
+            lambda.github.stubRepository(get(urlEqualTo("/repos/octo/app/contents/.delta/pipeline.yml?ref=" + SHA))
+                    .willReturn(aResponse().withStatus(200).withBody("on: push\njobs:\n  build:\n    steps: [{run: make}]\n")));
+
+            GitHubPush.Delivery delivered = GitHubPush.send(withoutGit.apiUrl(), HOOK_SECRET, push());
+
+            assertThat(delivered.status()).as(delivered.body()).isEqualTo(201);
+            String runId = JSON.readTree(delivered.body()).get("runId").asText();
+            assertThat(withoutGit.plane().jobStore().listJobs(runId)).extracting(JobRecord::jobKey).containsExactly("build");
+        }
+        // the control: that setting does take git away, so a local repository cannot be read with it
+        assertThatThrownBy(() -> dev.deltaci.functions.wiring.ControlPlane.pipelineSource(noGit, java.util.Optional.empty())
+                .read("/tmp", SHA, ".delta/pipeline.yml"))
+                .hasMessageContaining("cannot run /nonexistent/bin/git");
     }
 
     @Test

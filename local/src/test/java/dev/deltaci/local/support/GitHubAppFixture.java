@@ -41,10 +41,12 @@ public final class GitHubAppFixture implements AutoCloseable {
         appJson = JSON.writeValueAsString(Map.of("appId", APP_ID, "privateKey", pem, "webhookSecret", HOOK_SECRET));
     }
 
-    /** Starts a test stack and, on it, a local control plane made this App (closed with the fixture). */
+    /** Starts a test stack and, on it, a local control plane made this App, over the options' environment (closed with the fixture). */
     public LocalControlPlane startPlane(LocalControlPlane.Options options) throws Exception {
         stack = TestStacks.start();
-        plane = new LocalControlPlane(stack, options.withEnvironment(environment()));
+        Map<String, String> env = new java.util.HashMap<>(options.environmentOverrides());
+        env.putAll(environment());
+        plane = new LocalControlPlane(stack, options.withEnvironment(env));
         return plane;
     }
 
