@@ -1,5 +1,7 @@
 package dev.deltaci.functions.report;
 
+import dev.deltaci.core.job.FailureClass;
+import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.github.CheckRuns;
 import dev.deltaci.functions.github.GitHubException;
 import dev.deltaci.functions.metrics.Metric;
@@ -7,7 +9,6 @@ import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.repo.GitHubPipelineSource;
 import dev.deltaci.functions.store.CheckReportStore;
 import dev.deltaci.functions.store.CheckReports;
-import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.RunRecord;
 import dev.deltaci.functions.store.RunSnapshot;
@@ -74,6 +75,10 @@ public final class CheckReporter {
                 && run.sha() != null && run.sha().matches("[0-9a-f]{40}");
     }
 
+    private static boolean invalidPipeline(RunRecord run) {
+        return run.status() == RunState.FAILED && FailureClass.CONFIG_ERROR.wireName().equals(run.failureClass());
+    }
+
     public Outcome report(String runId) {
         Optional<RunSnapshot> snapshot = jobs.readRun(runId);
         if (snapshot.isEmpty() || !fromGitHub(snapshot.get().run())) {
@@ -81,17 +86,20 @@ public final class CheckReporter {
         }
         RunRecord run = snapshot.get().run();
         CheckReports before = reports.read(runId);
-        List<JobRecord> due = snapshot.get().jobs().stream()
-                .filter(job -> !before.gaveUp().containsKey(job.jobKey()))
-                .filter(job -> !JobCheck.mark(job).equals(before.reported().get(job.jobKey())))
+        List<JobCheck.Check> shown = snapshot.get().jobs().isEmpty() && invalidPipeline(run)
+                ? List.of(JobCheck.invalidPipeline(run))
+                : snapshot.get().jobs().stream().map(job -> JobCheck.of(job, logBucket)).toList();
+        List<JobCheck.Check> due = shown.stream()
+                .filter(check -> !before.gaveUp().containsKey(check.key()))
+                .filter(check -> !check.mark().equals(before.reported().get(check.key())))
                 .toList();
         if (due.isEmpty()) {
             return new Outcome.UpToDate(0);
         }
         Pass pass = new Pass(run, before);
         try {
-            for (JobRecord job : due) {
-                pass.send(job);
+            for (JobCheck.Check check : due) {
+                pass.send(check);
             }
             return new Outcome.UpToDate(pass.sent);
         } catch (GitHubException e) {
@@ -119,12 +127,12 @@ public final class CheckReporter {
         }
 
         /** @throws GitHubException only when trying again later can help */
-        void send(JobRecord job) throws GitHubException {
+        void send(JobCheck.Check check) throws GitHubException {
             try {
                 if (checks.channel() == CheckReports.Channel.CHECKS) {
-                    sendCheckRun(job);
+                    sendCheckRun(check);
                 } else {
-                    github.setStatus(run.repository(), run.sha(), JobCheck.commitStatus(job), patience);
+                    github.setStatus(run.repository(), run.sha(), check.commitStatus(), patience);
                 }
             } catch (GitHubException e) {
                 if (e.retryable()) {
@@ -134,23 +142,23 @@ public final class CheckReporter {
                     LOG.warn("the App may not write checks on {} ({}); reporting its jobs as commit statuses",
                             run.repository(), e.getMessage());
                     checks = checks.withChannel(CheckReports.Channel.STATUSES);
-                    send(job);
+                    send(check);
                     return;
                 }
-                LOG.error("GitHub refused the report of job {} of run {}: {}", job.jobKey(), run.runId(), e.getMessage());
-                checks = checks.withGaveUp(job.jobKey(), e.getMessage());
+                LOG.error("GitHub refused the report of {} of run {}: {}", check.key(), run.runId(), e.getMessage());
+                checks = checks.withGaveUp(check.key(), e.getMessage());
                 metrics.record(Metric.CHECK_REPORTS, 1, "outcome", "gave_up");
                 gaveUp++;
                 return;
             }
-            checks = checks.withReported(job.jobKey(), JobCheck.mark(job));
+            checks = checks.withReported(check.key(), check.mark());
             metrics.record(Metric.CHECK_REPORTS, 1, "outcome", "reported");
             sent++;
         }
 
-        private void sendCheckRun(JobRecord job) throws GitHubException {
-            CheckRuns.CheckRun view = JobCheck.checkRun(job, logBucket);
-            Long id = checks.checkRunIds().get(job.jobKey());
+        private void sendCheckRun(JobCheck.Check check) throws GitHubException {
+            CheckRuns.CheckRun view = check.checkRun();
+            Long id = checks.checkRunIds().get(check.key());
             if (id == null) {
                 if (onCommit == null) {
                     onCommit = github.idsByExternalId(run.repository(), run.sha(), patience);
@@ -159,9 +167,9 @@ public final class CheckReporter {
             }
             if (id == null) {
                 id = github.create(run.repository(), view);
-                checks = checks.withCheckRun(job.jobKey(), id);
+                checks = checks.withCheckRun(check.key(), id);
             } else {
-                checks = checks.withCheckRun(job.jobKey(), id);
+                checks = checks.withCheckRun(check.key(), id);
                 github.update(run.repository(), id, view, patience);
             }
         }

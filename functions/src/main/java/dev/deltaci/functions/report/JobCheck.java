@@ -4,6 +4,7 @@ import dev.deltaci.core.job.JobState;
 import dev.deltaci.functions.github.CheckRuns;
 import dev.deltaci.functions.store.AttemptRecord;
 import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.store.RunRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.stream.Collectors;
@@ -15,6 +16,16 @@ import java.util.stream.Collectors;
  * the job and nothing else.
  */
 public final class JobCheck {
+
+    /**
+     * One thing shown on the commit: its key in what was reported ({@code CheckReports}), the mark
+     * that says which state of it GitHub has seen, and how it is shown as a check run or a status.
+     */
+    public record Check(String key, String mark, CheckRuns.CheckRun checkRun, CheckRuns.CommitStatus commitStatus) {
+    }
+
+    /** Stands for a run whose pipeline could not be read as one: it has no jobs to show. */
+    static final String PIPELINE_KEY = "(pipeline)";
 
     /** GitHub's limit on a commit status description. */
     static final int STATUS_DESCRIPTION_LIMIT = 140;
@@ -35,6 +46,28 @@ public final class JobCheck {
     /** The check's name on the commit: the job's name as the pipeline gives it. */
     public static String name(JobRecord job) {
         return job.name() == null || job.name().isBlank() ? job.jobKey() : job.name();
+    }
+
+    /** A job as a {@link Check}. */
+    public static Check of(JobRecord job, String logBucket) {
+        return new Check(job.jobKey(), mark(job), checkRun(job, logBucket), commitStatus(job));
+    }
+
+    /**
+     * A run that failed with {@code config_error} (its pipeline file missing or invalid), which has
+     * no jobs: one failed check named {@code pipeline}, with the parser's message, so the commit
+     * says why nothing ran.
+     */
+    public static Check invalidPipeline(RunRecord run) {
+        Instant at = Instant.ofEpochMilli(run.createdAtEpochMs());
+        String title = "Invalid pipeline: nothing ran";
+        String summary = "The run's pipeline could not be used (`" + run.failureClass() + "`):\n\n```\n"
+                + (run.message() == null ? "" : run.message()) + "\n```\n\n| | |\n|---|---|\n| Run | `" + run.runId()
+                + "` |\n";
+        CheckRuns.CheckRun checkRun = new CheckRuns.CheckRun("pipeline", run.sha(),
+                "delta:" + run.runId() + "/" + PIPELINE_KEY, "completed", "failure", at, at, title, summary);
+        return new Check(PIPELINE_KEY, "FAILED#config", checkRun,
+                new CheckRuns.CommitStatus("failure", "delta/pipeline", title));
     }
 
     /**

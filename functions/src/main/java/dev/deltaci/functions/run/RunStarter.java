@@ -168,6 +168,7 @@ public final class RunStarter {
             return duplicate(raced.get());
         }
         if (configError != null) {
+            progressor.listener().jobsChanged(runId); // GitHub shows why nothing runs
             return ApiResponse.of(201, "runId", runId, "status", RunState.FAILED.name(),
                     "failureClass", FailureClass.CONFIG_ERROR.wireName(), "message", configError);
         }

@@ -162,6 +162,20 @@ class GitHubChecksTest {
     }
 
     @Test
+    void anInvalidPipeline_shouldFailOneCheckOnTheCommit_sayingWhy() throws Exception {
+        String runId = push("jobs:\n  build:\n    needs: nowhere\n    steps: [{run: make}]\n");
+        plane.reportNow();
+        plane.reportNow();
+
+        List<CheckRun> runs = checks.checkRunsOf("delta:" + runId + "/(pipeline)");
+        assertThat(runs).hasSize(1);
+        assertThat(runs.get(0).name()).isEqualTo("pipeline");
+        assertThat(runs.get(0).history()).containsExactly("completed:failure");
+        assertThat(runs.get(0).summary()).contains("config_error", "nowhere");
+        assertThat(checks.checkRuns).hasSize(1);
+    }
+
+    @Test
     void withoutTheChecksPermission_shouldReportCommitStatusesInstead() throws Exception {
         checks.withoutChecksPermission();
         String runId = push("jobs:\n  build:\n    steps: [{run: make}]\n");
