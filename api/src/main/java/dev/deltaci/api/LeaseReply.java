@@ -7,9 +7,10 @@ import com.fasterxml.jackson.annotation.JsonTypeName;
 /** The answer to {@link LeaseRequest}. */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "outcome")
 @JsonSubTypes({@JsonSubTypes.Type(LeaseReply.Leased.class), @JsonSubTypes.Type(LeaseReply.TryLater.class),
-        @JsonSubTypes.Type(LeaseReply.NotLeasable.class), @JsonSubTypes.Type(LeaseReply.UnknownJob.class)})
+        @JsonSubTypes.Type(LeaseReply.NotLeasable.class), @JsonSubTypes.Type(LeaseReply.UnknownJob.class),
+        @JsonSubTypes.Type(LeaseReply.Draining.class)})
 public sealed interface LeaseReply extends Reply
-        permits LeaseReply.Leased, LeaseReply.TryLater, LeaseReply.NotLeasable, LeaseReply.UnknownJob, Problem {
+        permits LeaseReply.Leased, LeaseReply.TryLater, LeaseReply.NotLeasable, LeaseReply.UnknownJob, LeaseReply.Draining, Problem {
 
     /** The lease is this runner's: DynamoDB now owns the job's fate (the sweeper requeues it if the runner dies). */
     @JsonTypeName("acquired")
@@ -43,6 +44,18 @@ public sealed interface LeaseReply extends Reply
         @Override
         public int httpStatus() {
             return 404;
+        }
+    }
+
+    /**
+     * The runner's instance is drained (the scaler is taking it out, or it was an ephemeral
+     * instance's one job): it leases nothing more and should stop, leaving the message to others.
+     */
+    @JsonTypeName("draining")
+    record Draining(String reason) implements LeaseReply {
+        @Override
+        public int httpStatus() {
+            return 409;
         }
     }
 }

@@ -23,6 +23,7 @@ final class PresenceReporter implements AutoCloseable {
 
     private final RunnerApiClient api;
     private final BooleanSupplier busy;
+    private final java.util.function.LongSupplier inStateForMs;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "presence");
@@ -30,16 +31,19 @@ final class PresenceReporter implements AutoCloseable {
         return thread;
     });
 
-    PresenceReporter(RunnerApiClient api, BooleanSupplier busy, int intervalSeconds) {
+    /** @param inStateForMs how long the runner has been busy or idle, as it is now */
+    PresenceReporter(RunnerApiClient api, BooleanSupplier busy, java.util.function.LongSupplier inStateForMs,
+                     int intervalSeconds) {
         this.api = api;
         this.busy = busy;
+        this.inStateForMs = inStateForMs;
         timer.scheduleWithFixedDelay(this::report, 0, intervalSeconds, TimeUnit.SECONDS);
     }
 
     private void report() {
         Presence state = busy.getAsBoolean() ? Presence.BUSY : Presence.IDLE;
         try {
-            if (api.presence(state) instanceof Problem problem) {
+            if (api.presence(state, inStateForMs.getAsLong()) instanceof Problem problem) {
                 LOG.warn("presence '{}' refused ({}): {}", state, problem.status(), problem.error());
             }
         } catch (IOException e) {

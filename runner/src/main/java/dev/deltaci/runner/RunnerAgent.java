@@ -40,6 +40,10 @@ public final class RunnerAgent {
     private final int retryDelaySeconds;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicBoolean busy = new AtomicBoolean();
+    /** When {@link #busy} last changed (monotonic): how long the runner has been idle, for the scaler. */
+    private volatile long stateSinceNanos = System.nanoTime();
+    /** Why the control plane drained this runner's instance; null while it takes work. */
+    private volatile String drained;
 
     /**
      * @param retryDelaySeconds how soon a message whose lease call failed (control plane
@@ -66,7 +70,7 @@ public final class RunnerAgent {
     /** Polls until {@link #stop()}; runs at most {@code maxJobs} jobs (0: no limit). */
     public void runLoop(int maxJobs) {
         int done = 0;
-        while (!stopping.get() && (maxJobs == 0 || done < maxJobs)) {
+        while (!stopping.get() && drained == null && (maxJobs == 0 || done < maxJobs)) {
             List<Message> messages;
             try {
                 messages = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(1)
@@ -98,17 +102,33 @@ public final class RunnerAgent {
         return busy.get();
     }
 
+    /** How long the runner has been busy or idle, as it is now. */
+    public long inStateForMs() {
+        return java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stateSinceNanos);
+    }
+
+    /** Why this runner's instance was drained (it stopped taking work), or null. */
+    public String drained() {
+        return drained;
+    }
+
     /** Returns true if a job was run. Log lines meanwhile carry the message's and job's correlation keys. */
     boolean handle(Message message) {
         MDC.put("messageId", message.messageId());
         // busy from the moment a message is in hand: a stop then waits for it to be handed back
         busy.set(true);
+        boolean ran = false;
         try {
-            return handleMessage(message);
+            ran = handleMessage(message);
+            return ran;
         } finally {
             MDC.clear();
             synchronized (busy) {
                 busy.set(false);
+                if (ran) {
+                    // idle from now; a message passed on or refused leaves the idle time running
+                    stateSinceNanos = System.nanoTime();
+                }
                 busy.notifyAll();
             }
         }
@@ -149,6 +169,13 @@ public final class RunnerAgent {
             changeVisibility(message, retryDelaySeconds);
             return false;
         }
+        if (reply instanceof LeaseReply.Draining draining) {
+            // the scaler is taking this instance out: the job is another runner's, at once
+            changeVisibility(message, 0);
+            drained = draining.reason();
+            LOG.info("instance drained, taking no more work: " + draining.reason());
+            return false;
+        }
         if (reply instanceof LeaseReply.TryLater) {
             // the job's last attempt failed here: pass it on, so another runner can have it first (hiding
             // it for the whole preference window would hide it from them too)
@@ -166,6 +193,7 @@ public final class RunnerAgent {
         MDC.put("epoch", Long.toString(leasedJob.epoch()));
         MDC.put("attempt", Integer.toString(leasedJob.attempt()));
         LOG.info("leased " + job.runId() + "/" + job.jobKey() + " epoch " + leasedJob.epoch());
+        stateSinceNanos = System.nanoTime();
         JobExecutor.Result result = executor.run(leasedJob);
         if (result instanceof JobExecutor.Result.Report report) {
             report(leasedJob, report);

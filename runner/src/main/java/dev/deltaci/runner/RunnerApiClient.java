@@ -48,6 +48,8 @@ public final class RunnerApiClient {
     private final RegistrationToken registrationToken;
     private final java.util.function.LongSupplier nanoTime;
     private volatile String runnerId;
+    /** The autoscaled instance this runner runs on, named at registration; null for none. */
+    private volatile String instanceId;
     private String credential;
     private long renewAtNanos;
 
@@ -120,10 +122,23 @@ public final class RunnerApiClient {
     }
 
     /** The registration was refused (unknown token, labels it does not allow, no token): retrying will not help. */
-    public static final class RegistrationRefusedException extends IOException {
+    public static class RegistrationRefusedException extends IOException {
         public RegistrationRefusedException(String message) {
             super(message);
         }
+    }
+
+    /** The runner's instance is drained: the scaler is taking it out, and this runner must not take work. */
+    public static final class InstanceDrainedException extends RegistrationRefusedException {
+        public InstanceDrainedException(String message) {
+            super(message);
+        }
+    }
+
+    /** Registers as the runner of this autoscaled instance (so the scaler can drain it); before the first call. */
+    public RunnerApiClient onInstance(String id) {
+        this.instanceId = id;
+        return this;
     }
 
     /**
@@ -138,7 +153,11 @@ public final class RunnerApiClient {
         String token = registrationToken.read().orElseThrow(() -> new RegistrationRefusedException(
                 "no registration token to register with (it is read once, from a file or standard input)"));
         long asked = nanoTime.getAsLong();
-        RegisterReply reply = send("register", new RegisterRequest(token, name, labels), null, RegisterReply.class);
+        RegisterReply reply = send("register", new RegisterRequest(token, name, labels, instanceId), null,
+                RegisterReply.class);
+        if (reply instanceof Problem problem && problem.status() == 409 && instanceId != null) {
+            throw new InstanceDrainedException("registration refused: " + problem.error());
+        }
         if (reply instanceof Problem problem && !problem.retryable()) {
             throw new RegistrationRefusedException("registration refused (" + problem.status() + "): " + problem.error());
         }
@@ -194,7 +213,12 @@ public final class RunnerApiClient {
 
     /** Tells the control plane this runner is here: idle, busy, or gone when it stops. */
     public PresenceReply presence(Presence state) throws IOException {
-        return call("presence", () -> new PresenceRequest(state), PresenceReply.class);
+        return presence(state, null);
+    }
+
+    /** As above, saying for how long it has been in this state (what the scaler's idle timeout counts). */
+    public PresenceReply presence(Presence state, Long inStateForMs) throws IOException {
+        return call("presence", () -> new PresenceRequest(state, inStateForMs), PresenceReply.class);
     }
 
     /** Leases a job; the control plane matches the job's labels against those of this runner's credential. */

@@ -16,11 +16,15 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.SqsClientBuilder;
 
 /** {@code delta runner}: a disposable runner agent. It needs the queue and the runner API, nothing else. */
-@Command(name = "runner", mixinStandardHelpOptions = true,
+@Command(name = "runner", mixinStandardHelpOptions = true, versionProvider = RunnerVersion.class,
         description = {"Run a Delta CI runner: poll the job queue, lease jobs through the runner API, run them.", "",
-                "The runner holds no database credentials; it may be killed at any moment."},
+                "The runner holds no database credentials; it may be killed at any moment.", "",
+                "Every option can also be set in a properties file (--config FILE, or env DELTA_RUNNER_CONFIG), "
+                        + "one 'name = value' per line with the option's name without dashes, e.g. 'api-url = https://…'; "
+                        + "the command line wins over the file."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:stopped normally", "2:bad usage"})
+        exitCodeList = {"0:stopped normally", "2:bad usage, or the registration was refused",
+                "3:drained: the control plane took this runner's instance out of service (do not restart it)"})
 public final class RunnerMain implements Callable<Integer> {
 
     /** JSON lines on stdout, each with this runner's id and, during a job, the job's correlation keys. */
@@ -98,6 +102,19 @@ public final class RunnerMain implements Callable<Integer> {
                     + "the control plane counts a runner that missed three as gone.")
     int presenceSeconds;
 
+    @Option(names = "--config", paramLabel = "FILE", description = "A properties file holding options "
+            + "(env DELTA_RUNNER_CONFIG); see above.")
+    Path config;
+
+    @Option(names = "--instance-id", paramLabel = "ID|imds", defaultValue = "${env:DELTA_INSTANCE_ID}",
+            description = "The autoscaled instance this runner runs on, so the scaler can drain it before it "
+                    + "terminates the instance; 'imds' reads it from the EC2 instance metadata service (IMDSv2). "
+                    + "Leave unset for a runner no scaler manages (env DELTA_INSTANCE_ID).")
+    String instanceId;
+
+    /** Exit code of a runner whose instance was drained: systemd's unit does not restart it. */
+    public static final int EXIT_DRAINED = 3;
+
     @Option(names = "--exit-on-stdin-close", description = "Exit when standard input closes: lets a parent "
             + "process's death end this runner (used by the local runner pool).")
     boolean exitOnStdinClose;
@@ -146,8 +163,19 @@ public final class RunnerMain implements Callable<Integer> {
                     + dev.deltaci.core.pipeline.RunnerLabels.MAX_LABELS + " labels");
         }
         RunnerApiClient api = new RunnerApiClient(apiUrl, name != null ? name : defaultName(), labels, token);
+        if (instanceId != null && !instanceId.isBlank()) {
+            try {
+                api.onInstance(instanceId.equals("imds") ? InstanceMetadata.fromEnvironment().instanceId() : instanceId);
+            } catch (IOException e) {
+                System.err.println("error: --instance-id imds: " + e.getMessage());
+                return 2;
+            }
+        }
         try {
             registerUntilAnswered(api);
+        } catch (RunnerApiClient.InstanceDrainedException e) {
+            System.err.println("drained: " + e.getMessage());
+            return EXIT_DRAINED;
         } catch (RunnerApiClient.RegistrationRefusedException e) {
             System.err.println("error: " + e.getMessage());
             return 2;
@@ -164,7 +192,7 @@ public final class RunnerMain implements Callable<Integer> {
             RunnerAgent agent = new RunnerAgent(client, queueUrl, api, workDir,
                     pollSeconds, retryDelaySeconds, killGraceMs, logFlushMs,
                     java.time.Duration.ofSeconds(storageOutageLimitSeconds), stepUser);
-            PresenceReporter presence = new PresenceReporter(api, agent::busy, presenceSeconds);
+            PresenceReporter presence = new PresenceReporter(api, agent::busy, agent::inStateForMs, presenceSeconds);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 // the job in hand is stopped and reported as an infrastructure failure: it goes straight
                 // back to the queue rather than wait for its lease to expire
@@ -180,6 +208,10 @@ public final class RunnerMain implements Callable<Integer> {
             System.err.println("runner " + id + (labels.isEmpty() ? "" : " " + labels) + " polling " + queueUrl);
             agent.runLoop(maxJobs);
             presence.close();
+            if (agent.drained() != null) {
+                System.err.println("drained: " + agent.drained());
+                return EXIT_DRAINED;
+            }
         }
         return 0;
     }
@@ -271,7 +303,8 @@ public final class RunnerMain implements Callable<Integer> {
             } catch (RunnerApiClient.RegistrationRefusedException e) {
                 throw e;
             } catch (IOException e) {
-                System.err.println("registration failed for now, again in " + pauseMs / 1000 + " s: " + e.getMessage());
+                System.err.println("registration failed for now, again in " + pauseMs / 1000 + " s: "
+                        + (e.getMessage() != null ? e.getMessage() : "cannot reach the runner API (" + e.getClass().getSimpleName() + ")"));
             }
             try {
                 Thread.sleep(pauseMs);
@@ -293,6 +326,31 @@ public final class RunnerMain implements Callable<Integer> {
 
     public static void main(String[] args) {
         configureLogging();
-        System.exit(new CommandLine(new RunnerMain()).execute(args));
+        System.exit(command(args).execute(args));
+    }
+
+    /**
+     * The command, reading option defaults from the properties file {@code --config} (or
+     * {@code DELTA_RUNNER_CONFIG}) names, which must then exist.
+     */
+    public static CommandLine command(String[] args) {
+        CommandLine command = new CommandLine(new RunnerMain());
+        String file = System.getenv("DELTA_RUNNER_CONFIG");
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                file = args[i + 1];
+            } else if (args[i].startsWith("--config=")) {
+                file = args[i].substring("--config=".length());
+            }
+        }
+        if (file != null && !file.isBlank()) {
+            java.io.File properties = new java.io.File(file);
+            if (!properties.canRead()) {
+                System.err.println("error: --config: cannot read " + file);
+                System.exit(2);
+            }
+            command.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(properties));
+        }
+        return command;
     }
 }

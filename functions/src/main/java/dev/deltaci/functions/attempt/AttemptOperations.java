@@ -25,6 +25,7 @@ import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.run.JobLifecycle;
 import dev.deltaci.functions.security.RunnerAuth;
 import dev.deltaci.functions.store.CompleteOutcome;
+import dev.deltaci.functions.store.FleetStore;
 import dev.deltaci.functions.store.HeartbeatOutcome;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
@@ -54,10 +55,12 @@ final class AttemptOperations {
     private final int infraRetryBudget;
     private final StopPolicy stopPolicy;
     private final Clock clock;
+    private final FleetStore fleet;
 
     AttemptOperations(JobStore store, LogStore logs, ArtifactStore artifacts, LeaseAnswer answers,
                       JobLifecycle lifecycle, Lease.Policy leasePolicy, int infraRetryBudget, Metrics metrics,
-                      Clock clock) {
+                      Clock clock, FleetStore fleet) {
+        this.fleet = fleet;
         this.store = store;
         this.logs = logs;
         this.artifacts = artifacts;
@@ -70,8 +73,28 @@ final class AttemptOperations {
         this.clock = clock;
     }
 
+    /**
+     * A runner on an autoscaled instance first claims the job on its instance's record, which
+     * fails once the scaler has drained the instance ({@link FleetStore}): so no lease starts on
+     * an instance that is being terminated. A claim whose lease is not granted is withdrawn.
+     */
     LeaseReply lease(LeaseRequest r, RunnerAuth.Credential credential) {
+        if (credential.managed()) {
+            FleetStore.ClaimOutcome claim = fleet.claim(credential.instanceId(), r.runnerId(), r.runId(), r.jobKey(),
+                    r.epoch(), credential.ephemeral());
+            if (claim instanceof FleetStore.ClaimOutcome.Draining draining) {
+                return new LeaseReply.Draining("instance " + credential.instanceId() + ": " + draining.reason());
+            }
+            if (claim instanceof FleetStore.ClaimOutcome.NotCurrentRunner replaced) {
+                return new LeaseReply.Draining("runner " + r.runnerId() + " is no longer the runner of instance "
+                        + credential.instanceId() + (replaced.current() == null ? " (the instance is not registered)"
+                        : " (" + replaced.current() + " registered since)"));
+            }
+        }
         LeaseOutcome outcome = lifecycle.lease(r.runId(), r.jobKey(), r.runnerId(), credential.labels(), r.epoch(), leasePolicy);
+        if (credential.managed() && !(outcome instanceof LeaseOutcome.Acquired)) {
+            fleet.release(credential.instanceId(), r.runId(), r.jobKey(), r.epoch(), credential.ephemeral());
+        }
         if (outcome instanceof LeaseOutcome.Acquired acquired) {
             JobRecord job = acquired.job();
             MDC.put("attempt", Integer.toString(job.attempts().current()));

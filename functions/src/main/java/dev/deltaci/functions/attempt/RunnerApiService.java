@@ -17,6 +17,8 @@ import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.run.JobLifecycle;
 import dev.deltaci.functions.security.JobSecrets;
 import dev.deltaci.functions.security.RunnerAuth;
+import dev.deltaci.functions.scale.RunnerPools;
+import dev.deltaci.functions.store.FleetStore;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.OpsStore;
 import java.time.Clock;
@@ -32,11 +34,13 @@ import org.slf4j.MDC;
  * <p>The requests and answers are the records of {@code dev.deltaci.api} (the wire contract):
  *
  * <pre>
- * POST /runner/register   {registrationToken, name, labels}         → 200 credential and the runner's
+ * POST /runner/register   {registrationToken, name, labels, instanceId?} → 200 credential and the runner's
  *                                                                     id (made here) | 401 | 403 labels
+ *                                                                     | 409 the instance is drained
  * POST /runner/renew      {}                                        → 200 a fresh credential, same runner
  * POST /runner/presence   {state: idle | busy | gone}              → 200 (runner availability)
  * POST /runner/lease      {runId, jobKey, runnerId, epoch}          → 200 acquired | 409 not_leasable
+ *                                                                     | 409 draining (stop: the instance is drained)
  * POST /runner/heartbeat  {runId, jobKey, runnerId, epoch}          → 200 renewed  | 403 lease_lost
  * POST /runner/logs       {runId, jobKey, runnerId, epoch, seq, text} → 200 stored | 403 lease_lost
  * POST /runner/complete   {runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs, exitCode,
@@ -64,12 +68,13 @@ public final class RunnerApiService {
 
     public RunnerApiService(JobStore store, LogStore logs, ArtifactStore artifacts, RunnerAuth auth, JobSecrets secrets,
                             JobLifecycle lifecycle, OpsStore ops, Lease.Policy leasePolicy,
-                            int infraRetryBudget, Metrics metrics, Clock clock, GitHubApp github) {
+                            int infraRetryBudget, Metrics metrics, Clock clock, GitHubApp github, FleetStore fleet,
+                            RunnerPools pools) {
         this.auth = auth;
-        this.registry = new RunnerRegistry(auth, ops);
+        this.registry = new RunnerRegistry(auth, ops, fleet, pools);
         this.attempts = new AttemptOperations(store, logs, artifacts,
                 new LeaseAnswer(store, artifacts, secrets, leasePolicy, github), lifecycle, leasePolicy,
-                infraRetryBudget, metrics, clock);
+                infraRetryBudget, metrics, clock, fleet);
     }
 
     /** @param authorization the request's {@code Authorization} header, or null */

@@ -8,6 +8,8 @@ import dev.deltaci.core.pipeline.RunnerLabels;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.security.HashedTokens;
 import dev.deltaci.functions.security.RunnerAuth;
+import dev.deltaci.functions.scale.RunnerPools;
+import dev.deltaci.functions.store.FleetStore;
 import dev.deltaci.functions.store.OpsStore;
 import java.util.List;
 import java.util.Optional;
@@ -21,12 +23,19 @@ final class RunnerRegistry {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1," + MAX_NAME_CHARS + "}");
     private static final int RUNNER_ID_SUFFIX_BYTES = 6;
 
+    /** An instance id as EC2 makes them, or a local process fleet's ({@code local-3}). */
+    private static final Pattern INSTANCE_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
     private final RunnerAuth auth;
     private final OpsStore ops;
+    private final FleetStore fleet;
+    private final RunnerPools pools;
 
-    RunnerRegistry(RunnerAuth auth, OpsStore ops) {
+    RunnerRegistry(RunnerAuth auth, OpsStore ops, FleetStore fleet, RunnerPools pools) {
         this.auth = auth;
         this.ops = ops;
+        this.fleet = fleet;
+        this.pools = pools;
     }
 
     /**
@@ -70,12 +79,41 @@ final class RunnerRegistry {
                     + "' allows labels " + allowed + ", not " + labels);
         }
         String runnerId = name + "-" + HashedTokens.newSecret(RUNNER_ID_SUFFIX_BYTES);
-        return credentialAnswer(auth.issue(runnerId, registration.get().pool(), labels));
+        if (request.instanceId() == null) {
+            return credentialAnswer(auth.issue(runnerId, registration.get().pool(), labels));
+        }
+        return onInstance(request.instanceId(), registration.get().pool(), runnerId, labels);
+    }
+
+    /**
+     * A runner on an autoscaled instance: bound to the instance, so the scaler can drain it. Only
+     * in a pool the scaler manages; refused (409) once the instance is drained, so a runner that
+     * restarts on an instance being taken out does not take work again.
+     */
+    private ApiResponse onInstance(String instanceId, String poolName, String runnerId, List<String> labels) {
+        if (!INSTANCE_ID.matcher(instanceId).matches()) {
+            return ApiResponse.error(400, "'instanceId' is not an instance id (letters, digits, '_.-', at most 64)");
+        }
+        Optional<RunnerPools.Pool> pool = pools.named(poolName);
+        if (pool.isEmpty()) {
+            return ApiResponse.error(403, "pool '" + poolName + "' is not an autoscaled pool (" + RunnerPools.ENV
+                    + "), so its runners do not name an instance");
+        }
+        Optional<String> drained = fleet.register(instanceId, poolName, runnerId);
+        if (drained.isPresent()) {
+            return ApiResponse.error(409, "instance " + instanceId + ": " + drained.get());
+        }
+        return credentialAnswer(auth.issue(runnerId, poolName, labels, instanceId, pool.get().spec().ephemeral()));
     }
 
     /** A fresh credential for the runner, pool and labels of a valid one: how runners rotate. */
     ApiResponse renew(RunnerAuth.Credential current) {
-        return credentialAnswer(auth.issue(current.runnerId(), current.pool(), current.labels()));
+        return credentialAnswer(auth.issue(current.runnerId(), current.pool(), current.labels(), current.instanceId(),
+                current.ephemeral()));
+    }
+
+    private static long inState(PresenceRequest request) {
+        return request.inStateForMs() == null ? -1 : request.inStateForMs();
     }
 
     private ApiResponse credentialAnswer(RunnerAuth.Credential credential) {
@@ -97,9 +135,9 @@ final class RunnerRegistry {
         switch (request.state()) {
             case GONE -> ops.forgetRunner(credential.runnerId());
             case IDLE -> ops.recordPresence(credential.runnerId(), credential.pool(), credential.labels(),
-                    OpsStore.RunnerState.IDLE);
+                    OpsStore.RunnerState.IDLE, credential.instanceId(), inState(request));
             case BUSY -> ops.recordPresence(credential.runnerId(), credential.pool(), credential.labels(),
-                    OpsStore.RunnerState.BUSY);
+                    OpsStore.RunnerState.BUSY, credential.instanceId(), inState(request));
         }
         return ApiResponse.reply(new PresenceReply.Recorded(credential.runnerId(), request.state()));
     }

@@ -27,7 +27,14 @@ public enum Metric {
     DEAD_LETTER_DEPTH("DeadLetterDepth", Kind.GAUGE, "messages in the dead-letter queue, each sweep"),
     RUNNERS_REGISTERED("RunnersRegistered", Kind.GAUGE, "runners seen in the last presence window, each sweep"),
     RUNNERS_IDLE("RunnersIdle", Kind.GAUGE, "registered runners waiting for work, each sweep"),
-    RUNNERS_BUSY("RunnersBusy", Kind.GAUGE, "registered runners running a job, each sweep");
+    RUNNERS_BUSY("RunnersBusy", Kind.GAUGE, "registered runners running a job, each sweep"),
+    POOL_DESIRED("PoolDesired", Kind.GAUGE, "a runner pool's desired instance count after the scaler's pass, by pool"),
+    POOL_IN_SERVICE("PoolInService", Kind.GAUGE, "a pool's instances whose runner registered and is not drained, by pool"),
+    POOL_LAUNCHING("PoolLaunching", Kind.GAUGE, "a pool's instances asked for or starting, no runner registered yet, by pool"),
+    POOL_DRAINING("PoolDraining", Kind.GAUGE, "a pool's drained instances not yet terminated (finishing a job, or about to go), by pool"),
+    POOL_QUEUED("PoolQueued", Kind.GAUGE, "queued jobs the scaler assigned to a pool, by pool"),
+    SCALE_DECISIONS("ScaleDecisions", Kind.COUNTER, "the scaler's actions, by pool and action (scale_out, drain, terminate); each is logged with its reason"),
+    JOBS_UNSERVABLE("JobsUnservable", Kind.GAUGE, "queued jobs whose labels no runner pool offers (they fail at their queue timeout), each scaler pass");
 
     /** How a metric adds up: counters sum, timers are summaries in milliseconds, gauges keep the last value. */
     public enum Kind {

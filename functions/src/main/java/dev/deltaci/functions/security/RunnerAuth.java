@@ -40,8 +40,17 @@ public final class RunnerAuth {
     public record Registration(byte[] tokenSha256, String pool, List<String> labels) {
     }
 
-    /** What a verified credential says. */
-    public record Credential(String runnerId, String pool, List<String> labels, long expiresAtEpochMs) {
+    /**
+     * What a verified credential says. {@code instanceId} is the autoscaled instance the runner
+     * runs on (null for a runner the scaler does not manage); {@code ephemeral}, that the
+     * instance runs one job only.
+     */
+    public record Credential(String runnerId, String pool, List<String> labels, long expiresAtEpochMs,
+                             String instanceId, boolean ephemeral) {
+
+        public boolean managed() {
+            return instanceId != null;
+        }
     }
 
     /** The outcome of checking a request's credential: the credential, or the HTTP status and why not. */
@@ -93,14 +102,24 @@ public final class RunnerAuth {
 
     /** A credential for a registered runner, valid for {@link #ttl()}. */
     public Credential issue(String runnerId, String pool, List<String> labels) {
-        return new Credential(runnerId, pool, List.copyOf(labels), clock.millis() + ttl.toMillis());
+        return issue(runnerId, pool, labels, null, false);
+    }
+
+    /** A credential for a runner on an autoscaled instance: its leases start with a claim on the instance. */
+    public Credential issue(String runnerId, String pool, List<String> labels, String instanceId, boolean ephemeral) {
+        return new Credential(runnerId, pool, List.copyOf(labels), clock.millis() + ttl.toMillis(), instanceId, ephemeral);
     }
 
     public String encode(Credential credential) {
         try {
-            String payload = Base64.getUrlEncoder().withoutPadding().encodeToString(JSON.writeValueAsBytes(Map.of(
+            Map<String, Object> claims = new java.util.LinkedHashMap<>(Map.of(
                     "runnerId", credential.runnerId(), "pool", credential.pool(), "labels", credential.labels(),
-                    "exp", credential.expiresAtEpochMs())));
+                    "exp", credential.expiresAtEpochMs()));
+            if (credential.managed()) {
+                claims.put("instance", credential.instanceId());
+                claims.put("ephemeral", credential.ephemeral());
+            }
+            String payload = Base64.getUrlEncoder().withoutPadding().encodeToString(JSON.writeValueAsBytes(claims));
             return VERSION + "." + payload + "." + sign(VERSION + "." + payload);
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -126,7 +145,8 @@ public final class RunnerAuth {
             List<String> labels = new ArrayList<>();
             payload.path("labels").forEach(l -> labels.add(l.asText()));
             Credential credential = new Credential(payload.path("runnerId").asText(), payload.path("pool").asText(),
-                    labels, payload.path("exp").asLong());
+                    labels, payload.path("exp").asLong(), payload.hasNonNull("instance") ? payload.get("instance").asText()
+                    : null, payload.path("ephemeral").asBoolean(false));
             if (credential.expiresAtEpochMs() <= clock.millis()) {
                 return new Check(null, 401, "runner credential expired; register again");
             }

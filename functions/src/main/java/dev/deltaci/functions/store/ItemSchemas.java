@@ -264,6 +264,10 @@ final class ItemSchemas {
                     .setter((b, v) -> b.lastSeenAtEpochMs = orZero(v)))
             .addAttribute(Long.class, a -> a.name("expiresAt").getter(RunnerPresence::expiresAt)
                     .setter((b, v) -> b.expiresAt = orZero(v)))
+            .addAttribute(String.class, a -> a.name("instanceId").getter(RunnerPresence::instanceId)
+                    .setter((b, v) -> b.instanceId = v))
+            .addAttribute(Long.class, a -> a.name("stateSinceEpochMs").getter(r -> nonZero(r.stateSinceEpochMs()))
+                    .setter((b, v) -> b.stateSinceEpochMs = orZero(v)))
             .build();
 
     /** What a run's jobs were reported to GitHub as ({@code sk = CHECKS} in the run's partition). */

@@ -154,6 +154,58 @@ public final class JobStore {
                 .key(Key.builder().partitionValue(runPk(runId)).sortValue(Items.jobSk(jobKey)).build())));
     }
 
+    /** A job waiting for a runner, as the queued index shows it. */
+    public record QueuedJob(JobRef job, long queuedAtEpochMs) {
+    }
+
+    /**
+     * Every queued job, from the queued index (eventually consistent, keys and queue time only:
+     * a job leased a moment ago may still show).
+     */
+    public List<QueuedJob> queuedJobs() {
+        List<QueuedJob> queued = new java.util.ArrayList<>();
+        for (Map<String, AttributeValue> item : dynamo.queryPaginator(b -> b.tableName(table).indexName(QUEUE_INDEX)
+                .keyConditionExpression("queueShard = :shard")
+                .expressionAttributeValues(Map.of(":shard", Items.s(QUEUE_SHARD)))).items()) {
+            String pk = Items.str(item, "pk");
+            String sk = Items.str(item, "sk");
+            if (pk != null && sk != null && sk.startsWith("JOB#")) {
+                queued.add(new QueuedJob(new JobRef(pk.substring("RUN#".length()), sk.substring("JOB#".length())),
+                        Items.num(item, "queuedAtEpochMs", Items.num(item, "enqueuedAtEpochMs", 0))));
+            }
+        }
+        return queued;
+    }
+
+    /**
+     * The labels each job needs, read in batches of 100 (only the labels attribute). Jobs that no
+     * longer exist are left out.
+     */
+    public Map<JobRef, List<String>> labelsOf(java.util.Collection<JobRef> refs) {
+        Map<JobRef, List<String>> labels = new java.util.HashMap<>();
+        List<JobRef> all = List.copyOf(refs);
+        for (int from = 0; from < all.size(); from += 100) {
+            List<Map<String, AttributeValue>> keys = all.subList(from, Math.min(all.size(), from + 100)).stream()
+                    .map(ref -> Items.jobKey(ref.runId(), ref.jobKey())).toList();
+            Map<String, software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes> request = Map.of(table,
+                    software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes.builder().keys(keys)
+                            .projectionExpression("pk, sk, labelsKey").build());
+            int rounds = 0;
+            while (!request.isEmpty() && rounds++ < 10) {
+                Map<String, software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes> asked = request;
+                var response = dynamo.batchGetItem(b -> b.requestItems(asked));
+                for (Map<String, AttributeValue> item : response.responses().getOrDefault(table, List.of())) {
+                    String key = Items.str(item, "labelsKey");
+                    labels.put(new JobRef(Items.str(item, "pk").substring("RUN#".length()),
+                                    Items.str(item, "sk").substring("JOB#".length())),
+                            key == null || key.isEmpty() ? List.of() : List.of(key.split(",")));
+                }
+                request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
+            }
+        }
+        return labels;
+    }
+
     /** All jobs of a run, in one consistent query of its partition. */
     public List<JobRecord> listJobs(String runId) {
         return readRun(runId).map(RunSnapshot::jobs).orElse(List.of());

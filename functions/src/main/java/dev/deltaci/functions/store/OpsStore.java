@@ -69,8 +69,33 @@ public final class OpsStore {
     // --- runner presence -------------------------------------------------------------------------
 
     public void recordPresence(String runnerId, String pool, List<String> labels, RunnerState state) {
+        recordPresence(runnerId, pool, labels, state, null, -1);
+    }
+
+    /**
+     * As above, for a runner on an autoscaled instance ({@code instanceId}, may be null) that has
+     * been in this state for {@code inStateForMs} (-1: unknown, counted from now).
+     */
+    public void recordPresence(String runnerId, String pool, List<String> labels, RunnerState state, String instanceId,
+                               long inStateForMs) {
         long now = clock.millis();
-        runners.putItem(new RunnerPresence(runnerId, pool, labels, state, now, (now + PRESENCE_KEPT.toMillis()) / 1000));
+        runners.putItem(new RunnerPresence(runnerId, pool, labels, state, now, (now + PRESENCE_KEPT.toMillis()) / 1000,
+                instanceId, now - Math.max(0, inStateForMs)));
+    }
+
+    /** A runner as its last presence call left it. */
+    public record RunnerSeen(String runnerId, String pool, String instanceId, RunnerState state, long stateSinceEpochMs,
+                             long lastSeenAtEpochMs) {
+    }
+
+    /** Runners seen within {@code window}, as each last reported. */
+    public List<RunnerSeen> runnersSeen(Duration window) {
+        long since = clock.millis() - window.toMillis();
+        return runners.query(QueryConditional.keyEqualTo(Key.builder().partitionValue(RunnerPresence.PK).build()))
+                .items().stream().filter(r -> r.lastSeenAtEpochMs() >= since)
+                .map(r -> new RunnerSeen(r.runnerId(), r.pool(), r.instanceId(), r.state(),
+                        r.stateSinceEpochMs() > 0 ? r.stateSinceEpochMs() : r.lastSeenAtEpochMs(), r.lastSeenAtEpochMs()))
+                .toList();
     }
 
     /** A runner that stops cleanly says so; one that dies drops out of the census after {@code window}. */

@@ -5,7 +5,9 @@ import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
 import dev.deltaci.functions.metrics.Metric;
+import dev.deltaci.core.scale.ScalePlanner;
 import dev.deltaci.functions.metrics.Metrics;
+import dev.deltaci.functions.scale.RunnerPools;
 import dev.deltaci.functions.run.JobLifecycle;
 import dev.deltaci.functions.run.RunProgressor;
 import dev.deltaci.functions.store.GateStore;
@@ -37,6 +39,7 @@ public final class SweeperService {
     private final SweepPolicy policy;
     private final Metrics metrics;
     private final Clock clock;
+    private final RunnerPools pools;
 
     /**
      * @param lifecycle  the transitions of jobs whose lease expired or that waited too long, with their after-effects
@@ -44,6 +47,13 @@ public final class SweeperService {
      */
     public SweeperService(JobStore jobs, SweepStore sweeps, GateStore gates, JobLifecycle lifecycle,
                           RunProgressor progressor, SweepPolicy policy, Metrics metrics, Clock clock) {
+        this(jobs, sweeps, gates, lifecycle, progressor, policy, metrics, clock, RunnerPools.none());
+    }
+
+    /** @param pools the autoscaled pools: a job none of them can serve says so when it times out in the queue */
+    public SweeperService(JobStore jobs, SweepStore sweeps, GateStore gates, JobLifecycle lifecycle,
+                          RunProgressor progressor, SweepPolicy policy, Metrics metrics, Clock clock, RunnerPools pools) {
+        this.pools = pools;
         this.jobs = jobs;
         this.sweeps = sweeps;
         this.gates = gates;
@@ -52,6 +62,15 @@ public final class SweeperService {
         this.policy = policy;
         this.metrics = metrics;
         this.clock = clock;
+    }
+
+    /** Why no runner could take a job with these labels, when no autoscaled pool offers them. */
+    private String unservable(List<String> labels) {
+        if (pools.isEmpty() || ScalePlanner.poolFor(pools.specs(), labels) != null) {
+            return "";
+        }
+        return "; no runner pool offers labels " + labels + " (pools: " + String.join(", ",
+                pools.specs().stream().map(p -> p.name() + " " + p.labels()).toList()) + ")";
     }
 
     public SweepReport sweep() {
@@ -119,7 +138,7 @@ public final class SweeperService {
             if (waitedMs >= Duration.ofMinutes(job.spec().queueTimeoutMinutes()).toMillis()) {
                 if (lifecycle.failQueueTimeout(job, queuedCutoff, "waited " + Duration.ofMillis(waitedMs).toMinutes()
                         + " min in the queue; no runner took it within queue-timeout-minutes "
-                        + job.spec().queueTimeoutMinutes()).applied()) {
+                        + job.spec().queueTimeoutMinutes() + unservable(job.spec().labels())).applied()) {
                     queueTimedOut++;
                 }
             } else if (lifecycle.resend(job, queuedCutoff).applied()) {

@@ -15,6 +15,8 @@ import dev.deltaci.functions.report.CheckReporter;
 import dev.deltaci.functions.report.ReportNudges;
 import dev.deltaci.functions.repo.PipelineSource;
 import dev.deltaci.functions.run.CancelService;
+import dev.deltaci.functions.scale.RunnerFleet;
+import dev.deltaci.functions.scale.ScalerService;
 import dev.deltaci.functions.run.JobLifecycle;
 import dev.deltaci.functions.run.RunProgressor;
 import dev.deltaci.functions.run.RunStarter;
@@ -26,6 +28,7 @@ import dev.deltaci.functions.store.CheckReportStore;
 import dev.deltaci.functions.store.DeliveryStore;
 import dev.deltaci.functions.store.GateStore;
 import dev.deltaci.functions.store.JobStore;
+import dev.deltaci.functions.store.FleetStore;
 import dev.deltaci.functions.store.OpsStore;
 import dev.deltaci.functions.store.ScheduleStore;
 import dev.deltaci.functions.store.SweepStore;
@@ -48,11 +51,36 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * Everything a handler is built from: the AWS clients, the deployment's configuration and the
  * clock. Handlers get one of these and nothing else, which is the seam tests and the local host
  * use to point them at another stack.
+ *
+ * @param fleet the runner groups the scaler sizes, when given (the local CLI's runner processes,
+ *              tests); null in the cloud, where the scaler makes its Auto Scaling client itself
+ *              (no other function pays for it at cold start)
  */
 public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner,
                            ControlPlaneConfig config, WebhookSecret webhookSecret, RunnerAuth runnerAuth,
                            ApiKeys apiKeys, JobSecrets jobSecrets, PipelineSource pipelineSource, Metrics metrics,
-                           Clock clock, GitHubApp github) {
+                           Clock clock, GitHubApp github, RunnerFleet fleet) {
+
+    /** Without a fleet of its own (see {@code fleet}). */
+    public ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3Presigner presigner,
+                        ControlPlaneConfig config, WebhookSecret webhookSecret, RunnerAuth runnerAuth,
+                        ApiKeys apiKeys, JobSecrets jobSecrets, PipelineSource pipelineSource, Metrics metrics,
+                        Clock clock, GitHubApp github) {
+        this(dynamo, sqs, s3, presigner, config, webhookSecret, runnerAuth, apiKeys, jobSecrets, pipelineSource, metrics,
+                clock, github, null);
+    }
+
+    /** The same control plane, sizing this fleet. */
+    public ControlPlane withFleet(RunnerFleet newFleet) {
+        return new ControlPlane(dynamo, sqs, s3, presigner, config, webhookSecret, runnerAuth, apiKeys, jobSecrets,
+                pipelineSource, metrics, clock, github, newFleet);
+    }
+
+    /** The scaler: one pass sizes every pool of {@code RUNNER_POOLS} on {@code onFleet}. */
+    public ScalerService scalerService(RunnerFleet onFleet) {
+        return new ScalerService(jobStore(), opsStore(), fleetStore(), onFleet, config.runnerPools(),
+                config.presenceWindow(), metrics, clock);
+    }
 
     /** This deployment as a GitHub App, when it is one. */
     public Optional<GitHubApp> gitHubApp() {
@@ -165,12 +193,13 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
 
     public RunnerApiService runnerApiService() {
         return new RunnerApiService(jobStore(), logStore(), artifactStore(), runnerAuth(), jobSecrets(), jobLifecycle(),
-                opsStore(), config.leasePolicy(), config.sweepPolicy().infraRetryBudget(), metrics, clock, github);
+                opsStore(), config.leasePolicy(), config.sweepPolicy().infraRetryBudget(), metrics, clock, github,
+                fleetStore(), config.runnerPools());
     }
 
     public SweeperService sweeperService() {
         return new SweeperService(jobStore(), sweepStore(), gateStore(), jobLifecycle(), runProgressor(),
-                config.sweepPolicy(), metrics, clock);
+                config.sweepPolicy(), metrics, clock, config.runnerPools());
     }
 
     public CancelService cancelService() {
@@ -198,6 +227,11 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
 
     public ScheduleStore scheduleStore() {
         return new ScheduleStore(dynamo, config.tableName());
+    }
+
+    /** The autoscaled instances: who runs on each, which are drained, what each has claimed. */
+    public FleetStore fleetStore() {
+        return new FleetStore(dynamo, config.tableName(), clock);
     }
 
     public OpsStore opsStore() {

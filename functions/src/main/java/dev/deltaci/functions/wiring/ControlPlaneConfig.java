@@ -2,6 +2,7 @@ package dev.deltaci.functions.wiring;
 
 import dev.deltaci.core.job.Lease;
 import dev.deltaci.core.pipeline.PipelineLimits;
+import dev.deltaci.functions.scale.RunnerPools;
 import dev.deltaci.functions.sweeper.SweepPolicy;
 import java.time.Duration;
 import java.util.Map;
@@ -26,11 +27,14 @@ import java.util.Map;
  *                        presence calls, which it makes every 30 s)
  * @param reportQueueUrl  the FIFO queue that asks the reporter to tell GitHub of a run's jobs
  *                        (env {@code REPORT_QUEUE_URL}), or null: nothing is reported
+ * @param runnerPools     the autoscaled runner pools ({@code RUNNER_POOLS}, {@link RunnerPools}); none when unset
+ * @param scalerInterval  how often the scaler acts within one scheduled invocation (env
+ *                        {@code SCALER_INTERVAL_SECONDS}, default 5); zero: one pass per invocation
  */
 public record ControlPlaneConfig(String tableName, String queueUrl, String bucketName,
                                  Lease.Policy leasePolicy, int maxWebhookBytes, SweepPolicy sweepPolicy,
                                  String deadLetterQueueUrl, Duration presenceWindow, PipelineLimits pipelineLimits,
-                                 String reportQueueUrl) {
+                                 String reportQueueUrl, RunnerPools runnerPools, Duration scalerInterval) {
 
     public static final int DEFAULT_MAX_WEBHOOK_BYTES = 1024 * 1024;
 
@@ -46,7 +50,9 @@ public record ControlPlaneConfig(String tableName, String queueUrl, String bucke
                 env.get("DEAD_LETTER_QUEUE_URL"),
                 Duration.ofSeconds(Long.parseLong(env.getOrDefault("RUNNER_PRESENCE_WINDOW_SECONDS", "90"))),
                 PipelineLimits.fromEnvironment(env),
-                env.get("REPORT_QUEUE_URL"));
+                env.get("REPORT_QUEUE_URL"),
+                RunnerPools.fromEnvironment(env),
+                Duration.ofSeconds(Long.parseLong(env.getOrDefault("SCALER_INTERVAL_SECONDS", "5"))));
     }
 
     private static String required(Map<String, String> env, String name) {

@@ -69,7 +69,7 @@ class PackageBoundariesTest {
     void theStoreAndTheAdapters_shouldNotKnowTheServicesThatUseThem() {
         for (String lower : List.of("store", "queue", "logs", "artifacts", "security", "http", "metrics", "github")) {
             assertThat(USES.getOrDefault(lower, Set.of())).as(BASE + lower + " uses")
-                    .doesNotContain("attempt", "run", "trigger", "sweeper", "handlers", "wiring");
+                    .doesNotContain("attempt", "run", "trigger", "sweeper", "scale", "handlers", "wiring");
         }
     }
 

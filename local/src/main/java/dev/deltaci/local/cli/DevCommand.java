@@ -5,6 +5,7 @@ import dev.deltaci.functions.github.GitHubAppSecret;
 import dev.deltaci.functions.github.GitHubHttp;
 import dev.deltaci.functions.security.HashedTokens;
 import dev.deltaci.local.host.LocalControlPlane;
+import dev.deltaci.local.host.ProcessFleet;
 import dev.deltaci.local.host.RunnerPool;
 import dev.deltaci.local.stack.EmbeddedStack;
 import java.io.PrintWriter;
@@ -55,6 +56,15 @@ public class DevCommand implements Callable<Integer> {
             description = "Runner processes to keep running, 0-16 (default: ${DEFAULT-VALUE}).")
     int runners;
 
+    @Option(names = "--autoscale", paramLabel = "N", description = "Start with no runners and let the scaler start "
+            + "runner processes as it would instances (up to N, 1-16), draining and stopping idle ones. Instead of --runners.")
+    Integer autoscale;
+
+    @Option(names = "--scale-in-after", paramLabel = "SECONDS", defaultValue = "60",
+            description = "With --autoscale: how long a runner stays idle before it is drained and stopped "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int scaleInAfterSeconds;
+
     @Option(names = "--labels", split = ",", paramLabel = "LABEL",
             description = "Labels of the runners it starts, comma-separated.")
     java.util.List<String> labels = java.util.List.of();
@@ -98,6 +108,22 @@ public class DevCommand implements Callable<Integer> {
             err.println("error: --runners must be from 0 to 16, got " + runners);
             return ExitCodes.USAGE_OR_CONFIG;
         }
+        if (autoscale != null && (autoscale < 1 || autoscale > 16)) {
+            err.println("error: --autoscale must be from 1 to 16, got " + autoscale);
+            return ExitCodes.USAGE_OR_CONFIG;
+        }
+        if (autoscale != null && spec.commandLine().getParseResult().hasMatchedOption("--runners")) {
+            err.println("error: --autoscale starts with no runners and lets the scaler start them; leave out --runners");
+            return ExitCodes.USAGE_OR_CONFIG;
+        }
+        if (autoscale != null && !labels.isEmpty()) {
+            err.println("error: the autoscaled pool's runners have no labels yet; leave out --labels with --autoscale");
+            return ExitCodes.USAGE_OR_CONFIG;
+        }
+        if (scaleInAfterSeconds < 0) {
+            err.println("error: --scale-in-after must be 0 or more seconds");
+            return ExitCodes.USAGE_OR_CONFIG;
+        }
         if (port < 0 || port > 65535) {
             err.println("error: --port must be from 0 to 65535, got " + port);
             return ExitCodes.USAGE_OR_CONFIG;
@@ -133,10 +159,15 @@ public class DevCommand implements Callable<Integer> {
             return ExitCodes.INTERNAL;
         }
         LocalControlPlane plane;
+        ProcessFleet fleet = autoscale == null ? null : new ProcessFleet();
         try {
-            plane = new LocalControlPlane(stack, LocalControlPlane.Options.defaults(state.webhookSecret())
+            LocalControlPlane.Options options = LocalControlPlane.Options.defaults(state.webhookSecret())
                     .withPort(port).withCredentials(state.credentials())
-                    .withEnvironment(environment));
+                    .withEnvironment(environment);
+            if (fleet != null) {
+                options = options.withAutoscaling(fleet, ProcessFleet.GROUP, autoscale, Duration.ofSeconds(scaleInAfterSeconds));
+            }
+            plane = new LocalControlPlane(stack, options);
         } catch (java.net.BindException e) {
             stack.close();
             err.println("error: port " + port + " is taken; choose another with --port");
@@ -146,8 +177,12 @@ public class DevCommand implements Callable<Integer> {
         // from its workspace must not come upon dev.json or the stack's files
         Path workDir = Files.createTempDirectory("delta-dev-runners-");
         RunnerPool pool = RunnerPool.start(0, plane.runnerTarget(), workDir);
-        for (int i = 0; i < runners; i++) {
+        int staticRunners = fleet == null ? runners : 0;
+        for (int i = 0; i < staticRunners; i++) {
             pool.add(labels);
+        }
+        if (fleet != null) {
+            fleet.attach(RunnerPool.start(0, plane.runnerTarget(), workDir.resolve("autoscaled")));
         }
         DevState running = state.running(plane.apiUrl().toString(), ProcessHandle.current().pid());
         running.write(dataDir);
@@ -157,6 +192,9 @@ public class DevCommand implements Callable<Integer> {
             out.println("▸ stopping: runners, functions, stack (state stays in " + dataDir + ")");
             out.flush();
             pool.close();
+            if (fleet != null) {
+                fleet.close();
+            }
             dev.deltaci.local.TempTrees.deleteQuietly(workDir);
             plane.close();
             stack.close();
@@ -171,9 +209,10 @@ public class DevCommand implements Callable<Integer> {
 
         out.printf("▸ Delta CI dev is up (stack %d ms)%n", stack.startMillis());
         out.println("  API         " + plane.apiUrl() + "  (webhooks: /webhooks/github, runner API: /runner/*, control: /runs, /status)");
-        out.println("  runners     " + runners + ", workspaces and logs in " + workDir);
         out.println("  metrics     " + plane.apiUrl().resolve("/metrics") + "   health " + plane.apiUrl().resolve("/health"));
-        out.println("  runners     " + runners + (labels.isEmpty() ? "" : " " + labels) + ", logs in " + pool.logDir());
+        out.println("  runners     " + (fleet == null ? runners + (labels.isEmpty() ? "" : " " + labels)
+                : "autoscaled, 0-" + autoscale + " (idle ones stop after " + scaleInAfterSeconds + " s)")
+                + ", workspaces and logs in " + workDir);
         out.println("  credentials " + dataDir.resolve(DevState.FILE) + " (API key, webhook secret, registration token)");
         out.println("  try         ./delta status" + (data == null ? "" : " --data " + dataDir)
                 + "    curl -s " + plane.apiUrl().resolve("/metrics") + " | grep delta_");

@@ -9,6 +9,7 @@ import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.RunRecord;
 import dev.deltaci.local.host.GitHubPush;
 import dev.deltaci.local.host.LocalControlPlane;
+import dev.deltaci.local.host.ProcessFleet;
 import dev.deltaci.local.host.RunnerPool;
 import dev.deltaci.local.repo.LocalRepository;
 import dev.deltaci.local.stack.AwsStack;
@@ -61,6 +62,16 @@ public class RunCommand implements Callable<Integer> {
     @Option(names = "--runners", paramLabel = "N", defaultValue = "2", description = "Runner processes to start, 1-16 (default: ${DEFAULT-VALUE}).")
     int runners;
 
+    @Option(names = "--autoscale", paramLabel = "N", description = "Start with no runners and let the scaler start "
+            + "runner processes as it would instances (up to N, 1-16), drain idle ones and stop them; after the run, "
+            + "wait until the pool is back at zero. Instead of --runners.")
+    Integer autoscale;
+
+    @Option(names = "--scale-in-after", paramLabel = "SECONDS", defaultValue = "2",
+            description = "With --autoscale: how long a runner stays idle before it is drained and stopped "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int scaleInAfterSeconds;
+
     @Option(names = "--json", description = "Print progress to stderr and end with one JSON summary object on stdout.")
     boolean json;
 
@@ -83,6 +94,15 @@ public class RunCommand implements Callable<Integer> {
         PrintWriter progress = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
         if (runners < 1 || runners > 16) {
             return usage("--runners must be from 1 to 16, got " + runners);
+        }
+        if (autoscale != null && (autoscale < 1 || autoscale > 16)) {
+            return usage("--autoscale must be from 1 to 16, got " + autoscale);
+        }
+        if (autoscale != null && spec.commandLine().getParseResult().hasMatchedOption("--runners")) {
+            return usage("--autoscale starts with no runners and lets the scaler start them; leave out --runners");
+        }
+        if (scaleInAfterSeconds < 0) {
+            return usage("--scale-in-after must be 0 or more seconds");
         }
         if (secretsFile != null) {
             try {
@@ -118,12 +138,20 @@ public class RunCommand implements Callable<Integer> {
             long stackMillis = Duration.ofNanos(System.nanoTime() - stackBegan).toMillis();
             Path workDir = Files.createTempDirectory("delta-run-");
             String secret = HashedTokens.newSecret(32);
+            ProcessFleet fleet = autoscale == null ? null : new ProcessFleet();
+            LocalControlPlane.Options options = options(secret, repo);
+            if (fleet != null) {
+                options = options.withAutoscaling(fleet, ProcessFleet.GROUP, autoscale, Duration.ofSeconds(scaleInAfterSeconds));
+            }
             try (stack;
-                 LocalControlPlane plane = new LocalControlPlane(stack, options(secret, repo));
-                 RunnerPool pool = RunnerPool.start(runners, plane.runnerTarget(), workDir)) {
-                progress.printf("▸ stack ready in %d ms; functions on %s; %d runner(s); building %s at %s%n",
-                        stackMillis, plane.apiUrl(), runners, repo.name(), repo.sha().substring(0, 12));
-                return execute(repo, plane, secret, progress, began, stackMillis);
+                 LocalControlPlane plane = new LocalControlPlane(stack, options);
+                 RunnerPool pool = RunnerPool.start(fleet == null ? runners : 0, plane.runnerTarget(), workDir);
+                 ProcessFleet autoscaled = fleet == null ? null
+                         : fleet.attach(RunnerPool.start(0, plane.runnerTarget(), workDir.resolve("autoscaled")))) {
+                progress.printf("▸ stack ready in %d ms; functions on %s; %s; building %s at %s%n",
+                        stackMillis, plane.apiUrl(), fleet == null ? runners + " runner(s)"
+                                : "autoscaling 0-" + autoscale + " runner(s)", repo.name(), repo.sha().substring(0, 12));
+                return execute(repo, plane, secret, progress, began, stackMillis, autoscaled);
             } finally {
                 dev.deltaci.local.TempTrees.deleteQuietly(workDir);
             }
@@ -152,7 +180,7 @@ public class RunCommand implements Callable<Integer> {
     }
 
     private int execute(LocalRepository repo, LocalControlPlane plane, String secret, PrintWriter progress,
-                        long began, long stackMillis) throws Exception {
+                        long began, long stackMillis, ProcessFleet fleet) throws Exception {
         Request delivery = requestRun(repo, plane, secret);
         JsonNode answer = new ObjectMapper().readTree(delivery.body());
         if (delivery.status() == 202 && answer.has("ignored")) {
@@ -189,9 +217,20 @@ public class RunCommand implements Callable<Integer> {
         List<JobRecord> jobs = plane.plane().jobStore().listJobs(runId);
         long wallMillis = Duration.ofNanos(System.nanoTime() - began).toMillis();
         printOutcome(run, jobs, progress, wallMillis);
+        ProcessFleet.Stats scaled = fleet == null ? null : awaitScaleIn(fleet, progress);
         if (json) {
             Map<String, Object> summary = RunSummary.of(run, jobs, wallMillis);
             summary.put("stackStartMillis", stackMillis);
+            if (scaled != null) {
+                Map<String, Object> pool = new java.util.LinkedHashMap<>();
+                pool.put("max", autoscale);
+                pool.put("started", scaled.started());
+                pool.put("stopped", scaled.stopped());
+                pool.put("peak", scaled.peak());
+                pool.put("restarted", scaled.restarted());
+                pool.put("running", scaled.running());
+                summary.put("autoscale", pool);
+            }
             spec.commandLine().getOut().println(JSON.writeValueAsString(summary));
             spec.commandLine().getOut().flush();
         }
@@ -202,6 +241,23 @@ public class RunCommand implements Callable<Integer> {
             case SUCCEEDED -> ExitCodes.SUCCEEDED;
             default -> ExitCodes.RUN_FAILED;
         };
+    }
+
+    /** After the run: the scaler drains and stops the idle runners; this waits until none is left. */
+    private ProcessFleet.Stats awaitScaleIn(ProcessFleet fleet, PrintWriter progress) throws InterruptedException {
+        progress.println("▸ waiting for the pool to scale in (idle runners are drained, then stopped)…");
+        progress.flush();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60L + scaleInAfterSeconds).toNanos();
+        ProcessFleet.Stats stats = fleet.stats();
+        while (stats.running() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(250);
+            stats = fleet.stats();
+        }
+        progress.printf("▸ pool %s: %d runner(s) started, %d stopped, peak %d%s%n",
+                stats.running() == 0 ? "scaled in to 0" : "still has " + stats.running() + " runner(s) after 60 s",
+                stats.started(), stats.stopped(), stats.peak(),
+                stats.restarted() == 0 ? "" : ", " + stats.restarted() + " restarted after dying");
+        return stats;
     }
 
     /**

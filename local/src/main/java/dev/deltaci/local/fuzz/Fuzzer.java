@@ -152,7 +152,8 @@ public final class Fuzzer {
                         new RunProgressor(store, queue, new GateStore(aws.dynamo(), "DeltaTable", clock))),
                 new dev.deltaci.functions.store.OpsStore(aws.dynamo(), "DeltaTable", clock),
                 new Lease.Policy(Duration.ofSeconds(30), Duration.ofSeconds(10)), 3, dev.deltaci.functions.metrics.Metrics.NONE,
-                clock, null);
+                clock, null, new dev.deltaci.functions.store.FleetStore(aws.dynamo(), "DeltaTable", clock),
+                dev.deltaci.functions.scale.RunnerPools.none());
         String own = "Bearer " + auth.encode(auth.issue("fuzz-runner", "fuzz", List.of("linux")));
         String other = "Bearer " + auth.encode(auth.issue("other-runner", "fuzz", List.of()));
         Mutator mutator = new Mutator(seed);

@@ -3,6 +3,8 @@ package dev.deltaci.local.host;
 import dev.deltaci.functions.github.GitHubApp;
 import dev.deltaci.functions.metrics.DynamoDbMetrics;
 import dev.deltaci.functions.metrics.MetricRegistry;
+import dev.deltaci.functions.scale.RunnerFleet;
+import dev.deltaci.functions.scale.RunnerPools;
 import dev.deltaci.functions.security.ApiKeys;
 import dev.deltaci.functions.security.HashedTokens;
 import dev.deltaci.functions.security.JobSecrets;
@@ -51,42 +53,62 @@ public final class LocalControlPlane implements AutoCloseable {
      */
     public record Options(String webhookSecret, Map<String, String> environmentOverrides, Clock clock,
                           List<ExecutionInterceptor> interceptors, Duration scheduleInterval, int port,
-                          Credentials credentials) {
+                          Credentials credentials, RunnerFleet fleet) {
 
         public static final Duration LOCAL_SCHEDULE_INTERVAL = Duration.ofSeconds(1);
 
         public static Options defaults(String webhookSecret) {
             return new Options(webhookSecret, Map.of(), Clock.systemUTC(), List.of(), LOCAL_SCHEDULE_INTERVAL, 0,
-                    Credentials.generate());
+                    Credentials.generate(), null);
         }
 
         public Options withEnvironment(Map<String, String> overrides) {
-            return new Options(webhookSecret, overrides, clock, interceptors, scheduleInterval, port, credentials);
+            return new Options(webhookSecret, overrides, clock, interceptors, scheduleInterval, port, credentials, fleet);
         }
 
         public Options withClock(Clock newClock) {
             return new Options(webhookSecret, environmentOverrides, newClock, interceptors, scheduleInterval, port,
-                    credentials);
+                    credentials, fleet);
         }
 
         public Options withInterceptors(List<ExecutionInterceptor> newInterceptors) {
             return new Options(webhookSecret, environmentOverrides, clock, newInterceptors, scheduleInterval, port,
-                    credentials);
+                    credentials, fleet);
         }
 
         public Options withScheduleInterval(Duration interval) {
-            return new Options(webhookSecret, environmentOverrides, clock, interceptors, interval, port, credentials);
+            return new Options(webhookSecret, environmentOverrides, clock, interceptors, interval, port, credentials, fleet);
         }
 
         /** The loopback port of the functions (0: any free one). */
         public Options withPort(int newPort) {
             return new Options(webhookSecret, environmentOverrides, clock, interceptors, scheduleInterval, newPort,
-                    credentials);
+                    credentials, fleet);
+        }
+
+        /**
+         * The scaler sizes this fleet: pool {@link #AUTOSCALED_POOL} (at most {@code max}
+         * instances, idle ones drained after {@code idleTimeout}) becomes the one pool of
+         * {@code RUNNER_POOLS}, and the scaler runs on the schedule timer, one pass each tick.
+         */
+        public Options withAutoscaling(RunnerFleet newFleet, String group, int max, Duration idleTimeout) {
+            return withAutoscaling(newFleet, group, max, idleTimeout, false);
+        }
+
+        /** As above; {@code ephemeral}: each instance runs one job, then is drained and stopped. */
+        public Options withAutoscaling(RunnerFleet newFleet, String group, int max, Duration idleTimeout,
+                                       boolean ephemeral) {
+            Map<String, String> env = new HashMap<>(environmentOverrides);
+            env.put(RunnerPools.ENV, "[{\"name\": \"" + AUTOSCALED_POOL + "\", \"group\": \"" + group + "\", \"min\": 0, "
+                    + "\"max\": " + max + ", \"idleTimeoutSeconds\": " + idleTimeout.toSeconds()
+                    + ", \"launchTimeoutSeconds\": 120, \"ephemeral\": " + ephemeral + "}]");
+            env.put("SCALER_INTERVAL_SECONDS", "0");
+            return new Options(webhookSecret, env, clock, interceptors, scheduleInterval, port, credentials, newFleet);
         }
 
         /** Credentials kept across restarts ({@code delta dev}) instead of new ones each start. */
         public Options withCredentials(Credentials kept) {
-            return new Options(webhookSecret, environmentOverrides, clock, interceptors, scheduleInterval, port, kept);
+            return new Options(webhookSecret, environmentOverrides, clock, interceptors, scheduleInterval, port, kept, fleet);
         }
     }
 
@@ -94,6 +116,9 @@ public final class LocalControlPlane implements AutoCloseable {
      * What runners and people authenticate with: the pool's registration token, the key runner
      * credentials are signed with, and the operator's control API key (every repository).
      */
+    /** The pool the local autoscaler sizes: the pool of this control plane's registration token. */
+    public static final String AUTOSCALED_POOL = "local";
+
     public record Credentials(String registrationToken, String signingKey, String apiKey) {
 
         public static Credentials generate() {
@@ -173,7 +198,7 @@ public final class LocalControlPlane implements AutoCloseable {
         return new ControlPlane(dynamo, sqs, s3, presigner, ControlPlaneConfig.fromEnvironment(env),
                 ControlPlane.webhookSecret(env, github), RunnerAuth.fromEnvironment(env, options.clock()),
                 ApiKeys.fromEnvironment(env), JobSecrets.fromEnvironment(env), ControlPlane.pipelineSource(env, github),
-                metrics, options.clock(), github.orElse(null));
+                metrics, options.clock(), github.orElse(null), options.fleet());
     }
 
     /** Has the reporter tell GitHub of what is on the report queue now (tests use this instead of its poller). */
@@ -184,6 +209,11 @@ public final class LocalControlPlane implements AutoCloseable {
     /** Runs the sweeper once now (tests use this instead of waiting for its timer). */
     public Object sweepNow() {
         return host.invokeScheduled("SweeperFunction");
+    }
+
+    /** Runs the scaler once now (one pass). */
+    public Object scaleNow() {
+        return host.invokeScheduled("ScalerFunction");
     }
 
     /** Runs the scheduler once now: starts the runs on-schedule crons made due. */

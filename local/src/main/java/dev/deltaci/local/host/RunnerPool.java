@@ -64,9 +64,54 @@ public final class RunnerPool implements AutoCloseable {
     /** Starts one more runner with these labels; returns its id. */
     public String add(List<String> labels) throws IOException {
         String id = "local-runner-" + spawned.incrementAndGet();
-        runners.put(id, spawn(id, target, workspaces, labels));
+        runners.put(id, spawn(id, target, workspaces, labels, List.of(), PRESENCE_SECONDS));
         labelsOf.put(id, List.copyOf(labels));
         return id;
+    }
+
+    /**
+     * Starts a runner named {@code instanceId} as the runner of that (pretend) autoscaled
+     * instance: it registers with {@code --instance-id}, so the scaler can drain it.
+     */
+    public String addOnInstance(String instanceId) throws IOException {
+        List<String> args = List.of("--instance-id", instanceId);
+        // reports each second: the scaler sees it go idle at once, and a run's pool scales in quickly
+        runners.put(instanceId, spawn(instanceId, target, workspaces, List.of(), args, 1));
+        labelsOf.put(instanceId, List.of());
+        return instanceId;
+    }
+
+    /** The runner's exit code, or empty while it runs (or if there is no such runner). */
+    public java.util.Optional<Integer> exitCode(String name) {
+        Process runner = runners.get(name);
+        return runner == null || runner.isAlive() ? java.util.Optional.empty() : java.util.Optional.of(runner.exitValue());
+    }
+
+    /** How many runner processes are alive now. */
+    public int alive() {
+        return (int) runners.values().stream().filter(Process::isAlive).count();
+    }
+
+    /**
+     * Stops a runner as an instance's shutdown would: SIGTERM (its shutdown hook hands back any
+     * job and says it is gone), SIGKILL after {@code grace}.
+     */
+    public void stop(String name, java.time.Duration grace) {
+        Process runner = runners.remove(name);
+        labelsOf.remove(name);
+        if (runner == null) {
+            return;
+        }
+        runner.destroy();
+        try {
+            if (!runner.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                runner.descendants().forEach(ProcessHandle::destroyForcibly);
+                runner.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            runner.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Starts a fresh runner for each one that has exited (killed, crashed); returns how many. */
@@ -92,7 +137,8 @@ public final class RunnerPool implements AutoCloseable {
         return true;
     }
 
-    private Process spawn(String id, Target target, Path workspaces, List<String> labels) throws IOException {
+    private Process spawn(String id, Target target, Path workspaces, List<String> labels, List<String> extraArgs,
+                          long presenceSeconds) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"),
@@ -108,12 +154,13 @@ public final class RunnerPool implements AutoCloseable {
                 "--retry-delay-seconds", "1",
                 "--kill-grace-ms", "2000",
                 "--log-flush-ms", "300",
-                "--presence-seconds", Long.toString(PRESENCE_SECONDS),
+                "--presence-seconds", Long.toString(presenceSeconds),
                 "--exit-on-stdin-close"));
         if (!labels.isEmpty()) {
             command.addAll(List.of("--labels", String.join(",", labels)));
         }
         command.addAll(runnerArgs);
+        command.addAll(extraArgs);
         // a session of its own: Ctrl-C in a terminal is the CLI's to handle (it cancels the run)
         ProcessBuilder builder = new ProcessBuilder(OwnSession.of(command))
                 .redirectErrorStream(true)

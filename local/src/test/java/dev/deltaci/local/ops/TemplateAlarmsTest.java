@@ -27,17 +27,18 @@ class TemplateAlarmsTest {
 
     private static final Path HOME = DeltaHome.locate();
     /** Which of Health's thresholds each alarm uses. */
-    private static final Map<String, Long> THRESHOLDS = Map.of(
-            "QueueStuckAlarm", Health.QUEUE_AGE_CRITICAL_SECONDS,
-            "NoRunnersAlarm", 1L,
-            "DbWriteLatencyAlarm", Health.DB_WRITE_LATENCY_ALARM_MS,
-            "JobsRetryAlarm", Health.LEASE_EXPIRATIONS_WARN,
-            "ManyRerunsAlarm", Health.LEASE_EXPIRATIONS_CRITICAL,
-            "StorageErrorsAlarm", Health.STORAGE_ERRORS_ALARM,
-            "FunctionErrorsAlarm", Health.FUNCTION_ERRORS_CRITICAL,
-            "DeadLetterAlarm", Health.DEAD_LETTER_WARN,
-            "ChecksNotReportedAlarm", 1L,
-            "DeliveriesGivenUpAlarm", 1L);
+    private static final Map<String, Long> THRESHOLDS = Map.ofEntries(
+            Map.entry("QueueStuckAlarm", Health.QUEUE_AGE_CRITICAL_SECONDS),
+            Map.entry("NoRunnersAlarm", 1L),
+            Map.entry("DbWriteLatencyAlarm", Health.DB_WRITE_LATENCY_ALARM_MS),
+            Map.entry("JobsRetryAlarm", Health.LEASE_EXPIRATIONS_WARN),
+            Map.entry("ManyRerunsAlarm", Health.LEASE_EXPIRATIONS_CRITICAL),
+            Map.entry("StorageErrorsAlarm", Health.STORAGE_ERRORS_ALARM),
+            Map.entry("FunctionErrorsAlarm", Health.FUNCTION_ERRORS_CRITICAL),
+            Map.entry("DeadLetterAlarm", Health.DEAD_LETTER_WARN),
+            Map.entry("ChecksNotReportedAlarm", 1L),
+            Map.entry("DeliveriesGivenUpAlarm", 1L),
+            Map.entry("JobsUnservableAlarm", 1L));
 
     private CloudFormationTemplate template;
     private Map<String, Map<String, Object>> alarms;

@@ -23,6 +23,11 @@ class LeastPrivilegeTest {
     private static final Path TEMPLATE = DeltaHome.locate().resolve("infra/template.yaml");
     /** ${Resource.Arn} or ${Resource.Arn}/<named prefix>/... : a wildcard only below a named prefix. */
     private static final Pattern SCOPED_SUB = Pattern.compile("\\$\\{[A-Za-z0-9]+\\.Arn}(/[A-Za-z0-9_.-]+)+(/\\*)?");
+    /** The runner group by the name the template gives it: Auto Scaling's writes on that one group. */
+    private static final Pattern RUNNER_GROUP = Pattern.compile("arn:\\$\\{AWS::Partition}:autoscaling:\\$\\{AWS::Region}:"
+            + "\\$\\{AWS::AccountId}:autoScalingGroup:\\*:autoScalingGroupName/\\$\\{AWS::StackName}-runners");
+    /** Actions AWS offers no resource-level permission for: "*" is their only resource, in a statement of their own. */
+    private static final java.util.Set<String> RESOURCELESS = java.util.Set.of("autoscaling:DescribeAutoScalingGroups");
     /** Secrets under a name prefix parameter, which must be non-empty and end in '/' (checked below). */
     private static final Pattern SECRETS_UNDER_PREFIX = Pattern.compile("arn:\\$\\{AWS::Partition}:secretsmanager:"
             + "\\$\\{AWS::Region}:\\$\\{AWS::AccountId}:secret:\\$\\{([A-Za-z]+Prefix)}\\*");
@@ -67,7 +72,10 @@ class LeastPrivilegeTest {
         Map<String, String> slips = Map.of(
                 "dynamodb:GetItem, dynamodb:PutItem", "dynamodb:*, dynamodb:PutItem",
                 "Resource: !Sub \"${ArtifactBucket.Arn}/logs/*\"", "Resource: !Sub \"${ArtifactBucket.Arn}/*\"",
-                "Resource: !GetAtt JobQueue.Arn", "Resource: \"*\"");
+                "Resource: !GetAtt JobQueue.Arn", "Resource: \"*\"",
+                "autoScalingGroupName/${AWS::StackName}-runners\"", "autoScalingGroupName/*\"",
+                "Action: [autoscaling:DescribeAutoScalingGroups]", "Action: [autoscaling:DescribeAutoScalingGroups, autoscaling:SetDesiredCapacity]",
+                "Resource: !Sub \"${ArtifactBucket.Arn}/runners/*\"", "Resource: !Sub \"${ArtifactBucket.Arn}/*\"");
         for (Map.Entry<String, String> slip : slips.entrySet()) {
             assertThat(template).contains(slip.getKey());
             Path mutated = dir.resolve("template-" + Math.abs(slip.getValue().hashCode()) + ".yaml");
@@ -96,6 +104,16 @@ class LeastPrivilegeTest {
                     || "AWS::IAM::Policy".equals(resource.get("Type"))) {
                 Map<String, Object> document = (Map<String, Object>) properties.get("PolicyDocument");
                 statements.addAll((List<Object>) document.get("Statement"));
+            } else if ("AWS::IAM::Role".equals(resource.get("Type"))) {
+                for (Object policy : (List<Object>) properties.getOrDefault("Policies", List.of())) {
+                    Map<String, Object> document = (Map<String, Object>) ((Map<String, Object>) policy).get("PolicyDocument");
+                    statements.addAll((List<Object>) document.get("Statement"));
+                }
+                for (Object managed : (List<Object>) properties.getOrDefault("ManagedPolicyArns", List.of())) {
+                    if (!(managed instanceof Map<?, ?> ref && ref.containsKey("Ref"))) {
+                        violations.add(id + ": managed policy " + managed + " is not one of the template's own");
+                    }
+                }
             }
             for (Object item : statements) {
                 Map<String, Object> statement = (Map<String, Object>) item;
@@ -103,6 +121,10 @@ class LeastPrivilegeTest {
                     if (!(action instanceof String name) || name.contains("*")) {
                         violations.add(id + ": action " + action + " is a wildcard");
                     }
+                }
+                List<Object> actions = asList(statement.get("Action"));
+                if ("*".equals(statement.get("Resource")) && !actions.isEmpty() && RESOURCELESS.containsAll(actions)) {
+                    continue;
                 }
                 for (Object target : asList(statement.get("Resource"))) {
                     if (!scoped(target)) {
@@ -120,7 +142,8 @@ class LeastPrivilegeTest {
                 return true;
             }
             return intrinsic.get("Fn::Sub") instanceof String sub
-                    && (SCOPED_SUB.matcher(sub).matches() || SECRETS_UNDER_PREFIX.matcher(sub).matches());
+                    && (SCOPED_SUB.matcher(sub).matches() || SECRETS_UNDER_PREFIX.matcher(sub).matches()
+                    || RUNNER_GROUP.matcher(sub).matches());
         }
         return false; // a literal ARN or "*": not tied to this stack
     }

@@ -1,0 +1,259 @@
+package dev.deltaci.functions.scale;
+
+import dev.deltaci.core.job.JobState;
+import dev.deltaci.core.scale.FleetView;
+import dev.deltaci.core.scale.ScalePlanner;
+import dev.deltaci.functions.metrics.Metric;
+import dev.deltaci.functions.metrics.Metrics;
+import dev.deltaci.functions.store.FleetStore;
+import dev.deltaci.functions.store.JobRecord;
+import dev.deltaci.functions.store.JobRef;
+import dev.deltaci.functions.store.JobStore;
+import dev.deltaci.functions.store.OpsStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One pass of the scaler: read what waits and what runs, let {@link ScalePlanner} decide, and
+ * carry the decision out — raise a group's desired count, drain instances in DynamoDB, terminate
+ * drained instances that hold no work. Every pass starts from what it reads, so a pass that
+ * fails half way is finished by the next one.
+ *
+ * <p>Why a terminated instance never had a running job: the instance was drained by a
+ * conditional write before ({@link FleetStore}), so no lease started on it after that write;
+ * and {@link #holdsWork} reads the one lease it may have started before (strongly consistent)
+ * and finds it over. When a read fails, the pass fails and terminates nothing.
+ */
+public final class ScalerService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ScalerService.class);
+
+    /**
+     * The longest a lease call can take after its claim: the runner API function's timeout (29 s
+     * in the template) with room for clock skew. A claim younger than this whose job is still
+     * queued at the claimed epoch may still turn into a lease.
+     */
+    public static final Duration CLAIM_WINDOW = Duration.ofSeconds(35);
+    /** Records of instances no longer in their group, kept this long in case the group's list is stale. */
+    private static final Duration FORGET_ABSENT_AFTER = Duration.ofMinutes(15);
+
+    private final JobStore jobs;
+    private final OpsStore ops;
+    private final FleetStore fleetRecords;
+    private final RunnerFleet fleet;
+    private final RunnerPools pools;
+    private final Duration presenceWindow;
+    private final Metrics metrics;
+    private final Clock clock;
+    /** Queued jobs' labels never change: read once per job, kept while the job waits. */
+    private final Map<JobRef, List<String>> labelCache = new ConcurrentHashMap<>();
+
+    public ScalerService(JobStore jobs, OpsStore ops, FleetStore fleetRecords, RunnerFleet fleet, RunnerPools pools,
+                         Duration presenceWindow, Metrics metrics, Clock clock) {
+        this.jobs = jobs;
+        this.ops = ops;
+        this.fleetRecords = fleetRecords;
+        this.fleet = fleet;
+        this.pools = pools;
+        this.presenceWindow = presenceWindow;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /** What one pass decided and did. */
+    public record Pass(ScalePlanner.Plan plan, List<String> drained, List<String> terminated, List<String> failures) {
+
+        /** Work waits (queued jobs a pool serves) or the fleet is changing: the next pass should come soon. */
+        public boolean busy() {
+            return plan.pools().stream().anyMatch(p -> p.counts().queued() > 0 || p.counts().launching() > 0
+                    || p.counts().draining() > 0);
+        }
+    }
+
+    public Pass pass() {
+        long now = clock.millis();
+        List<ScalePlanner.QueuedJob> queued = queuedJobs();
+        Map<String, FleetStore.InstanceRecord> records = new HashMap<>();
+        fleetRecords.instances().forEach(r -> records.put(r.instanceId(), r));
+        Map<String, List<OpsStore.RunnerSeen>> runnersByInstance = new HashMap<>();
+        for (OpsStore.RunnerSeen runner : ops.runnersSeen(presenceWindow)) {
+            if (runner.instanceId() != null) {
+                runnersByInstance.computeIfAbsent(runner.instanceId(), k -> new ArrayList<>()).add(runner);
+            }
+        }
+        Map<String, FleetView> views = new HashMap<>();
+        Map<String, String> groupOf = new HashMap<>();
+        Set<String> inSomeGroup = new HashSet<>();
+        for (RunnerPools.Pool pool : pools.pools()) {
+            RunnerFleet.Group group = fleet.describe(pool.group());
+            List<FleetView.Instance> instances = new ArrayList<>();
+            for (RunnerFleet.Member member : group.members()) {
+                inSomeGroup.add(member.instanceId());
+                groupOf.put(member.instanceId(), pool.group());
+                FleetStore.InstanceRecord record = records.get(member.instanceId());
+                if (record == null || record.firstSeenAtEpochMs() == 0) {
+                    fleetRecords.seen(member.instanceId(), pool.spec().name());
+                }
+                long firstSeen = record == null || record.firstSeenAtEpochMs() == 0 ? now : record.firstSeenAtEpochMs();
+                instances.add(view(member, record, runnersByInstance.getOrDefault(member.instanceId(), List.of()),
+                        firstSeen, now));
+            }
+            views.put(pool.spec().name(), new FleetView(group.desired(), instances));
+        }
+        ScalePlanner.Plan plan = ScalePlanner.plan(pools.specs(), views, queued, now);
+        List<String> drained = new ArrayList<>();
+        List<String> terminated = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        for (ScalePlanner.PoolPlan poolPlan : plan.pools()) {
+            RunnerPools.Pool pool = pools.named(poolPlan.pool()).orElseThrow();
+            apply(pool, poolPlan, drained, terminated, failures);
+            record(poolPlan);
+        }
+        metrics.record(Metric.JOBS_UNSERVABLE, plan.unservable().stream().mapToInt(ScalePlanner.Unservable::jobs).sum());
+        forgetAbsent(records, inSomeGroup, now);
+        return new Pass(plan, drained, terminated, failures);
+    }
+
+    private void apply(RunnerPools.Pool pool, ScalePlanner.PoolPlan plan, List<String> drained, List<String> terminated,
+                       List<String> failures) {
+        String name = pool.spec().name();
+        if (plan.scalesOut()) {
+            fleet.setDesired(pool.group(), plan.desired());
+            metrics.record(Metric.SCALE_DECISIONS, 1, "pool", name, "action", "scale_out");
+            LOG.info("pool {}: {}", name, plan.reason());
+        }
+        for (String instanceId : plan.drain()) {
+            fleetRecords.drain(instanceId, name, "scaler: " + reasonFor(plan, instanceId));
+            drained.add(instanceId);
+            metrics.record(Metric.SCALE_DECISIONS, 1, "pool", name, "action", "drain");
+            LOG.info("pool {}: drained {} ({})", name, instanceId, reasonFor(plan, instanceId));
+        }
+        for (String instanceId : plan.terminate()) {
+            try {
+                fleet.terminate(pool.group(), instanceId);
+            } catch (RuntimeException e) {
+                // already gone, or Auto Scaling refused for now: the next pass sees the group again
+                failures.add(instanceId + ": " + e.getMessage());
+                LOG.warn("pool {}: terminating {} failed: {}", name, instanceId, e.getMessage());
+                continue;
+            }
+            fleetRecords.forget(instanceId);
+            terminated.add(instanceId);
+            metrics.record(Metric.SCALE_DECISIONS, 1, "pool", name, "action", "terminate");
+            LOG.info("pool {}: terminated {} (drained, holds no work)", name, instanceId);
+        }
+    }
+
+    private static String reasonFor(ScalePlanner.PoolPlan plan, String instanceId) {
+        for (String part : plan.reason().split("; ")) {
+            if (part.contains(" " + instanceId + ":")) {
+                return part.substring(part.indexOf(':') + 1).strip();
+            }
+        }
+        return plan.reason();
+    }
+
+    private void record(ScalePlanner.PoolPlan plan) {
+        String pool = plan.pool();
+        metrics.record(Metric.POOL_DESIRED, plan.desired(), "pool", pool);
+        metrics.record(Metric.POOL_IN_SERVICE, plan.counts().inService(), "pool", pool);
+        metrics.record(Metric.POOL_LAUNCHING, plan.counts().launching(), "pool", pool);
+        metrics.record(Metric.POOL_DRAINING, plan.counts().draining(), "pool", pool);
+        metrics.record(Metric.POOL_QUEUED, plan.counts().queued(), "pool", pool);
+    }
+
+    private FleetView.Instance view(RunnerFleet.Member member, FleetStore.InstanceRecord record,
+                                    List<OpsStore.RunnerSeen> seen, long firstSeen, long now) {
+        List<FleetView.Runner> runners = new ArrayList<>();
+        for (OpsStore.RunnerSeen runner : seen) {
+            if (record != null && record.runnerId() != null && !record.runnerId().equals(runner.runnerId())) {
+                continue; // a runner the instance replaced (it crashed and restarted): not there any more
+            }
+            // a claim newer than the runner's last report is a job it took since: busy
+            boolean claimedSince = record != null && record.claim() != null
+                    && runner.runnerId().equals(record.claim().runnerId())
+                    && record.claim().claimedAtEpochMs() >= runner.lastSeenAtEpochMs();
+            boolean busy = runner.state() == OpsStore.RunnerState.BUSY || claimedSince;
+            runners.add(new FleetView.Runner(runner.runnerId(), busy, busy ? -1 : runner.stateSinceEpochMs()));
+        }
+        if (runners.isEmpty() && record != null && record.runnerId() != null && !record.draining()) {
+            // registered, no presence report yet: there, and not yet idle for long
+            runners.add(FleetView.Runner.idleSince(record.runnerId(), record.registeredAtEpochMs()));
+        }
+        boolean draining = record != null && record.draining();
+        boolean holdsWork = draining && holdsWork(record, now);
+        boolean busyNow = runners.stream().anyMatch(FleetView.Runner::busy);
+        return new FleetView.Instance(member.instanceId(), firstSeen, member.leaving(), runners, draining,
+                draining ? holdsWork : busyNow);
+    }
+
+    /**
+     * Whether a drained instance may still be running a job: the lease its last claim started
+     * is held (RUNNING, its runner, the claimed epoch + 1), or the claim is young enough that
+     * its lease may still land on a job that waits at the claimed epoch.
+     */
+    boolean holdsWork(FleetStore.InstanceRecord record, long now) {
+        FleetStore.Claim claim = record.claim();
+        if (claim == null) {
+            return false;
+        }
+        Optional<JobRecord> job = jobs.getJob(claim.runId(), claim.jobKey());
+        if (job.isEmpty()) {
+            return false;
+        }
+        JobRecord current = job.get();
+        if (current.state() == JobState.RUNNING && claim.runnerId().equals(current.lease().owner())
+                && current.lease().epoch() == claim.epoch() + 1) {
+            return true;
+        }
+        return current.state() == JobState.QUEUED && current.lease().epoch() == claim.epoch()
+                && now - claim.claimedAtEpochMs() < CLAIM_WINDOW.toMillis();
+    }
+
+    private List<ScalePlanner.QueuedJob> queuedJobs() {
+        List<JobStore.QueuedJob> refs = jobs.queuedJobs();
+        Set<JobRef> waiting = new HashSet<>();
+        List<JobRef> unknown = new ArrayList<>();
+        for (JobStore.QueuedJob queued : refs) {
+            waiting.add(queued.job());
+            if (!labelCache.containsKey(queued.job())) {
+                unknown.add(queued.job());
+            }
+        }
+        if (!unknown.isEmpty()) {
+            labelCache.putAll(jobs.labelsOf(unknown));
+        }
+        labelCache.keySet().retainAll(waiting);
+        List<ScalePlanner.QueuedJob> queued = new ArrayList<>();
+        for (JobStore.QueuedJob job : refs) {
+            List<String> labels = labelCache.get(job.job());
+            if (labels != null) {
+                queued.add(new ScalePlanner.QueuedJob(labels, job.queuedAtEpochMs()));
+            }
+        }
+        return queued;
+    }
+
+    /** Records of instances gone from every group: forgotten once clearly gone (a group's list may lag). */
+    private void forgetAbsent(Map<String, FleetStore.InstanceRecord> records, Set<String> inSomeGroup, long now) {
+        for (FleetStore.InstanceRecord record : records.values()) {
+            if (inSomeGroup.contains(record.instanceId())) {
+                continue;
+            }
+            long since = Math.max(record.firstSeenAtEpochMs(), Math.max(record.registeredAtEpochMs(), record.drainedAtEpochMs()));
+            if (now - since > FORGET_ABSENT_AFTER.toMillis()) {
+                fleetRecords.forget(record.instanceId());
+            }
+        }
+    }
+}
