@@ -50,6 +50,7 @@ public final class RunnerApiClient {
     private volatile String runnerId;
     /** The autoscaled instance this runner runs on, named at registration; null for none. */
     private volatile String instanceId;
+    private volatile java.util.function.Supplier<dev.deltaci.api.AwsIdentityProof> identityProofs;
     private String credential;
     private long renewAtNanos;
 
@@ -142,27 +143,45 @@ public final class RunnerApiClient {
     }
 
     /**
+     * Registers with a fresh proof of the instance's identity each time instead of a token (the
+     * instance is then whatever STS says); before the first call.
+     */
+    public RunnerApiClient withAwsIdentity(java.util.function.Supplier<dev.deltaci.api.AwsIdentityProof> proofs) {
+        this.identityProofs = proofs;
+        return this;
+    }
+
+    /**
      * Trades the registration token for a credential now (a runner does this at start, so a bad
      * token stops it at once), and learns the id the control plane gave this runner. The local
      * clock times renewal, so a clock that disagrees with the control plane's does not matter.
      */
     public synchronized void register() throws IOException {
-        if (registrationToken == null) {
+        if (registrationToken == null && identityProofs == null) {
             return;
         }
-        String token = registrationToken.read().orElseThrow(() -> new RegistrationRefusedException(
+        String token = identityProofs != null ? null : registrationToken.read().orElseThrow(() -> new RegistrationRefusedException(
                 "no registration token to register with (it is read once, from a file or standard input)"));
+        dev.deltaci.api.AwsIdentityProof proof;
+        try {
+            proof = identityProofs == null ? null : identityProofs.get();
+        } catch (RuntimeException e) {
+            // no instance credentials yet (the metadata service is slow at boot): worth trying again
+            throw new IOException("could not sign an identity proof: " + e.getMessage(), e);
+        }
         long asked = nanoTime.getAsLong();
-        RegisterReply reply = send("register", new RegisterRequest(token, name, labels, instanceId), null,
+        RegisterReply reply = send("register", new RegisterRequest(token, name, labels, instanceId, proof), null,
                 RegisterReply.class);
-        if (reply instanceof Problem problem && problem.status() == 409 && instanceId != null) {
+        if (reply instanceof Problem problem && problem.status() == 409 && (instanceId != null || proof != null)) {
             throw new InstanceDrainedException("registration refused: " + problem.error());
         }
         if (reply instanceof Problem problem && !problem.retryable()) {
             throw new RegistrationRefusedException("registration refused (" + problem.status() + "): " + problem.error());
         }
         accept(reply, asked, "registration");
-        registrationToken.forget();
+        if (registrationToken != null) {
+            registrationToken.forget();
+        }
     }
 
     /** A fresh credential for the same runner, asked for with the current one; false if it was refused. */
@@ -188,7 +207,7 @@ public final class RunnerApiClient {
     }
 
     private synchronized String currentCredential(boolean refresh) throws IOException {
-        if (registrationToken == null) {
+        if (registrationToken == null && identityProofs == null) {
             return null;
         }
         if (credential == null) {

@@ -60,6 +60,20 @@ public final class RunnerMain implements Callable<Integer> {
             + "of standard input instead (nothing on disk, in the environment or on the command line).")
     boolean registrationTokenStdin;
 
+    @Option(names = "--register-with", paramLabel = "token|aws-identity", defaultValue = "token",
+            description = "How the runner proves itself: 'token' (--registration-token-file or -stdin), or "
+                    + "'aws-identity': a signed sts:GetCallerIdentity made with the EC2 instance role's credentials, "
+                    + "checked by the control plane with STS; no secret on the instance (default: ${DEFAULT-VALUE}).")
+    String registerWith;
+
+    @Option(names = "--sts-endpoint", paramLabel = "URL", description = "With aws-identity: the STS the control plane "
+            + "checks proofs with (default: the region's, https://sts.REGION.amazonaws.com).")
+    URI stsEndpoint;
+
+    @Option(names = "--identity-audience", defaultValue = "delta-ci", description = "With aws-identity: the "
+            + "audience signed into the proof; the control plane's RUNNER_IDENTITY_AUDIENCE (default: ${DEFAULT-VALUE}).")
+    String identityAudience;
+
     @Option(names = "--job-user", paramLabel = "USER", defaultValue = "${env:DELTA_JOB_USER}", description = "Run "
             + "steps as this unprivileged user (the runner must run as root): steps then cannot read the runner's "
             + "credential, files or /proc, nor other jobs' workspaces (env DELTA_JOB_USER).")
@@ -121,9 +135,18 @@ public final class RunnerMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RunnerApiClient.RegistrationToken token;
+        RunnerApiClient.RegistrationToken token = null;
+        boolean byIdentity = "aws-identity".equals(registerWith);
+        if (!byIdentity && !"token".equals(registerWith)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--register-with: expected token or "
+                    + "aws-identity, got '" + registerWith + "'");
+        }
+        if (byIdentity && (registrationTokenFile != null || registrationTokenStdin)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--register-with aws-identity needs no "
+                    + "registration token; leave out --registration-token-file and --registration-token-stdin");
+        }
         try {
-            token = registrationToken();
+            token = byIdentity ? null : registrationToken();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
@@ -163,7 +186,12 @@ public final class RunnerMain implements Callable<Integer> {
                     + dev.deltaci.core.pipeline.RunnerLabels.MAX_LABELS + " labels");
         }
         RunnerApiClient api = new RunnerApiClient(apiUrl, name != null ? name : defaultName(), labels, token);
-        if (instanceId != null && !instanceId.isBlank()) {
+        if (byIdentity) {
+            // the instance role's credentials, as the SDK finds them (the metadata service on EC2)
+            api.withAwsIdentity(new AwsIdentitySigner(
+                    software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider.builder().build(), region,
+                    stsEndpoint != null ? stsEndpoint : AwsIdentitySigner.regionalSts(region), identityAudience));
+        } else if (instanceId != null && !instanceId.isBlank()) {
             try {
                 api.onInstance(instanceId.equals("imds") ? InstanceMetadata.fromEnvironment().instanceId() : instanceId);
             } catch (IOException e) {

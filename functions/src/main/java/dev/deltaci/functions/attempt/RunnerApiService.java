@@ -15,6 +15,7 @@ import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.logs.LogStore;
 import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.run.JobLifecycle;
+import dev.deltaci.functions.security.AwsInstanceIdentity;
 import dev.deltaci.functions.security.JobSecrets;
 import dev.deltaci.functions.security.RunnerAuth;
 import dev.deltaci.functions.scale.RunnerPools;
@@ -69,9 +70,9 @@ public final class RunnerApiService {
     public RunnerApiService(JobStore store, LogStore logs, ArtifactStore artifacts, RunnerAuth auth, JobSecrets secrets,
                             JobLifecycle lifecycle, OpsStore ops, Lease.Policy leasePolicy,
                             int infraRetryBudget, Metrics metrics, Clock clock, GitHubApp github, FleetStore fleet,
-                            RunnerPools pools) {
+                            RunnerPools pools, AwsInstanceIdentity identity) {
         this.auth = auth;
-        this.registry = new RunnerRegistry(auth, ops, fleet, pools);
+        this.registry = new RunnerRegistry(auth, ops, fleet, pools, identity);
         this.attempts = new AttemptOperations(store, logs, artifacts,
                 new LeaseAnswer(store, artifacts, secrets, leasePolicy, github), lifecycle, leasePolicy,
                 infraRetryBudget, metrics, clock, fleet);

@@ -6,6 +6,7 @@ import dev.deltaci.api.RegisterReply;
 import dev.deltaci.api.RegisterRequest;
 import dev.deltaci.core.pipeline.RunnerLabels;
 import dev.deltaci.functions.http.ApiResponse;
+import dev.deltaci.functions.security.AwsInstanceIdentity;
 import dev.deltaci.functions.security.HashedTokens;
 import dev.deltaci.functions.security.RunnerAuth;
 import dev.deltaci.functions.scale.RunnerPools;
@@ -30,12 +31,14 @@ final class RunnerRegistry {
     private final OpsStore ops;
     private final FleetStore fleet;
     private final RunnerPools pools;
+    private final AwsInstanceIdentity identity;
 
-    RunnerRegistry(RunnerAuth auth, OpsStore ops, FleetStore fleet, RunnerPools pools) {
+    RunnerRegistry(RunnerAuth auth, OpsStore ops, FleetStore fleet, RunnerPools pools, AwsInstanceIdentity identity) {
         this.auth = auth;
         this.ops = ops;
         this.fleet = fleet;
         this.pools = pools;
+        this.identity = identity;
     }
 
     /**
@@ -68,6 +71,9 @@ final class RunnerRegistry {
         if (labels.size() > RunnerLabels.MAX_LABELS) {
             return ApiResponse.error(400, "a runner has at most " + RunnerLabels.MAX_LABELS + " labels");
         }
+        if (request.awsIdentity() != null) {
+            return byInstanceIdentity(request, name, labels);
+        }
         Optional<RunnerAuth.Registration> registration = auth.registrationFor(
                 request.registrationToken() == null ? "" : request.registrationToken());
         if (registration.isEmpty()) {
@@ -83,6 +89,40 @@ final class RunnerRegistry {
             return credentialAnswer(auth.issue(runnerId, registration.get().pool(), labels));
         }
         return onInstance(request.instanceId(), registration.get().pool(), runnerId, labels);
+    }
+
+    /**
+     * A runner that proves which instance it runs on (no token, nothing secret on the instance):
+     * STS says the proof was signed by the instance role of a pool, for an instance the scaler has
+     * seen in that pool's group. Each proof registers once.
+     */
+    private ApiResponse byInstanceIdentity(RegisterRequest request, String name, List<String> labels) {
+        AwsInstanceIdentity.Verified who;
+        try {
+            who = identity.verify(request.awsIdentity());
+        } catch (AwsInstanceIdentity.Refused e) {
+            return ApiResponse.error(e.status(), e.getMessage());
+        }
+        Optional<RunnerPools.Pool> pool = pools.withInstanceRole(who.roleName());
+        if (pool.isEmpty()) {
+            return ApiResponse.error(403, "role " + who.roleName() + " is not the instance role of a runner pool");
+        }
+        String poolName = pool.get().spec().name();
+        Optional<FleetStore.InstanceRecord> seen = fleet.instance(who.instanceId());
+        if (seen.isEmpty() || !poolName.equals(seen.get().pool())) {
+            // the scaler records each instance of the group within seconds of its launch
+            return ApiResponse.error(503, "instance " + who.instanceId() + " has not been seen in pool " + poolName
+                    + "'s group yet; try again in a few seconds");
+        }
+        if (!RunnerLabels.satisfies(pool.get().spec().labels(), labels)) {
+            return ApiResponse.error(403, "pool '" + poolName + "' offers labels " + pool.get().spec().labels()
+                    + ", not " + labels);
+        }
+        if (!fleet.useProofOnce(HashedTokens.hex(AwsInstanceIdentity.signatureOf(request.awsIdentity())))) {
+            return ApiResponse.error(401, "this identity proof was used already; sign a new one");
+        }
+        String runnerId = name + "-" + HashedTokens.newSecret(RUNNER_ID_SUFFIX_BYTES);
+        return onInstance(who.instanceId(), poolName, runnerId, labels);
     }
 
     /**

@@ -16,16 +16,18 @@ import java.util.Set;
 /**
  * The pools the scaler manages, from {@code RUNNER_POOLS}: a JSON list of
  * {@code {"name", "group", "labels", "min", "max", "jobsPerInstance", "idleTimeoutSeconds",
- * "launchTimeoutSeconds", "ephemeral"}}, where {@code group} is the pool's Auto Scaling group (or,
- * locally, the runner processes the CLI starts). Empty when unset: no pool is autoscaled.
+ * "launchTimeoutSeconds", "ephemeral", "instanceRole"}}, where {@code group} is the pool's Auto Scaling
+ * group (or, locally, the runner processes the CLI starts) and {@code instanceRole} the name of its
+ * instances' IAM role (whose signed identity registers a runner without a token). Empty when
+ * unset: no pool is autoscaled.
  */
 public record RunnerPools(List<Pool> pools) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final String ENV = "RUNNER_POOLS";
 
-    /** A pool and the group whose size it sets. */
-    public record Pool(PoolSpec spec, String group) {
+    /** A pool, the group whose size it sets, and its instances' role (null: its runners register with a token). */
+    public record Pool(PoolSpec spec, String group, String instanceRole) {
     }
 
     public RunnerPools {
@@ -76,7 +78,8 @@ public record RunnerPools(List<Pool> pools) {
                         node.path("jobsPerInstance").asInt(1),
                         Duration.ofSeconds(node.path("idleTimeoutSeconds").asLong(PoolSpec.DEFAULT_IDLE_TIMEOUT.toSeconds())),
                         Duration.ofSeconds(node.path("launchTimeoutSeconds").asLong(PoolSpec.DEFAULT_LAUNCH_TIMEOUT.toSeconds())),
-                        node.path("ephemeral").asBoolean(false)), group));
+                        node.path("ephemeral").asBoolean(false)), group,
+                        node.hasNonNull("instanceRole") ? node.get("instanceRole").asText() : null));
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException(ENV + ": " + e.getMessage());
             }
@@ -86,6 +89,11 @@ public record RunnerPools(List<Pool> pools) {
 
     public Optional<Pool> named(String name) {
         return pools.stream().filter(p -> p.spec().name().equals(name)).findFirst();
+    }
+
+    /** The pool whose instances have this role. */
+    public Optional<Pool> withInstanceRole(String roleName) {
+        return pools.stream().filter(p -> roleName.equals(p.instanceRole())).findFirst();
     }
 
     public List<PoolSpec> specs() {

@@ -235,6 +235,30 @@ public final class FleetStore {
                 .expressionAttributeValues(Map.of(":now", n(clock.millis()), ":instanceId", s(instanceId), ":pool", s(pool))));
     }
 
+    /**
+     * Marks an identity proof used, keyed by the hash of its signature: true the first time only,
+     * so a proof seen by someone else (a log, a proxy) cannot register a second runner. Kept past
+     * the 15 minutes STS accepts a signature for.
+     */
+    public boolean useProofOnce(String signatureSha256) {
+        long now = clock.millis();
+        try {
+            dynamo.putItem(b -> b.tableName(table).conditionExpression("attribute_not_exists(pk)")
+                    .item(Map.of("pk", s("IDENTITY-PROOFS"), "sk", s(signatureSha256),
+                            "usedAtEpochMs", n(now), "expiresAt", n(now / 1000 + 20 * 60))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    /** The instance's record, consistently read; empty if it has none. */
+    public Optional<InstanceRecord> instance(String instanceId) {
+        Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table).key(key(instanceId)).consistentRead(true))
+                .item();
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(toInstance(item));
+    }
+
     /** Every instance recorded, consistently read (one partition; a fleet has at most hundreds). */
     public List<InstanceRecord> instances() {
         List<InstanceRecord> instances = new ArrayList<>();

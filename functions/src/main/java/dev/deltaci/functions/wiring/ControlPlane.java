@@ -21,6 +21,7 @@ import dev.deltaci.functions.run.JobLifecycle;
 import dev.deltaci.functions.run.RunProgressor;
 import dev.deltaci.functions.run.RunStarter;
 import dev.deltaci.functions.security.ApiKeys;
+import dev.deltaci.functions.security.AwsInstanceIdentity;
 import dev.deltaci.functions.security.JobSecrets;
 import dev.deltaci.functions.security.RunnerAuth;
 import dev.deltaci.functions.security.WebhookSecret;
@@ -194,7 +195,8 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
     public RunnerApiService runnerApiService() {
         return new RunnerApiService(jobStore(), logStore(), artifactStore(), runnerAuth(), jobSecrets(), jobLifecycle(),
                 opsStore(), config.leasePolicy(), config.sweepPolicy().infraRetryBudget(), metrics, clock, github,
-                fleetStore(), config.runnerPools());
+                fleetStore(), config.runnerPools(),
+                new AwsInstanceIdentity(config.identityStsEndpoint(), config.identityAudience(), clock));
     }
 
     public SweeperService sweeperService() {

@@ -30,11 +30,15 @@ import java.util.Map;
  * @param runnerPools     the autoscaled runner pools ({@code RUNNER_POOLS}, {@link RunnerPools}); none when unset
  * @param scalerInterval  how often the scaler acts within one scheduled invocation (env
  *                        {@code SCALER_INTERVAL_SECONDS}, default 5); zero: one pass per invocation
+ * @param identityStsEndpoint where instance identity proofs are checked (env {@code RUNNER_IDENTITY_STS_ENDPOINT},
+ *                        default the region's STS)
+ * @param identityAudience what a proof must be signed for (env {@code RUNNER_IDENTITY_AUDIENCE}, default delta-ci)
  */
 public record ControlPlaneConfig(String tableName, String queueUrl, String bucketName,
                                  Lease.Policy leasePolicy, int maxWebhookBytes, SweepPolicy sweepPolicy,
                                  String deadLetterQueueUrl, Duration presenceWindow, PipelineLimits pipelineLimits,
-                                 String reportQueueUrl, RunnerPools runnerPools, Duration scalerInterval) {
+                                 String reportQueueUrl, RunnerPools runnerPools, Duration scalerInterval,
+                                 java.net.URI identityStsEndpoint, String identityAudience) {
 
     public static final int DEFAULT_MAX_WEBHOOK_BYTES = 1024 * 1024;
 
@@ -52,7 +56,10 @@ public record ControlPlaneConfig(String tableName, String queueUrl, String bucke
                 PipelineLimits.fromEnvironment(env),
                 env.get("REPORT_QUEUE_URL"),
                 RunnerPools.fromEnvironment(env),
-                Duration.ofSeconds(Long.parseLong(env.getOrDefault("SCALER_INTERVAL_SECONDS", "5"))));
+                Duration.ofSeconds(Long.parseLong(env.getOrDefault("SCALER_INTERVAL_SECONDS", "5"))),
+                java.net.URI.create(env.getOrDefault("RUNNER_IDENTITY_STS_ENDPOINT",
+                        "https://sts." + env.getOrDefault("AWS_REGION", "us-east-1") + ".amazonaws.com/")),
+                env.getOrDefault("RUNNER_IDENTITY_AUDIENCE", dev.deltaci.api.AwsIdentityProof.DEFAULT_AUDIENCE));
     }
 
     private static String required(Map<String, String> env, String name) {

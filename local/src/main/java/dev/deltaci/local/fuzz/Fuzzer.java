@@ -153,7 +153,8 @@ public final class Fuzzer {
                 new dev.deltaci.functions.store.OpsStore(aws.dynamo(), "DeltaTable", clock),
                 new Lease.Policy(Duration.ofSeconds(30), Duration.ofSeconds(10)), 3, dev.deltaci.functions.metrics.Metrics.NONE,
                 clock, null, new dev.deltaci.functions.store.FleetStore(aws.dynamo(), "DeltaTable", clock),
-                dev.deltaci.functions.scale.RunnerPools.none());
+                dev.deltaci.functions.scale.RunnerPools.none(), new dev.deltaci.functions.security.AwsInstanceIdentity(
+                        URI.create("http://127.0.0.1:1/"), "delta-ci", clock));
         String own = "Bearer " + auth.encode(auth.issue("fuzz-runner", "fuzz", List.of("linux")));
         String other = "Bearer " + auth.encode(auth.issue("other-runner", "fuzz", List.of()));
         Mutator mutator = new Mutator(seed);

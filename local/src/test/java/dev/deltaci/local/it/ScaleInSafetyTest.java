@@ -5,20 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.deltaci.api.LeaseReply;
 import dev.deltaci.api.Presence;
 import dev.deltaci.core.job.JobState;
-import dev.deltaci.functions.scale.RunnerFleet;
 import dev.deltaci.functions.scale.ScalerService;
 import dev.deltaci.functions.store.FleetStore;
 import dev.deltaci.local.chaos.FaultInjector;
 import dev.deltaci.local.chaos.FaultInjector.Fault;
 import dev.deltaci.local.host.LocalControlPlane;
+import dev.deltaci.local.support.GroupInMemory;
 import dev.deltaci.local.support.MutableClock;
 import dev.deltaci.local.support.PlaneTest;
 import dev.deltaci.runner.RunnerApiClient;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.SdkRequest;
@@ -38,14 +35,14 @@ class ScaleInSafetyTest extends PlaneTest {
     private static final Predicate<SdkRequest> DRAIN = r -> r instanceof UpdateItemRequest u
             && u.updateExpression().startsWith("SET #draining = :true, #drainReason = :reason");
 
-    private final FakeGroup group = new FakeGroup();
+    private final GroupInMemory group = new GroupInMemory();
     private final FaultInjector faults = new FaultInjector();
     private final MutableClock clock = new MutableClock();
 
     @Override
     protected LocalControlPlane.Options options(LocalControlPlane.Options defaults) {
         return defaults.withScheduleInterval(null).withInterceptors(List.of(faults)).withClock(clock)
-                .withAutoscaling(group, FakeGroup.NAME, 3, Duration.ofSeconds(1), ephemeral());
+                .withAutoscaling(group, GroupInMemory.NAME, 3, Duration.ofSeconds(1), ephemeral());
     }
 
     protected boolean ephemeral() {
@@ -173,41 +170,5 @@ class ScaleInSafetyTest extends PlaneTest {
 
     FleetStore fleet() {
         return plane.plane().fleetStore();
-    }
-
-    /** An Auto Scaling group in memory: what the scaler asked of it. */
-    static final class FakeGroup implements RunnerFleet {
-        static final String NAME = "fake-group";
-        final Set<String> members = new LinkedHashSet<>();
-        final List<String> terminated = new ArrayList<>();
-        int desired;
-        private int launched;
-
-        synchronized void add(String id) {
-            members.add(id);
-            desired = members.size();
-        }
-
-        @Override
-        public synchronized Group describe(String name) {
-            assertThat(name).isEqualTo(NAME);
-            return new Group(NAME, desired, 0, 10, members.stream().map(id -> new Member(id, false, true)).toList());
-        }
-
-        @Override
-        public synchronized void setDesired(String name, int newDesired) {
-            assertThat(newDesired).as("the scaler only raises the desired count").isGreaterThan(desired);
-            while (members.size() < newDesired) {
-                members.add("launched-" + (++launched));
-            }
-            desired = newDesired;
-        }
-
-        @Override
-        public synchronized void terminate(String name, String instanceId) {
-            assertThat(members.remove(instanceId)).as(instanceId + " in the group").isTrue();
-            terminated.add(instanceId);
-            desired--;
-        }
     }
 }

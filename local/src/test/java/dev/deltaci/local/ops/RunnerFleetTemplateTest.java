@@ -88,7 +88,7 @@ class RunnerFleetTemplateTest {
                 .isEqualTo(Files.readString(HOME.resolve("infra/runner/delta-runner.service")).strip());
         assertThat(script).contains("java-21-amazon-corretto-headless", "git-core",
                 "s3://${ArtifactBucket}/runners/delta-runner-${RunnerVersion}.jar",
-                "job-user = delta-job", "instance-id = imds", "register-with = aws-identity",
+                "job-user = delta-job", "register-with = aws-identity",
                 "iptables -A OUTPUT -d 169.254.169.254 -m owner --uid-owner delta-job -j REJECT",
                 "systemctl enable --now delta-runner.service");
         assertThat(script).as("no registration token on the instance").doesNotContain("registration-token");
