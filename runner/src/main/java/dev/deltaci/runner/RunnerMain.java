@@ -32,11 +32,11 @@ public final class RunnerMain implements Callable<Integer> {
     /** How long a stopping runner waits to stop and report the job it was running (longer than the kill grace). */
     private static final int STOP_REPORT_SECONDS = 20;
 
-    @Option(names = "--api-url", required = true, defaultValue = "${env:DELTA_API_URL}",
+    @Option(names = "--api-url", defaultValue = "${env:DELTA_API_URL}",
             description = "Base URL of the runner API (env DELTA_API_URL).")
     URI apiUrl;
 
-    @Option(names = "--queue-url", required = true, defaultValue = "${env:DELTA_QUEUE_URL}",
+    @Option(names = "--queue-url", defaultValue = "${env:DELTA_QUEUE_URL}",
             description = "URL of the SQS job queue (env DELTA_QUEUE_URL).")
     String queueUrl;
 
@@ -126,6 +126,9 @@ public final class RunnerMain implements Callable<Integer> {
                     + "Leave unset for a runner no scaler manages (env DELTA_INSTANCE_ID).")
     String instanceId;
 
+    /** Why the --config file could not be used (reported as bad usage), or null. */
+    private String configProblem;
+
     /** Exit code of a runner whose instance was drained: systemd's unit does not restart it. */
     public static final int EXIT_DRAINED = 3;
 
@@ -135,6 +138,13 @@ public final class RunnerMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (configProblem != null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), configProblem);
+        }
+        if (apiUrl == null || queueUrl == null || queueUrl.isBlank()) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "give the runner API and the job queue: "
+                    + "--api-url and --queue-url (or api-url and queue-url in --config, or DELTA_API_URL and DELTA_QUEUE_URL)");
+        }
         RunnerApiClient.RegistrationToken token = null;
         boolean byIdentity = "aws-identity".equals(registerWith);
         if (!byIdentity && !"token".equals(registerWith)) {
@@ -362,7 +372,8 @@ public final class RunnerMain implements Callable<Integer> {
      * {@code DELTA_RUNNER_CONFIG}) names, which must then exist.
      */
     public static CommandLine command(String[] args) {
-        CommandLine command = new CommandLine(new RunnerMain());
+        RunnerMain runner = new RunnerMain();
+        CommandLine command = new CommandLine(runner);
         String file = System.getenv("DELTA_RUNNER_CONFIG");
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--config") && i + 1 < args.length) {
@@ -373,11 +384,11 @@ public final class RunnerMain implements Callable<Integer> {
         }
         if (file != null && !file.isBlank()) {
             java.io.File properties = new java.io.File(file);
-            if (!properties.canRead()) {
-                System.err.println("error: --config: cannot read " + file);
-                System.exit(2);
+            if (properties.canRead()) {
+                command.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(properties));
+            } else {
+                runner.configProblem = "--config: cannot read " + file;
             }
-            command.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(properties));
         }
         return command;
     }

@@ -26,6 +26,11 @@ public final class DeltaCli implements Runnable {
     }
 
     public static int execute(String... args) {
+        if (args.length > 0 && args[0].equals("runner")) {
+            // the runner reads option defaults from its --config file, which picocli must know before parsing
+            String[] runnerArgs = java.util.Arrays.copyOfRange(args, 1, args.length);
+            return RunnerMain.command(runnerArgs).setCommandName("delta runner").execute(runnerArgs);
+        }
         return new CommandLine(new DeltaCli()).execute(args);
     }
 
