@@ -55,6 +55,8 @@ public final class ScalerService {
     private final Duration presenceWindow;
     private final Metrics metrics;
     private final Clock clock;
+    /** What each pool's status item says now: it is written again only when that changes. */
+    private final Map<String, String> statusWritten = new ConcurrentHashMap<>();
     /** Queued jobs' labels never change: read once per job, kept while the job waits. */
     private final Map<JobRef, List<String>> labelCache = new ConcurrentHashMap<>();
 
@@ -165,6 +167,14 @@ public final class ScalerService {
 
     private void record(ScalePlanner.PoolPlan plan) {
         String pool = plan.pool();
+        ScalePlanner.Counts c = plan.counts();
+        FleetStore.PoolStatus status = new FleetStore.PoolStatus(pool, plan.desired(), c.inService(), c.launching(),
+                c.draining(), c.queued(), c.busyRunners(), plan.reason(), plan.waiting(), clock.millis());
+        String seen = status.toString().replaceFirst("updatedAtEpochMs=\\d+", "");
+        if (!seen.equals(statusWritten.get(pool))) {
+            fleetRecords.savePoolStatus(status);
+            statusWritten.put(pool, seen);
+        }
         metrics.record(Metric.POOL_DESIRED, plan.desired(), "pool", pool);
         metrics.record(Metric.POOL_IN_SERVICE, plan.counts().inService(), "pool", pool);
         metrics.record(Metric.POOL_LAUNCHING, plan.counts().launching(), "pool", pool);

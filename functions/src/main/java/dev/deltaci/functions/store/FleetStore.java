@@ -259,6 +259,46 @@ public final class FleetStore {
         return item == null || item.isEmpty() ? Optional.empty() : Optional.of(toInstance(item));
     }
 
+    /**
+     * A pool as the scaler's last pass left it: its counts, what it did and why, and why its
+     * queued jobs wait (null when none does). What people read to see why a job waits.
+     */
+    public record PoolStatus(String pool, int desired, int inService, int launching, int draining, int queued,
+                             int busyRunners, String reason, String waiting, long updatedAtEpochMs) {
+    }
+
+    /** Unconditional: the scaler's latest view replaces the one before (one scaler acts at a time). */
+    public void savePoolStatus(PoolStatus status) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("pk", s(PK));
+        item.put("sk", s("POOL#" + status.pool()));
+        item.put("pool", s(status.pool()));
+        item.put("desired", n(status.desired()));
+        item.put("inService", n(status.inService()));
+        item.put("launching", n(status.launching()));
+        item.put("draining", n(status.draining()));
+        item.put("queued", n(status.queued()));
+        item.put("busyRunners", n(status.busyRunners()));
+        item.put("reason", s(status.reason()));
+        item.put("updatedAtEpochMs", n(status.updatedAtEpochMs()));
+        if (status.waiting() != null) {
+            item.put("waiting", s(status.waiting()));
+        }
+        dynamo.putItem(b -> b.tableName(table).item(item));
+    }
+
+    public Optional<PoolStatus> poolStatus(String pool) {
+        Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table)
+                .key(Map.of("pk", s(PK), "sk", s("POOL#" + pool)))).item();
+        if (item == null || item.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new PoolStatus(pool, (int) num(item, "desired", 0), (int) num(item, "inService", 0),
+                (int) num(item, "launching", 0), (int) num(item, "draining", 0), (int) num(item, "queued", 0),
+                (int) num(item, "busyRunners", 0), str(item, "reason"), str(item, "waiting"),
+                num(item, "updatedAtEpochMs", 0)));
+    }
+
     /** Every instance recorded, consistently read (one partition; a fleet has at most hundreds). */
     public List<InstanceRecord> instances() {
         List<InstanceRecord> instances = new ArrayList<>();

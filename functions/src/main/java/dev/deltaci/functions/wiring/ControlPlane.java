@@ -17,6 +17,7 @@ import dev.deltaci.functions.repo.PipelineSource;
 import dev.deltaci.functions.run.CancelService;
 import dev.deltaci.functions.scale.RunnerFleet;
 import dev.deltaci.functions.scale.ScalerService;
+import dev.deltaci.functions.scale.WaitingReasons;
 import dev.deltaci.functions.run.JobLifecycle;
 import dev.deltaci.functions.run.RunProgressor;
 import dev.deltaci.functions.run.RunStarter;
@@ -75,6 +76,11 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
     public ControlPlane withFleet(RunnerFleet newFleet) {
         return new ControlPlane(dynamo, sqs, s3, presigner, config, webhookSecret, runnerAuth, apiKeys, jobSecrets,
                 pipelineSource, metrics, clock, github, newFleet);
+    }
+
+    /** Why queued jobs wait, from the scaler's last look at their pools. */
+    public WaitingReasons waitingReasons() {
+        return new WaitingReasons(config.runnerPools(), fleetStore());
     }
 
     /** The scaler: one pass sizes every pool of {@code RUNNER_POOLS} on {@code onFleet}. */

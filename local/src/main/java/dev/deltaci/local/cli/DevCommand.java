@@ -159,7 +159,10 @@ public class DevCommand implements Callable<Integer> {
             return ExitCodes.INTERNAL;
         }
         LocalControlPlane plane;
-        ProcessFleet fleet = autoscale == null ? null : new ProcessFleet();
+        ProcessFleet fleet = autoscale == null ? null : new ProcessFleet(event -> {
+            out.println("▸ autoscale: " + event);
+            out.flush();
+        });
         try {
             LocalControlPlane.Options options = LocalControlPlane.Options.defaults(state.webhookSecret())
                     .withPort(port).withCredentials(state.credentials())

@@ -138,7 +138,10 @@ public class RunCommand implements Callable<Integer> {
             long stackMillis = Duration.ofNanos(System.nanoTime() - stackBegan).toMillis();
             Path workDir = Files.createTempDirectory("delta-run-");
             String secret = HashedTokens.newSecret(32);
-            ProcessFleet fleet = autoscale == null ? null : new ProcessFleet();
+            ProcessFleet fleet = autoscale == null ? null : new ProcessFleet(event -> {
+                progress.println("▸ autoscale: " + event);
+                progress.flush();
+            });
             LocalControlPlane.Options options = options(secret, repo);
             if (fleet != null) {
                 options = options.withAutoscaling(fleet, ProcessFleet.GROUP, autoscale, Duration.ofSeconds(scaleInAfterSeconds));
@@ -204,7 +207,8 @@ public class RunCommand implements Callable<Integer> {
         String runId = answer.get("runId").asText();
         // the control API key is this process's alone: it is never printed (progress ends up in CI logs)
         progress.println("▸ run " + runId + " created by " + delivery.description() + " (Ctrl-C cancels it)");
-        RunWatcher watcher = new RunWatcher(plane.plane().jobStore(), plane.plane().logStore(), progress);
+        RunWatcher watcher = new RunWatcher(plane.plane().jobStore(), plane.plane().logStore(),
+                plane.plane().waitingReasons(), progress);
         Optional<RunRecord> finished;
         try (Interrupts interrupts = Interrupts.onFirst(() -> cancel(plane, runId, progress))) {
             finished = watcher.follow(runId, Duration.ofMinutes(waitMinutes));

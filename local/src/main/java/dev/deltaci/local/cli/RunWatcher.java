@@ -2,6 +2,7 @@ package dev.deltaci.local.cli;
 
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.functions.logs.LogStore;
+import dev.deltaci.functions.scale.WaitingReasons;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.RunRecord;
@@ -28,13 +29,18 @@ final class RunWatcher {
     private final JobStore store;
     private final LogStore logs;
     private final PrintWriter out;
+    private final WaitingReasons waiting;
     private final Map<String, String> lastShown = new HashMap<>();
+    /** Waiting reasons by label set, read once per poll. */
+    private final Map<List<String>, Optional<String>> waitingThisPoll = new HashMap<>();
     private final Set<String> printedChunks = new HashSet<>();
     private int nameWidth = 1;
 
-    RunWatcher(JobStore store, LogStore logs, PrintWriter out) {
+    /** @param waiting why a queued job waits for capacity (autoscaled pools), shown when it changes */
+    RunWatcher(JobStore store, LogStore logs, WaitingReasons waiting, PrintWriter out) {
         this.store = store;
         this.logs = logs;
+        this.waiting = waiting;
         this.out = out;
     }
 
@@ -44,6 +50,7 @@ final class RunWatcher {
         while (System.nanoTime() < deadline) {
             RunRecord run = store.getRun(runId).orElseThrow(() -> new IllegalStateException("run " + runId + " vanished"));
             List<JobRecord> jobs = inOrderOfActivity(store.listJobs(runId));
+            waitingThisPoll.clear();
             jobs.forEach(job -> nameWidth = Math.max(nameWidth, job.name().length()));
             for (JobRecord job : jobs) {
                 printNewLogLines(job);
@@ -61,7 +68,9 @@ final class RunWatcher {
     }
 
     private void reportState(JobRecord job) {
-        String shown = job.state() + "|" + job.waitingFor();
+        String forCapacity = job.state() == JobState.QUEUED
+                ? waitingThisPoll.computeIfAbsent(job.spec().labels(), waiting::forLabels).orElse(null) : null;
+        String shown = job.state() + "|" + job.waitingFor() + "|" + forCapacity;
         if (shown.equals(lastShown.put(job.jobKey(), shown))) {
             return;
         }
@@ -76,7 +85,10 @@ final class RunWatcher {
         } else if (job.state() == JobState.BLOCKED && job.waitingFor() != null) {
             line.append(" (").append(job.waitingFor()).append(')');
         } else if (job.state() == JobState.QUEUED && !job.attempts().history().isEmpty()) {
-            line.append(" (").append(RunSummary.describe(job.attempts().history().get(job.attempts().history().size() - 1))).append(')');
+            line.append(" (").append(RunSummary.describe(job.attempts().history().get(job.attempts().history().size() - 1)))
+                    .append(forCapacity == null ? "" : "; " + forCapacity).append(')');
+        } else if (job.state() == JobState.QUEUED && forCapacity != null) {
+            line.append(" (").append(forCapacity).append(')');
         }
         out.println(line);
     }

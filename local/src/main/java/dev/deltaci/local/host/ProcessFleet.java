@@ -44,8 +44,16 @@ public final class ProcessFleet implements RunnerFleet, AutoCloseable {
     private int restarted;
     private int peak;
 
+    private final java.util.function.Consumer<String> events;
+
     public ProcessFleet() {
+        this(event -> { });
+    }
+
+    /** @param events told of each runner started, stopped or restarted, in a line a person reads */
+    public ProcessFleet(java.util.function.Consumer<String> events) {
         this.group = GROUP;
+        this.events = events;
     }
 
     /**
@@ -66,6 +74,7 @@ public final class ProcessFleet implements RunnerFleet, AutoCloseable {
                 // a runner that died: its "instance" starts it again, as systemd's Restart=on-failure would
                 launch(instance);
                 restarted++;
+                events.accept("restarted the runner of " + instance + " (it exited " + exit + ")");
             }
         }
         peak = Math.max(peak, pool.get().alive());
@@ -82,6 +91,7 @@ public final class ProcessFleet implements RunnerFleet, AutoCloseable {
             instances.add(id);
             launch(id);
             started++;
+            events.accept("started a runner on " + id + " (desired " + desired + ")");
         }
         peak = Math.max(peak, pool.get().alive());
     }
@@ -94,6 +104,7 @@ public final class ProcessFleet implements RunnerFleet, AutoCloseable {
         }
         pool.get().stop(instanceId, STOP_GRACE);
         stopped++;
+        events.accept("stopped " + instanceId + " (drained, idle)");
     }
 
     public synchronized Stats stats() {
