@@ -41,7 +41,7 @@ class DocsTruthTest {
     private static final Pattern UPPER_SNAKE = Pattern.compile("\\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\\b");
     private static final Pattern CAMEL = Pattern.compile("\\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\\b");
     /** Code spans that are other tools' command lines: their options are not ours. */
-    private static final Pattern FOREIGN_COMMAND = Pattern.compile("^(?:[a-z_]+=\\$\\()?(aws|sam|mvn|docker|curl|git|npm|java|jq|openssl) ");
+    private static final Pattern FOREIGN_COMMAND = Pattern.compile("^(?:[a-z_]+=\\$\\()?(aws|sam|mvn|docker|curl|git|npm|java|jq|openssl|iptables|journalctl) ");
 
     private static String corpus;
     private static Map<Path, List<String>> docSpans;

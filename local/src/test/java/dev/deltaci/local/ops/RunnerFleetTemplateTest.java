@@ -101,4 +101,15 @@ class RunnerFleetTemplateTest {
         assertThat(unit).contains("Restart=on-failure", "RestartPreventExitStatus=2 3",
                 "--config /etc/delta-runner/runner.properties");
     }
+
+    @Test
+    void theContainerImage_shouldRunTheBuiltJar_withStepsAsAnUnprivilegedUser() throws IOException {
+        String dockerfile = Files.readString(HOME.resolve("infra/runner/Dockerfile"));
+
+        assertThat(dockerfile).contains("COPY runner/target/delta-runner.jar /opt/delta-runner/delta-runner.jar",
+                "useradd --create-home --shell /bin/bash delta-job", "ENV DELTA_JOB_USER=delta-job",
+                "\"-jar\", \"/opt/delta-runner/delta-runner.jar\"", "git");
+        assertThat(dockerfile).as("no secret baked into the image").doesNotContain("registration-token-file",
+                "DELTA_REGISTRATION_TOKEN", "AWS_SECRET_ACCESS_KEY");
+    }
 }
