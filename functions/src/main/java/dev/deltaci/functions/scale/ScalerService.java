@@ -197,8 +197,16 @@ public final class ScalerService {
             runners.add(new FleetView.Runner(runner.runnerId(), busy, busy ? -1 : runner.stateSinceEpochMs()));
         }
         if (runners.isEmpty() && record != null && record.runnerId() != null && !record.draining()) {
-            // registered, no presence report yet: there, and not yet idle for long
-            runners.add(FleetView.Runner.idleSince(record.runnerId(), record.registeredAtEpochMs()));
+            // registered but not reporting (just started, or its presence calls fail): busy if its last
+            // lease is live, else idle since it registered or last claimed
+            FleetStore.Claim claim = record.claim();
+            boolean ownClaim = claim != null && record.runnerId().equals(claim.runnerId());
+            if (ownClaim && holdsWork(record, now)) {
+                runners.add(FleetView.Runner.busy(record.runnerId()));
+            } else {
+                runners.add(FleetView.Runner.idleSince(record.runnerId(), Math.max(record.registeredAtEpochMs(),
+                        ownClaim ? claim.claimedAtEpochMs() : 0)));
+            }
         }
         boolean draining = record != null && record.draining();
         boolean holdsWork = draining && holdsWork(record, now);

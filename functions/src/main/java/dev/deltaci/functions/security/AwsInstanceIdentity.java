@@ -32,8 +32,8 @@ public final class AwsInstanceIdentity {
     /** STS accepts a signature for 15 minutes; so does this. */
     public static final Duration MAX_AGE = Duration.ofMinutes(15);
     private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT);
-    private static final List<String> FORWARDED = List.of("authorization", "x-amz-date", "x-amz-security-token",
-            "x-delta-audience", "content-type");
+    /** Set by the HTTP client itself (from the URL and the body, which are the ones signed). */
+    private static final List<String> SET_BY_THE_CLIENT = List.of("host", "content-length");
     private static final Pattern SIGNED_HEADERS = Pattern.compile("SignedHeaders=([a-z0-9;-]+)");
     /** An EC2 instance role's session: {@code assumed-role/<role>/<instance id>}. */
     private static final Pattern INSTANCE_ARN = Pattern.compile(
@@ -96,7 +96,22 @@ public final class AwsInstanceIdentity {
         checkAge(headers.get("x-amz-date"));
         HttpRequest.Builder request = HttpRequest.newBuilder(stsEndpoint).timeout(Duration.ofSeconds(3))
                 .POST(HttpRequest.BodyPublishers.ofString(proof.body()));
-        FORWARDED.stream().filter(headers::containsKey).forEach(name -> request.header(name, headers.get(name)));
+        // the signature and exactly the headers it covers: STS must see what was signed, and nothing else is passed on
+        request.header("authorization", authorization);
+        for (String name : signedHeaders) {
+            if (SET_BY_THE_CLIENT.contains(name)) {
+                continue;
+            }
+            String value = headers.get(name);
+            if (value == null) {
+                throw new Refused(401, "the identity proof signs header '" + name + "' but does not carry it");
+            }
+            try {
+                request.header(name, value);
+            } catch (IllegalArgumentException e) {
+                throw new Refused(400, "the identity proof signs header '" + name + "', which cannot be passed on");
+            }
+        }
         HttpResponse<String> answer;
         try {
             answer = http.send(request.build(), HttpResponse.BodyHandlers.ofString());

@@ -195,11 +195,12 @@ public class DevCommand implements Callable<Integer> {
             out.println("▸ stopping: runners, functions, stack (state stays in " + dataDir + ")");
             out.flush();
             pool.close();
+            // the functions first: the scaler's last pass finishes before its runner processes go
+            plane.close();
             if (fleet != null) {
                 fleet.close();
             }
             dev.deltaci.local.TempTrees.deleteQuietly(workDir);
-            plane.close();
             stack.close();
             try {
                 running.stopped().write(dataDir);

@@ -146,11 +146,14 @@ public class RunCommand implements Callable<Integer> {
             if (fleet != null) {
                 options = options.withAutoscaling(fleet, ProcessFleet.GROUP, autoscale, Duration.ofSeconds(scaleInAfterSeconds));
             }
+            // closed in reverse: the runners, then the functions (the scaler's last pass finishes), then the fleet
             try (stack;
+                 ProcessFleet autoscaled = fleet;
                  LocalControlPlane plane = new LocalControlPlane(stack, options);
-                 RunnerPool pool = RunnerPool.start(fleet == null ? runners : 0, plane.runnerTarget(), workDir);
-                 ProcessFleet autoscaled = fleet == null ? null
-                         : fleet.attach(RunnerPool.start(0, plane.runnerTarget(), workDir.resolve("autoscaled")))) {
+                 RunnerPool pool = RunnerPool.start(fleet == null ? runners : 0, plane.runnerTarget(), workDir)) {
+                if (autoscaled != null) {
+                    autoscaled.attach(RunnerPool.start(0, plane.runnerTarget(), workDir.resolve("autoscaled")));
+                }
                 progress.printf("▸ stack ready in %d ms; functions on %s; %s; building %s at %s%n",
                         stackMillis, plane.apiUrl(), fleet == null ? runners + " runner(s)"
                                 : "autoscaling 0-" + autoscale + " runner(s)", repo.name(), repo.sha().substring(0, 12));

@@ -166,9 +166,23 @@ public final class LocalFunctionHost implements AutoCloseable {
     @Override
     public void close() {
         eventSources.forEach(QueueEventSource::close);
-        timers.shutdownNow();
+        // a scheduled function in the middle of a pass finishes it: interrupting it would fail its AWS call
+        // half way, and the clients close right after this
+        timers.shutdown();
         server.stop(0);
-        workers.shutdownNow();
+        workers.shutdown();
+        try {
+            if (!timers.awaitTermination(10, TimeUnit.SECONDS)) {
+                timers.shutdownNow();
+            }
+            if (!workers.awaitTermination(5, TimeUnit.SECONDS)) {
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            timers.shutdownNow();
+            workers.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -29,10 +29,14 @@ public final class ProcessFleet implements RunnerFleet, AutoCloseable {
 
     private final String group;
     private volatile RunnerPool runners;
+    private volatile boolean closed;
     private final Supplier<RunnerPool> pool = () -> {
         RunnerPool attached = runners;
         if (attached == null) {
             throw new IllegalStateException("the runner processes are not ready yet (the control plane is starting)");
+        }
+        if (closed) {
+            throw new IllegalStateException("the runner processes are stopped (the control plane is stopping)");
         }
         return attached;
     };
@@ -108,7 +112,7 @@ public final class ProcessFleet implements RunnerFleet, AutoCloseable {
     }
 
     public synchronized Stats stats() {
-        return new Stats(started, stopped, restarted, Math.max(peak, pool.get().alive()), instances.size());
+        return new Stats(started, stopped, restarted, closed ? peak : Math.max(peak, pool.get().alive()), instances.size());
     }
 
     /** SIGKILLs the runner with this id (as the control plane knows it), as a crashing instance would; its instance restarts it. */
@@ -145,6 +149,7 @@ public final class ProcessFleet implements RunnerFleet, AutoCloseable {
         if (runners != null) {
             runners.close();
         }
+        closed = true;
         instances.clear();
     }
 }
