@@ -85,15 +85,14 @@ final class AttemptOperations {
             if (claim instanceof FleetStore.ClaimOutcome.Draining draining) {
                 return new LeaseReply.Draining("instance " + credential.instanceId() + ": " + draining.reason());
             }
-            if (claim instanceof FleetStore.ClaimOutcome.NotCurrentRunner replaced) {
-                return new LeaseReply.Draining("runner " + r.runnerId() + " is no longer the runner of instance "
-                        + credential.instanceId() + (replaced.current() == null ? " (the instance is not registered)"
-                        : " (" + replaced.current() + " registered since)"));
+            if (claim instanceof FleetStore.ClaimOutcome.NotCurrentRunner) {
+                return new LeaseReply.Draining("runner " + r.runnerId() + " is not registered on instance "
+                        + credential.instanceId() + " (any more): it takes no work there");
             }
         }
         LeaseOutcome outcome = lifecycle.lease(r.runId(), r.jobKey(), r.runnerId(), credential.labels(), r.epoch(), leasePolicy);
         if (credential.managed() && !(outcome instanceof LeaseOutcome.Acquired)) {
-            fleet.release(credential.instanceId(), r.runId(), r.jobKey(), r.epoch(), credential.ephemeral());
+            fleet.release(credential.instanceId(), r.runnerId(), r.runId(), r.jobKey(), r.epoch(), credential.ephemeral());
         }
         if (outcome instanceof LeaseOutcome.Acquired acquired) {
             JobRecord job = acquired.job();

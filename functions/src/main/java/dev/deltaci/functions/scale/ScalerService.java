@@ -185,28 +185,33 @@ public final class ScalerService {
     private FleetView.Instance view(RunnerFleet.Member member, FleetStore.InstanceRecord record,
                                     List<OpsStore.RunnerSeen> seen, long firstSeen, long now) {
         List<FleetView.Runner> runners = new ArrayList<>();
+        java.util.Set<String> reporting = new HashSet<>();
         for (OpsStore.RunnerSeen runner : seen) {
-            if (record != null && record.runnerId() != null && !record.runnerId().equals(runner.runnerId())) {
-                continue; // a runner the instance replaced (it crashed and restarted): not there any more
+            if (record != null && !record.runners().containsKey(runner.runnerId())) {
+                continue; // replaced in its slot (it crashed and was restarted): its reports no longer count
             }
+            reporting.add(runner.runnerId());
             // a claim newer than the runner's last report is a job it took since: busy
-            boolean claimedSince = record != null && record.claim() != null
-                    && runner.runnerId().equals(record.claim().runnerId())
-                    && record.claim().claimedAtEpochMs() >= runner.lastSeenAtEpochMs();
+            FleetStore.Claim claim = record == null ? null : record.claims().get(runner.runnerId());
+            boolean claimedSince = claim != null && claim.claimedAtEpochMs() >= runner.lastSeenAtEpochMs();
             boolean busy = runner.state() == OpsStore.RunnerState.BUSY || claimedSince;
             runners.add(new FleetView.Runner(runner.runnerId(), busy, busy ? -1 : runner.stateSinceEpochMs()));
         }
-        if (runners.isEmpty() && record != null && record.runnerId() != null && !record.draining()) {
-            // registered but not reporting (just started, or its presence calls fail): busy if its last
-            // lease is live, else idle since it registered or last claimed
-            FleetStore.Claim claim = record.claim();
-            boolean ownClaim = claim != null && record.runnerId().equals(claim.runnerId());
-            if (ownClaim && holdsWork(record, now)) {
-                runners.add(FleetView.Runner.busy(record.runnerId()));
-            } else {
-                runners.add(FleetView.Runner.idleSince(record.runnerId(), Math.max(record.registeredAtEpochMs(),
-                        ownClaim ? claim.claimedAtEpochMs() : 0)));
-            }
+        if (record != null && !record.draining()) {
+            // registered but not reporting (just started, its presence calls fail, or it died and is not back):
+            // busy if its last lease is live, else idle since it registered or last claimed
+            record.runners().forEach((runnerId, registeredAt) -> {
+                if (reporting.contains(runnerId)) {
+                    return;
+                }
+                FleetStore.Claim claim = record.claims().get(runnerId);
+                if (claim != null && claimHolds(claim, now)) {
+                    runners.add(FleetView.Runner.busy(runnerId));
+                } else {
+                    runners.add(FleetView.Runner.idleSince(runnerId, Math.max(registeredAt,
+                            claim == null ? 0 : claim.claimedAtEpochMs())));
+                }
+            });
         }
         boolean draining = record != null && record.draining();
         boolean holdsWork = draining && holdsWork(record, now);
@@ -215,16 +220,22 @@ public final class ScalerService {
                 draining ? holdsWork : busyNow);
     }
 
-    /**
-     * Whether a drained instance may still be running a job: the lease its last claim started
-     * is held (RUNNING, its runner, the claimed epoch + 1), or the claim is young enough that
-     * its lease may still land on a job that waits at the claimed epoch.
-     */
+    /** Whether a drained instance may still be running a job: any of its runners' claims holds ({@link #claimHolds}). */
     boolean holdsWork(FleetStore.InstanceRecord record, long now) {
-        FleetStore.Claim claim = record.claim();
-        if (claim == null) {
-            return false;
+        for (FleetStore.Claim claim : record.claims().values()) {
+            if (claimHolds(claim, now)) {
+                return true;
+            }
         }
+        return false;
+    }
+
+    /**
+     * Whether the lease a claim started may be live: it is held (RUNNING, the claim's runner, the
+     * claimed epoch + 1), or the claim is young enough that its lease may still land on a job
+     * that waits at the claimed epoch. Read strongly consistently; a failed read fails the pass.
+     */
+    private boolean claimHolds(FleetStore.Claim claim, long now) {
         Optional<JobRecord> job = jobs.getJob(claim.runId(), claim.jobKey());
         if (job.isEmpty()) {
             return false;

@@ -20,8 +20,10 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionChe
 
 /**
  * The control plane's record of each autoscaled instance ({@code pk=FLEET, sk=INSTANCE#<id>}):
- * the runner registered on it, whether it is <b>drained</b>, and its <b>claim</b> — the job its
- * runner is leasing or last leased. This item is what makes scale-in safe without transactions:
+ * the runner registered in each of its slots ({@code r#<slot>}; the slot is the name the runner
+ * registered with, so a runner restarted in its slot replaces the one before), whether it is
+ * <b>drained</b>, and each slot's <b>claim</b> ({@code c#<slot>}) — the job its runner is leasing
+ * or last leased. This item is what makes scale-in safe without transactions:
  *
  * <ol>
  *   <li>A managed runner's lease starts with a claim, a conditional write on this item that
@@ -42,25 +44,39 @@ public final class FleetStore {
     static final String PK = "FLEET";
 
     /**
-     * {@code runnerId = <the caller> AND attribute_not_exists(draining)}: the instance's current
-     * runner, on an instance that still takes work.
+     * {@code r#<slot>.runnerId = :runnerId AND attribute_not_exists(draining)}: the runner now
+     * registered in the caller's slot is the caller, and the instance still takes work.
      */
-    public static final String CLAIM = "#runnerId = :runnerId AND attribute_not_exists(#draining)";
+    public static final String CLAIM = "#runner.#runnerId = :runnerId AND attribute_not_exists(#draining)";
     /** {@code attribute_not_exists(draining)}: an instance not yet drained registers its runner. */
     public static final String NOT_DRAINING = "attribute_not_exists(#draining)";
     /** {@code attribute_not_exists(draining)}, written {@code draining = true}: drains once. */
     public static final String DRAIN = NOT_DRAINING;
-    /** {@code claimRunId = :runId AND claimJobKey = :jobKey AND claimEpoch = :epoch}: this claim, not a later one. */
-    public static final String SAME_CLAIM = "#claimRunId = :runId AND #claimJobKey = :jobKey AND #claimEpoch = :epoch";
+    /** {@code c#<slot>.runId = :runId AND .jobKey = :jobKey AND .epoch = :epoch}: this claim, not a later one. */
+    public static final String SAME_CLAIM = "#claim.#runId = :runId AND #claim.#jobKey = :jobKey AND #claim.#epoch = :epoch";
 
     /**
-     * One instance as recorded. {@code claim} is null when its runner has claimed nothing;
-     * {@code firstSeenAtEpochMs} is when the scaler first saw it in its group (what the launch
-     * timeout counts from; Auto Scaling does not say when an instance launched).
+     * One instance as recorded: its runners (runner id → when it registered, one per slot), and
+     * each runner's claim (by runner id), if it has made one; {@code firstSeenAtEpochMs} is when the scaler first saw it in its group
+     * (what the launch timeout counts from; Auto Scaling does not say when an instance launched).
      */
-    public record InstanceRecord(String instanceId, String pool, String runnerId, boolean draining, String drainReason,
-                                 long drainedAtEpochMs, Claim claim, long firstSeenAtEpochMs, long registeredAtEpochMs) {
+    public record InstanceRecord(String instanceId, String pool, Map<String, Long> runners, boolean draining,
+                                 String drainReason, long drainedAtEpochMs, Map<String, Claim> claims,
+                                 long firstSeenAtEpochMs) {
+
+        public InstanceRecord {
+            runners = Map.copyOf(runners);
+            claims = Map.copyOf(claims);
+        }
+
+        /** When its last runner registered, or 0. */
+        public long registeredAtEpochMs() {
+            return runners.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        }
     }
+
+    private static final String RUNNER_PREFIX = "r#";
+    private static final String CLAIM_PREFIX = "c#";
 
     /** The job a runner is leasing or last leased, and when it claimed it. */
     public record Claim(String runnerId, String runId, String jobKey, long epoch, long claimedAtEpochMs) {
@@ -75,8 +91,8 @@ public final class FleetStore {
         record Draining(String reason) implements ClaimOutcome {
         }
 
-        /** Another runner registered on the instance since (this one was replaced). */
-        record NotCurrentRunner(String current) implements ClaimOutcome {
+        /** The runner is not (any more) registered on the instance: it was forgotten as gone, or never registered. */
+        record NotCurrentRunner() implements ClaimOutcome {
         }
     }
 
@@ -95,25 +111,29 @@ public final class FleetStore {
     }
 
     /**
-     * Records {@code runnerId} as the instance's runner (replacing any earlier one, such as a
-     * runner that crashed and was restarted); refused once the instance is drained.
+     * Records {@code runnerId} as the runner in its slot on the instance (a runner restarted in
+     * the same slot replaces the one before, and its claim); refused once the instance is drained.
      */
     public Optional<String> register(String instanceId, String pool, String runnerId) {
         long now = clock.millis();
         try {
             dynamo.updateItem(b -> b.tableName(table).key(key(instanceId))
                     .conditionExpression(NOT_DRAINING)
-                    .updateExpression("SET #instanceId = :instanceId, #pool = :pool, #runnerId = :runnerId, "
-                            + "#registeredAtEpochMs = :now")
+                    .updateExpression("SET #instanceId = :instanceId, #pool = :pool, #runner = :runner REMOVE #claim")
                     .expressionAttributeNames(Map.of("#draining", "draining", "#instanceId", "instanceId", "#pool", "pool",
-                            "#runnerId", "runnerId", "#registeredAtEpochMs", "registeredAtEpochMs"))
-                    .expressionAttributeValues(Map.of(":instanceId", s(instanceId), ":pool", s(pool), ":runnerId", s(runnerId),
-                            ":now", n(now)))
+                            "#runner", RUNNER_PREFIX + slotOf(runnerId), "#claim", CLAIM_PREFIX + slotOf(runnerId)))
+                    .expressionAttributeValues(Map.of(":instanceId", s(instanceId), ":pool", s(pool),
+                            ":runner", AttributeValue.fromM(Map.of("runnerId", s(runnerId), "registeredAtEpochMs", n(now)))))
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
             return Optional.empty();
         } catch (ConditionalCheckFailedException e) {
             return Optional.of(drainReason(itemOf(e, instanceId)));
         }
+    }
+
+    /** A runner id is its name (its slot on the instance) and a 12-digit hex suffix the control plane adds. */
+    static String slotOf(String runnerId) {
+        return runnerId.replaceFirst("-[0-9a-f]{12}$", "");
     }
 
     /**
@@ -123,21 +143,23 @@ public final class FleetStore {
     public ClaimOutcome claim(String instanceId, String runnerId, String runId, String jobKey, long epoch,
                               boolean drainAfter) {
         long now = clock.millis();
-        Map<String, String> names = new HashMap<>(claimNames());
+        Map<String, String> names = new HashMap<>();
+        names.put("#runner", RUNNER_PREFIX + slotOf(runnerId));
         names.put("#runnerId", "runnerId");
-        names.put("#claimRunnerId", "claimRunnerId");
+        names.put("#claim", CLAIM_PREFIX + slotOf(runnerId));
         names.put("#draining", "draining");
-        Map<String, AttributeValue> values = new HashMap<>(claimValues(runId, jobKey, epoch));
+        Map<String, AttributeValue> values = new HashMap<>();
         values.put(":runnerId", s(runnerId));
-        values.put(":now", n(now));
-        String update = "SET #claimRunId = :runId, #claimJobKey = :jobKey, #claimEpoch = :epoch, "
-                + "#claimedAtEpochMs = :now, #claimRunnerId = :runnerId";
+        values.put(":claim", AttributeValue.fromM(Map.of("runnerId", s(runnerId), "runId", s(runId), "jobKey", s(jobKey),
+                "epoch", n(epoch), "claimedAtEpochMs", n(now))));
+        String update = "SET #claim = :claim";
         if (drainAfter) {
             update += ", #draining = :true, #drainReason = :ephemeral, #drainedAtEpochMs = :now";
             names.put("#drainReason", "drainReason");
             names.put("#drainedAtEpochMs", "drainedAtEpochMs");
             values.put(":true", AttributeValue.fromBool(true));
             values.put(":ephemeral", s(EPHEMERAL_REASON));
+            values.put(":now", n(now));
         }
         String expression = update;
         try {
@@ -148,15 +170,15 @@ public final class FleetStore {
         } catch (ConditionalCheckFailedException e) {
             Map<String, AttributeValue> old = itemOf(e, instanceId);
             InstanceRecord before = old.isEmpty() ? null : toInstance(old);
-            if (before != null && before.claim() != null && runnerId.equals(before.claim().runnerId())
-                    && before.claim().equals(new Claim(runnerId, runId, jobKey, epoch, before.claim().claimedAtEpochMs()))) {
+            Claim own = before == null ? null : before.claims().get(runnerId);
+            if (own != null && own.runId().equals(runId) && own.jobKey().equals(jobKey) && own.epoch() == epoch) {
                 // the same lease asked again (its answer was lost): the claim was made before the drain
                 return new ClaimOutcome.Claimed();
             }
             if (old.containsKey("draining")) {
                 return new ClaimOutcome.Draining(drainReason(old));
             }
-            return new ClaimOutcome.NotCurrentRunner(str(old, "runnerId"));
+            return new ClaimOutcome.NotCurrentRunner();
         }
     }
 
@@ -167,11 +189,11 @@ public final class FleetStore {
      * A claim whose lease was not granted is withdrawn, so the instance is free at once (and an
      * ephemeral instance gets its one job after all); a later claim or a drain by the scaler is left alone.
      */
-    public void release(String instanceId, String runId, String jobKey, long epoch, boolean ephemeral) {
-        Map<String, String> names = new HashMap<>(claimNames());
-        names.put("#claimRunnerId", "claimRunnerId");
-        Map<String, AttributeValue> values = new HashMap<>(claimValues(runId, jobKey, epoch));
-        String update = "REMOVE #claimRunId, #claimJobKey, #claimEpoch, #claimedAtEpochMs, #claimRunnerId";
+    public void release(String instanceId, String runnerId, String runId, String jobKey, long epoch, boolean ephemeral) {
+        Map<String, String> names = new HashMap<>(Map.of("#claim", CLAIM_PREFIX + slotOf(runnerId), "#runId", "runId",
+                "#jobKey", "jobKey", "#epoch", "epoch"));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":runId", s(runId), ":jobKey", s(jobKey), ":epoch", n(epoch)));
+        String update = "REMOVE #claim";
         String condition = SAME_CLAIM;
         if (ephemeral) {
             update += ", #draining, #drainReason, #drainedAtEpochMs";
@@ -321,11 +343,19 @@ public final class FleetStore {
     }
 
     private static InstanceRecord toInstance(Map<String, AttributeValue> item) {
-        Claim claim = item.containsKey("claimRunId") ? new Claim(str(item, "claimRunnerId"), str(item, "claimRunId"),
-                str(item, "claimJobKey"), num(item, "claimEpoch", 0), num(item, "claimedAtEpochMs", 0)) : null;
-        return new InstanceRecord(str(item, "instanceId"), str(item, "pool"), str(item, "runnerId"),
-                item.containsKey("draining"), str(item, "drainReason"), num(item, "drainedAtEpochMs", 0), claim,
-                num(item, "firstSeenAtEpochMs", num(item, "registeredAtEpochMs", 0)), num(item, "registeredAtEpochMs", 0));
+        Map<String, Long> runners = new HashMap<>();
+        Map<String, Claim> claims = new HashMap<>();
+        item.forEach((name, value) -> {
+            if (name.startsWith(RUNNER_PREFIX) && value.hasM()) {
+                runners.put(str(value.m(), "runnerId"), num(value.m(), "registeredAtEpochMs", 0));
+            } else if (name.startsWith(CLAIM_PREFIX) && value.hasM()) {
+                Map<String, AttributeValue> c = value.m();
+                claims.put(str(c, "runnerId"), new Claim(str(c, "runnerId"), str(c, "runId"), str(c, "jobKey"),
+                        num(c, "epoch", 0), num(c, "claimedAtEpochMs", 0)));
+            }
+        });
+        return new InstanceRecord(str(item, "instanceId"), str(item, "pool"), runners, item.containsKey("draining"),
+                str(item, "drainReason"), num(item, "drainedAtEpochMs", 0), claims, num(item, "firstSeenAtEpochMs", 0));
     }
 
     private static String drainReason(Map<String, AttributeValue> item) {
@@ -333,12 +363,4 @@ public final class FleetStore {
         return "the instance is drained" + (reason == null ? "" : " (" + reason + ")") + ": it takes no more work";
     }
 
-    private static Map<String, String> claimNames() {
-        return Map.of("#claimRunId", "claimRunId", "#claimJobKey", "claimJobKey", "#claimEpoch", "claimEpoch",
-                "#claimedAtEpochMs", "claimedAtEpochMs");
-    }
-
-    private static Map<String, AttributeValue> claimValues(String runId, String jobKey, long epoch) {
-        return Map.of(":runId", s(runId), ":jobKey", s(jobKey), ":epoch", n(epoch));
-    }
 }

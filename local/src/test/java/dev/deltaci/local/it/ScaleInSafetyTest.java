@@ -114,6 +114,27 @@ class ScaleInSafetyTest extends PlaneTest {
     }
 
     @Test
+    void anInstanceWithTwoRunners_shouldGoOnlyOnceBothLeasesAreOver() throws Exception {
+        String runId = pushRun("jobs:\n  a: {steps: [{run: 'true'}]}\n  b: {steps: [{run: 'true'}]}\n");
+        group.add("i-1");
+        RunnerApiClient first = plane.runnerClient("i-1-slot-1").onInstance("i-1");
+        RunnerApiClient second = plane.runnerClient("i-1-slot-2").onInstance("i-1");
+        first.register();
+        second.register();
+        LeaseReply.Leased a = (LeaseReply.Leased) first.lease(runId, "a", 0);
+        LeaseReply.Leased b = (LeaseReply.Leased) second.lease(runId, "b", 0);
+        fleet().drain("i-1", "local", "test");
+
+        first.complete(runId, "a", a.lease().epoch(), a.job().attempt(), a.lease().startedAtEpochMs(), 0, null, 0, null);
+        plane.scaleNow();
+        assertThat(group.terminated).as("the second runner still runs b").isEmpty();
+
+        second.complete(runId, "b", b.lease().epoch(), b.job().attempt(), b.lease().startedAtEpochMs(), 0, null, 0, null);
+        plane.scaleNow();
+        assertThat(group.terminated).containsExactly("i-1");
+    }
+
+    @Test
     void aReadThatFailsDuringThePass_shouldTerminateNothing() throws Exception {
         String runId = pushRun("jobs:\n  build:\n    steps: [{run: 'true'}]\n");
         RunnerApiClient runner = runnerOn("i-1");

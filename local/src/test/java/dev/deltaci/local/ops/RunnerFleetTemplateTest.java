@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The runner fleet in infra/template.yaml: instances Auto Scaling never picks to end, a
  * metadata service a container cannot reach, a role with the queue and the jar only, and a boot
- * that installs the unit kept in the repository (infra/runner/delta-runner.service).
+ * that installs the unit kept in the repository (infra/runner/delta-runner@.service).
  */
 class RunnerFleetTemplateTest {
 
@@ -85,18 +85,18 @@ class RunnerFleetTemplateTest {
         Map<String, Object> variables = (Map<String, Object>) sub.get(1);
 
         assertThat(((String) variables.get("Unit")).strip())
-                .isEqualTo(Files.readString(HOME.resolve("infra/runner/delta-runner.service")).strip());
+                .isEqualTo(Files.readString(HOME.resolve("infra/runner/delta-runner@.service")).strip());
         assertThat(script).contains("java-21-amazon-corretto-headless", "git-core",
                 "s3://${ArtifactBucket}/runners/delta-runner-${RunnerVersion}.jar",
                 "job-user = delta-job", "register-with = aws-identity",
                 "iptables -A OUTPUT -d 169.254.169.254 -m owner --uid-owner delta-job -j REJECT",
-                "systemctl enable --now delta-runner.service");
+                "systemctl enable --now \"delta-runner@$slot.service\"");
         assertThat(script).as("no registration token on the instance").doesNotContain("registration-token");
     }
 
     @Test
     void theUnit_shouldNotRestartADrainedRunner() throws IOException {
-        String unit = Files.readString(HOME.resolve("infra/runner/delta-runner.service"));
+        String unit = Files.readString(HOME.resolve("infra/runner/delta-runner@.service"));
 
         assertThat(unit).contains("Restart=on-failure", "RestartPreventExitStatus=2 3",
                 "--config /etc/delta-runner/runner.properties");
