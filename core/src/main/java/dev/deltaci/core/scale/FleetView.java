@@ -4,12 +4,18 @@ import java.util.List;
 
 /**
  * What the scaler sees of one pool at one moment: the group's desired capacity and its
- * instances, each with the runners registered on it and whether the control plane has drained it.
+ * instances, each with the runners registered on it and whether the control plane has drained it;
+ * the group's on-demand base capacity now (-1: not a mixed spot group), and since when the group
+ * has listed fewer instances than it was asked for (-1: it is not short).
  */
-public record FleetView(int desired, List<Instance> instances) {
+public record FleetView(int desired, List<Instance> instances, int onDemandBase, long shortSinceEpochMs) {
 
     public FleetView {
         instances = List.copyOf(instances);
+    }
+
+    public FleetView(int desired, List<Instance> instances) {
+        this(desired, instances, -1, -1);
     }
 
     /** An instance of the group, as the Auto Scaling group and the control plane's records show it. */

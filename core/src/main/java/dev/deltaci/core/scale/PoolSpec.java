@@ -11,9 +11,13 @@ import java.util.Objects;
  *
  * @param launchTimeout how long an instance may go without its runner registering before it
  *                      counts as broken and is drained and replaced
+ * @param spotFallback  for a spot pool: how long the group may stay short of its desired count
+ *                      (spot capacity not to be had) before the missing instances are asked for
+ *                      on-demand; zero for no fallback
+ * @param onDemandBase  the pool's own on-demand base capacity, which the fallback raises and puts back
  */
 public record PoolSpec(String name, List<String> labels, int min, int max, int jobsPerInstance, Duration idleTimeout,
-                       Duration launchTimeout, boolean ephemeral) {
+                       Duration launchTimeout, boolean ephemeral, Duration spotFallback, int onDemandBase) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
     public static final Duration DEFAULT_LAUNCH_TIMEOUT = Duration.ofMinutes(10);
@@ -32,6 +36,15 @@ public record PoolSpec(String name, List<String> labels, int min, int max, int j
         }
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(launchTimeout, "launchTimeout");
+        Objects.requireNonNull(spotFallback, "spotFallback");
+        if (onDemandBase < 0) {
+            throw new IllegalArgumentException("pool " + name + ": onDemandBase must be 0 or more");
+        }
+    }
+
+    public PoolSpec(String name, List<String> labels, int min, int max, int jobsPerInstance, Duration idleTimeout,
+                    Duration launchTimeout, boolean ephemeral) {
+        this(name, labels, min, max, jobsPerInstance, idleTimeout, launchTimeout, ephemeral, Duration.ZERO, 0);
     }
 
     /** A pool with the default timeouts, one runner per instance. */
@@ -40,14 +53,21 @@ public record PoolSpec(String name, List<String> labels, int min, int max, int j
     }
 
     public PoolSpec withJobsPerInstance(int jobs) {
-        return new PoolSpec(name, labels, min, max, jobs, idleTimeout, launchTimeout, ephemeral);
+        return new PoolSpec(name, labels, min, max, jobs, idleTimeout, launchTimeout, ephemeral, spotFallback, onDemandBase);
     }
 
     public PoolSpec withIdleTimeout(Duration timeout) {
-        return new PoolSpec(name, labels, min, max, jobsPerInstance, timeout, launchTimeout, ephemeral);
+        return new PoolSpec(name, labels, min, max, jobsPerInstance, timeout, launchTimeout, ephemeral, spotFallback,
+                onDemandBase);
     }
 
     public PoolSpec ephemeralPool() {
-        return new PoolSpec(name, labels, min, max, jobsPerInstance, idleTimeout, launchTimeout, true);
+        return new PoolSpec(name, labels, min, max, jobsPerInstance, idleTimeout, launchTimeout, true, spotFallback,
+                onDemandBase);
+    }
+
+    /** A spot pool whose missing capacity is asked for on-demand after {@code after} without it. */
+    public PoolSpec withSpotFallback(Duration after, int base) {
+        return new PoolSpec(name, labels, min, max, jobsPerInstance, idleTimeout, launchTimeout, ephemeral, after, base);
     }
 }

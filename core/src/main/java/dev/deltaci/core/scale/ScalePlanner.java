@@ -25,6 +25,10 @@ import java.util.Map;
  *       once it holds no work.</li>
  *   <li>An instance whose runner never registered within the launch timeout is drained too (and
  *       replaced, since it no longer counts as capacity).</li>
+ *   <li><b>Spot fallback</b>: a spot pool whose group has stayed short of its desired count for
+ *       the pool's fallback time gets an on-demand base as large as its desired count, so the
+ *       missing instances launch on-demand; the pool's own base is put back once the group is
+ *       empty.</li>
  * </ul>
  */
 public final class ScalePlanner {
@@ -58,9 +62,10 @@ public final class ScalePlanner {
      * @param drain     instances to drain now
      * @param terminate drained instances that hold no work: terminate them, decrementing the desired count
      * @param waiting   why the pool's queued jobs wait, or null when none does
+     * @param onDemandBase the on-demand base capacity to set, or null to leave it
      */
     public record PoolPlan(String pool, int currentDesired, int desired, List<String> drain, List<String> terminate,
-                           Counts counts, String reason, String waiting) {
+                           Counts counts, String reason, String waiting, Integer onDemandBase) {
 
         public boolean scalesOut() {
             return desired > currentDesired;
@@ -187,6 +192,20 @@ public final class ScalePlanner {
             why.add(0, "scale out " + view.desired() + " → " + desired + ": " + queued + " queued, " + freeSlots
                     + " free slot(s)" + (belowMin > 0 ? ", min " + pool.min() : ""));
         }
+        Integer onDemandBase = null;
+        if (!pool.spotFallback().isZero() && view.onDemandBase() >= 0) {
+            boolean shortTooLong = view.shortSinceEpochMs() >= 0
+                    && now - view.shortSinceEpochMs() >= pool.spotFallback().toMillis();
+            if (shortTooLong && view.onDemandBase() < desired) {
+                onDemandBase = desired;
+                why.add("on-demand fallback: " + notYetListed + " of " + view.desired() + " instance(s) not launched for "
+                        + (now - view.shortSinceEpochMs()) / 1000 + " s (spot capacity short); on-demand base "
+                        + view.onDemandBase() + " → " + desired);
+            } else if (inGroup == 0 && view.desired() == 0 && desired == 0 && view.onDemandBase() != pool.onDemandBase()) {
+                onDemandBase = pool.onDemandBase();
+                why.add("back to spot: the group is empty; on-demand base " + view.onDemandBase() + " → " + pool.onDemandBase());
+            }
+        }
         String reason = why.isEmpty() ? "steady: " + queued + " queued, " + busy + " busy, " + idleInstances + " idle, "
                 + coming + " launching" : String.join("; ", why);
         String waiting = null;
@@ -204,7 +223,7 @@ public final class ScalePlanner {
             }
         }
         return new PoolPlan(pool.name(), view.desired(), desired, drain, terminate,
-                new Counts(queued, busy, idleInstances, coming, inService, draining.size()), reason, waiting);
+                new Counts(queued, busy, idleInstances, coming, inService, draining.size()), reason, waiting, onDemandBase);
     }
 
     private static long ceilDiv(long a, long b) {

@@ -153,6 +153,26 @@ class ScalePlannerTest {
     }
 
     @Test
+    void aSpotPoolShortOfCapacity_shouldFallBackToOnDemand_afterItsFallbackTime_andReturnToSpotWhenEmpty() {
+        PoolSpec spot = POOL.withSpotFallback(Duration.ofMinutes(3), 0);
+        FleetView shortTwo = new FleetView(3, List.of(busy("i-1")), 0, NOW - 4 * MIN);
+        FleetView shortBriefly = new FleetView(3, List.of(busy("i-1")), 0, NOW - MIN);
+        FleetView empty = new FleetView(0, List.of(), 3, -1);
+        List<QueuedJob> two = List.of(new QueuedJob(List.of(), NOW), new QueuedJob(List.of(), NOW));
+
+        ScalePlanner.PoolPlan fallback = ScalePlanner.plan(List.of(spot), Map.of("default", shortTwo), two, NOW).pools().get(0);
+        ScalePlanner.PoolPlan patient = ScalePlanner.plan(List.of(spot), Map.of("default", shortBriefly), two, NOW).pools().get(0);
+        ScalePlanner.PoolPlan back = ScalePlanner.plan(List.of(spot), Map.of("default", empty), List.of(), NOW).pools().get(0);
+        ScalePlanner.PoolPlan onDemandPool = ScalePlanner.plan(List.of(POOL), Map.of("default", shortTwo), two, NOW).pools().get(0);
+
+        assertThat(fallback.onDemandBase()).isEqualTo(3);
+        assertThat(fallback.reason()).contains("on-demand fallback: 2 of 3 instance(s) not launched for 240 s");
+        assertThat(patient.onDemandBase()).as("within the fallback time").isNull();
+        assertThat(back.onDemandBase()).isZero();
+        assertThat(onDemandPool.onDemandBase()).as("no fallback configured").isNull();
+    }
+
+    @Test
     void poolSpec_shouldRefuseNonsense() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> PoolSpec.of("p", List.of(), 3, 2))
                 .hasMessageContaining("min <= max");

@@ -16,7 +16,7 @@ import java.util.Set;
 /**
  * The pools the scaler manages, from {@code RUNNER_POOLS}: a JSON list of
  * {@code {"name", "group", "labels", "min", "max", "jobsPerInstance", "idleTimeoutSeconds",
- * "launchTimeoutSeconds", "ephemeral", "instanceRole"}}, where {@code group} is the pool's Auto Scaling
+ * "launchTimeoutSeconds", "ephemeral", "instanceRole", "spotFallbackSeconds", "onDemandBase"}}, where {@code group} is the pool's Auto Scaling
  * group (or, locally, the runner processes the CLI starts) and {@code instanceRole} the name of its
  * instances' IAM role (whose signed identity registers a runner without a token). Empty when
  * unset: no pool is autoscaled.
@@ -78,7 +78,9 @@ public record RunnerPools(List<Pool> pools) {
                         node.path("jobsPerInstance").asInt(1),
                         Duration.ofSeconds(node.path("idleTimeoutSeconds").asLong(PoolSpec.DEFAULT_IDLE_TIMEOUT.toSeconds())),
                         Duration.ofSeconds(node.path("launchTimeoutSeconds").asLong(PoolSpec.DEFAULT_LAUNCH_TIMEOUT.toSeconds())),
-                        node.path("ephemeral").asBoolean(false)), group,
+                        node.path("ephemeral").asBoolean(false),
+                        Duration.ofSeconds(node.path("spotFallbackSeconds").asLong(0)),
+                        node.path("onDemandBase").asInt(0)), group,
                         node.hasNonNull("instanceRole") ? node.get("instanceRole").asText() : null));
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException(ENV + ": " + e.getMessage());

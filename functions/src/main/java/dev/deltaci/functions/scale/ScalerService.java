@@ -55,6 +55,8 @@ public final class ScalerService {
     private final Duration presenceWindow;
     private final Metrics metrics;
     private final Clock clock;
+    /** Since when each pool's group has listed fewer instances than it was asked for (spot fallback). */
+    private final Map<String, Long> shortSince = new ConcurrentHashMap<>();
     /** What each pool's status item says now: it is written again only when that changes. */
     private final Map<String, String> statusWritten = new ConcurrentHashMap<>();
     /** Queued jobs' labels never change: read once per job, kept while the job waits. */
@@ -110,7 +112,13 @@ public final class ScalerService {
                 instances.add(view(member, record, runnersByInstance.getOrDefault(member.instanceId(), List.of()),
                         firstSeen, now));
             }
-            views.put(pool.spec().name(), new FleetView(group.desired(), instances));
+            long listed = group.members().stream().filter(m -> !m.leaving()).count();
+            Long since = listed < group.desired() ? shortSince.computeIfAbsent(pool.spec().name(), k -> now) : null;
+            if (since == null) {
+                shortSince.remove(pool.spec().name());
+            }
+            views.put(pool.spec().name(), new FleetView(group.desired(), instances, group.onDemandBase(),
+                    since == null ? -1 : since));
         }
         ScalePlanner.Plan plan = ScalePlanner.plan(pools.specs(), views, queued, now);
         List<String> drained = new ArrayList<>();
@@ -131,8 +139,15 @@ public final class ScalerService {
         String name = pool.spec().name();
         if (plan.scalesOut()) {
             fleet.setDesired(pool.group(), plan.desired());
+            // the capacity is asked for now: the group is short until it lists it (what the spot fallback times)
+            shortSince.putIfAbsent(name, clock.millis());
             metrics.record(Metric.SCALE_DECISIONS, 1, "pool", name, "action", "scale_out");
             LOG.info("pool {}: {}", name, plan.reason());
+        }
+        if (plan.onDemandBase() != null) {
+            fleet.setOnDemandBase(pool.group(), plan.onDemandBase());
+            metrics.record(Metric.SCALE_DECISIONS, 1, "pool", name, "action", "purchase_option");
+            LOG.info("pool {}: on-demand base set to {} ({})", name, plan.onDemandBase(), plan.reason());
         }
         for (String instanceId : plan.drain()) {
             fleetRecords.drain(instanceId, name, "scaler: " + reasonFor(plan, instanceId));
