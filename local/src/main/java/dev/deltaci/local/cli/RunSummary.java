@@ -48,6 +48,9 @@ final class RunSummary {
         out.put("durationMs", job.times().startedAtEpochMs() > 0 && job.times().finishedAtEpochMs() > 0
                 ? job.times().finishedAtEpochMs() - job.times().startedAtEpochMs() : null);
         out.put("startedAtEpochMs", job.times().startedAtEpochMs() > 0 ? job.times().startedAtEpochMs() : null);
+        // how long its last attempt waited for a runner (with --autoscale: for the runner to be started)
+        out.put("waitedMs", job.times().startedAtEpochMs() > 0 && job.times().queuedAtEpochMs() > 0
+                ? Math.max(0, job.times().startedAtEpochMs() - job.times().queuedAtEpochMs()) : null);
         out.put("finishedAtEpochMs", job.times().finishedAtEpochMs() > 0 ? job.times().finishedAtEpochMs() : null);
         out.put("logChunks", Math.max(job.outcome().logChunks(), 0));
         if (job.outcome().reason() != null) {
