@@ -88,6 +88,11 @@ final class RunnerRegistry {
         if (request.instanceId() == null) {
             return credentialAnswer(auth.issue(runnerId, registration.get().pool(), labels));
         }
+        if (pools.named(registration.get().pool()).map(p -> p.instanceRole() != null).orElse(false)) {
+            // a token names whatever instance it likes: where instances can prove who they are, only that counts
+            return ApiResponse.error(403, "pool '" + registration.get().pool() + "' registers its instances by their "
+                    + "identity (--register-with aws-identity), not by a token");
+        }
         return onInstance(request.instanceId(), registration.get().pool(), runnerId, labels);
     }
 

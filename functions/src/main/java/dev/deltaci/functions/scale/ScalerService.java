@@ -74,14 +74,8 @@ public final class ScalerService {
         this.clock = clock;
     }
 
-    /** What one pass decided and did. */
+    /** What one pass decided and did; {@code failures}: terminations Auto Scaling refused, left for the next pass. */
     public record Pass(ScalePlanner.Plan plan, List<String> drained, List<String> terminated, List<String> failures) {
-
-        /** Work waits (queued jobs a pool serves) or the fleet is changing: the next pass should come soon. */
-        public boolean busy() {
-            return plan.pools().stream().anyMatch(p -> p.counts().queued() > 0 || p.counts().launching() > 0
-                    || p.counts().draining() > 0);
-        }
     }
 
     public Pass pass() {
@@ -96,14 +90,12 @@ public final class ScalerService {
             }
         }
         Map<String, FleetView> views = new HashMap<>();
-        Map<String, String> groupOf = new HashMap<>();
         Set<String> inSomeGroup = new HashSet<>();
         for (RunnerPools.Pool pool : pools.pools()) {
             RunnerFleet.Group group = fleet.describe(pool.group());
             List<FleetView.Instance> instances = new ArrayList<>();
             for (RunnerFleet.Member member : group.members()) {
                 inSomeGroup.add(member.instanceId());
-                groupOf.put(member.instanceId(), pool.group());
                 FleetStore.InstanceRecord record = records.get(member.instanceId());
                 if (record == null || record.firstSeenAtEpochMs() == 0) {
                     fleetRecords.seen(member.instanceId(), pool.spec().name());
@@ -200,7 +192,7 @@ public final class ScalerService {
     private FleetView.Instance view(RunnerFleet.Member member, FleetStore.InstanceRecord record,
                                     List<OpsStore.RunnerSeen> seen, long firstSeen, long now) {
         List<FleetView.Runner> runners = new ArrayList<>();
-        java.util.Set<String> reporting = new HashSet<>();
+        Set<String> reporting = new HashSet<>();
         for (OpsStore.RunnerSeen runner : seen) {
             if (record != null && !record.runners().containsKey(runner.runnerId())) {
                 continue; // replaced in its slot (it crashed and was restarted): its reports no longer count

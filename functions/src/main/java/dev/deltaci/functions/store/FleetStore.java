@@ -56,9 +56,10 @@ public final class FleetStore {
     public static final String SAME_CLAIM = "#claim.#runId = :runId AND #claim.#jobKey = :jobKey AND #claim.#epoch = :epoch";
 
     /**
-     * One instance as recorded: its runners (runner id → when it registered, one per slot), and
-     * each runner's claim (by runner id), if it has made one; {@code firstSeenAtEpochMs} is when the scaler first saw it in its group
-     * (what the launch timeout counts from; Auto Scaling does not say when an instance launched).
+     * One instance as recorded: its runners (runner id → when it registered, one per slot), each
+     * runner's claim (by runner id) if it has made one, and when the scaler first saw it in its
+     * group ({@code firstSeenAtEpochMs}: what the launch timeout counts from, since Auto Scaling
+     * does not say when an instance launched).
      */
     public record InstanceRecord(String instanceId, String pool, Map<String, Long> runners, boolean draining,
                                  String drainReason, long drainedAtEpochMs, Map<String, Claim> claims,
@@ -91,7 +92,7 @@ public final class FleetStore {
         record Draining(String reason) implements ClaimOutcome {
         }
 
-        /** The runner is not (any more) registered on the instance: it was forgotten as gone, or never registered. */
+        /** The runner is not registered on the instance: a newer runner took its slot, or it never registered there. */
         record NotCurrentRunner() implements ClaimOutcome {
         }
     }

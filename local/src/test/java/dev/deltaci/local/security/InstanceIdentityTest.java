@@ -135,6 +135,18 @@ class InstanceIdentityTest extends PlaneTest {
     }
 
     @Test
+    void aTokenHolder_shouldNotRegisterOnAnInstanceOfAPoolWhoseInstancesProveWhoTheyAre() {
+        group.add(INSTANCE);
+        plane.scaleNow();
+        // the pool's registration token in a step's hands: it could name any instance, so it may name none
+        RunnerApiClient impostor = plane.runnerClient("ip-10-0-0-1-slot-1").onInstance(INSTANCE);
+
+        assertThatThrownBy(impostor::register).isInstanceOf(RunnerApiClient.RegistrationRefusedException.class)
+                .hasMessageContaining("403").hasMessageContaining("by their identity");
+        assertThat(plane.plane().fleetStore().instance(INSTANCE).orElseThrow().runners()).isEmpty();
+    }
+
+    @Test
     void aProofForAnotherAudience_orForAnotherAction_orUnsigned_shouldBeRefused_beforeSTSIsAsked() {
         group.add(INSTANCE);
         plane.scaleNow();
