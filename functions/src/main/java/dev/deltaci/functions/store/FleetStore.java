@@ -6,7 +6,6 @@ import static dev.deltaci.functions.store.Items.s;
 import static dev.deltaci.functions.store.Items.str;
 
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +13,6 @@ import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 
@@ -324,18 +322,10 @@ public final class FleetStore {
 
     /** Every instance recorded, consistently read (one partition; a fleet has at most hundreds). */
     public List<InstanceRecord> instances() {
-        List<InstanceRecord> instances = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            QueryResponse page = dynamo.query(b -> b.tableName(table).consistentRead(true)
-                    .keyConditionExpression("pk = :pk AND begins_with(sk, :instance)")
-                    .expressionAttributeValues(Map.of(":pk", s(PK), ":instance", s("INSTANCE#")))
-                    .exclusiveStartKey(from));
-            page.items().forEach(item -> instances.add(toInstance(item)));
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
-        return instances;
+        return dynamo.queryPaginator(b -> b.tableName(table).consistentRead(true)
+                        .keyConditionExpression("pk = :pk AND begins_with(sk, :instance)")
+                        .expressionAttributeValues(Map.of(":pk", s(PK), ":instance", s("INSTANCE#"))))
+                .items().stream().map(FleetStore::toInstance).toList();
     }
 
     /** After the instance is terminated: its record goes. */

@@ -56,14 +56,9 @@ public class DevCommand implements Callable<Integer> {
             description = "Runner processes to keep running, 0-16 (default: ${DEFAULT-VALUE}).")
     int runners;
 
-    @Option(names = "--autoscale", paramLabel = "N", description = "Start with no runners and let the scaler start "
-            + "runner processes as it would instances (up to N, 1-16), draining and stopping idle ones. Instead of --runners.")
-    Integer autoscale;
-
-    @Option(names = "--scale-in-after", paramLabel = "SECONDS", defaultValue = "60",
-            description = "With --autoscale: how long a runner stays idle before it is drained and stopped "
-                    + "(default: ${DEFAULT-VALUE}).")
-    int scaleInAfterSeconds;
+    @picocli.CommandLine.Mixin
+    AutoscaleOptions autoscale = new AutoscaleOptions();
+    private static final Duration DEV_SCALE_IN_AFTER = Duration.ofSeconds(60);
 
     @Option(names = "--labels", split = ",", paramLabel = "LABEL",
             description = "Labels of the runners it starts, comma-separated.")
@@ -108,20 +103,13 @@ public class DevCommand implements Callable<Integer> {
             err.println("error: --runners must be from 0 to 16, got " + runners);
             return ExitCodes.USAGE_OR_CONFIG;
         }
-        if (autoscale != null && (autoscale < 1 || autoscale > 16)) {
-            err.println("error: --autoscale must be from 1 to 16, got " + autoscale);
-            return ExitCodes.USAGE_OR_CONFIG;
+        java.util.Optional<String> autoscaleProblem = autoscale.problem(
+                spec.commandLine().getParseResult().hasMatchedOption("--runners"));
+        if (autoscaleProblem.isEmpty() && autoscale.enabled() && !labels.isEmpty()) {
+            autoscaleProblem = java.util.Optional.of("the autoscaled pool's runners have no labels; leave out --labels with --autoscale");
         }
-        if (autoscale != null && spec.commandLine().getParseResult().hasMatchedOption("--runners")) {
-            err.println("error: --autoscale starts with no runners and lets the scaler start them; leave out --runners");
-            return ExitCodes.USAGE_OR_CONFIG;
-        }
-        if (autoscale != null && !labels.isEmpty()) {
-            err.println("error: the autoscaled pool's runners have no labels yet; leave out --labels with --autoscale");
-            return ExitCodes.USAGE_OR_CONFIG;
-        }
-        if (scaleInAfterSeconds < 0) {
-            err.println("error: --scale-in-after must be 0 or more seconds");
+        if (autoscaleProblem.isPresent()) {
+            err.println("error: " + autoscaleProblem.get());
             return ExitCodes.USAGE_OR_CONFIG;
         }
         if (port < 0 || port > 65535) {
@@ -159,18 +147,11 @@ public class DevCommand implements Callable<Integer> {
             return ExitCodes.INTERNAL;
         }
         LocalControlPlane plane;
-        ProcessFleet fleet = autoscale == null ? null : new ProcessFleet(event -> {
-            out.println("▸ autoscale: " + event);
-            out.flush();
-        });
+        ProcessFleet fleet = autoscale.fleet(out);
         try {
-            LocalControlPlane.Options options = LocalControlPlane.Options.defaults(state.webhookSecret())
+            plane = new LocalControlPlane(stack, autoscale.applyTo(LocalControlPlane.Options.defaults(state.webhookSecret())
                     .withPort(port).withCredentials(state.credentials())
-                    .withEnvironment(environment);
-            if (fleet != null) {
-                options = options.withAutoscaling(fleet, ProcessFleet.GROUP, autoscale, Duration.ofSeconds(scaleInAfterSeconds));
-            }
-            plane = new LocalControlPlane(stack, options);
+                    .withEnvironment(environment), fleet, DEV_SCALE_IN_AFTER));
         } catch (java.net.BindException e) {
             stack.close();
             err.println("error: port " + port + " is taken; choose another with --port");
@@ -215,7 +196,8 @@ public class DevCommand implements Callable<Integer> {
         out.println("  API         " + plane.apiUrl() + "  (webhooks: /webhooks/github, runner API: /runner/*, control: /runs, /status)");
         out.println("  metrics     " + plane.apiUrl().resolve("/metrics") + "   health " + plane.apiUrl().resolve("/health"));
         out.println("  runners     " + (fleet == null ? runners + (labels.isEmpty() ? "" : " " + labels)
-                : "autoscaled, 0-" + autoscale + " (idle ones stop after " + scaleInAfterSeconds + " s)")
+                : "autoscaled, 0-" + autoscale.max + " (idle ones stop after "
+                + autoscale.scaleInAfter(DEV_SCALE_IN_AFTER).toSeconds() + " s)")
                 + ", workspaces and logs in " + workDir);
         out.println("  credentials " + dataDir.resolve(DevState.FILE) + " (API key, webhook secret, registration token)");
         out.println("  try         ./delta status" + (data == null ? "" : " --data " + dataDir)

@@ -62,15 +62,10 @@ public class RunCommand implements Callable<Integer> {
     @Option(names = "--runners", paramLabel = "N", defaultValue = "2", description = "Runner processes to start, 1-16 (default: ${DEFAULT-VALUE}).")
     int runners;
 
-    @Option(names = "--autoscale", paramLabel = "N", description = "Start with no runners and let the scaler start "
-            + "runner processes as it would instances (up to N, 1-16), drain idle ones and stop them; after the run, "
-            + "wait until the pool is back at zero. Instead of --runners.")
-    Integer autoscale;
-
-    @Option(names = "--scale-in-after", paramLabel = "SECONDS", defaultValue = "2",
-            description = "With --autoscale: how long a runner stays idle before it is drained and stopped "
-                    + "(default: ${DEFAULT-VALUE}).")
-    int scaleInAfterSeconds;
+    /** After the run, the pool is waited for until it is back at zero. */
+    @picocli.CommandLine.Mixin
+    AutoscaleOptions autoscale = new AutoscaleOptions();
+    private static final Duration RUN_SCALE_IN_AFTER = Duration.ofSeconds(2);
 
     @Option(names = "--json", description = "Print progress to stderr and end with one JSON summary object on stdout.")
     boolean json;
@@ -95,14 +90,9 @@ public class RunCommand implements Callable<Integer> {
         if (runners < 1 || runners > 16) {
             return usage("--runners must be from 1 to 16, got " + runners);
         }
-        if (autoscale != null && (autoscale < 1 || autoscale > 16)) {
-            return usage("--autoscale must be from 1 to 16, got " + autoscale);
-        }
-        if (autoscale != null && spec.commandLine().getParseResult().hasMatchedOption("--runners")) {
-            return usage("--autoscale starts with no runners and lets the scaler start them; leave out --runners");
-        }
-        if (scaleInAfterSeconds < 0) {
-            return usage("--scale-in-after must be 0 or more seconds");
+        Optional<String> autoscaleProblem = autoscale.problem(spec.commandLine().getParseResult().hasMatchedOption("--runners"));
+        if (autoscaleProblem.isPresent()) {
+            return usage(autoscaleProblem.get());
         }
         if (secretsFile != null) {
             try {
@@ -138,14 +128,8 @@ public class RunCommand implements Callable<Integer> {
             long stackMillis = Duration.ofNanos(System.nanoTime() - stackBegan).toMillis();
             Path workDir = Files.createTempDirectory("delta-run-");
             String secret = HashedTokens.newSecret(32);
-            ProcessFleet fleet = autoscale == null ? null : new ProcessFleet(event -> {
-                progress.println("▸ autoscale: " + event);
-                progress.flush();
-            });
-            LocalControlPlane.Options options = options(secret, repo);
-            if (fleet != null) {
-                options = options.withAutoscaling(fleet, ProcessFleet.GROUP, autoscale, Duration.ofSeconds(scaleInAfterSeconds));
-            }
+            ProcessFleet fleet = autoscale.fleet(progress);
+            LocalControlPlane.Options options = autoscale.applyTo(options(secret, repo), fleet, RUN_SCALE_IN_AFTER);
             // closed in reverse: the runners, then the functions (the scaler's last pass finishes), then the fleet
             try (stack;
                  ProcessFleet autoscaled = fleet;
@@ -156,7 +140,7 @@ public class RunCommand implements Callable<Integer> {
                 }
                 progress.printf("▸ stack ready in %d ms; functions on %s; %s; building %s at %s%n",
                         stackMillis, plane.apiUrl(), fleet == null ? runners + " runner(s)"
-                                : "autoscaling 0-" + autoscale + " runner(s)", repo.name(), repo.sha().substring(0, 12));
+                                : "autoscaling 0-" + autoscale.max + " runner(s)", repo.name(), repo.sha().substring(0, 12));
                 return execute(repo, plane, secret, progress, began, stackMillis, autoscaled);
             } finally {
                 dev.deltaci.local.TempTrees.deleteQuietly(workDir);
@@ -230,7 +214,7 @@ public class RunCommand implements Callable<Integer> {
             summary.put("stackStartMillis", stackMillis);
             if (scaled != null) {
                 Map<String, Object> pool = new java.util.LinkedHashMap<>();
-                pool.put("max", autoscale);
+                pool.put("max", autoscale.max);
                 pool.put("started", scaled.started());
                 pool.put("stopped", scaled.stopped());
                 pool.put("peak", scaled.peak());
@@ -254,7 +238,7 @@ public class RunCommand implements Callable<Integer> {
     private ProcessFleet.Stats awaitScaleIn(ProcessFleet fleet, PrintWriter progress) throws InterruptedException {
         progress.println("▸ waiting for the pool to scale in (idle runners are drained, then stopped)…");
         progress.flush();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60L + scaleInAfterSeconds).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).plus(autoscale.scaleInAfter(RUN_SCALE_IN_AFTER)).toNanos();
         ProcessFleet.Stats stats = fleet.stats();
         while (stats.running() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(250);

@@ -72,7 +72,27 @@ class CliRunTest {
     }
 
     @Test
+    void runWithAutoscale_shouldStartFromNoRunner_andReportThePool_backAtZero() throws Exception {
+        Outcome outcome = delta("run", Fixtures.example("hello").toString(), "--json", "--autoscale", "2",
+                "--scale-in-after", "0");
+
+        assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
+        JsonNode pool = outcome.json().get("autoscale");
+        assertThat(pool.get("max").asInt()).isEqualTo(2);
+        assertThat(pool.get("started").asInt()).isPositive();
+        assertThat(pool.get("stopped").asInt()).isEqualTo(pool.get("started").asInt());
+        assertThat(pool.get("peak").asInt()).as("build, then greet: one at a time").isEqualTo(1);
+        assertThat(pool.get("running").asInt()).isZero();
+        assertThat(outcome.jobs().get("build").get("waitedMs").asLong()).as("it waited for its runner to start").isPositive();
+        assertThat(outcome.stderr()).contains("▸ autoscale: started a runner on local-i-1",
+                "▸ autoscale: stopped local-i-1 (drained, idle)", "waiting for capacity: 1 of 1 instance(s) launching");
+    }
+
+    @Test
     void run_shouldExit2_onUsageErrors() {
+        assertThat(delta("run", ".", "--autoscale", "17").stderr()).contains("--autoscale must be from 1 to 16");
+        assertThat(delta("run", ".", "--autoscale", "2", "--runners", "2").exitCode()).isEqualTo(2);
+        assertThat(delta("run", ".", "--scale-in-after", "5").stderr()).contains("--scale-in-after goes with --autoscale N");
         assertThat(delta("run", "/no/such/dir").exitCode()).isEqualTo(2);
         assertThat(delta("run", ".", "--runners", "0").exitCode()).isEqualTo(2);
         Outcome unknown = delta("run", "--bogus");
