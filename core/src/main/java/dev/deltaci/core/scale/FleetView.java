@@ -3,19 +3,24 @@ package dev.deltaci.core.scale;
 import java.util.List;
 
 /**
- * What the scaler sees of one pool at one moment: the group's desired capacity and its
- * instances, each with the runners registered on it and whether the control plane has drained it;
- * the group's on-demand base capacity now (-1: not a mixed spot group), and since when the group
- * has listed fewer instances than it was asked for (-1: it is not short).
+ * What the scaler sees of one pool at one moment: its group's desired capacity and the instances
+ * of the pool, each with the runners registered on it and whether the control plane has drained
+ * it. A spot pool may have an on-demand fallback group: {@code fallback} is its desired count and
+ * how many instances the spot group is short of its own desired count, since when (null: no
+ * fallback group).
  */
-public record FleetView(int desired, List<Instance> instances, int onDemandBase, long shortSinceEpochMs) {
+public record FleetView(int desired, List<Instance> instances, Fallback fallback) {
 
     public FleetView {
         instances = List.copyOf(instances);
     }
 
     public FleetView(int desired, List<Instance> instances) {
-        this(desired, instances, -1, -1);
+        this(desired, instances, null);
+    }
+
+    /** The on-demand fallback group's desired count; the spot group's shortfall, and since when (-1: not short). */
+    public record Fallback(int desired, int spotShortBy, long shortSinceEpochMs) {
     }
 
     /** An instance of the group, as the Auto Scaling group and the control plane's records show it. */

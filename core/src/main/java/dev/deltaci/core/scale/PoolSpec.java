@@ -11,13 +11,12 @@ import java.util.Objects;
  *
  * @param launchTimeout how long an instance may go without its runner registering before it
  *                      counts as broken and is drained and replaced
- * @param spotFallback  for a spot pool: how long the group may stay short of its desired count
- *                      (spot capacity not to be had) before the missing instances are asked for
- *                      on-demand; zero for no fallback
- * @param onDemandBase  the pool's own on-demand base capacity, which the fallback raises and puts back
+ * @param spotFallback  for a spot pool with an on-demand fallback group: how long its group may
+ *                      stay short of its desired count (spot capacity not to be had) before the
+ *                      missing instances are asked of the fallback group; zero for no fallback
  */
 public record PoolSpec(String name, List<String> labels, int min, int max, int jobsPerInstance, Duration idleTimeout,
-                       Duration launchTimeout, boolean ephemeral, Duration spotFallback, int onDemandBase) {
+                       Duration launchTimeout, boolean ephemeral, Duration spotFallback) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
     public static final Duration DEFAULT_LAUNCH_TIMEOUT = Duration.ofMinutes(10);
@@ -37,14 +36,11 @@ public record PoolSpec(String name, List<String> labels, int min, int max, int j
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(launchTimeout, "launchTimeout");
         Objects.requireNonNull(spotFallback, "spotFallback");
-        if (onDemandBase < 0) {
-            throw new IllegalArgumentException("pool " + name + ": onDemandBase must be 0 or more");
-        }
     }
 
     public PoolSpec(String name, List<String> labels, int min, int max, int jobsPerInstance, Duration idleTimeout,
                     Duration launchTimeout, boolean ephemeral) {
-        this(name, labels, min, max, jobsPerInstance, idleTimeout, launchTimeout, ephemeral, Duration.ZERO, 0);
+        this(name, labels, min, max, jobsPerInstance, idleTimeout, launchTimeout, ephemeral, Duration.ZERO);
     }
 
     /** A pool with the default timeouts, one runner per instance. */
@@ -53,21 +49,19 @@ public record PoolSpec(String name, List<String> labels, int min, int max, int j
     }
 
     public PoolSpec withJobsPerInstance(int jobs) {
-        return new PoolSpec(name, labels, min, max, jobs, idleTimeout, launchTimeout, ephemeral, spotFallback, onDemandBase);
+        return new PoolSpec(name, labels, min, max, jobs, idleTimeout, launchTimeout, ephemeral, spotFallback);
     }
 
     public PoolSpec withIdleTimeout(Duration timeout) {
-        return new PoolSpec(name, labels, min, max, jobsPerInstance, timeout, launchTimeout, ephemeral, spotFallback,
-                onDemandBase);
+        return new PoolSpec(name, labels, min, max, jobsPerInstance, timeout, launchTimeout, ephemeral, spotFallback);
     }
 
     public PoolSpec ephemeralPool() {
-        return new PoolSpec(name, labels, min, max, jobsPerInstance, idleTimeout, launchTimeout, true, spotFallback,
-                onDemandBase);
+        return new PoolSpec(name, labels, min, max, jobsPerInstance, idleTimeout, launchTimeout, true, spotFallback);
     }
 
-    /** A spot pool whose missing capacity is asked for on-demand after {@code after} without it. */
-    public PoolSpec withSpotFallback(Duration after, int base) {
-        return new PoolSpec(name, labels, min, max, jobsPerInstance, idleTimeout, launchTimeout, ephemeral, after, base);
+    /** A spot pool whose missing capacity is asked of its on-demand group after {@code after} without it. */
+    public PoolSpec withSpotFallback(Duration after) {
+        return new PoolSpec(name, labels, min, max, jobsPerInstance, idleTimeout, launchTimeout, ephemeral, after);
     }
 }

@@ -25,10 +25,10 @@ import java.util.Map;
  *       once it holds no work.</li>
  *   <li>An instance whose runner never registered within the launch timeout is drained too (and
  *       replaced, since it no longer counts as capacity).</li>
- *   <li><b>Spot fallback</b>: a spot pool whose group has stayed short of its desired count for
- *       the pool's fallback time gets an on-demand base as large as its desired count, so the
- *       missing instances launch on-demand; the pool's own base is put back once the group is
- *       empty.</li>
+ *   <li><b>Spot fallback</b>: when a spot pool's group has stayed short of its desired count for
+ *       the pool's fallback time, the missing instances are asked of its on-demand group (within
+ *       the pool's max). When spot capacity comes back the extra instances are idle, and go the
+ *       way idle instances go.</li>
  * </ul>
  */
 public final class ScalePlanner {
@@ -62,10 +62,10 @@ public final class ScalePlanner {
      * @param drain     instances to drain now
      * @param terminate drained instances that hold no work: terminate them, decrementing the desired count
      * @param waiting   why the pool's queued jobs wait, or null when none does
-     * @param onDemandBase the on-demand base capacity to set, or null to leave it
+     * @param fallbackDesired the desired count to set on the on-demand fallback group, or null to leave it
      */
     public record PoolPlan(String pool, int currentDesired, int desired, List<String> drain, List<String> terminate,
-                           Counts counts, String reason, String waiting, Integer onDemandBase) {
+                           Counts counts, String reason, String waiting, Integer fallbackDesired) {
 
         public boolean scalesOut() {
             return desired > currentDesired;
@@ -149,16 +149,18 @@ public final class ScalePlanner {
             }
         }
         int inGroup = active.size() + stuck.size() + draining.size();
+        int askedFor = view.desired() + (view.fallback() == null ? 0 : view.fallback().desired());
         // capacity the group was asked for that has not shown up as an instance yet is on its way
-        int notYetListed = Math.max(0, view.desired() - inGroup);
+        int notYetListed = Math.max(0, askedFor - inGroup);
         freeSlots += (long) notYetListed * slots;
         int coming = launching + notYetListed;
-        int size = Math.max(view.desired(), inGroup);
+        int size = Math.max(askedFor, inGroup);
 
         int needed = (int) Math.max(0, ceilDiv(queued - freeSlots, slots));
         int belowMin = Math.max(0, pool.min() - (active.size() + notYetListed));
         int wanted = Math.min(pool.max(), size + Math.max(needed, belowMin));
-        int desired = Math.max(view.desired(), wanted);
+        // the increase goes to the pool's own group (the fallback group only gets what spot cannot give)
+        int desired = view.desired() + Math.max(0, wanted - size);
 
         List<String> drain = new ArrayList<>();
         List<String> why = new ArrayList<>();
@@ -192,18 +194,19 @@ public final class ScalePlanner {
             why.add(0, "scale out " + view.desired() + " → " + desired + ": " + queued + " queued, " + freeSlots
                     + " free slot(s)" + (belowMin > 0 ? ", min " + pool.min() : ""));
         }
-        Integer onDemandBase = null;
-        if (!pool.spotFallback().isZero() && view.onDemandBase() >= 0) {
-            boolean shortTooLong = view.shortSinceEpochMs() >= 0
-                    && now - view.shortSinceEpochMs() >= pool.spotFallback().toMillis();
-            if (shortTooLong && view.onDemandBase() < desired) {
-                onDemandBase = desired;
-                why.add("on-demand fallback: " + notYetListed + " of " + view.desired() + " instance(s) not launched for "
-                        + (now - view.shortSinceEpochMs()) / 1000 + " s (spot capacity short); on-demand base "
-                        + view.onDemandBase() + " → " + desired);
-            } else if (inGroup == 0 && view.desired() == 0 && desired == 0 && view.onDemandBase() != pool.onDemandBase()) {
-                onDemandBase = pool.onDemandBase();
-                why.add("back to spot: the group is empty; on-demand base " + view.onDemandBase() + " → " + pool.onDemandBase());
+        Integer fallbackDesired = null;
+        FleetView.Fallback fallback = view.fallback();
+        if (fallback != null && !pool.spotFallback().isZero() && fallback.spotShortBy() > 0
+                && fallback.shortSinceEpochMs() >= 0 && now - fallback.shortSinceEpochMs() >= pool.spotFallback().toMillis()) {
+            // what exists or is still coming, leaving out what the spot group cannot get; what the on-demand
+            // group was already asked for stands in for that much of the shortfall
+            int room = Math.max(0, pool.max() - (size - fallback.spotShortBy()));
+            int add = Math.min(fallback.spotShortBy() - fallback.desired(), room);
+            if (add > 0) {
+                fallbackDesired = fallback.desired() + add;
+                why.add("on-demand fallback: spot group short " + fallback.spotShortBy() + " instance(s) for "
+                        + (now - fallback.shortSinceEpochMs()) / 1000 + " s; on-demand group " + fallback.desired()
+                        + " → " + fallbackDesired);
             }
         }
         String reason = why.isEmpty() ? "steady: " + queued + " queued, " + busy + " busy, " + idleInstances + " idle, "
@@ -223,7 +226,7 @@ public final class ScalePlanner {
             }
         }
         return new PoolPlan(pool.name(), view.desired(), desired, drain, terminate,
-                new Counts(queued, busy, idleInstances, coming, inService, draining.size()), reason, waiting, onDemandBase);
+                new Counts(queued, busy, idleInstances, coming, inService, draining.size()), reason, waiting, fallbackDesired);
     }
 
     private static long ceilDiv(long a, long b) {

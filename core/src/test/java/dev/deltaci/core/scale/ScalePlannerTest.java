@@ -153,23 +153,30 @@ class ScalePlannerTest {
     }
 
     @Test
-    void aSpotPoolShortOfCapacity_shouldFallBackToOnDemand_afterItsFallbackTime_andReturnToSpotWhenEmpty() {
-        PoolSpec spot = POOL.withSpotFallback(Duration.ofMinutes(3), 0);
-        FleetView shortTwo = new FleetView(3, List.of(busy("i-1")), 0, NOW - 4 * MIN);
-        FleetView shortBriefly = new FleetView(3, List.of(busy("i-1")), 0, NOW - MIN);
-        FleetView empty = new FleetView(0, List.of(), 3, -1);
+    void aSpotPoolShortOfCapacity_shouldAskItsOnDemandGroup_afterItsFallbackTime_withinItsMax() {
+        PoolSpec spot = POOL.withSpotFallback(Duration.ofMinutes(3));
+        // the spot group was asked for 3 and has 1 (busy); 2 jobs wait
+        FleetView shortTwo = new FleetView(3, List.of(busy("i-1")), new FleetView.Fallback(0, 2, NOW - 4 * MIN));
+        FleetView shortBriefly = new FleetView(3, List.of(busy("i-1")), new FleetView.Fallback(0, 2, NOW - MIN));
+        FleetView alreadyCovered = new FleetView(3, List.of(busy("i-1"), launching("o-1", 1_000), launching("o-2", 1_000)),
+                new FleetView.Fallback(2, 2, NOW - 4 * MIN));
         List<QueuedJob> two = List.of(new QueuedJob(List.of(), NOW), new QueuedJob(List.of(), NOW));
 
         ScalePlanner.PoolPlan fallback = ScalePlanner.plan(List.of(spot), Map.of("default", shortTwo), two, NOW).pools().get(0);
         ScalePlanner.PoolPlan patient = ScalePlanner.plan(List.of(spot), Map.of("default", shortBriefly), two, NOW).pools().get(0);
-        ScalePlanner.PoolPlan back = ScalePlanner.plan(List.of(spot), Map.of("default", empty), List.of(), NOW).pools().get(0);
-        ScalePlanner.PoolPlan onDemandPool = ScalePlanner.plan(List.of(POOL), Map.of("default", shortTwo), two, NOW).pools().get(0);
+        ScalePlanner.PoolPlan covered = ScalePlanner.plan(List.of(spot), Map.of("default", alreadyCovered), two, NOW)
+                .pools().get(0);
+        ScalePlanner.PoolPlan tight = ScalePlanner.plan(List.of(PoolSpec.of("default", List.of("linux"), 0, 2)
+                .withSpotFallback(Duration.ofMinutes(3))), Map.of("default", shortTwo), two, NOW).pools().get(0);
+        ScalePlanner.PoolPlan noFallback = ScalePlanner.plan(List.of(POOL), Map.of("default", shortTwo), two, NOW).pools().get(0);
 
-        assertThat(fallback.onDemandBase()).isEqualTo(3);
-        assertThat(fallback.reason()).contains("on-demand fallback: 2 of 3 instance(s) not launched for 240 s");
-        assertThat(patient.onDemandBase()).as("within the fallback time").isNull();
-        assertThat(back.onDemandBase()).isZero();
-        assertThat(onDemandPool.onDemandBase()).as("no fallback configured").isNull();
+        assertThat(fallback.fallbackDesired()).isEqualTo(2);
+        assertThat(fallback.desired()).as("the spot group is not asked for more").isEqualTo(3);
+        assertThat(fallback.reason()).contains("on-demand fallback: spot group short 2 instance(s) for 240 s; on-demand group 0 → 2");
+        assertThat(patient.fallbackDesired()).as("within the fallback time").isNull();
+        assertThat(covered.fallbackDesired()).as("the on-demand group already has them coming").isNull();
+        assertThat(tight.fallbackDesired()).as("max 2: one on-demand beside the one spot instance").isEqualTo(1);
+        assertThat(noFallback.fallbackDesired()).as("no fallback configured").isNull();
     }
 
     @Test

@@ -33,7 +33,7 @@ public enum Metric {
     POOL_LAUNCHING("PoolLaunching", Kind.GAUGE, "a pool's instances asked for or starting, no runner registered yet, by pool"),
     POOL_DRAINING("PoolDraining", Kind.GAUGE, "a pool's drained instances not yet terminated (finishing a job, or about to go), by pool"),
     POOL_QUEUED("PoolQueued", Kind.GAUGE, "queued jobs the scaler assigned to a pool, by pool"),
-    SCALE_DECISIONS("ScaleDecisions", Kind.COUNTER, "the scaler's actions, by pool and action (scale_out, drain, terminate, purchase_option); each is logged with its reason"),
+    SCALE_DECISIONS("ScaleDecisions", Kind.COUNTER, "the scaler's actions, by pool and action (scale_out, on_demand_fallback, drain, terminate); each is logged with its reason"),
     JOBS_UNSERVABLE("JobsUnservable", Kind.GAUGE, "queued jobs whose labels no runner pool offers (they fail at their queue timeout), each scaler pass");
 
     /** How a metric adds up: counters sum, timers are summaries in milliseconds, gauges keep the last value. */

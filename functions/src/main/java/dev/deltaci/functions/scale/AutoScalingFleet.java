@@ -5,8 +5,6 @@ import java.util.Set;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
 import software.amazon.awssdk.services.autoscaling.model.Instance;
-import software.amazon.awssdk.services.autoscaling.model.LaunchTemplateSpecification;
-import software.amazon.awssdk.services.autoscaling.model.MixedInstancesPolicy;
 
 /**
  * Runner pools as EC2 Auto Scaling groups. The groups launch instances protected from scale-in
@@ -34,10 +32,7 @@ public final class AutoScalingFleet implements RunnerFleet {
         }
         AutoScalingGroup found = groups.get(0);
         List<Member> members = found.instances().stream().map(AutoScalingFleet::member).toList();
-        Integer base = found.mixedInstancesPolicy() == null || found.mixedInstancesPolicy().instancesDistribution() == null
-                ? null : found.mixedInstancesPolicy().instancesDistribution().onDemandBaseCapacity();
-        return new Group(found.autoScalingGroupName(), found.desiredCapacity(), found.minSize(), found.maxSize(), members,
-                base == null ? -1 : base);
+        return new Group(found.autoScalingGroupName(), found.desiredCapacity(), found.minSize(), found.maxSize(), members);
     }
 
     private static Member member(Instance instance) {
@@ -49,31 +44,6 @@ public final class AutoScalingFleet implements RunnerFleet {
     public void setDesired(String group, int desired) {
         // honorCooldown false: scale-out is at once, and this group has no scaling policies of its own
         autoScaling.setDesiredCapacity(b -> b.autoScalingGroupName(group).desiredCapacity(desired).honorCooldown(false));
-    }
-
-    /**
-     * Only the on-demand base changes: the policy is sent back as the group has it (launch
-     * template, instance types, the rest of the distribution), with the new base.
-     */
-    @Override
-    public void setOnDemandBase(String group, int base) {
-        AutoScalingGroup found = autoScaling.describeAutoScalingGroups(b -> b.autoScalingGroupNames(group))
-                .autoScalingGroups().stream().findFirst()
-                .orElseThrow(() -> new IllegalStateException("Auto Scaling group " + group + " does not exist"));
-        if (found.mixedInstancesPolicy() == null || found.mixedInstancesPolicy().instancesDistribution() == null) {
-            throw new IllegalStateException("Auto Scaling group " + group + " has no mixed instances policy");
-        }
-        MixedInstancesPolicy current = found.mixedInstancesPolicy();
-        // Describe names the launch template by id and by name; an update takes one of them
-        LaunchTemplateSpecification template = current.launchTemplate().launchTemplateSpecification();
-        LaunchTemplateSpecification byOne = template.launchTemplateId() != null
-                ? LaunchTemplateSpecification.builder().launchTemplateId(template.launchTemplateId()).version(template.version()).build()
-                : LaunchTemplateSpecification.builder().launchTemplateName(template.launchTemplateName()).version(template.version()).build();
-        MixedInstancesPolicy policy = current.toBuilder()
-                .launchTemplate(current.launchTemplate().toBuilder().launchTemplateSpecification(byOne).build())
-                .instancesDistribution(current.instancesDistribution().toBuilder().onDemandBaseCapacity(base).build())
-                .build();
-        autoScaling.updateAutoScalingGroup(b -> b.autoScalingGroupName(group).mixedInstancesPolicy(policy));
     }
 
     @Override

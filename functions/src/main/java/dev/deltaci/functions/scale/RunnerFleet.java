@@ -10,14 +10,10 @@ import java.util.List;
  */
 public interface RunnerFleet {
 
-    /** A group as it is now; {@code onDemandBase} is its on-demand base capacity (-1: not a mixed spot group). */
-    record Group(String name, int desired, int min, int max, List<Member> members, int onDemandBase) {
+    /** A group as it is now. */
+    record Group(String name, int desired, int min, int max, List<Member> members) {
         public Group {
             members = List.copyOf(members);
-        }
-
-        public Group(String name, int desired, int min, int max, List<Member> members) {
-            this(name, desired, min, max, members, -1);
         }
     }
 
@@ -35,12 +31,4 @@ public interface RunnerFleet {
 
     /** Terminates one drained instance and decrements the group's desired count with it. */
     void terminate(String group, String instanceId);
-
-    /**
-     * Sets how many of the group's instances are on-demand before spot: the fallback when spot
-     * capacity cannot be had. Only for groups that report an {@code onDemandBase}.
-     */
-    default void setOnDemandBase(String group, int base) {
-        throw new UnsupportedOperationException("group " + group + " has no purchase options to change");
-    }
 }

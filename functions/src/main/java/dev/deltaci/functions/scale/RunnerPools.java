@@ -16,18 +16,27 @@ import java.util.Set;
 /**
  * The pools the scaler manages, from {@code RUNNER_POOLS}: a JSON list of
  * {@code {"name", "group", "labels", "min", "max", "jobsPerInstance", "idleTimeoutSeconds",
- * "launchTimeoutSeconds", "ephemeral", "instanceRole", "spotFallbackSeconds", "onDemandBase"}}, where {@code group} is the pool's Auto Scaling
- * group (or, locally, the runner processes the CLI starts) and {@code instanceRole} the name of its
- * instances' IAM role (whose signed identity registers a runner without a token). Empty when
- * unset: no pool is autoscaled.
+ * "launchTimeoutSeconds", "ephemeral", "instanceRole", "fallbackGroup", "spotFallbackSeconds"}}, where {@code group} is the pool's Auto Scaling
+ * group (or, locally, the runner processes the CLI starts), {@code instanceRole} the name of its
+ * instances' IAM role (whose signed identity registers a runner without a token), and
+ * {@code fallbackGroup} an on-demand group that gets what a spot group cannot get within
+ * {@code spotFallbackSeconds}. Empty when unset: no pool is autoscaled.
  */
 public record RunnerPools(List<Pool> pools) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final String ENV = "RUNNER_POOLS";
 
-    /** A pool, the group whose size it sets, and its instances' role (null: its runners register with a token). */
-    public record Pool(PoolSpec spec, String group, String instanceRole) {
+    /**
+     * A pool, the group whose size it sets, its instances' role (null: its runners register with a
+     * token), and its on-demand fallback group (null: none).
+     */
+    public record Pool(PoolSpec spec, String group, String instanceRole, String fallbackGroup) {
+
+        /** The groups whose instances are the pool's. */
+        public List<String> groups() {
+            return fallbackGroup == null ? List.of(group) : List.of(group, fallbackGroup);
+        }
     }
 
     public RunnerPools {
@@ -79,9 +88,9 @@ public record RunnerPools(List<Pool> pools) {
                         Duration.ofSeconds(node.path("idleTimeoutSeconds").asLong(PoolSpec.DEFAULT_IDLE_TIMEOUT.toSeconds())),
                         Duration.ofSeconds(node.path("launchTimeoutSeconds").asLong(PoolSpec.DEFAULT_LAUNCH_TIMEOUT.toSeconds())),
                         node.path("ephemeral").asBoolean(false),
-                        Duration.ofSeconds(node.path("spotFallbackSeconds").asLong(0)),
-                        node.path("onDemandBase").asInt(0)), group,
-                        node.hasNonNull("instanceRole") ? node.get("instanceRole").asText() : null));
+                        Duration.ofSeconds(node.path("spotFallbackSeconds").asLong(0))), group,
+                        node.hasNonNull("instanceRole") ? node.get("instanceRole").asText() : null,
+                        node.path("fallbackGroup").asText("").isEmpty() ? null : node.get("fallbackGroup").asText()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException(ENV + ": " + e.getMessage());
             }

@@ -57,6 +57,8 @@ public final class ScalerService {
     private final Clock clock;
     /** Since when each pool's group has listed fewer instances than it was asked for (spot fallback). */
     private final Map<String, Long> shortSince = new ConcurrentHashMap<>();
+    /** Which group each instance of the last pass is in: a terminate goes to that group. */
+    private Map<String, String> groupOf = Map.of();
     /** What each pool's status item says now: it is written again only when that changes. */
     private final Map<String, String> statusWritten = new ConcurrentHashMap<>();
     /** Queued jobs' labels never change: read once per job, kept while the job waits. */
@@ -91,27 +93,28 @@ public final class ScalerService {
         }
         Map<String, FleetView> views = new HashMap<>();
         Set<String> inSomeGroup = new HashSet<>();
+        Map<String, String> groupOf = new HashMap<>();
         for (RunnerPools.Pool pool : pools.pools()) {
             RunnerFleet.Group group = fleet.describe(pool.group());
+            RunnerFleet.Group onDemand = pool.fallbackGroup() == null ? null : fleet.describe(pool.fallbackGroup());
             List<FleetView.Instance> instances = new ArrayList<>();
-            for (RunnerFleet.Member member : group.members()) {
-                inSomeGroup.add(member.instanceId());
-                FleetStore.InstanceRecord record = records.get(member.instanceId());
-                if (record == null || record.firstSeenAtEpochMs() == 0) {
-                    fleetRecords.seen(member.instanceId(), pool.spec().name());
+            for (RunnerFleet.Group of : onDemand == null ? List.of(group) : List.of(group, onDemand)) {
+                for (RunnerFleet.Member member : of.members()) {
+                    inSomeGroup.add(member.instanceId());
+                    groupOf.put(member.instanceId(), of.name());
+                    FleetStore.InstanceRecord record = records.get(member.instanceId());
+                    if (record == null || record.firstSeenAtEpochMs() == 0) {
+                        fleetRecords.seen(member.instanceId(), pool.spec().name());
+                    }
+                    long firstSeen = record == null || record.firstSeenAtEpochMs() == 0 ? now : record.firstSeenAtEpochMs();
+                    instances.add(view(member, record, runnersByInstance.getOrDefault(member.instanceId(), List.of()),
+                            firstSeen, now));
                 }
-                long firstSeen = record == null || record.firstSeenAtEpochMs() == 0 ? now : record.firstSeenAtEpochMs();
-                instances.add(view(member, record, runnersByInstance.getOrDefault(member.instanceId(), List.of()),
-                        firstSeen, now));
             }
-            long listed = group.members().stream().filter(m -> !m.leaving()).count();
-            Long since = listed < group.desired() ? shortSince.computeIfAbsent(pool.spec().name(), k -> now) : null;
-            if (since == null) {
-                shortSince.remove(pool.spec().name());
-            }
-            views.put(pool.spec().name(), new FleetView(group.desired(), instances, group.onDemandBase(),
-                    since == null ? -1 : since));
+            views.put(pool.spec().name(), new FleetView(group.desired(), instances,
+                    onDemand == null ? null : fallback(pool, group, onDemand, now)));
         }
+        this.groupOf = groupOf;
         ScalePlanner.Plan plan = ScalePlanner.plan(pools.specs(), views, queued, now);
         List<String> drained = new ArrayList<>();
         List<String> terminated = new ArrayList<>();
@@ -136,10 +139,10 @@ public final class ScalerService {
             metrics.record(Metric.SCALE_DECISIONS, 1, "pool", name, "action", "scale_out");
             LOG.info("pool {}: {}", name, plan.reason());
         }
-        if (plan.onDemandBase() != null) {
-            fleet.setOnDemandBase(pool.group(), plan.onDemandBase());
-            metrics.record(Metric.SCALE_DECISIONS, 1, "pool", name, "action", "purchase_option");
-            LOG.info("pool {}: on-demand base set to {} ({})", name, plan.onDemandBase(), plan.reason());
+        if (plan.fallbackDesired() != null && pool.fallbackGroup() != null) {
+            fleet.setDesired(pool.fallbackGroup(), plan.fallbackDesired());
+            metrics.record(Metric.SCALE_DECISIONS, 1, "pool", name, "action", "on_demand_fallback");
+            LOG.info("pool {}: {}", name, plan.reason());
         }
         for (String instanceId : plan.drain()) {
             fleetRecords.drain(instanceId, name, "scaler: " + reasonFor(plan, instanceId));
@@ -149,7 +152,7 @@ public final class ScalerService {
         }
         for (String instanceId : plan.terminate()) {
             try {
-                fleet.terminate(pool.group(), instanceId);
+                fleet.terminate(groupOf.getOrDefault(instanceId, pool.group()), instanceId);
             } catch (RuntimeException e) {
                 // already gone, or Auto Scaling refused for now: the next pass sees the group again
                 failures.add(instanceId + ": " + e.getMessage());
@@ -161,6 +164,17 @@ public final class ScalerService {
             metrics.record(Metric.SCALE_DECISIONS, 1, "pool", name, "action", "terminate");
             LOG.info("pool {}: terminated {} (drained, holds no work)", name, instanceId);
         }
+    }
+
+    /** How far the spot group is short of what it was asked for, and since when (the fallback's clock). */
+    private FleetView.Fallback fallback(RunnerPools.Pool pool, RunnerFleet.Group spot, RunnerFleet.Group onDemand, long now) {
+        int listed = (int) spot.members().stream().filter(m -> !m.leaving()).count();
+        int shortBy = Math.max(0, spot.desired() - listed);
+        Long since = shortBy > 0 ? shortSince.computeIfAbsent(pool.spec().name(), k -> now) : null;
+        if (since == null) {
+            shortSince.remove(pool.spec().name());
+        }
+        return new FleetView.Fallback(onDemand.desired(), shortBy, since == null ? -1 : since);
     }
 
     private static String reasonFor(ScalePlanner.PoolPlan plan, String instanceId) {

@@ -104,31 +104,6 @@ class AutoScalingGroupTest extends PlaneTest {
         assertThat(group().desiredCapacity()).isZero();
     }
 
-    @Test
-    void theSpotFallback_shouldChangeOnlyTheOnDemandBase_ofAMixedGroup() {
-        // given a spot group as the template makes it
-        autoScaling.createAutoScalingGroup(r -> r.autoScalingGroupName("delta-spot").minSize(0).maxSize(5)
-                .availabilityZones("us-east-1a").newInstancesProtectedFromScaleIn(true)
-                .mixedInstancesPolicy(m -> m.launchTemplate(t -> t.launchTemplateSpecification(s -> s
-                                .launchTemplateName("delta-runner").version("$Latest"))
-                                .overrides(o -> o.instanceType("m7g.large"), o -> o.instanceType("m6g.large")))
-                        .instancesDistribution(d -> d.onDemandBaseCapacity(0).onDemandPercentageAboveBaseCapacity(0)
-                                .spotAllocationStrategy("price-capacity-optimized"))));
-        AutoScalingFleet fleet = new AutoScalingFleet(autoScaling);
-        assertThat(fleet.describe("delta-spot").onDemandBase()).isZero();
-
-        // when
-        fleet.setOnDemandBase("delta-spot", 3);
-
-        // then
-        var after = autoScaling.describeAutoScalingGroups(r -> r.autoScalingGroupNames("delta-spot")).autoScalingGroups().get(0);
-        assertThat(fleet.describe("delta-spot").onDemandBase()).isEqualTo(3);
-        assertThat(after.mixedInstancesPolicy().launchTemplate().overrides()).as("the instance types stay").hasSize(2);
-        assertThat(after.mixedInstancesPolicy().instancesDistribution().spotAllocationStrategy())
-                .isEqualTo("price-capacity-optimized");
-        assertThat(new AutoScalingFleet(autoScaling).describe(GROUP).onDemandBase()).as("not a mixed group").isEqualTo(-1);
-    }
-
     private software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup group() {
         return autoScaling.describeAutoScalingGroups(r -> r.autoScalingGroupNames(GROUP)).autoScalingGroups().get(0);
     }

@@ -70,37 +70,40 @@ class RunnerPoolsTest {
     @Nested
     class SpotFallback extends PlaneTest {
 
-        private final GroupInMemory group = new GroupInMemory();
+        private final GroupInMemory spot = new GroupInMemory("spot");
+        private final GroupInMemory onDemand = new GroupInMemory("on-demand");
         private final MutableClock clock = new MutableClock();
 
         @Override
         protected LocalControlPlane.Options options(LocalControlPlane.Options defaults) {
             LocalControlPlane.Options autoscaled = defaults.withScheduleInterval(null).withClock(clock)
-                    .withAutoscaling(group, GroupInMemory.NAME, 3, Duration.ofMinutes(5));
+                    .withAutoscaling(GroupInMemory.both(spot, onDemand), "spot", 3, Duration.ofMinutes(5));
             java.util.Map<String, String> env = new java.util.HashMap<>(autoscaled.environmentOverrides());
             env.put("RUNNER_POOLS", env.get("RUNNER_POOLS").replace("\"ephemeral\"",
-                    "\"spotFallbackSeconds\": 180, \"onDemandBase\": 0, \"ephemeral\""));
+                    "\"fallbackGroup\": \"on-demand\", \"spotFallbackSeconds\": 180, \"ephemeral\""));
             return autoscaled.withEnvironment(env);
         }
 
         @Test
-        void aGroupWithoutSpotCapacity_shouldGetItsMissingInstancesOnDemand_afterTheFallbackTime() throws Exception {
-            group.onDemandBase = 0;
-            group.launches = false;
+        void aSpotGroupWithoutCapacity_shouldHaveItsMissingInstancesAskedOfTheOnDemandGroup_afterTheFallbackTime()
+                throws Exception {
+            spot.launches = false;
             pushRun("jobs:\n  a: {steps: [{run: 'true'}]}\n  b: {steps: [{run: 'true'}]}\n");
 
             plane.scaleNow();
-            assertThat(group.desired).isEqualTo(2);
-            assertThat(group.members).as("no spot capacity").isEmpty();
+            assertThat(spot.desired).isEqualTo(2);
+            assertThat(spot.members).as("no spot capacity").isEmpty();
             clock.advance(Duration.ofSeconds(100));
             plane.scaleNow();
-            assertThat(group.onDemandBase).as("within the fallback time").isZero();
+            assertThat(onDemand.desired).as("within the fallback time").isZero();
 
             clock.advance(Duration.ofSeconds(100));
             plane.scaleNow();
-            assertThat(group.onDemandBase).isEqualTo(2);
-            assertThat(group.members).hasSize(2);
-            assertThat(plane.metrics().prometheus()).contains("action=\"purchase_option\"");
+            assertThat(onDemand.desired).isEqualTo(2);
+            assertThat(spot.desired).as("the spot group is never lowered").isEqualTo(2);
+            assertThat(plane.metrics().prometheus()).contains("action=\"on_demand_fallback\"");
+            plane.scaleNow();
+            assertThat(onDemand.desired).as("asked once: the two coming stand in for the shortfall").isEqualTo(2);
         }
     }
 

@@ -43,6 +43,11 @@ class RunnerFleetTemplateTest {
                 .get("InstancesDistribution");
         assertThat(distribution).containsEntry("SpotAllocationStrategy", "price-capacity-optimized");
         assertThat(template.resources().get("RunnerGroup")).containsEntry("Condition", "HasRunnerFleet");
+        // the spot group's on-demand fallback is protected the same way, and only ever sized by the scaler
+        Map<String, Object> onDemand = properties("RunnerOnDemandGroup");
+        assertThat(onDemand).containsEntry("NewInstancesProtectedFromScaleIn", "true").containsEntry("MinSize", "0")
+                .doesNotContainKey("DesiredCapacity");
+        assertThat(template.resources().get("RunnerOnDemandGroup")).containsEntry("Condition", "HasSpotFleet");
     }
 
     @Test

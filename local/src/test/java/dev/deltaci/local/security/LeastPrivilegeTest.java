@@ -25,7 +25,7 @@ class LeastPrivilegeTest {
     private static final Pattern SCOPED_SUB = Pattern.compile("\\$\\{[A-Za-z0-9]+\\.Arn}(/[A-Za-z0-9_.-]+)+(/\\*)?");
     /** The runner group by the name the template gives it: Auto Scaling's writes on that one group. */
     private static final Pattern RUNNER_GROUP = Pattern.compile("arn:\\$\\{AWS::Partition}:autoscaling:\\$\\{AWS::Region}:"
-            + "\\$\\{AWS::AccountId}:autoScalingGroup:\\*:autoScalingGroupName/\\$\\{AWS::StackName}-runners");
+            + "\\$\\{AWS::AccountId}:autoScalingGroup:\\*:autoScalingGroupName/\\$\\{AWS::StackName}-runners(-on-demand)?");
     /** Actions AWS offers no resource-level permission for: "*" is their only resource, in a statement of their own. */
     private static final java.util.Set<String> RESOURCELESS = java.util.Set.of("autoscaling:DescribeAutoScalingGroups");
     /** Secrets under a name prefix parameter, which must be non-empty and end in '/' (checked below). */
