@@ -212,11 +212,7 @@ public final class ScalerService {
                 continue; // replaced in its slot (it crashed and was restarted): its reports no longer count
             }
             reporting.add(runner.runnerId());
-            // a claim newer than the runner's last report is a job it took since: busy
-            FleetStore.Claim claim = record == null ? null : record.claims().get(runner.runnerId());
-            boolean claimedSince = claim != null && claim.claimedAtEpochMs() >= runner.lastSeenAtEpochMs();
-            boolean busy = runner.state() == OpsStore.RunnerState.BUSY || claimedSince;
-            runners.add(new FleetView.Runner(runner.runnerId(), busy, busy ? -1 : runner.stateSinceEpochMs()));
+            runners.add(asSeen(runner, record == null ? null : record.claims().get(runner.runnerId()), now));
         }
         if (record != null && !record.draining()) {
             // registered but not reporting (just started, its presence calls fail, or it died and is not back):
@@ -239,6 +235,27 @@ public final class ScalerService {
         boolean busyNow = runners.stream().anyMatch(FleetView.Runner::busy);
         return new FleetView.Instance(member.instanceId(), firstSeen, member.leaving(), runners, draining,
                 draining ? holdsWork : busyNow);
+    }
+
+    /**
+     * A reporting runner, busy or idle. Its last report may be up to a presence interval old, and
+     * a job may have started or ended since: when it reported busy, or claimed a job after its
+     * report, the claimed job itself says whether it still runs (otherwise a runner that just
+     * finished would count as busy for the rest of the interval, and every job queued after it
+     * would start an instance of its own).
+     */
+    private FleetView.Runner asSeen(OpsStore.RunnerSeen runner, FleetStore.Claim claim, long now) {
+        boolean reportedBusy = runner.state() == OpsStore.RunnerState.BUSY;
+        boolean claimedSince = claim != null && claim.claimedAtEpochMs() >= runner.lastSeenAtEpochMs();
+        if (claim == null || (!reportedBusy && !claimedSince)) {
+            // nothing claimed since it said so: its report stands (a message in hand, not yet claimed, is busy)
+            return new FleetView.Runner(runner.runnerId(), reportedBusy, reportedBusy ? -1 : runner.stateSinceEpochMs());
+        }
+        if (claimHolds(claim, now)) {
+            return FleetView.Runner.busy(runner.runnerId());
+        }
+        // its job ended since the report: idle from about now (the next report says exactly)
+        return FleetView.Runner.idleSince(runner.runnerId(), now);
     }
 
     /** Whether a drained instance may still be running a job: any of its runners' claims holds ({@link #claimHolds}). */

@@ -73,8 +73,7 @@ class CliRunTest {
 
     @Test
     void runWithAutoscale_shouldStartFromNoRunner_andReportThePool_backAtZero() throws Exception {
-        Outcome outcome = delta("run", Fixtures.example("hello").toString(), "--json", "--autoscale", "2",
-                "--scale-in-after", "0");
+        Outcome outcome = delta("run", Fixtures.example("hello").toString(), "--json", "--autoscale", "2");
 
         assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
         JsonNode pool = outcome.json().get("autoscale");

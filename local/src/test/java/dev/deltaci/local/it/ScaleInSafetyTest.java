@@ -114,6 +114,24 @@ class ScaleInSafetyTest extends PlaneTest {
     }
 
     @Test
+    void aRunnerThatJustFinished_shouldCountAsIdle_andStartNoInstanceForTheNextJob() throws Exception {
+        // given a runner that said it is busy, then finished its job before its next report
+        String runId = pushRun("jobs:\n  a: {steps: [{run: 'true'}]}\n  b:\n    needs: [a]\n    steps: [{run: 'true'}]\n");
+        RunnerApiClient runner = runnerOn("i-1");
+        LeaseReply.Leased a = (LeaseReply.Leased) runner.lease(runId, "a", 0);
+        runner.presence(Presence.BUSY, 10L);
+        runner.complete(runId, "a", a.lease().epoch(), a.job().attempt(), a.lease().startedAtEpochMs(), 0, null, 0, null);
+        assertThat(store.getJob(runId, "b").orElseThrow().state()).isEqualTo(JobState.QUEUED);
+
+        // when the scaler passes before the runner reports again
+        plane.scaleNow();
+
+        // then b waits for that runner: no instance of its own
+        assertThat(group.desired).isEqualTo(1);
+        assertThat(group.members).containsExactly("i-1");
+    }
+
+    @Test
     void anInstanceWithTwoRunners_shouldGoOnlyOnceBothLeasesAreOver() throws Exception {
         String runId = pushRun("jobs:\n  a: {steps: [{run: 'true'}]}\n  b: {steps: [{run: 'true'}]}\n");
         group.add("i-1");
