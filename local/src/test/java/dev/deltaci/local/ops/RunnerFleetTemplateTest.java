@@ -94,7 +94,6 @@ class RunnerFleetTemplateTest {
         assertThat(script).contains("java-21-amazon-corretto-headless", "git-core",
                 "s3://${ArtifactBucket}/runners/delta-runner-${RunnerVersion}.jar",
                 "job-user = delta-job", "register-with = aws-identity",
-                "iptables -A OUTPUT -d 169.254.169.254 -m owner --uid-owner delta-job -j REJECT",
                 "systemctl enable --now \"delta-runner@$slot.service\"");
         assertThat(script).as("no registration token on the instance").doesNotContain("registration-token");
     }
@@ -105,6 +104,9 @@ class RunnerFleetTemplateTest {
 
         assertThat(unit).contains("Restart=on-failure", "RestartPreventExitStatus=2 3",
                 "--config /etc/delta-runner/runner.properties");
+        // before every start, so a rebooted instance's steps are cut off from the metadata service too
+        assertThat(unit).contains("ExecStartPre=/bin/sh -c 'iptables -C OUTPUT -d 169.254.169.254 -m owner --uid-owner "
+                + "delta-job -j REJECT 2>/dev/null || iptables -A OUTPUT -d 169.254.169.254 -m owner --uid-owner delta-job -j REJECT'");
     }
 
     @Test
