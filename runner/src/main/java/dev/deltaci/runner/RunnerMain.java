@@ -23,7 +23,8 @@ import software.amazon.awssdk.services.sqs.SqsClientBuilder;
                         + "one 'name = value' per line with the option's name without dashes, e.g. 'api-url = https://…'; "
                         + "the command line wins over the file."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:stopped normally", "2:bad usage, or the registration was refused",
+        exitCodeList = {"0:stopped normally", "1:could not start for now (the instance metadata service did not answer)",
+                "2:bad usage, or the registration was refused",
                 "3:drained: the control plane took this runner's instance out of service (do not restart it)"})
 public final class RunnerMain implements Callable<Integer> {
 
@@ -129,6 +130,10 @@ public final class RunnerMain implements Callable<Integer> {
     /** Why the --config file could not be used (reported as bad usage), or null. */
     private String configProblem;
 
+    /** Exit code of a start that failed for now (the metadata service did not answer): a restart may work. */
+    public static final int EXIT_NOT_YET = 1;
+    /** Exit code of bad usage or a refused registration: trying again would not help. */
+    public static final int EXIT_USAGE = 2;
     /** Exit code of a runner whose instance was drained: systemd's unit does not restart it. */
     public static final int EXIT_DRAINED = 3;
 
@@ -205,8 +210,9 @@ public final class RunnerMain implements Callable<Integer> {
             try {
                 api.onInstance(instanceId.equals("imds") ? InstanceMetadata.fromEnvironment().instanceId() : instanceId);
             } catch (IOException e) {
+                // at boot the metadata service may not answer yet: worth a restart, unlike bad usage
                 System.err.println("error: --instance-id imds: " + e.getMessage());
-                return 2;
+                return EXIT_NOT_YET;
             }
         }
         try {
@@ -216,7 +222,7 @@ public final class RunnerMain implements Callable<Integer> {
             return EXIT_DRAINED;
         } catch (RunnerApiClient.RegistrationRefusedException e) {
             System.err.println("error: " + e.getMessage());
-            return 2;
+            return EXIT_USAGE;
         }
         String id = api.runnerId();
         // read by the log layout when logging starts, which is after this: nothing has logged yet

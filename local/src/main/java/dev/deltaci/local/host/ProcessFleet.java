@@ -6,7 +6,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -14,7 +17,8 @@ import java.util.function.Supplier;
  * registered with {@code --instance-id local-i-N}, started when the scaler raises the desired
  * count and stopped (SIGTERM, as an instance's shutdown) when it terminates a drained one. As
  * systemd does on an instance, a runner that dies (crash, SIGKILL) is started again on the same
- * instance, unless it exited because the instance was drained (exit 3) or stopped normally.
+ * instance, unless it exited because the instance was drained (exit 3), its registration was
+ * refused (exit 2), or it stopped normally: what the unit's {@code RestartPreventExitStatus} says.
  */
 public final class ProcessFleet implements RunnerFleet, AutoCloseable {
 
@@ -41,21 +45,21 @@ public final class ProcessFleet implements RunnerFleet, AutoCloseable {
         return attached;
     };
     /** The instances, in launch order. */
-    private final java.util.Set<String> instances = new java.util.LinkedHashSet<>();
+    private final Set<String> instances = new LinkedHashSet<>();
     private int sequence;
     private int started;
     private int stopped;
     private int restarted;
     private int peak;
 
-    private final java.util.function.Consumer<String> events;
+    private final Consumer<String> events;
 
     public ProcessFleet() {
         this(event -> { });
     }
 
     /** @param events told of each runner started, stopped or restarted, in a line a person reads */
-    public ProcessFleet(java.util.function.Consumer<String> events) {
+    public ProcessFleet(Consumer<String> events) {
         this.group = GROUP;
         this.events = events;
     }
@@ -74,7 +78,7 @@ public final class ProcessFleet implements RunnerFleet, AutoCloseable {
         requireGroup(name);
         for (String instance : instances) {
             Integer exit = pool.get().exitCode(instance).orElse(null);
-            if (exit != null && exit != 0 && exit != RunnerMain.EXIT_DRAINED) {
+            if (exit != null && exit != 0 && exit != RunnerMain.EXIT_USAGE && exit != RunnerMain.EXIT_DRAINED) {
                 // a runner that died: its "instance" starts it again, as systemd's Restart=on-failure would
                 launch(instance);
                 restarted++;
