@@ -12,6 +12,8 @@ import dev.deltaci.functions.ops.HealthProbe;
 import dev.deltaci.functions.run.CancelService;
 import dev.deltaci.functions.security.ApiKeys;
 import dev.deltaci.functions.trigger.ManualRunService;
+import dev.deltaci.functions.scale.RunnerPools;
+import dev.deltaci.functions.store.FleetStore;
 import dev.deltaci.functions.wiring.ControlPlane;
 import java.io.IOException;
 import java.util.Map;
@@ -20,7 +22,8 @@ import org.slf4j.MDC;
 /**
  * The control API for people and tools: {@code POST /runs} starts a run by hand
  * ({@link ManualRunService}); {@code POST /runs/{runId}/cancel} with {@code {"by": "..."}} cancels one;
- * {@code GET /status} judges the control plane's health ({@link Health}) for {@code delta status}.
+ * {@code GET /status} judges the control plane's health ({@link Health}) for {@code delta status}, with
+ * each autoscaled pool as the scaler last saw it ({@code pools}).
  * Every call needs an API key ({@link ApiKeys}: 401 without one) that covers the run's repository (403).
  */
 public final class ControlApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
@@ -30,6 +33,8 @@ public final class ControlApiHandler implements RequestHandler<APIGatewayV2HTTPE
     private final CancelService cancels;
     private final ManualRunService manualRuns;
     private final HealthProbe health;
+    private final RunnerPools pools;
+    private final FleetStore fleet;
     private final ApiKeys keys;
     private final Invocations invocations;
 
@@ -41,8 +46,16 @@ public final class ControlApiHandler implements RequestHandler<APIGatewayV2HTTPE
         this.cancels = plane.cancelService();
         this.manualRuns = new ManualRunService(plane.runStarter());
         this.health = plane.healthProbe();
+        this.pools = plane.config().runnerPools();
+        this.fleet = plane.fleetStore();
         this.keys = plane.apiKeys();
         this.invocations = new Invocations("ControlApiFunction", plane);
+    }
+
+    /** Each autoscaled pool as the scaler's last pass left it (none before its first pass). */
+    private java.util.List<FleetStore.PoolStatus> poolStatuses() {
+        return pools.pools().stream().map(p -> fleet.poolStatus(p.spec().name()))
+                .flatMap(java.util.Optional::stream).toList();
     }
 
     @Override
@@ -58,7 +71,7 @@ public final class ControlApiHandler implements RequestHandler<APIGatewayV2HTTPE
             return ApiResponse.error(check.status(), check.reason());
         }
         if ("GET /status".equals(event.getRouteKey())) {
-            return ApiResponse.of(200, "status", Health.evaluate(health.snapshot()));
+            return ApiResponse.of(200, "status", Health.evaluate(health.snapshot()), "pools", poolStatuses());
         }
         if ("POST /runs".equals(event.getRouteKey())) {
             return manualRuns.trigger(body, check.key());

@@ -103,10 +103,14 @@ public class StatusCommand implements Callable<Integer> {
             return ExitCodes.INTERNAL;
         }
         JsonNode report = body.get("status");
+        JsonNode pools = body.path("pools");
         if (json) {
-            spec.commandLine().getOut().println(JSON.writeValueAsString(report));
+            com.fasterxml.jackson.databind.node.ObjectNode out = report.deepCopy();
+            out.set("pools", pools.isArray() ? pools : JSON.createArrayNode());
+            spec.commandLine().getOut().println(JSON.writeValueAsString(out));
         } else {
             print(url, report, spec.commandLine().getOut());
+            printPools(pools, spec.commandLine().getOut());
         }
         return switch (report.path("verdict").asText()) {
             case "OK" -> ExitCodes.SUCCEEDED;
@@ -123,6 +127,25 @@ public class StatusCommand implements Callable<Integer> {
                     limit(check.path("warnAt")), limit(check.path("criticalAt")), check.path("verdict").asText(),
                     check.path("symptom").asText());
             out.printf("  %-26s %s%n", "", check.path("detail").asText());
+        }
+        out.flush();
+    }
+
+    /** The autoscaled pools, if any: counts, the scaler's last decision, and why jobs wait. */
+    private static void printPools(JsonNode pools, PrintWriter out) {
+        if (!pools.isArray() || pools.isEmpty()) {
+            return;
+        }
+        out.printf("%n  %-12s %7s %10s %9s %8s %6s %4s%n", "POOL", "DESIRED", "IN SERVICE", "LAUNCHING", "DRAINING",
+                "QUEUED", "BUSY");
+        for (JsonNode pool : pools) {
+            out.printf("  %-12s %7d %10d %9d %8d %6d %4d%n", pool.path("pool").asText(), pool.path("desired").asInt(),
+                    pool.path("inService").asInt(), pool.path("launching").asInt(), pool.path("draining").asInt(),
+                    pool.path("queued").asInt(), pool.path("busyRunners").asInt());
+            out.printf("  %-12s last: %s%n", "", pool.path("reason").asText());
+            if (pool.hasNonNull("waiting")) {
+                out.printf("  %-12s %s%n", "", pool.path("waiting").asText());
+            }
         }
         out.flush();
     }

@@ -2,6 +2,7 @@ package dev.deltaci.local.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.deltaci.api.LeaseReply;
 import dev.deltaci.api.Presence;
 import dev.deltaci.core.job.JobState;
