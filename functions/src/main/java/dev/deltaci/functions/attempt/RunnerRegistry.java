@@ -84,7 +84,7 @@ final class RunnerRegistry {
             return ApiResponse.error(403, "the registration token of pool '" + registration.get().pool()
                     + "' allows labels " + allowed + ", not " + labels);
         }
-        String runnerId = name + "-" + HashedTokens.newSecret(RUNNER_ID_SUFFIX_BYTES);
+        String runnerId = newRunnerId(name);
         if (request.instanceId() == null) {
             return credentialAnswer(auth.issue(runnerId, registration.get().pool(), labels));
         }
@@ -126,7 +126,7 @@ final class RunnerRegistry {
         if (!fleet.useProofOnce(HashedTokens.hex(AwsInstanceIdentity.signatureOf(request.awsIdentity())))) {
             return ApiResponse.error(401, "this identity proof was used already; sign a new one");
         }
-        String runnerId = name + "-" + HashedTokens.newSecret(RUNNER_ID_SUFFIX_BYTES);
+        String runnerId = newRunnerId(name);
         return onInstance(who.instanceId(), poolName, runnerId, labels);
     }
 
@@ -155,6 +155,11 @@ final class RunnerRegistry {
     ApiResponse renew(RunnerAuth.Credential current) {
         return credentialAnswer(auth.issue(current.runnerId(), current.pool(), current.labels(), current.instanceId(),
                 current.ephemeral()));
+    }
+
+    /** The name and a random suffix ({@code FleetStore.slotOf} takes the name back). */
+    private static String newRunnerId(String name) {
+        return name + "-" + HashedTokens.newSecret(RUNNER_ID_SUFFIX_BYTES);
     }
 
     private static long inState(PresenceRequest request) {

@@ -130,8 +130,11 @@ public final class FleetStore {
         }
     }
 
-    /** A runner id is its name (its slot on the instance) and a 12-digit hex suffix the control plane adds. */
-    static String slotOf(String runnerId) {
+    /**
+     * A runner id is its name (its slot on an instance) and a 12-digit hex suffix the control
+     * plane adds at registration: the name back from the id.
+     */
+    public static String slotOf(String runnerId) {
         return runnerId.replaceFirst("-[0-9a-f]{12}$", "");
     }
 

@@ -24,6 +24,7 @@ import software.amazon.awssdk.enhanced.dynamodb.Key;
 import software.amazon.awssdk.enhanced.dynamodb.model.PutItemEnhancedRequest;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
@@ -187,21 +188,17 @@ public final class JobStore {
         for (int from = 0; from < all.size(); from += 100) {
             List<Map<String, AttributeValue>> keys = all.subList(from, Math.min(all.size(), from + 100)).stream()
                     .map(ref -> Items.jobKey(ref.runId(), ref.jobKey())).toList();
-            Map<String, software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes> request = Map.of(table,
-                    software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes.builder().keys(keys)
-                            .projectionExpression("pk, sk, labelsKey").build());
-            int rounds = 0;
-            while (!request.isEmpty() && rounds++ < 10) {
-                Map<String, software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes> asked = request;
-                var response = dynamo.batchGetItem(b -> b.requestItems(asked));
-                for (Map<String, AttributeValue> item : response.responses().getOrDefault(table, List.of())) {
-                    String key = Items.str(item, "labelsKey");
-                    labels.put(new JobRef(Items.str(item, "pk").substring("RUN#".length()),
-                                    Items.str(item, "sk").substring("JOB#".length())),
-                            key == null || key.isEmpty() ? List.of() : List.of(key.split(",")));
-                }
-                request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
-            }
+            // the SDK's paginator asks again for the keys DynamoDB left unprocessed; at most 10 rounds a batch
+            dynamo.batchGetItemPaginator(b -> b.requestItems(Map.of(table, KeysAndAttributes.builder().keys(keys)
+                            .projectionExpression("pk, sk, labelsKey").build())))
+                    .stream().limit(10)
+                    .flatMap(response -> response.responses().getOrDefault(table, List.of()).stream())
+                    .forEach(item -> {
+                        String key = Items.str(item, "labelsKey");
+                        labels.put(new JobRef(Items.str(item, "pk").substring("RUN#".length()),
+                                        Items.str(item, "sk").substring("JOB#".length())),
+                                key == null || key.isEmpty() ? List.of() : List.of(key.split(",")));
+                    });
         }
         return labels;
     }

@@ -105,21 +105,9 @@ public final class OpsStore {
 
     /** Runners seen within {@code window}, by the state they last reported. */
     public RunnerCensus runnerCensus(Duration window) {
-        long since = clock.millis() - window.toMillis();
-        long idle = 0;
-        long busy = 0;
-        for (RunnerPresence runner : runners.query(QueryConditional.keyEqualTo(
-                Key.builder().partitionValue(RunnerPresence.PK).build())).items()) {
-            if (runner.lastSeenAtEpochMs() < since) {
-                continue;
-            }
-            if (runner.state() == RunnerState.BUSY) {
-                busy++;
-            } else {
-                idle++;
-            }
-        }
-        return new RunnerCensus(idle + busy, idle, busy);
+        List<RunnerSeen> seen = runnersSeen(window);
+        long busy = seen.stream().filter(r -> r.state() == RunnerState.BUSY).count();
+        return new RunnerCensus(seen.size(), seen.size() - busy, busy);
     }
 
     // --- the per-minute ledger -------------------------------------------------------------------

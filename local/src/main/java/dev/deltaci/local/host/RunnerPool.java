@@ -189,7 +189,7 @@ public final class RunnerPool implements AutoCloseable {
      * name and a random suffix) or from the name itself.
      */
     public static String nameOf(String runnerId) {
-        return runnerId.replaceFirst("-[0-9a-f]{12}$", "");
+        return dev.deltaci.functions.store.FleetStore.slotOf(runnerId);
     }
 
     public Path logDir() {
