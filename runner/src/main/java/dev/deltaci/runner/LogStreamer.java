@@ -114,8 +114,11 @@ final class LogStreamer implements AutoCloseable {
     private synchronized boolean flushQuietly() {
         synchronized (buffer) {
             if (!buffer.isEmpty() && !leaseLost) {
-                pending.addLast(buffer.toString());
-                pendingChars += buffer.length();
+                // a step can print faster than the flusher runs: the buffer may hold many chunks' worth
+                for (String chunk : cut(buffer, MAX_CHUNK_CHARS)) {
+                    pending.addLast(chunk);
+                    pendingChars += chunk.length();
+                }
                 buffer.setLength(0);
             }
         }
@@ -166,6 +169,40 @@ final class LogStreamer implements AutoCloseable {
             return false;
         }
         return pending.isEmpty();
+    }
+
+    /**
+     * The text in chunks of at most {@code max} chars (at most 4 bytes each, so well inside the
+     * runner API's 256 KiB), each ending at a line's end where there is one to end at, never
+     * between the two halves of a surrogate pair.
+     */
+    static java.util.List<String> cut(CharSequence text, int max) {
+        java.util.List<String> chunks = new java.util.ArrayList<>();
+        int from = 0;
+        while (text.length() - from > max) {
+            int end = from + max;
+            int newline = lastNewline(text, from, end);
+            if (newline > from) {
+                end = newline + 1;
+            } else if (Character.isHighSurrogate(text.charAt(end - 1)) && end - 1 > from) {
+                end--;
+            }
+            chunks.add(text.subSequence(from, end).toString());
+            from = end;
+        }
+        if (from < text.length()) {
+            chunks.add(text.subSequence(from, text.length()).toString());
+        }
+        return chunks;
+    }
+
+    private static int lastNewline(CharSequence text, int from, int end) {
+        for (int i = end - 1; i > from; i--) {
+            if (text.charAt(i) == '\n') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static void sleep(long millis) {
