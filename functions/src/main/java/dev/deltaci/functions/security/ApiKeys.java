@@ -15,10 +15,12 @@ import java.util.regex.Pattern;
  * Who may use the control API, and for which repositories: API keys sent as
  * {@code Authorization: Bearer <key>}, stored only as SHA-256 hashes and compared in constant
  * time, each with a name (recorded on what it does) and the repositories it may act on (glob
- * patterns: {@code octo/*}, {@code **} for all).
+ * patterns: {@code octo/*}, {@code **} for all) and its access: {@code "read"} keys may read runs,
+ * logs and artifacts; {@code "write"} keys (the default, as every key was before access existed) may
+ * also start, cancel and rerun runs.
  *
  * <p>Configuration: {@code {"keys": [{"sha256": "<hex>", "name": "deploy-bot", "repositories":
- * ["octo/*"]}]}} from Secrets Manager ({@code CONTROL_API_KEYS_SECRET_ARN}, through Powertools
+ * ["octo/*"], "access": "write"}]}} from Secrets Manager ({@code CONTROL_API_KEYS_SECRET_ARN}, through Powertools
  * Parameters, re-read every five minutes) in the cloud, or
  * {@code CONTROL_API_KEYS_FILE} / {@code CONTROL_API_KEYS} locally.
  */
@@ -27,10 +29,19 @@ public final class ApiKeys {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final Pattern NAME = Pattern.compile("[\\p{L}\\p{N} ._@-]{1,64}");
 
-    /** A key's identity and reach. */
-    public record Key(String name, List<String> repositories) {
+    /** What a key may do: read runs, logs and artifacts; or also start, cancel and rerun them. */
+    public enum Access {
+        READ, WRITE
+    }
+
+    /** A key's identity, reach and access. */
+    public record Key(String name, List<String> repositories, Access access) {
         public boolean allows(String repository) {
             return Glob.matchesAny(repositories, repository);
+        }
+
+        public boolean mayWrite() {
+            return access == Access.WRITE;
         }
     }
 
@@ -88,7 +99,13 @@ public final class ApiKeys {
                 }
                 List<String> repositories = new ArrayList<>();
                 key.path("repositories").forEach(r -> repositories.add(r.asText()));
-                entries.add(new Entry(HexFormat.of().parseHex(key.path("sha256").asText()), new Key(name, repositories)));
+                String access = key.path("access").asText("write");
+                if (!access.equals("read") && !access.equals("write")) {
+                    throw new IllegalStateException("control API key '" + name + "': access must be \"read\" or "
+                            + "\"write\", found '" + access + "'");
+                }
+                entries.add(new Entry(HexFormat.of().parseHex(key.path("sha256").asText()),
+                        new Key(name, repositories, Access.valueOf(access.toUpperCase(java.util.Locale.ROOT)))));
             }
             if (entries.isEmpty()) {
                 throw new IllegalStateException("no control API keys configured");

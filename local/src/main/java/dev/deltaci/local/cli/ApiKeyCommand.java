@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code delta api-key}: a new control API key and its entry for the keys secret. */
 @Command(name = "api-key", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Make a control API key (POST /runs, cancel) for some repositories.", "",
+        description = {"Make a control API key for some repositories: read (runs, logs, artifacts) or write (also start, cancel, rerun).", "",
                 "Prints the key (shown once; give it to the person or tool as DELTA_API_KEY) and the entry to add "
                         + "to the ControlApiKeysSecretArn secret's \"keys\" (only its SHA-256 is stored)."},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:printed", "2:usage error"})
@@ -32,6 +32,11 @@ public final class ApiKeyCommand implements Callable<Integer> {
             description = "Repositories the key may act on: owner/name or glob patterns (octo/*, ** for all).")
     List<String> repositories;
 
+    @Option(names = "--access", defaultValue = "write", paramLabel = "read|write",
+            description = "read: list runs, read logs and artifacts; write: also start, cancel and rerun runs "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String access;
+
     @Option(names = "--json", description = "Print one JSON object: key and entry.")
     boolean json;
 
@@ -41,9 +46,14 @@ public final class ApiKeyCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("error: --name must be letters, digits and ' ._@-', at most 64");
             return ExitCodes.USAGE_OR_CONFIG;
         }
+        if (!access.equals("read") && !access.equals("write")) {
+            spec.commandLine().getErr().println("error: --access must be read or write, got '" + access + "'");
+            return ExitCodes.USAGE_OR_CONFIG;
+        }
         String key = "dak_" + HashedTokens.newSecret(24);
         ObjectNode entry = JSON.createObjectNode().put("sha256", ApiKeys.hash(key)).put("name", name);
         repositories.forEach(entry.putArray("repositories")::add);
+        entry.put("access", access);
         if (json) {
             ObjectNode out = JSON.createObjectNode().put("key", key);
             out.set("entry", entry);
