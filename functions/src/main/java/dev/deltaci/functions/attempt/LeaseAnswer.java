@@ -118,7 +118,9 @@ final class LeaseAnswer {
         for (JobRecord need : store.listJobs(job.runId())) {
             if (job.needs().contains(need.jobKey()) && need.state() == JobState.SUCCEEDED
                     && !need.spec().artifacts().isEmpty()) {
-                ArtifactStore.SignedUrl url = artifacts.downloadUrl(need.runId(), need.jobKey(), need.lease().epoch());
+                // a rerun's reused job kept the archive of the run it succeeded in
+                String archiveRun = need.outcome().reusedFromRunId() != null ? need.outcome().reusedFromRunId() : need.runId();
+                ArtifactStore.SignedUrl url = artifacts.downloadUrl(archiveRun, need.jobKey(), need.lease().epoch());
                 // the runner accepts only the bytes the job's completion recorded
                 downloads.add(new JobTicket.Download(need.jobKey(), need.name(), url.url().toString(),
                         need.outcome().artifactSha256()));

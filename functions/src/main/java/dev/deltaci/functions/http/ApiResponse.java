@@ -25,6 +25,14 @@ public record ApiResponse(int status, Map<String, Object> body) {
         return new ApiResponse(reply.httpStatus(), WireJson.fields(reply));
     }
 
+    /**
+     * The answer for a run that does not exist or is out of the key's reach: the same for both,
+     * so run ids cannot be probed with a key for other repositories.
+     */
+    public static ApiResponse noRun(String runId, String keyName) {
+        return error(404, "no run '" + runId + "' that API key '" + keyName + "' may see");
+    }
+
     public static ApiResponse error(int status, String message) {
         return of(status, "error", message);
     }

@@ -52,6 +52,33 @@ public final class LogStore {
         return keys;
     }
 
+    /** A chunk of an attempt's log: its sequence number and object key. */
+    public record Chunk(int seq, String key) {
+    }
+
+    /** Up to {@code max} chunks after a sequence number, in order, and whether more follow. */
+    public record Listing(List<Chunk> chunks, boolean more) {
+    }
+
+    /**
+     * The chunks of one attempt after {@code afterSeq} (null: from the first), in order, at most
+     * {@code max}: one LIST request, starting after that chunk's key, however long the log.
+     */
+    public Listing chunksAfter(String runId, String jobKey, long epoch, Integer afterSeq, int max) {
+        String prefix = attemptPrefix(runId, jobKey, epoch);
+        ListObjectsV2Response page = s3.listObjectsV2(b -> b.bucket(bucket).prefix(prefix).maxKeys(max)
+                .startAfter(afterSeq == null ? null : chunkKey(runId, jobKey, epoch, afterSeq)));
+        List<Chunk> chunks = new ArrayList<>();
+        for (S3Object object : page.contents()) {
+            String name = object.key().substring(prefix.length());
+            if (name.matches("[0-9]{8}\\.log")) {
+                chunks.add(new Chunk(Integer.parseInt(name.substring(0, 8)), object.key()));
+            }
+        }
+        chunks.sort(java.util.Comparator.comparingInt(Chunk::seq));
+        return new Listing(chunks, Boolean.TRUE.equals(page.isTruncated()));
+    }
+
     public String read(String key) {
         return s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asString(StandardCharsets.UTF_8);
     }

@@ -41,8 +41,7 @@ public final class CancelService {
         Optional<RunSnapshot> snapshot = store.readRun(runId);
         if (snapshot.isEmpty() || !key.allows(snapshot.get().run().repository())) {
             // the same answer whether the run is missing or out of the key's reach: ids are not probed
-            return ApiResponse.error(404, "no run " + runId + (snapshot.isEmpty() ? "" : " that API key '"
-                    + key.name() + "' may see"));
+            return ApiResponse.noRun(runId, key.name());
         }
         by = by == null || by.equals(key.name()) ? key.name() : by + " via " + key.name();
         if (snapshot.get().run().status().isTerminal()) {

@@ -16,6 +16,7 @@ import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.repo.PipelineSource;
 import dev.deltaci.functions.store.GateStore;
+import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.RunRecord;
 import java.nio.charset.StandardCharsets;
@@ -76,6 +77,16 @@ public final class RunStarter {
         }
     }
 
+    /**
+     * A run that runs another again: {@code of} is that run's id; {@code reuse} holds its jobs that
+     * succeeded and are kept as they are (a rerun of failed jobs only), by job key.
+     */
+    public record Rerun(String of, Map<String, JobRecord> reuse) {
+        public Rerun {
+            reuse = Map.copyOf(reuse);
+        }
+    }
+
     @FunctionalInterface
     public interface TriggerCheck {
         Decision decide(Pipeline pipeline) throws PipelineSource.RepositoryUnavailableException;
@@ -114,6 +125,11 @@ public final class RunStarter {
     }
 
     public ApiResponse start(String runId, RunSource source, TriggerCheck check) {
+        return start(runId, source, check, null);
+    }
+
+    /** {@link #start(String, RunSource, TriggerCheck)} for a rerun (null: not one). */
+    public ApiResponse start(String runId, RunSource source, TriggerCheck check, Rerun rerun) {
         Optional<RunRecord> existing = store.getRun(runId);
         if (existing.isPresent() && existing.get().materialized()) {
             return duplicate(existing.get());
@@ -153,10 +169,10 @@ public final class RunStarter {
         RunRecord run = configError != null
                 ? new RunRecord(runId, source.repository(), source.cloneUrl(), source.sha(), source.ref(), source.trigger(),
                         RunState.FAILED, FailureClass.CONFIG_ERROR.wireName(), configError, 0, true, now, now, null,
-                        null, false, Map.of(), source.fork())
+                        null, false, Map.of(), source.fork(), rerun == null ? null : rerun.of())
                 : new RunRecord(runId, source.repository(), source.cloneUrl(), source.sha(), source.ref(), source.trigger(),
                         RunState.PENDING, null, null, jobs.size(), false, now, now, null, null, false, inputs,
-                        source.fork());
+                        source.fork(), rerun == null ? null : rerun.of());
         if (pipeline != null && pipeline.concurrency() != null) {
             // the group is rendered for this run (e.g. deploy-${{ delta.branch }})
             Scope scope = new Scope(RunProgressor.contexts(run), true, false, false);
@@ -173,7 +189,7 @@ public final class RunStarter {
                     "failureClass", FailureClass.CONFIG_ERROR.wireName(), "message", configError);
         }
         try {
-            writeJobs(run, jobs);
+            writeJobs(run, jobs, rerun == null ? Map.of() : rerun.reuse());
         } catch (RuntimeException e) {
             // the run item exists: it must not stay PENDING with half its jobs. It ends FAILED with the
             // reason; a redelivery of the same event then finds it finished
@@ -190,11 +206,16 @@ public final class RunStarter {
         return ApiResponse.of(201, "runId", runId, "status", RunState.PENDING.name(), "jobs", jobs.size());
     }
 
-    private void writeJobs(RunRecord run, Map<String, JobSpec> jobs) {
+    private void writeJobs(RunRecord run, Map<String, JobSpec> jobs, Map<String, JobRecord> reuse) {
         List<JobMessage> toEnqueue = new ArrayList<>();
         Map<String, Integer> startedInGroup = new HashMap<>();
         boolean decideRootsNow = false;
         for (JobSpec job : jobs.values()) {
+            if (reuse.containsKey(job.key())) {
+                store.createReusedJobIfAbsent(run, job, reuse.get(job.key()));
+                decideRootsNow = true; // its dependants are queued by the progressor, as after a job's success
+                continue;
+            }
             JobState initial = DagProgress.initialState(job.needs(), job.condition());
             if (initial == JobState.QUEUED && (run.concurrencyGroup() != null || job.concurrency() != null)) {
                 initial = JobState.BLOCKED; // the progressor queues it once it holds its concurrency group

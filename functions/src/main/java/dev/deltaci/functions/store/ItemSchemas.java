@@ -165,6 +165,8 @@ final class ItemSchemas {
                     .setter((b, v) -> b.logChunks = v == null ? -1 : v))
             .addAttribute(String.class, a -> a.name("artifactSha256").getter(JobOutcome::artifactSha256)
                     .setter((b, v) -> b.artifactSha256 = v))
+            .addAttribute(String.class, a -> a.name("reusedFromRunId").getter(JobOutcome::reusedFromRunId)
+                    .setter((b, v) -> b.reusedFromRunId = v))
             .build();
 
     /** A job item: the job's own attributes and its value records', flattened into one item. */
@@ -237,6 +239,9 @@ final class ItemSchemas {
                     .getter(r -> r.inputs().isEmpty() ? null : r.inputs()).setter((b, v) -> b.inputs = v))
             .addAttribute(Boolean.class, a -> a.name("fork").getter(r -> r.fork() ? Boolean.TRUE : null)
                     .setter((b, v) -> b.fork = Boolean.TRUE.equals(v)))
+            .addAttribute(String.class, a -> a.name("rerunOf").getter(RunRecord::rerunOf).setter((b, v) -> b.rerunOf = v))
+            // every run is in the runs index, newest first, which GET /runs pages through
+            .addAttribute(String.class, a -> a.name("runsShard").getter(r -> JobStore.RUNS_SHARD).setter((b, v) -> { }))
             // until materialized, the run sits in the start index, where the sweeper finds an abandoned start
             .addAttribute(String.class, a -> a.name("queueShard").getter(r -> r.materialized() ? null : JobStore.START_SHARD)
                     .setter((b, v) -> { }))

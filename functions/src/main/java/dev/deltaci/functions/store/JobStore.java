@@ -44,6 +44,15 @@ public final class JobStore {
 
     public static final String LEASE_INDEX = "ByLeaseExpiry";
     public static final String QUEUE_INDEX = "ByEnqueuedAt";
+    /** Every run, newest first: what {@code GET /runs} pages through (one shard; see {@link #RUNS_SHARD}). */
+    public static final String RUNS_INDEX = "RunsByCreatedAt";
+    /**
+     * The runs index's one partition. A partition takes 1,000 writes a second, and a run is
+     * written a handful of times, so one is plenty for CI; a date-sharded key is the way on.
+     */
+    static final String RUNS_SHARD = "runs#0";
+    /** At most this many index items are read for one page, however few of them the filters keep. */
+    public static final int RUNS_READ_BUDGET = 1000;
     /** One shard each is plenty until thousands of jobs are live at once; the keys leave room for more. */
     static final String LEASE_SHARD = "lease#0";
     static final String QUEUE_SHARD = "queued#0";
@@ -137,6 +146,80 @@ public final class JobStore {
                 .build());
     }
 
+    /** What {@link #listRuns} keeps: exact matches, each null for any. */
+    public record RunFilter(String repository, String ref, RunState status) {
+    }
+
+    /**
+     * One page of runs, newest first, and where the next page starts (null: no more). A page can
+     * hold fewer runs than asked for, even none, with a cursor: the filters left out the rest of
+     * the {@link #RUNS_READ_BUDGET} index items it read.
+     */
+    public record RunPage(List<RunRecord> runs, Map<String, AttributeValue> next) {
+    }
+
+    /**
+     * Runs from the runs index, newest first, after {@code start} (a previous page's cursor). The
+     * filter is applied by DynamoDB (less sent back); {@code visible} (which repositories the caller
+     * may see: glob patterns DynamoDB cannot match) here. The read stops at {@code limit} runs or
+     * {@link #RUNS_READ_BUDGET} index items, whichever comes first: a page never costs more than that.
+     */
+    public RunPage listRuns(RunFilter filter, java.util.function.Predicate<RunRecord> visible, int limit,
+                            Map<String, AttributeValue> start) {
+        List<String> conditions = new ArrayList<>();
+        Map<String, String> names = new HashMap<>(Map.of("#shard", "runsShard"));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":shard", s(RUNS_SHARD)));
+        if (filter.repository() != null) {
+            conditions.add("#repository = :repository");
+            names.put("#repository", "repository");
+            values.put(":repository", s(filter.repository()));
+        }
+        if (filter.ref() != null) {
+            conditions.add("#ref = :ref");
+            names.put("#ref", "ref");
+            values.put(":ref", s(filter.ref()));
+        }
+        if (filter.status() != null) {
+            conditions.add("#status = :status");
+            names.put("#status", "status");
+            values.put(":status", s(filter.status().name()));
+        }
+        List<RunRecord> found = new ArrayList<>();
+        Map<String, AttributeValue> from = start;
+        int read = 0;
+        while (read < RUNS_READ_BUDGET) {
+            QueryRequest.Builder request = QueryRequest.builder().tableName(table).indexName(RUNS_INDEX)
+                    .keyConditionExpression("#shard = :shard").scanIndexForward(false)
+                    .expressionAttributeNames(names).expressionAttributeValues(values)
+                    .limit(Math.min(RUNS_READ_BUDGET - read, Math.max(limit * 2, 50))).exclusiveStartKey(from);
+            if (!conditions.isEmpty()) {
+                request.filterExpression(String.join(" AND ", conditions));
+            }
+            QueryResponse page = dynamo.query(request.build());
+            read += page.scannedCount();
+            for (Map<String, AttributeValue> item : page.items()) {
+                RunRecord run = toRun(item);
+                if (visible.test(run)) {
+                    found.add(run);
+                    if (found.size() == limit) {
+                        return new RunPage(found, runsIndexKey(item));
+                    }
+                }
+            }
+            if (!page.hasLastEvaluatedKey() || page.lastEvaluatedKey().isEmpty()) {
+                return new RunPage(found, null);
+            }
+            from = page.lastEvaluatedKey();
+        }
+        return new RunPage(found, from);
+    }
+
+    /** Where a runs-index query goes on after this item: its table and index keys. */
+    private static Map<String, AttributeValue> runsIndexKey(Map<String, AttributeValue> item) {
+        return Map.of("pk", item.get("pk"), "sk", item.get("sk"), "runsShard", item.get("runsShard"),
+                "createdAtEpochMs", item.get("createdAtEpochMs"));
+    }
+
     // --- jobs -----------------------------------------------------------------------------------
 
     /** Writes a job unless it exists (a repeated webhook re-runs this safely). */
@@ -147,6 +230,29 @@ public final class JobStore {
                     .conditionExpression(ITEM_ABSENT).build());
         } catch (ConditionalCheckFailedException e) {
             // already written by an earlier delivery of the same webhook
+        }
+    }
+
+    /**
+     * A rerun's copy of a job that succeeded in the run it reruns: written SUCCEEDED, with that
+     * attempt's lease epoch, times and archive checksum, so its dependants download its artifacts
+     * from there ({@link JobOutcome#reusedFromRunId}). Unless it exists.
+     */
+    public void createReusedJobIfAbsent(RunRecord run, JobSpec spec, JobRecord succeeded) {
+        JobRecord created = JobRecord.created(run, spec, JobState.SUCCEEDED, clock.millis());
+        String from = succeeded.outcome().reusedFromRunId() != null ? succeeded.outcome().reusedFromRunId()
+                : succeeded.runId();
+        JobRecord reused = new JobRecord(created.runId(), created.jobKey(), created.name(), JobState.SUCCEEDED,
+                created.needs(), created.spec(), created.source(),
+                new JobLease(succeeded.lease().epoch(), succeeded.lease().owner(), 0, 0, null),
+                succeeded.attempts(), succeeded.times(),
+                new JobOutcome(null, null, "succeeded in run " + from + "; not run again", succeeded.outcome().logChunks(),
+                        succeeded.outcome().artifactSha256(), from),
+                null, null);
+        try {
+            jobs.putItem(PutItemEnhancedRequest.builder(JobRecord.class).item(reused).conditionExpression(ITEM_ABSENT).build());
+        } catch (ConditionalCheckFailedException e) {
+            // already written by an earlier try of the same rerun
         }
     }
 

@@ -12,21 +12,35 @@ import java.util.Map;
  * @param cancelInProgress whether this run, waiting for its group, cancels the runs ahead of it
  * @param inputs       a manual run's inputs (the {@code inputs} context); empty for other events
  * @param fork         a pull request from a fork: its jobs get no secrets
+ * @param rerunOf      the run this one runs again ({@code POST /runs/{id}/rerun}), or null
  */
 public record RunRecord(String runId, String repository, String cloneUrl, String sha, String ref,
                         String trigger, RunState status, String failureClass, String message,
                         int jobCount, boolean materialized, long createdAtEpochMs, long updatedAtEpochMs,
                         String cancelledBy, String concurrencyGroup, boolean cancelInProgress,
-                        Map<String, String> inputs, boolean fork) {
+                        Map<String, String> inputs, boolean fork, String rerunOf) {
 
     public RunRecord {
         inputs = inputs == null ? Map.of() : Map.copyOf(inputs);
     }
 
+    public RunRecord(String runId, String repository, String cloneUrl, String sha, String ref, String trigger,
+                     RunState status, String failureClass, String message, int jobCount, boolean materialized,
+                     long createdAtEpochMs, long updatedAtEpochMs, String cancelledBy, String concurrencyGroup,
+                     boolean cancelInProgress, Map<String, String> inputs, boolean fork) {
+        this(runId, repository, cloneUrl, sha, ref, trigger, status, failureClass, message, jobCount, materialized,
+                createdAtEpochMs, updatedAtEpochMs, cancelledBy, concurrencyGroup, cancelInProgress, inputs, fork, null);
+    }
+
+    /** The branch or tag name of {@code ref} ({@code refs/heads/main} → {@code main}). */
+    public String refName() {
+        return ref == null ? null : ref.replaceFirst("^refs/(heads|tags)/", "");
+    }
+
     /** This run in another concurrency group (rendered for it when it is created). */
     public RunRecord withGroup(String group, boolean cancelsInProgress) {
         return new RunRecord(runId, repository, cloneUrl, sha, ref, trigger, status, failureClass, message, jobCount,
-                materialized, createdAtEpochMs, updatedAtEpochMs, cancelledBy, group, cancelsInProgress, inputs, fork);
+                materialized, createdAtEpochMs, updatedAtEpochMs, cancelledBy, group, cancelsInProgress, inputs, fork, rerunOf);
     }
 
     static final class Builder {
@@ -48,11 +62,12 @@ public record RunRecord(String runId, String repository, String cloneUrl, String
         boolean cancelInProgress;
         Map<String, String> inputs;
         boolean fork;
+        String rerunOf;
 
         RunRecord build() {
             return new RunRecord(runId, repository, cloneUrl, sha, ref, trigger, status, failureClass, message, jobCount,
                     materialized, createdAtEpochMs, updatedAtEpochMs, cancelledBy, concurrencyGroup, cancelInProgress,
-                    inputs, fork);
+                    inputs, fork, rerunOf);
         }
     }
 }

@@ -162,7 +162,7 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
     }
 
     public ArtifactStore artifactStore() {
-        return new ArtifactStore(presigner, config.bucketName(), clock);
+        return new ArtifactStore(presigner, s3, config.bucketName(), clock);
     }
 
     public RunProgressor runProgressor() {

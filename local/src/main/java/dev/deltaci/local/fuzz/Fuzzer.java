@@ -147,7 +147,7 @@ public final class Fuzzer {
         S3Presigner presigner = S3Presigner.builder().region(Region.US_EAST_1).endpointOverride(URI.create("http://127.0.0.1:1"))
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("fuzz", "fuzz"))).build();
         RunnerApiService api = new RunnerApiService(store, new LogStore(aws.s3(), "bucket"),
-                new ArtifactStore(presigner, "bucket", clock), auth, JobSecrets.NONE,
+                new ArtifactStore(presigner, aws.s3(), "bucket", clock), auth, JobSecrets.NONE,
                 new JobLifecycle(store, new SweepStore(aws.dynamo(), "DeltaTable", clock), queue,
                         new RunProgressor(store, queue, new GateStore(aws.dynamo(), "DeltaTable", clock))),
                 new dev.deltaci.functions.store.OpsStore(aws.dynamo(), "DeltaTable", clock),

@@ -277,12 +277,22 @@ public final class LocalFunctionHost implements AutoCloseable {
 
     /** {@code {name}} segments of the template bound to the path's segments, or null if they do not match. */
     static Map<String, String> pathParameters(String template, String path) {
+        Map<String, String> parameters = new HashMap<>();
+        int greedy = template.indexOf("{proxy+}");
+        if (greedy >= 0) {
+            // API Gateway's greedy variable: the rest of the path, slashes and all
+            String fixed = template.substring(0, greedy);
+            if (!path.startsWith(fixed)) {
+                return null;
+            }
+            parameters.put("proxy", java.net.URLDecoder.decode(path.substring(fixed.length()), StandardCharsets.UTF_8));
+            return parameters;
+        }
         String[] want = template.split("/", -1);
         String[] got = path.split("/", -1);
         if (want.length != got.length) {
             return null;
         }
-        Map<String, String> parameters = new HashMap<>();
         for (int i = 0; i < want.length; i++) {
             if (want[i].startsWith("{") && want[i].endsWith("}") && !got[i].isEmpty()) {
                 parameters.put(want[i].substring(1, want[i].length() - 1),
@@ -306,6 +316,7 @@ public final class LocalFunctionHost implements AutoCloseable {
                 .withRouteKey(route.method() + " " + route.path())
                 .withRawPath(exchange.getRequestURI().getRawPath())
                 .withRawQueryString(rawQuery == null ? "" : rawQuery)
+                .withQueryStringParameters(queryParameters(rawQuery))
                 .withHeaders(headers)
                 .withPathParameters(pathParameters.isEmpty() ? null : pathParameters)
                 .withBody(text != null ? text : Base64.getEncoder().encodeToString(body))
@@ -319,6 +330,24 @@ public final class LocalFunctionHost implements AutoCloseable {
                                 .build())
                         .build())
                 .build();
+    }
+
+    /** The query's parameters, decoded; a repeated name's values joined by commas, as API Gateway does. */
+    static Map<String, String> queryParameters(String rawQuery) {
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return null;
+        }
+        Map<String, String> parameters = new java.util.LinkedHashMap<>();
+        for (String pair : rawQuery.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            parameters.merge(name, value, (a, b) -> a + "," + b);
+        }
+        return parameters;
     }
 
     /** Text bodies pass as they are; anything that is not valid UTF-8 is base64-encoded, as API Gateway does. */

@@ -20,6 +20,7 @@ import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.Projection;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
@@ -113,9 +114,43 @@ public final class Provisioner {
         try {
             dynamo.createTable(request.build());
         } catch (ResourceInUseException e) {
-            // kept from an earlier start
+            // kept from an earlier start: indexes the template has gained since are added, as CloudFormation would
+            dynamo.waiter().waitUntilTableExists(b -> b.tableName(name));
+            addMissingIndexes(dynamo, name, attributes, indexes);
         }
         dynamo.waiter().waitUntilTableExists(b -> b.tableName(name));
+    }
+
+    /**
+     * One UpdateTable per index, as DynamoDB allows. The runs index also gets the runs written
+     * before it existed (a local table is small; in the cloud, see docs/operations/deployment.md).
+     */
+    private static void addMissingIndexes(DynamoDbClient dynamo, String name, List<AttributeDefinition> attributes,
+                                          List<GlobalSecondaryIndex> indexes) {
+        List<String> present = dynamo.describeTable(b -> b.tableName(name)).table().globalSecondaryIndexes().stream()
+                .map(software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndexDescription::indexName).toList();
+        for (GlobalSecondaryIndex index : indexes) {
+            if (present.contains(index.indexName())) {
+                continue;
+            }
+            dynamo.updateTable(b -> b.tableName(name).attributeDefinitions(attributes)
+                    .globalSecondaryIndexUpdates(u -> u.create(c -> c.indexName(index.indexName())
+                            .keySchema(index.keySchema()).projection(index.projection()))));
+            dynamo.waiter().waitUntilTableExists(b -> b.tableName(name));
+            if (index.indexName().equals(dev.deltaci.functions.store.JobStore.RUNS_INDEX)) {
+                backfillRunsShard(dynamo, name);
+            }
+        }
+    }
+
+    private static void backfillRunsShard(DynamoDbClient dynamo, String name) {
+        dynamo.scanPaginator(b -> b.tableName(name).filterExpression("#type = :run")
+                        .expressionAttributeNames(Map.of("#type", "type"))
+                        .expressionAttributeValues(Map.of(":run", AttributeValue.fromS("run")))
+                        .projectionExpression("pk, sk"))
+                .items().forEach(key -> dynamo.updateItem(b -> b.tableName(name).key(key)
+                        .updateExpression("SET runsShard = :shard")
+                        .expressionAttributeValues(Map.of(":shard", AttributeValue.fromS("runs#0")))));
     }
 
     @SuppressWarnings("unchecked")

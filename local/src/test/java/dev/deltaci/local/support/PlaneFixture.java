@@ -62,6 +62,11 @@ public final class PlaneFixture implements AutoCloseable {
         return new ObjectMapper().readTree(delivery.body()).get("runId").asText();
     }
 
+    /** A JSON body, parsed. */
+    public static com.fasterxml.jackson.databind.JsonNode json(String body) throws java.io.IOException {
+        return new ObjectMapper().readTree(body);
+    }
+
     @Override
     public void close() {
         repos.forEach(LocalRepository::close);
