@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 /** {@code delta}: the command line of Delta CI. */
 @Command(name = "delta", mixinStandardHelpOptions = true, version = "Delta CI 0.1.0",
         description = "Delta CI: a serverless CI control plane on AWS, runnable whole on this machine.",
-        subcommands = {RunCommand.class, DevCommand.class, StatusCommand.class, TriggerCommand.class, LintCommand.class, CancelCommand.class, RunnerMain.class,
+        subcommands = {RunCommand.class, DevCommand.class, StatusCommand.class, RunsCommand.class, ShowCommand.class,
+                LogsCommand.class, ArtifactsCommand.class, RerunCommand.class, CancelCommand.class, TriggerCommand.class,
+                LintCommand.class, RunnerMain.class,
                 RunnerTokenCommand.class, ApiKeyCommand.class, FuzzCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {

@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
                 "The embedded stack (dynalite, ElasticMQ, S3Proxy) keeps tables, logs and artifacts in the data "
                         + "directory across restarts; the functions listen on the port, with GET /metrics "
                         + "(Prometheus text) and GET /health; the sweeper and scheduler run every second; "
-                        + "runner processes are started and replaced when they die. 'delta status' reads it."},
+                        + "runner processes are started and replaced when they die. The dashboard is at /ui/; 'delta runs', "
+                        + "'delta show', 'delta logs', 'delta status' read it and 'delta run PATH --dev' sends it work."},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
                 "0:stopped by an interrupt (Ctrl-C or SIGTERM)",
                 "2:usage error (bad option, port taken, data directory not writable)",
@@ -194,14 +195,17 @@ public class DevCommand implements Callable<Integer> {
 
         out.printf("▸ Delta CI dev is up (stack %d ms)%n", stack.startMillis());
         out.println("  API         " + plane.apiUrl() + "  (webhooks: /webhooks/github, runner API: /runner/*, control: /runs, /status)");
+        out.println("  dashboard   " + plane.apiUrl().resolve("/ui/") + "  (sign in with the API key in "
+                + dataDir.resolve(DevState.FILE) + ")");
         out.println("  metrics     " + plane.apiUrl().resolve("/metrics") + "   health " + plane.apiUrl().resolve("/health"));
         out.println("  runners     " + (fleet == null ? runners + (labels.isEmpty() ? "" : " " + labels)
                 : "autoscaled, 0-" + autoscale.max + " (idle ones stop after "
                 + autoscale.scaleInAfter(DEV_SCALE_IN_AFTER).toSeconds() + " s)")
                 + ", workspaces and logs in " + workDir);
         out.println("  credentials " + dataDir.resolve(DevState.FILE) + " (API key, webhook secret, registration token)");
-        out.println("  try         ./delta status" + (data == null ? "" : " --data " + dataDir)
-                + "    curl -s " + plane.apiUrl().resolve("/metrics") + " | grep delta_");
+        String onData = data == null ? "" : " --data " + dataDir;
+        out.println("  try         ./delta run examples/hello --dev" + onData + "    ./delta runs" + onData
+                + "    ./delta status" + onData);
         out.flush();
         // replace runners that died (disposable runners: a killed one is simply replaced)
         while (stopped.getCount() > 0) {

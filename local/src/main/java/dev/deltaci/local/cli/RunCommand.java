@@ -5,18 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.functions.security.HashedTokens;
-import dev.deltaci.functions.store.JobRecord;
-import dev.deltaci.functions.store.RunRecord;
 import dev.deltaci.local.host.GitHubPush;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.host.ProcessFleet;
 import dev.deltaci.local.host.RunnerPool;
+import dev.deltaci.local.api.ControlApiClient;
 import dev.deltaci.local.repo.LocalRepository;
 import dev.deltaci.local.stack.AwsStack;
 import dev.deltaci.local.stack.EmbeddedStack;
 import dev.deltaci.local.stack.ExternalStack;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,6 +78,14 @@ public class RunCommand implements Callable<Integer> {
                     + "runner API when a job that uses them is leased; never stored.")
     Path secretsFile;
 
+    @Option(names = "--dev", description = "Send the commit to the 'delta dev' running on --data instead of starting "
+            + "a stack of its own, and follow the run there (it stays in delta dev's history and dashboard).")
+    boolean toDev;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "With --dev: the data directory of that delta dev "
+            + "(default: ~/.delta/dev).")
+    Path data;
+
     @Option(names = "--wait-minutes", paramLabel = "M", defaultValue = "120",
             description = "Give up waiting for the run after this long (default: ${DEFAULT-VALUE}).")
     int waitMinutes;
@@ -87,6 +93,12 @@ public class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter progress = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
+        if (data != null && !toDev) {
+            return usage("--data goes with --dev");
+        }
+        if (toDev) {
+            return onDev(progress);
+        }
         if (runners < 1 || runners > 16) {
             return usage("--runners must be from 1 to 16, got " + runners);
         }
@@ -141,7 +153,8 @@ public class RunCommand implements Callable<Integer> {
                 progress.printf("▸ stack ready in %d ms; functions on %s; %s; building %s at %s%n",
                         stackMillis, plane.apiUrl(), fleet == null ? runners + " runner(s)"
                                 : "autoscaling 0-" + autoscale.max + " runner(s)", repo.name(), repo.sha().substring(0, 12));
-                return execute(repo, plane, secret, progress, began, stackMillis, autoscaled);
+                return execute(repo, new Endpoint(plane.apiUrl(), plane.apiKey(), secret), progress, began, stackMillis,
+                        autoscaled);
             } finally {
                 dev.deltaci.local.TempTrees.deleteQuietly(workDir);
             }
@@ -159,19 +172,65 @@ public class RunCommand implements Callable<Integer> {
                 Map.of(repo.name(), secrets))));
     }
 
+    /**
+     * {@code --dev}: the commit goes to the running {@code delta dev} (its API, key and webhook secret
+     * from its data directory), which keeps the run; this follows it as any client would.
+     */
+    private int onDev(PrintWriter progress) throws Exception {
+        List<String> standalone = java.util.stream.Stream.of("--runners", "--autoscale", "--scale-in-after",
+                "--aws-endpoint", "--secrets-file").filter(spec.commandLine().getParseResult()::hasMatchedOption).toList();
+        if (!standalone.isEmpty()) {
+            return usage(String.join(", ", standalone) + " configure a stack of its own; with --dev, delta dev's "
+                    + "runners and secrets are used (set them when starting delta dev)");
+        }
+        Path dataDir = (data == null ? DevState.defaultDataDir() : data).toAbsolutePath();
+        Optional<DevState> state;
+        try {
+            state = DevState.read(dataDir);
+        } catch (java.io.IOException e) {
+            return usage("cannot read " + dataDir.resolve(DevState.FILE) + ": " + e.getMessage());
+        }
+        if (state.isEmpty() || state.get().apiUrl() == null) {
+            return usage("no delta dev is running on " + dataDir + "; start one with './delta dev"
+                    + (data == null ? "" : " --data " + data) + "'");
+        }
+        LocalRepository repo;
+        try {
+            // a directory that is not a git repository is committed into a snapshot kept beside delta dev's data,
+            // so that its runs can be rerun later; beside, not in it: runners clone it, and steps see the URL
+            repo = LocalRepository.resolve(path, ref, dataDir.resolveSibling(dataDir.getFileName() + "-snapshots"));
+        } catch (LocalRepository.RepositoryException e) {
+            return usage(e.getMessage());
+        }
+        try (repo) {
+            if (repo.warning() != null) {
+                progress.println("warning: " + repo.warning());
+            }
+            URI url = URI.create(state.get().apiUrl());
+            progress.printf("▸ sending %s at %s to delta dev at %s (dashboard %s)%n", repo.name(),
+                    repo.sha().substring(0, 12), url, url.resolve("/ui/"));
+            return execute(repo, new Endpoint(url, state.get().apiKey(), state.get().webhookSecret()), progress,
+                    System.nanoTime(), 0, null);
+        }
+    }
+
+    /** Where the run is asked for: the control plane's API, its key and its webhook secret. */
+    protected record Endpoint(URI apiUrl, String apiKey, String webhookSecret) {
+    }
+
     /** How a run was asked for: the answer's status and body, and what to call the request in progress lines. */
     protected record Request(int status, String body, String description) {
     }
 
     /** Asks the control plane for the run: a signed push webhook for the commit. */
-    protected Request requestRun(LocalRepository repo, LocalControlPlane plane, String secret) throws Exception {
-        GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), secret, GitHubPush.payload(repo));
+    protected Request requestRun(LocalRepository repo, Endpoint endpoint) throws Exception {
+        GitHubPush.Delivery delivery = GitHubPush.send(endpoint.apiUrl(), endpoint.webhookSecret(), GitHubPush.payload(repo));
         return new Request(delivery.status(), delivery.body(), "push webhook " + delivery.deliveryId());
     }
 
-    private int execute(LocalRepository repo, LocalControlPlane plane, String secret, PrintWriter progress,
+    private int execute(LocalRepository repo, Endpoint endpoint, PrintWriter progress,
                         long began, long stackMillis, ProcessFleet fleet) throws Exception {
-        Request delivery = requestRun(repo, plane, secret);
+        Request delivery = requestRun(repo, endpoint);
         JsonNode answer = new ObjectMapper().readTree(delivery.body());
         if (delivery.status() == 202 && answer.has("ignored")) {
             // the pipeline's 'on:' filters do not take this push: nothing runs, and that is not an error
@@ -194,23 +253,27 @@ public class RunCommand implements Callable<Integer> {
         String runId = answer.get("runId").asText();
         // the control API key is this process's alone: it is never printed (progress ends up in CI logs)
         progress.println("▸ run " + runId + " created by " + delivery.description() + " (Ctrl-C cancels it)");
-        RunWatcher watcher = new RunWatcher(plane.plane().jobStore(), plane.plane().logStore(),
-                plane.plane().waitingReasons(), progress);
-        Optional<RunRecord> finished;
-        try (Interrupts interrupts = Interrupts.onFirst(() -> cancel(plane, runId, progress))) {
+        ControlApiClient api = new ControlApiClient(endpoint.apiUrl(), endpoint.apiKey());
+        RunWatcher watcher = new RunWatcher(api, progress);
+        Optional<JsonNode> finished;
+        try (Interrupts interrupts = Interrupts.onFirst(() -> cancel(api, runId, progress))) {
             finished = watcher.follow(runId, Duration.ofMinutes(waitMinutes));
+        } catch (java.io.IOException | ControlApiClient.ApiError e) {
+            spec.commandLine().getErr().println("error: lost the control API while following run " + runId + ": "
+                    + e.getMessage());
+            return ExitCodes.INTERNAL;
         }
         if (finished.isEmpty()) {
             spec.commandLine().getErr().println("error: run " + runId + " did not finish within " + waitMinutes + " minutes");
             return ExitCodes.INTERNAL;
         }
-        RunRecord run = finished.get();
-        List<JobRecord> jobs = plane.plane().jobStore().listJobs(runId);
+        JsonNode view = finished.get();
+        JsonNode run = view.path("run");
         long wallMillis = Duration.ofNanos(System.nanoTime() - began).toMillis();
-        printOutcome(run, jobs, progress, wallMillis);
+        printOutcome(view, progress, wallMillis);
         ProcessFleet.Stats scaled = fleet == null ? null : awaitScaleIn(fleet, progress);
         if (json) {
-            Map<String, Object> summary = RunSummary.of(run, jobs, wallMillis);
+            Map<String, Object> summary = RunSummary.of(view, wallMillis);
             summary.put("stackStartMillis", stackMillis);
             if (scaled != null) {
                 Map<String, Object> pool = new java.util.LinkedHashMap<>();
@@ -225,13 +288,10 @@ public class RunCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(JSON.writeValueAsString(summary));
             spec.commandLine().getOut().flush();
         }
-        if (FailureClass.CONFIG_ERROR.wireName().equals(run.failureClass())) {
+        if (FailureClass.CONFIG_ERROR.wireName().equals(run.path("failureClass").asText())) {
             return ExitCodes.USAGE_OR_CONFIG;
         }
-        return switch (run.status()) {
-            case SUCCEEDED -> ExitCodes.SUCCEEDED;
-            default -> ExitCodes.RUN_FAILED;
-        };
+        return run.path("status").asText().equals("SUCCEEDED") ? ExitCodes.SUCCEEDED : ExitCodes.RUN_FAILED;
     }
 
     /** After the run: the scaler drains and stops the idle runners; this waits until none is left. */
@@ -256,34 +316,35 @@ public class RunCommand implements Callable<Integer> {
      * watcher goes on until the run has ended (its running steps get their stop grace period),
      * then the command exits 1 as for any cancelled run. A second Ctrl-C exits at once.
      */
-    private static void cancel(LocalControlPlane plane, String runId, PrintWriter progress) {
+    private static void cancel(ControlApiClient api, String runId, PrintWriter progress) {
         progress.println("▸ interrupted: cancelling run " + runId + " (Ctrl-C again to quit at once)…");
-        StringWriter err = new StringWriter();
-        int exit = new picocli.CommandLine(new CancelCommand()).setErr(new PrintWriter(err, true))
-                .setOut(new PrintWriter(new StringWriter(), true))
-                .execute(runId, "--api-url", plane.apiUrl().toString(), "--api-key", plane.apiKey(),
-                        "--by", System.getProperty("user.name", "local").replaceAll("[^\\p{L}\\p{N} ._@-]", "_")
-                                + " (Ctrl-C)");
-        if (exit != 0) {
-            progress.println("▸ could not cancel run " + runId + ": " + err.toString().strip());
+        try {
+            api.cancel(runId, System.getProperty("user.name", "local").replaceAll("[^\\p{L}\\p{N} ._@-]", "_")
+                    + " (Ctrl-C)");
+        } catch (java.io.IOException | ControlApiClient.ApiError e) {
+            progress.println("▸ could not cancel run " + runId + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
-    private static void printOutcome(RunRecord run, List<JobRecord> jobs, PrintWriter out, long wallMillis) {
-        if (run.message() != null) {
-            out.println(run.message());
+    private static void printOutcome(JsonNode view, PrintWriter out, long wallMillis) {
+        JsonNode run = view.path("run");
+        if (run.hasNonNull("message")) {
+            out.println(run.get("message").asText());
         }
-        if (run.cancelledBy() != null) {
-            out.println("cancelled by " + run.cancelledBy());
+        if (run.hasNonNull("cancelledBy")) {
+            out.println("cancelled by " + run.get("cancelledBy").asText());
         }
-        out.printf("▸ run %s %s in %.1f s%n", run.runId(), run.status(), wallMillis / 1000.0);
-        for (JobRecord job : jobs) {
-            String detail = job.outcome().reason() != null ? job.outcome().reason()
-                    : job.outcome().exitCode() == null ? "" : "exit " + job.outcome().exitCode()
-                    + (job.outcome().failureClass() == null ? "" : ", " + job.outcome().failureClass());
-            out.printf("    %-10s %s%s%n", job.state(), job.name(), detail.isEmpty() ? "" : "  (" + detail + ")");
-            if (job.attempts().history().size() > 1) {
-                job.attempts().history().forEach(a -> out.println("               " + RunSummary.describe(a)));
+        out.printf("▸ run %s %s in %.1f s%n", run.path("runId").asText(), run.path("status").asText(), wallMillis / 1000.0);
+        for (JsonNode job : view.path("jobs")) {
+            String detail = job.hasNonNull("reason") ? job.get("reason").asText()
+                    : !job.hasNonNull("exitCode") ? "" : "exit " + job.get("exitCode").asInt()
+                    + (job.hasNonNull("failureClass") ? ", " + job.get("failureClass").asText() : "");
+            out.printf("    %-10s %s%s%n", job.path("state").asText(), job.path("name").asText(),
+                    detail.isEmpty() ? "" : "  (" + detail + ")");
+            if (job.path("attempts").size() > 1) {
+                job.path("attempts").forEach(a -> out.println("               " + RunWatcher.describe(a)));
             }
         }
     }

@@ -1,96 +1,93 @@
 package dev.deltaci.local.cli;
 
-import dev.deltaci.functions.store.AttemptRecord;
-import dev.deltaci.functions.store.JobRecord;
-import dev.deltaci.functions.store.RunRecord;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The {@code --json} result of a run: one object, stable field names, for scripts. */
+/**
+ * The {@code --json} result of a run: one object, stable field names, for scripts; made from the
+ * run as the control API's {@code GET /runs/{id}} shows it.
+ */
 final class RunSummary {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private RunSummary() {
     }
 
-    static Map<String, Object> of(RunRecord run, List<JobRecord> jobs, long wallMillis) {
+    static Map<String, Object> of(JsonNode view, long wallMillis) {
+        JsonNode run = view.path("run");
         Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("runId", run.runId());
-        summary.put("status", run.status().name());
-        summary.put("repository", run.repository());
-        summary.put("sha", run.sha());
-        summary.put("ref", run.ref());
-        if (run.failureClass() != null) {
-            summary.put("failureClass", run.failureClass());
-        }
-        if (run.message() != null) {
-            summary.put("message", run.message());
-        }
-        if (run.cancelledBy() != null) {
-            summary.put("cancelledBy", run.cancelledBy());
-        }
+        summary.put("runId", run.path("runId").asText());
+        summary.put("status", run.path("status").asText());
+        summary.put("repository", run.path("repository").asText());
+        summary.put("sha", run.path("sha").asText());
+        summary.put("ref", run.path("ref").asText());
+        putIfPresent(summary, run, "failureClass");
+        putIfPresent(summary, run, "message");
+        putIfPresent(summary, run, "cancelledBy");
+        putIfPresent(summary, run, "rerunOf");
         summary.put("wallMillis", wallMillis);
-        summary.put("jobs", jobs.stream().map(RunSummary::job).toList());
+        List<Map<String, Object>> jobs = new ArrayList<>();
+        view.path("jobs").forEach(job -> jobs.add(job(job)));
+        summary.put("jobs", jobs);
         return summary;
     }
 
-    private static Map<String, Object> job(JobRecord job) {
+    private static Map<String, Object> job(JsonNode job) {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("key", job.jobKey());
-        out.put("name", job.name());
-        if (job.spec() != null && job.spec().matrix() != null) {
-            out.put("matrix", job.spec().matrix().values());
+        out.put("key", job.path("key").asText());
+        out.put("name", job.path("name").asText());
+        if (job.path("matrix").isObject()) {
+            out.put("matrix", JSON.convertValue(job.path("matrix").path("values"), Map.class));
         }
-        out.put("status", job.state().name());
-        out.put("attempts", job.lease().epoch() == 0 ? 0 : job.attempts().current());
-        out.put("exitCode", job.outcome().exitCode());
-        out.put("failureClass", job.outcome().failureClass());
-        out.put("durationMs", job.times().startedAtEpochMs() > 0 && job.times().finishedAtEpochMs() > 0
-                ? job.times().finishedAtEpochMs() - job.times().startedAtEpochMs() : null);
-        out.put("startedAtEpochMs", job.times().startedAtEpochMs() > 0 ? job.times().startedAtEpochMs() : null);
+        out.put("status", job.path("state").asText());
+        out.put("attempts", job.path("attempts").size());
+        out.put("exitCode", number(job, "exitCode"));
+        out.put("failureClass", job.path("failureClass").asText(null));
+        Long started = number(job, "startedAtEpochMs");
+        Long finished = number(job, "finishedAtEpochMs");
+        Long queued = number(job, "queuedAtEpochMs");
+        out.put("durationMs", started != null && finished != null ? finished - started : null);
+        out.put("startedAtEpochMs", started);
         // how long its last attempt waited for a runner (with --autoscale: for the runner to be started)
-        out.put("waitedMs", job.times().startedAtEpochMs() > 0 && job.times().queuedAtEpochMs() > 0
-                ? Math.max(0, job.times().startedAtEpochMs() - job.times().queuedAtEpochMs()) : null);
-        out.put("finishedAtEpochMs", job.times().finishedAtEpochMs() > 0 ? job.times().finishedAtEpochMs() : null);
-        out.put("logChunks", Math.max(job.outcome().logChunks(), 0));
-        if (job.outcome().reason() != null) {
-            out.put("reason", job.outcome().reason());
-        }
-        if (job.waitingFor() != null) {
-            out.put("waitingFor", job.waitingFor());
-        }
-        if (job.spec() != null && job.spec().continueOnError()) {
+        out.put("waitedMs", started != null && queued != null ? Math.max(0, started - queued) : null);
+        out.put("finishedAtEpochMs", finished);
+        out.put("logChunks", job.path("logChunks").asInt());
+        putIfPresent(out, job, "reason");
+        putIfPresent(out, job, "waiting");
+        if (job.path("continueOnError").asBoolean()) {
             out.put("continueOnError", true);
         }
-        out.put("history", job.attempts().history().stream().map(RunSummary::attempt).toList());
+        putIfPresent(out, job, "reusedFromRunId");
+        List<Map<String, Object>> history = new ArrayList<>();
+        for (JsonNode a : job.path("attempts")) {
+            if (!a.path("finished").asBoolean()) {
+                continue;
+            }
+            Map<String, Object> attempt = new LinkedHashMap<>();
+            attempt.put("attempt", a.path("attempt").asInt());
+            attempt.put("runner", a.path("runner").asText(null));
+            attempt.put("result", a.path("result").asText(null));
+            attempt.put("failureClass", a.path("failureClass").asText(null));
+            attempt.put("exitCode", number(a, "exitCode"));
+            attempt.put("durationMs", number(a, "durationMs"));
+            history.add(attempt);
+        }
+        out.put("history", history);
         return out;
     }
 
-    /** One finished attempt: who ran it and how it ended ({@code QUEUED} means it was retried). */
-    private static Map<String, Object> attempt(AttemptRecord a) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("attempt", a.attempt());
-        out.put("runner", a.runner());
-        out.put("result", a.result());
-        out.put("failureClass", a.failureClass());
-        out.put("exitCode", a.exitCode());
-        out.put("durationMs", a.endedAtEpochMs() - a.startedAtEpochMs());
-        return out;
+    private static Long number(JsonNode node, String field) {
+        return node.hasNonNull(field) ? node.get(field).asLong() : null;
     }
 
-    /** "attempt 1 on runner-a: script_failure, exit 7, retried" */
-    static String describe(AttemptRecord a) {
-        StringBuilder text = new StringBuilder("attempt ").append(a.attempt());
-        if (a.runner() != null) {
-            text.append(" on ").append(a.runner());
+    private static void putIfPresent(Map<String, Object> out, JsonNode node, String field) {
+        if (node.hasNonNull(field)) {
+            out.put(field, node.get(field).asText());
         }
-        text.append(": ").append(a.failureClass() == null ? a.result() : a.failureClass());
-        if (a.exitCode() != null) {
-            text.append(", exit ").append(a.exitCode());
-        }
-        if ("QUEUED".equals(a.result())) {
-            text.append(", retried");
-        }
-        return text.toString();
     }
 }

@@ -1,22 +1,11 @@
 package dev.deltaci.local.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.IOException;
+import dev.deltaci.local.api.ControlApiClient;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
+
 
 /**
  * {@code delta status}: health at a glance, from the control API's {@code GET /status} of a
@@ -34,83 +23,26 @@ import picocli.CommandLine.Spec;
                 "2:usage error (no running delta dev, no API key, key refused)",
                 "3:the control plane could not be reached or answered an error",
                 "4:critical: at least one check is CRITICAL"})
-public class StatusCommand implements Callable<Integer> {
+public class StatusCommand extends ApiCommand {
 
     static final int DEGRADED = 1;
     static final int CRITICAL = 4;
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--api-url", defaultValue = "${env:DELTA_API_URL}", paramLabel = "URL",
-            description = "Base URL of a deployed stack's API (stack output ApiUrl; env DELTA_API_URL).")
-    URI apiUrl;
-
-    @Option(names = "--api-key", defaultValue = "${env:DELTA_API_KEY}", paramLabel = "KEY",
-            description = "A control API key (env DELTA_API_KEY); with delta dev, read from its data directory.")
-    String apiKey;
-
-    @Option(names = "--data", paramLabel = "DIR", description = "Data directory of the delta dev to read (default: ~/.delta/dev).")
-    Path data;
-
-    @Option(names = "--json", description = "Print the whole report as one JSON object.")
-    boolean json;
 
     @Override
-    public Integer call() throws Exception {
-        PrintWriter err = spec.commandLine().getErr();
-        URI url = apiUrl;
-        String key = apiKey;
-        if (url == null) {
-            Path dataDir = data == null ? DevState.defaultDataDir() : data;
-            Optional<DevState> dev = DevState.read(dataDir);
-            if (dev.isEmpty() || dev.get().apiUrl() == null) {
-                err.println("error: no delta dev is running on " + dataDir + " (start one with './delta dev'), "
-                        + "and no --api-url was given");
-                return ExitCodes.USAGE_OR_CONFIG;
-            }
-            url = URI.create(dev.get().apiUrl());
-            key = key == null ? dev.get().apiKey() : key;
-        }
-        if (key == null || key.isBlank()) {
-            err.println("error: --api-key (or DELTA_API_KEY) is needed to read " + url);
-            return ExitCodes.USAGE_OR_CONFIG;
-        }
-        HttpResponse<String> response;
-        try {
-            response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(
-                    HttpRequest.newBuilder(url.resolve("/status")).timeout(Duration.ofSeconds(30))
-                            .header("authorization", "Bearer " + key).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            err.println("error: cannot reach " + url + ": " + e.getMessage()
-                    + " (runbook: CI unavailable / API errors — check orchestrator health)");
-            return ExitCodes.INTERNAL;
-        }
-        JsonNode body;
-        try {
-            body = JSON.readTree(response.body());
-        } catch (IOException e) {
-            body = null;
-        }
-        if (response.statusCode() == 401 || response.statusCode() == 403) {
-            err.println("error: the API key was refused: " + (body == null ? response.body() : body.path("error").asText()));
-            return ExitCodes.USAGE_OR_CONFIG;
-        }
-        if (response.statusCode() != 200 || body == null || !body.has("status")) {
-            err.println("error: " + url + "/status answered " + response.statusCode() + ": " + response.body());
-            return ExitCodes.INTERNAL;
+    int call(ControlApiClient api) throws Exception {
+        JsonNode body = api.status();
+        if (!body.has("status")) {
+            return fail(ExitCodes.INTERNAL, api.base() + "/status answered without a status: " + body);
         }
         JsonNode report = body.get("status");
         JsonNode pools = body.path("pools");
         if (json) {
             com.fasterxml.jackson.databind.node.ObjectNode out = report.deepCopy();
             out.set("pools", pools.isArray() ? pools : JSON.createArrayNode());
-            spec.commandLine().getOut().println(JSON.writeValueAsString(out));
+            printJson(out);
         } else {
-            print(url, report, spec.commandLine().getOut());
-            printPools(pools, spec.commandLine().getOut());
+            print(api.base(), report, out());
+            printPools(pools, out());
         }
         return switch (report.path("verdict").asText()) {
             case "OK" -> ExitCodes.SUCCEEDED;

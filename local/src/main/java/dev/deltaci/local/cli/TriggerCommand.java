@@ -2,7 +2,6 @@ package dev.deltaci.local.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.repo.LocalRepository;
 import java.io.IOException;
 import java.net.URI;
@@ -89,14 +88,14 @@ public final class TriggerCommand extends RunCommand {
 
     /** The local run: POST /runs for the commit, with its clone URL, so nothing is resolved remotely. */
     @Override
-    protected Request requestRun(LocalRepository repo, LocalControlPlane plane, String secret) throws Exception {
+    protected Request requestRun(LocalRepository repo, Endpoint endpoint) throws Exception {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("repository", repo.name());
         body.put("cloneUrl", repo.cloneUrl());
         body.put("ref", repo.ref());
         body.put("sha", repo.sha());
         body.put("inputs", inputs);
-        HttpResponse<String> response = post(plane.apiUrl(), plane.apiKey(), body);
+        HttpResponse<String> response = post(endpoint.apiUrl(), endpoint.apiKey(), body);
         return new Request(response.statusCode(), response.body(), "POST /runs (workflow_dispatch)");
     }
 

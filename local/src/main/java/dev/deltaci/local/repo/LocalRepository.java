@@ -33,6 +33,16 @@ public record LocalRepository(String cloneUrl, String sha, String ref, String na
     }
 
     public static LocalRepository resolve(Path path, String ref) throws RepositoryException {
+        return resolve(path, ref, null);
+    }
+
+    /**
+     * As {@link #resolve(Path, String)}, but a directory that is not a git repository is committed
+     * into a snapshot repository kept under {@code snapshots} (one per source directory, a commit
+     * per call) instead of a throwaway one: a long-running control plane ({@code delta dev}) can
+     * then read the commit again later, for a rerun. Null: a throwaway commit.
+     */
+    public static LocalRepository resolve(Path path, String ref, Path snapshots) throws RepositoryException {
         Path dir = path.toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) {
             throw new RepositoryException(path + " is not a directory");
@@ -47,7 +57,51 @@ public record LocalRepository(String cloneUrl, String sha, String ref, String na
             throw new RepositoryException("--ref needs a git repository; " + path
                     + " is not the top of one (it is copied into a throwaway commit instead)");
         }
-        return throwawayCommit(dir, name);
+        return snapshots == null ? throwawayCommit(dir, name) : keptSnapshot(dir, name, snapshots);
+    }
+
+    private static LocalRepository keptSnapshot(Path source, String name, Path snapshots) throws RepositoryException {
+        String id = (source.getFileName() == null ? "root" : source.getFileName().toString()).replaceAll("[^A-Za-z0-9_.-]", "_")
+                + "-" + dev.deltaci.functions.security.HashedTokens.hex(source.toString()).substring(0, 10);
+        Path repo = snapshots.resolve(id);
+        try {
+            if (!Files.isDirectory(repo.resolve(".git"))) {
+                Files.createDirectories(repo);
+                git(repo, source, "init", "--quiet", "--initial-branch=main");
+            }
+            // the work tree becomes the source as it is now: files gone from it go from the next commit too
+            try (Stream<Path> entries = Files.list(repo)) {
+                for (Path entry : (Iterable<Path>) entries::iterator) {
+                    if (!entry.getFileName().toString().equals(".git")) {
+                        deleteTree(entry);
+                    }
+                }
+            }
+            copyTree(source, repo);
+            git(repo, source, "add", "--all");
+            git(repo, source, "-c", "user.name=Delta CI", "-c", "user.email=delta@localhost", "commit", "--quiet",
+                    "--no-gpg-sign", "--allow-empty", "-m", "delta run " + source);
+            String sha = Git.run(repo, "rev-parse", "HEAD").out().strip();
+            return new LocalRepository(repo.toString(), sha, "refs/heads/main", name, "delta run " + source, null, null);
+        } catch (IOException e) {
+            throw new RepositoryException("cannot copy " + source + " into " + repo + ": " + e.getMessage());
+        }
+    }
+
+    private static void git(Path repo, Path source, String... args) throws RepositoryException {
+        Git.Result result = Git.run(repo, args);
+        if (!result.ok()) {
+            throw new RepositoryException("git " + args[0] + " failed in the snapshot of " + source + " (" + repo + "): "
+                    + result.out().strip());
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
     }
 
     private static LocalRepository fromWorkTree(Path dir, String ref, String name) throws RepositoryException {
