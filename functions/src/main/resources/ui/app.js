@@ -281,8 +281,11 @@
       if (snapshot === last) return;
       last = snapshot;
       renderHead(answer.run);
-      drawDag(dag, answer);
+      if (answer.jobs.length) drawDag(dag, answer);
+      else dag.replaceChildren(el('div', {class: 'empty', text: 'This run has no jobs.'}));
       renderJobs(answer);
+      // a finished run changes no more (a rerun is a run of its own): stop asking
+      if (TERMINAL_RUN.includes(answer.run.status) && answer.jobs.every((j) => TERMINAL_JOB.includes(j.state))) stop();
     });
     leave = stop;
 
@@ -450,13 +453,19 @@
     const foot = el('div', {class: 'log-foot', id: 'log-status', text: 'Loading…'});
     const follow = el('input', {type: 'checkbox', id: 'follow'});
     const title = el('span', {text: 'Log'});
-    lines.append(foot);
+    const toEnd = el('button', {type: 'button', class: 'link', id: 'log-end', text: 'Jump to end',
+      onclick: () => restart('tail')});
+    const banner = el('div', {class: 'log-banner', id: 'log-skipped', hidden: true});
+    lines.append(banner, foot);
     view.replaceChildren(el('div', {class: 'sub'}, el('a', {href: '#/runs/' + encodeURIComponent(runId), text: '← Run ' + runId})),
       head, facts, attempts,
-      el('div', {class: 'log-card'}, el('div', {class: 'log-head'}, title, el('span', {class: 'grow'}),
+      el('div', {class: 'log-card'}, el('div', {class: 'log-head'}, title, el('span', {class: 'grow'}), toEnd,
         el('label', {}, follow, 'Follow')), lines));
 
-    const log = {attempt: wanted, after: null, lineNo: 0, pending: '', complete: false, busy: false, started: false};
+    // mode 'start': from the first line, numbered and linkable; 'tail': the end of a long log, as a
+    // follower wants it (the lines before are not loaded, so they are not numbered)
+    const log = {attempt: wanted, after: null, lineNo: 0, pending: '', complete: false, busy: false, started: false,
+      mode: 'start', generation: 0};
     let job = null;
 
     const stopJob = every(2000, async () => {
@@ -470,11 +479,15 @@
       renderHead(answer.run);
       if (!log.started) {
         log.started = true;
-        follow.checked = job.state === 'RUNNING' || job.state === 'QUEUED' || job.state === 'BLOCKED';
+        follow.checked = !targetLine && (job.state === 'RUNNING' || job.state === 'QUEUED' || job.state === 'BLOCKED');
+        log.mode = follow.checked ? 'tail' : 'start';
         pump();
       }
     });
-    const timer = setInterval(() => { if (!log.complete && !document.hidden) pump(); }, 1000);
+    const timer = setInterval(() => {
+      if (!log.complete && !document.hidden) pump();
+      else if (log.complete && job && TERMINAL_JOB.includes(job.state)) stopJob();
+    }, 1000);
     const observer = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) pump();
     }, {root: lines});
@@ -513,16 +526,37 @@
       title.textContent = 'Log' + (shown ? ' · attempt ' + shown.attempt : '');
     }
 
+    /** Reads the log again from its start, or from its end. */
+    function restart(mode) {
+      log.generation += 1;
+      Object.assign(log, {after: null, lineNo: 0, pending: '', complete: false, busy: false, mode});
+      lines.querySelectorAll('.line').forEach((line) => line.remove());
+      banner.hidden = true;
+      if (mode === 'tail') follow.checked = true;
+      pump();
+    }
+
     async function pump() {
       if (log.busy || log.complete || !job) return;
       log.busy = true;
+      const generation = log.generation;
       try {
         for (let page = 0; page < 50; page++) {
           const q = new URLSearchParams();
           if (log.attempt) q.set('attempt', String(log.attempt));
           if (log.after !== null) q.set('after', String(log.after));
+          else if (log.mode === 'tail') q.set('tail', 'true');
           const answer = await api('/runs/' + encodeURIComponent(runId) + '/jobs/' + encodeURIComponent(key) + '/logs?' + q);
+          if (generation !== log.generation) return; // restarted meanwhile
           if (answer.attempt && !log.attempt) log.attempt = answer.attempt;
+          if (answer.skippedChunks > 0) {
+            banner.replaceChildren('⋯ the end of a long log: ' + answer.skippedChunks + ' earlier chunk(s) not loaded · ',
+              el('button', {type: 'button', class: 'link', text: 'read it from the start',
+                onclick: () => { follow.checked = false; restart('start'); }}));
+            banner.hidden = false;
+          } else if (log.mode === 'tail' && log.after === null) {
+            log.mode = 'start'; // the whole log fitted in one page: numbered as from the start
+          }
           for (const chunk of answer.chunks) addText(chunk.text);
           if (answer.next !== null && answer.next !== undefined) log.after = answer.next;
           if (answer.complete) {
@@ -539,7 +573,7 @@
         }
         if (targetLine && log.lineNo >= targetLine) showLine(targetLine, false);
       } finally {
-        log.busy = false;
+        if (generation === log.generation) log.busy = false;
       }
     }
 
@@ -556,6 +590,10 @@
     function addLine(text) {
       log.lineNo += 1;
       const n = log.lineNo;
+      if (log.mode === 'tail') {
+        lines.insertBefore(el('div', {class: 'line'}, el('span', {class: 'ln', text: '·'}), ansi(text)), foot);
+        return;
+      }
       const href = jobHref(runId, key, 'attempt=' + (log.attempt || '') + '&line=' + n);
       const row = el('div', {class: 'line', id: 'L' + n},
         el('a', {class: 'ln', href, text: String(n), onclick: (event) => {

@@ -79,6 +79,36 @@ public final class LogStore {
         return new Listing(chunks, Boolean.TRUE.equals(page.isTruncated()));
     }
 
+    /**
+     * The last chunks of one attempt that fit in {@code maxBytes} (at least one), in order, and how
+     * many came before them: where a reader of a long, running log starts. One LIST per 1,000
+     * chunks (about 64 MB of log), no chunk read.
+     */
+    public Tail lastChunks(String runId, String jobKey, long epoch, long maxBytes) {
+        String prefix = attemptPrefix(runId, jobKey, epoch);
+        List<S3Object> objects = new ArrayList<>();
+        s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().forEach(object -> {
+            if (object.key().substring(prefix.length()).matches("[0-9]{8}\\.log")) {
+                objects.add(object);
+            }
+        });
+        objects.sort(java.util.Comparator.comparing(S3Object::key));
+        int from = objects.size();
+        long bytes = 0;
+        while (from > 0 && (from == objects.size() || bytes + objects.get(from - 1).size() <= maxBytes)) {
+            bytes += objects.get(from - 1).size();
+            from--;
+        }
+        List<Chunk> chunks = objects.subList(from, objects.size()).stream()
+                .map(o -> new Chunk(Integer.parseInt(o.key().substring(prefix.length(), prefix.length() + 8)), o.key()))
+                .toList();
+        return new Tail(chunks, from);
+    }
+
+    /** The last chunks of an attempt, and how many chunks came before them. */
+    public record Tail(List<Chunk> chunks, int skipped) {
+    }
+
     public String read(String key) {
         return s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asString(StandardCharsets.UTF_8);
     }

@@ -135,7 +135,8 @@ public final class RunReadService {
      * {@code GET /runs/{runId}/jobs/{jobKey}/logs?attempt=N&after=SEQ}: the attempt's chunks after
      * {@code after}, in order, up to {@link #LOG_PAGE_BYTES}; {@code next} is the cursor to pass as
      * {@code after}; {@code finished} says the attempt has ended, {@code complete} that this page
-     * reached the end of a finished attempt's log (a follower stops then).
+     * reached the end of a finished attempt's log (a follower stops then). {@code tail=true}
+     * (without {@code after}): the last page's worth instead, with {@code skippedChunks} before it.
      */
     public ApiResponse logs(String runId, String jobKey, Map<String, String> query, ApiKeys.Key key) {
         Optional<RunSnapshot> snapshot = readable(runId, key);
@@ -172,7 +173,17 @@ public final class RunReadService {
         String logRun = job.outcome().reusedFromRunId() != null ? job.outcome().reusedFromRunId() : runId;
         List<Map<String, Object>> chunks = new ArrayList<>();
         int bytes = 0;
-        LogStore.Listing listing = logs.chunksAfter(logRun, job.jobKey(), epoch, after, 64);
+        boolean tail = "true".equals(query.get("tail")) && after == null;
+        LogStore.Listing listing;
+        int skipped = 0;
+        if (tail) {
+            // the end of the log, for a reader who follows a long one: chunks before it are left out, and counted
+            LogStore.Tail last = logs.lastChunks(logRun, job.jobKey(), epoch, LOG_PAGE_BYTES);
+            listing = new LogStore.Listing(last.chunks(), false);
+            skipped = last.skipped();
+        } else {
+            listing = logs.chunksAfter(logRun, job.jobKey(), epoch, after, 64);
+        }
         Integer next = after;
         for (LogStore.Chunk chunk : listing.chunks()) {
             String text = logs.read(chunk.key());
@@ -187,7 +198,7 @@ public final class RunReadService {
         boolean more = listing.more() || chunks.size() < listing.chunks().size();
         return ApiResponse.of(200, "runId", runId, "job", job.jobKey(), "attempt", attempt.get("attempt"),
                 "attempts", attempts.stream().map(a -> a.get("attempt")).toList(), "chunks", chunks, "next", next,
-                "finished", finished, "complete", finished && !more, "state", job.state().name());
+                "skippedChunks", skipped, "finished", finished, "complete", finished && !more, "state", job.state().name());
     }
 
     /** {@code GET /runs/{runId}/artifacts}: each archive kept by a succeeded job, with a download URL good for 15 minutes. */

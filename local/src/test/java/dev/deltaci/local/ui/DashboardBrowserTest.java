@@ -238,9 +238,61 @@ class DashboardBrowserTest {
         String figure = String.format("runs page with %d+ runs stored: first %d rows rendered %.0f ms after navigation%n",
                 1000, rows, ((Number) renderedAtMs).doubleValue());
         Files.createDirectories(Browser.SCREENSHOTS.getParent());
-        Files.writeString(Browser.SCREENSHOTS.getParent().resolve("dashboard-timing.txt"), figure);
+        Files.writeString(Browser.SCREENSHOTS.getParent().resolve("dashboard-timing.txt"), figure,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         System.out.print(figure);
         browser.screenshot("runs-list-1000");
+    }
+
+    @Test
+    void aFiftyMegabyteLog_shouldOpenWithOnePage_loadMoreAsItIsScrolled_andJumpToItsEnd() throws Exception {
+        String runId = fixture.pushRun("""
+                jobs:
+                  huge:
+                    steps: [{run: echo small}]
+                """);
+        awaitRun(runId, RunState.SUCCEEDED);
+        // 50 MiB more of the same attempt: 200 chunks of 256 KiB, numbered lines
+        var logs = fixture.plane.plane().logStore();
+        for (int seq = 1000; seq < 1200; seq++) {
+            StringBuilder chunk = new StringBuilder();
+            for (int line = 0; line < 256; line++) {
+                chunk.append(String.format("chunk %04d line %03d ", seq, line)).append("y".repeat(1000)).append('\n');
+            }
+            logs.putChunk(runId, "huge", 1, seq, chunk.toString());
+        }
+        // opened as a person does, from the page already loaded: the time counts from the click
+        browser.driver.executeScript("window.openedAt = performance.now(); location.hash = arguments[0];",
+                "#/runs/" + runId + "/jobs/huge");
+        WebElement log = browser.waiting(Duration.ofSeconds(15)).until(ExpectedConditions.presenceOfElementLocated(By.id("log")));
+        browser.waiting(Duration.ofSeconds(15)).until(ExpectedConditions.textToBePresentInElementLocated(
+                By.id("log-status"), "loading more as you scroll"));
+        Object renderedAtMs = browser.driver.executeScript("return performance.now() - window.openedAt");
+        long shown = (Long) browser.driver.executeScript("return document.querySelectorAll('#log .line').length");
+        assertThat(shown).as("a page or so of the 51,200+ lines").isLessThan(5000);
+        assertThat(browser.driver.findElement(By.id("log-status")).getText()).doesNotContain("End of log");
+
+        // scrolling to the bottom of the log loads the next pages, still numbered from the start
+        browser.driver.executeScript("const l = document.getElementById('log'); l.scrollTop = l.scrollHeight;");
+        browser.waiting(Duration.ofSeconds(15)).until(d -> (Long) browser.driver.executeScript(
+                "return document.querySelectorAll('#log .line').length") > shown);
+        assertThat(log.getText()).contains("chunk 1000 line 000");
+        assertThat(log.findElement(By.id("L" + (shown + 1))).getText()).as("numbered on from the first page")
+                .startsWith(String.valueOf(shown + 1));
+
+        browser.driver.findElement(By.id("log-end")).click();
+        WebElement skipped = browser.waiting(Duration.ofSeconds(15))
+                .until(ExpectedConditions.visibilityOfElementLocated(By.id("log-skipped")));
+        assertThat(skipped.getText()).containsPattern("\\d+ earlier chunk\\(s\\) not loaded");
+        browser.waiting(Duration.ofSeconds(15)).until(d -> log.getText().contains("chunk 1199 line 255"));
+        assertThat(log.getText()).doesNotContain("chunk 1000 line 000");
+        browser.screenshot("job-log-50mb-end");
+        String figure = String.format("50 MiB log: first page shown %.0f ms after opening the job, %d of 51,201 lines in the page%n",
+                ((Number) renderedAtMs).doubleValue(), shown);
+        Files.createDirectories(Browser.SCREENSHOTS.getParent());
+        Files.writeString(Browser.SCREENSHOTS.getParent().resolve("dashboard-timing.txt"), figure,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        System.out.print(figure);
     }
 
     private static void awaitRun(String runId, RunState state) {
