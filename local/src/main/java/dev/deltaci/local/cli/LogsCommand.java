@@ -69,8 +69,10 @@ public final class LogsCommand extends ApiCommand {
         }
         while (true) {
             boolean allDone = true;
+            // one read of the run a round, for the jobs whose next attempt has not been seen yet
+            JsonNode now = follows.values().stream().anyMatch(f -> f.cursor == null) ? api.run(runId) : null;
             for (Follow f : follows.values()) {
-                allDone &= f.readAvailable(api, prefix ? String.format("%-" + width + "s │ ", f.name) : "");
+                allDone &= f.readAvailable(api, now, prefix ? String.format("%-" + width + "s │ ", f.name) : "");
             }
             out().flush();
             if (!follow || allDone) {
@@ -82,9 +84,9 @@ public final class LogsCommand extends ApiCommand {
             return ExitCodes.SUCCEEDED;
         }
         // how it ended: the one job's state, or the run's when following all of them
-        JsonNode now = api.run(runId);
-        String ended = job == null && chosen.size() > 1 ? now.path("run").path("status").asText()
-                : stateOf(now, chosen.get(0).path("key").asText());
+        JsonNode finalView = api.run(runId);
+        String ended = job == null && chosen.size() > 1 ? finalView.path("run").path("status").asText()
+                : stateOf(finalView, chosen.get(0).path("key").asText());
         if (json) {
             out().println(JSON.writeValueAsString(Map.of("runId", runId, "job", job == null ? "*" : chosen.get(0)
                     .path("key").asText(), "ended", ended)));
@@ -125,9 +127,9 @@ public final class LogsCommand extends ApiCommand {
         }
 
         /** Prints what has arrived; whether this job's log is over (its last attempt read to the end and the job ended). */
-        boolean readAvailable(ControlApiClient api, String label) throws Exception {
+        boolean readAvailable(ControlApiClient api, JsonNode view, String label) throws Exception {
             if (cursor == null) {
-                JsonNode job = jobIn(api.run(runId));
+                JsonNode job = jobIn(view);
                 boolean started = job != null && job.path("attempts").size() > 0;
                 if (pinned == null && attemptNumber > 0 && !started(job, attemptNumber + 1)) {
                     // a retry's attempt has not started yet, or the job ended without one

@@ -206,8 +206,20 @@ class DashboardBrowserTest {
         RunRecord run = fixture.store.getRun(runId).orElseThrow();
         assertThat(run.cancelledBy()).startsWith("dashboard via ");
         assertThat(browser.driver.findElement(By.cssSelector(".page-head .sub")).getText()).contains("cancelled by dashboard");
-        assertThat(browser.driver.findElement(By.id("rerun-all")).isDisplayed()).isTrue();
+        assertThat(browser.driver.findElement(By.id("rerun-failed")).isDisplayed()).as("nothing succeeded: rerun it all")
+                .isTrue();
         browser.screenshot("run-cancelled");
+
+        // Rerun all: a new run of the same commit, and the page goes to it
+        browser.driver.findElement(By.id("rerun-all")).click();
+        browser.waiting(Duration.ofSeconds(20)).until(d -> !d.getCurrentUrl().endsWith(runId)
+                && d.findElements(By.cssSelector(".page-head .sub a")).stream()
+                        .anyMatch(a -> a.getText().equals("rerun of " + runId)));
+        String rerun = browser.driver.getCurrentUrl().replaceAll(".*#/runs/", "");
+        assertThat(fixture.store.getRun(rerun).orElseThrow().rerunOf()).isEqualTo(runId);
+        browser.screenshot("run-rerun");
+        new dev.deltaci.local.api.ControlApiClient(fixture.plane.apiUrl(), fixture.plane.apiKey()).cancel(rerun, "test");
+        awaitRun(rerun, RunState.CANCELLED);
     }
 
     /**
