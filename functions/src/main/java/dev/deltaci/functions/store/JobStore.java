@@ -50,7 +50,7 @@ public final class JobStore {
      * The runs index's one partition. A partition takes 1,000 writes a second, and a run is
      * written a handful of times, so one is plenty for CI; a date-sharded key is the way on.
      */
-    static final String RUNS_SHARD = "runs#0";
+    public static final String RUNS_SHARD = "runs#0";
     /** At most this many index items are read for one page, however few of them the filters keep. */
     public static final int RUNS_READ_BUDGET = 1000;
     /** One shard each is plenty until thousands of jobs are live at once; the keys leave room for more. */

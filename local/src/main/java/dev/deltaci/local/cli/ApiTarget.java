@@ -45,8 +45,8 @@ final class ApiTarget {
                 throw new Unusable("cannot read " + dataDir.resolve(DevState.FILE) + ": " + e.getMessage());
             }
             if (dev.isEmpty() || dev.get().apiUrl() == null) {
-                throw new Unusable("no delta dev is running on " + dataDir + " (start one with './delta dev'"
-                        + (data == null ? "" : " --data " + data) + "), and no --api-url was given");
+                throw new Unusable("no delta dev is running on " + dataDir + " (start one with './delta dev"
+                        + (data == null ? "" : " --data " + data) + "'), and no --api-url was given");
             }
             url = URI.create(dev.get().apiUrl());
             key = key == null ? dev.get().apiKey() : key;

@@ -111,35 +111,91 @@ public final class Provisioner {
         if (!indexes.isEmpty()) {
             request.globalSecondaryIndexes(indexes);
         }
+        CreateTableRequest create = request.build();
         try {
-            dynamo.createTable(request.build());
+            dynamo.createTable(create);
         } catch (ResourceInUseException e) {
             // kept from an earlier start: indexes the template has gained since are added, as CloudFormation would
             dynamo.waiter().waitUntilTableExists(b -> b.tableName(name));
-            addMissingIndexes(dynamo, name, attributes, indexes);
+            addMissingIndexes(dynamo, create);
         }
         dynamo.waiter().waitUntilTableExists(b -> b.tableName(name));
     }
 
     /**
-     * One UpdateTable per index, as DynamoDB allows. The runs index also gets the runs written
-     * before it existed (a local table is small; in the cloud, see docs/operations/deployment.md).
+     * One UpdateTable per index, as DynamoDB allows; dynalite answers such an update but adds no
+     * index, so there the table is made again with its items (a local table is small; a copy of
+     * them is kept in a file until they are back). The runs index also gets the runs written
+     * before it existed (in the cloud: see docs/operations/deployment.md).
      */
-    private static void addMissingIndexes(DynamoDbClient dynamo, String name, List<AttributeDefinition> attributes,
-                                          List<GlobalSecondaryIndex> indexes) {
-        List<String> present = dynamo.describeTable(b -> b.tableName(name)).table().globalSecondaryIndexes().stream()
-                .map(software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndexDescription::indexName).toList();
-        for (GlobalSecondaryIndex index : indexes) {
-            if (present.contains(index.indexName())) {
-                continue;
+    private static void addMissingIndexes(DynamoDbClient dynamo, CreateTableRequest create) {
+        String name = create.tableName();
+        List<GlobalSecondaryIndex> missing = create.globalSecondaryIndexes().stream()
+                .filter(index -> !indexNames(dynamo, name).contains(index.indexName())).toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        for (GlobalSecondaryIndex index : missing) {
+            try {
+                dynamo.updateTable(b -> b.tableName(name).attributeDefinitions(create.attributeDefinitions())
+                        .globalSecondaryIndexUpdates(u -> u.create(c -> c.indexName(index.indexName())
+                                .keySchema(index.keySchema()).projection(index.projection()))));
+            } catch (software.amazon.awssdk.services.dynamodb.model.DynamoDbException e) {
+                if (!String.valueOf(e.getMessage()).contains("provisionedThroughput")) {
+                    throw e;
+                }
+                break; // dynalite: it asks for a throughput, and would not add the index anyway
             }
-            dynamo.updateTable(b -> b.tableName(name).attributeDefinitions(attributes)
-                    .globalSecondaryIndexUpdates(u -> u.create(c -> c.indexName(index.indexName())
-                            .keySchema(index.keySchema()).projection(index.projection()))));
             dynamo.waiter().waitUntilTableExists(b -> b.tableName(name));
-            if (index.indexName().equals(dev.deltaci.functions.store.JobStore.RUNS_INDEX)) {
-                backfillRunsShard(dynamo, name);
+        }
+        if (!indexNames(dynamo, name).containsAll(missing.stream().map(GlobalSecondaryIndex::indexName).toList())) {
+            rebuild(dynamo, create);
+        }
+        if (missing.stream().anyMatch(index -> index.indexName().equals(dev.deltaci.functions.store.JobStore.RUNS_INDEX))) {
+            backfillRunsShard(dynamo, name);
+        }
+    }
+
+    private static List<String> indexNames(DynamoDbClient dynamo, String name) {
+        return dynamo.describeTable(b -> b.tableName(name)).table().globalSecondaryIndexes().stream()
+                .map(software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndexDescription::indexName).toList();
+    }
+
+    /** The table made again as the template has it now, with every item it held. */
+    private static void rebuild(DynamoDbClient dynamo, CreateTableRequest create) {
+        String name = create.tableName();
+        List<Map<String, AttributeValue>> items = new ArrayList<>();
+        dynamo.scanPaginator(b -> b.tableName(name).consistentRead(true)).items().forEach(items::add);
+        java.nio.file.Path copy;
+        try {
+            copy = java.nio.file.Files.createTempFile("delta-" + name + "-", ".jsonl");
+            List<String> lines = items.stream().map(item -> software.amazon.awssdk.enhanced.dynamodb.document
+                    .EnhancedDocument.fromAttributeValueMap(item).toJson()).toList();
+            java.nio.file.Files.write(copy, lines);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep a copy of " + name + " before adding its new index", e);
+        }
+        System.err.println("▸ " + name + ": making it again with its new index (" + items.size()
+                + " items; a copy is in " + copy + " until they are back)");
+        dynamo.deleteTable(b -> b.tableName(name));
+        dynamo.waiter().waitUntilTableNotExists(b -> b.tableName(name));
+        dynamo.createTable(create);
+        dynamo.waiter().waitUntilTableExists(b -> b.tableName(name));
+        for (int from = 0; from < items.size(); from += 25) {
+            List<software.amazon.awssdk.services.dynamodb.model.WriteRequest> batch = items
+                    .subList(from, Math.min(items.size(), from + 25)).stream()
+                    .map(item -> software.amazon.awssdk.services.dynamodb.model.WriteRequest.builder()
+                            .putRequest(p -> p.item(item)).build()).toList();
+            Map<String, List<software.amazon.awssdk.services.dynamodb.model.WriteRequest>> pending = Map.of(name, batch);
+            while (!pending.isEmpty()) {
+                Map<String, List<software.amazon.awssdk.services.dynamodb.model.WriteRequest>> left = pending;
+                pending = dynamo.batchWriteItem(b -> b.requestItems(left)).unprocessedItems();
             }
+        }
+        try {
+            java.nio.file.Files.deleteIfExists(copy);
+        } catch (IOException e) {
+            // a copy left in temp space
         }
     }
 
@@ -150,7 +206,7 @@ public final class Provisioner {
                         .projectionExpression("pk, sk"))
                 .items().forEach(key -> dynamo.updateItem(b -> b.tableName(name).key(key)
                         .updateExpression("SET runsShard = :shard")
-                        .expressionAttributeValues(Map.of(":shard", AttributeValue.fromS("runs#0")))));
+                        .expressionAttributeValues(Map.of(":shard", AttributeValue.fromS(dev.deltaci.functions.store.JobStore.RUNS_SHARD)))));
     }
 
     @SuppressWarnings("unchecked")
