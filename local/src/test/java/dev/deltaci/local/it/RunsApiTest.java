@@ -146,10 +146,7 @@ class RunsApiTest extends PlaneTest {
                   build:
                     steps: [{run: echo beta}]
                 """);
-        try (RunnerPool pool = RunnerPool.start(2, plane.runnerTarget(), Files.createTempDirectory("delta-api-"))) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(alpha).orElseThrow().status().isTerminal()
-                    && store.getRun(beta).orElseThrow().status().isTerminal());
-        }
+        runToTheEnd(2, alpha, beta);
 
         assertThat(ids(as(ALPHA_READER).runs(Map.of()))).containsExactly(alpha);
         assertThat(ids(as(BETA_READER).runs(Map.of()))).containsExactly(beta);
@@ -194,9 +191,7 @@ class RunsApiTest extends PlaneTest {
         JsonNode waiting = as(WRITER).run(runId);
         assertThat(job(waiting, "build").path("waiting").asText()).startsWith("waiting for a runner (queued ");
         assertThat(job(waiting, "test.1").path("waiting").asText()).isEqualTo("waiting for build to finish");
-        try (RunnerPool pool = RunnerPool.start(2, plane.runnerTarget(), Files.createTempDirectory("delta-api-"))) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
-        }
+        runToTheEnd(2, runId);
         JsonNode view = as(WRITER).run(runId);
         assertThat(view.path("run").path("status").asText()).isEqualTo("FAILED");
         List<String> order = new ArrayList<>();
@@ -230,9 +225,7 @@ class RunsApiTest extends PlaneTest {
                   loud:
                     steps: [{run: 'seq 1 150000'}]
                 """);
-        try (RunnerPool pool = RunnerPool.start(1, plane.runnerTarget(), Files.createTempDirectory("delta-api-"))) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
-        }
+        runToTheEnd(1, runId);
         StringBuilder text = new StringBuilder();
         Integer after = null;
         int pages = 0;
@@ -274,9 +267,7 @@ class RunsApiTest extends PlaneTest {
                   huge:
                     steps: [{run: echo small}]
                 """);
-        try (RunnerPool pool = RunnerPool.start(1, plane.runnerTarget(), Files.createTempDirectory("delta-api-"))) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
-        }
+        runToTheEnd(1, runId);
         // 50 MiB more of the same attempt: 200 chunks of 256 KiB, the largest the runner API takes
         var logs = plane.plane().logStore();
         String block = ("x".repeat(1023) + "\n").repeat(256);
@@ -310,9 +301,7 @@ class RunsApiTest extends PlaneTest {
                   plain:
                     steps: [{run: 'true'}]
                 """);
-        try (RunnerPool pool = RunnerPool.start(2, plane.runnerTarget(), Files.createTempDirectory("delta-api-"))) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
-        }
+        runToTheEnd(2, runId);
         JsonNode listed = as(ALPHA_READER).artifacts(runId).path("artifacts");
         assertThat(listed).hasSize(1);
         JsonNode archive = listed.get(0);
@@ -389,9 +378,7 @@ class RunsApiTest extends PlaneTest {
                   build:
                     steps: [{run: 'false'}]
                 """);
-        try (RunnerPool pool = RunnerPool.start(1, plane.runnerTarget(), Files.createTempDirectory("delta-api-"))) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
-        }
+        runToTheEnd(1, runId);
         HttpClient http = HttpClient.newHttpClient();
         Set<String> started = new HashSet<>();
         List<Integer> statuses = new ArrayList<>();
@@ -425,6 +412,15 @@ class RunsApiTest extends PlaneTest {
         GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), PlaneFixture.SECRET, GitHubPush.payload(repo));
         assertThat(delivery.status()).as(delivery.body()).isEqualTo(201);
         return PlaneFixture.json(delivery.body()).get("runId").asText();
+    }
+
+    /** Runners until every one of these runs has ended. */
+    private void runToTheEnd(int runners, String... runIds) throws Exception {
+        try (RunnerPool pool = RunnerPool.start(runners, plane.runnerTarget(), Files.createTempDirectory("delta-api-"))) {
+            for (String runId : runIds) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
+            }
+        }
     }
 
     private static List<String> ids(JsonNode page) {
