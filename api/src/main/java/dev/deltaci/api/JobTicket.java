@@ -36,14 +36,20 @@ public record JobTicket(String runId, String jobKey, String name, int attempt, S
 
     /**
      * A step: {@code checkout} steps have no command; {@code timeoutMinutes} 0 means none;
-     * {@code condition} is its {@code if:} (null: {@code success()}).
+     * {@code condition} is its {@code if:} (null: {@code success()}); {@code id}: its name for later
+     * steps' {@code steps.<id>}, or null.
      */
     public record Step(String name, boolean checkout, String run, String shell, Map<String, String> env,
                        String workingDirectory, int timeoutMinutes, boolean continueOnError,
-                       @JsonProperty("if") String condition) {
+                       @JsonProperty("if") String condition, String id) {
         public Step {
             env = env == null ? Map.of() : env;
             shell = shell == null ? "bash" : shell;
+        }
+
+        public Step(String name, boolean checkout, String run, String shell, Map<String, String> env,
+                    String workingDirectory, int timeoutMinutes, boolean continueOnError, String condition) {
+            this(name, checkout, run, shell, env, workingDirectory, timeoutMinutes, continueOnError, condition, null);
         }
     }
 

@@ -37,10 +37,12 @@ final class ContainerStep {
 
     /** {@code docker run …} for one step; {@code directory} is the working directory relative to the workspace. */
     static List<String> command(String image, String name, Path workspace, Path script, String directory,
-                                Collection<String> envNames, String shell) {
+                                Collection<String> envNames, String shell, Path stepFiles) {
         List<String> command = new ArrayList<>(List.of("docker", "run", "--rm", "--init", "--name", name,
                 "-v", workspace.toAbsolutePath() + ":" + WORKSPACE,
                 "-v", script.toAbsolutePath() + ":" + SCRIPT + ":ro",
+                // $GITHUB_OUTPUT and friends: the same paths inside as outside
+                "-v", stepFiles.toAbsolutePath() + ":" + stepFiles.toAbsolutePath(),
                 "-w", directory == null || directory.isEmpty() ? WORKSPACE : WORKSPACE + "/" + directory));
         envNames.stream().filter(n -> !CLI_ONLY.contains(n)).sorted().forEach(n -> command.addAll(List.of("-e", n)));
         command.add("--env");

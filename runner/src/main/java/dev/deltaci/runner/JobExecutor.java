@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -91,6 +93,7 @@ final class JobExecutor {
         }
         LogStreamer log = new LogStreamer(api, job, logFlushMs, storageOutageLimit,
                 () -> fence.lose("log upload refused: lease lost"));
+        StepFiles files = new StepFiles(workspace.resolveSibling(workspace.getFileName() + ".files"), jobUser);
         fence.start();
         int exitCode = 0;
         FailureClass failureClass = null;
@@ -123,9 +126,10 @@ final class JobExecutor {
             for (int i = 0; i < job.steps().size(); i++) {
                 LeasedJob.Step step = job.steps().get(i);
                 // after a failure only steps whose if: asks for it (failure(), always()) still run
-                Scope scope = JobExpressions.scope(job, step.env(), failureClass != null);
+                Scope scope = JobExpressions.scope(job, step.env(), failureClass != null, files);
                 log.line("::delta:: step " + (i + 1) + "/" + job.steps().size() + ": " + JobExpressions.displayName(step, scope));
                 if (!JobExpressions.shouldRun(step, scope, log)) {
+                    files.ended(step.id(), "skipped", "skipped");
                     continue;
                 }
                 LeasedJob.Step resolved;
@@ -135,10 +139,12 @@ final class JobExecutor {
                     log.line("::delta:: cannot evaluate an expression of this step: " + e.getMessage());
                     exitCode = 1;
                     failureClass = FailureClass.SCRIPT_FAILURE;
+                    files.ended(step.id(), "failure", "failure");
                     continue;
                 }
                 if (step.checkout()) {
                     log.line("::delta:: checkout is built in: the workspace already holds " + job.sha());
+                    files.ended(step.id(), "success", "success");
                     continue;
                 }
                 long started = System.nanoTime();
@@ -151,8 +157,9 @@ final class JobExecutor {
                     log.line("::delta:: working-directory '" + step.workingDirectory() + "' does not exist in the workspace");
                     outcome = StepProcess.StepOutcome.exited(1);
                 } else {
+                    Map<String, String> carried = files.environment(StepProcess.stepEnvironment(job, workspace).get("PATH"));
                     outcome = steps.run(job, resolved, i, workspace, directory, image, log, fence, deadlineNanos,
-                            stepDeadlineNanos);
+                            stepDeadlineNanos, carried, files.prepare(i), files.dir());
                 }
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
                 if (outcome == StepProcess.StepOutcome.FENCED) {
@@ -175,6 +182,13 @@ final class JobExecutor {
                 log.line("::delta:: step " + (i + 1) + (stepTimedOut
                         ? " exceeded its timeout (" + step.timeoutMillis() / 1000 + " s) and was stopped"
                         : " exited " + stepExit) + " after " + millis + " ms");
+                Optional<String> filesProblem = Files.isDirectory(directory) ? files.collect(i, step.id(), log) : Optional.empty();
+                if (filesProblem.isPresent()) {
+                    log.line("::delta:: step " + (i + 1) + " fails: " + filesProblem.get());
+                    stepExit = stepExit == 0 ? 1 : stepExit;
+                }
+                files.ended(step.id(), stepExit == 0 ? "success" : "failure",
+                        stepExit == 0 || step.continueOnError() ? "success" : "failure");
                 if (stepExit != 0 && step.continueOnError()) {
                     log.line("::delta:: continue-on-error: the job goes on");
                 } else if (stepExit != 0 && failureClass == null) {
@@ -226,6 +240,7 @@ final class JobExecutor {
             exitCode = -1;
         }
         fence.close();
+        Workspace.deleteTree(workspace.resolveSibling(workspace.getFileName() + ".files"));
         Workspace.deleteTree(workspace);
         Workspace.deleteTree(Workspace.home(workspace));
         if (fence.isLost()) {

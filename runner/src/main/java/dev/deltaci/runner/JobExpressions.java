@@ -21,7 +21,7 @@ final class JobExpressions {
 
     /** The job with {@code ${{ }}} in its env values replaced (they may use delta and the raw env). */
     static LeasedJob withRenderedEnv(LeasedJob job) {
-        Scope scope = scope(job, Map.of(), false);
+        Scope scope = scope(job, Map.of(), false, null);
         Map<String, String> env = new HashMap<>();
         for (Map.Entry<String, String> entry : job.env().entrySet()) {
             try {
@@ -33,12 +33,19 @@ final class JobExpressions {
         return job.withEnv(env);
     }
 
-    /** What a step's expressions see: delta, the env (job's, then the step's), and how the job has gone. */
-    static Scope scope(LeasedJob job, Map<String, String> stepEnv, boolean failed) {
+    /**
+     * What a step's expressions see: delta, the env (the job's, what earlier steps set, the step's),
+     * the earlier steps ({@code steps.<id>}), and how the job has gone.
+     */
+    static Scope scope(LeasedJob job, Map<String, String> stepEnv, boolean failed, StepFiles earlier) {
         Map<String, Object> env = new HashMap<>(job.env());
+        if (earlier != null) {
+            env.putAll(earlier.env());
+        }
         env.putAll(stepEnv);
         return new Scope(Map.of("delta", job.deltaContext(), "env", env, "matrix", job.matrix(), "inputs", job.inputs(),
-                "secrets", job.secrets()), !failed, failed, false);
+                "secrets", job.secrets(), "steps", earlier == null ? Map.of() : earlier.stepsContext()), !failed, failed,
+                false);
     }
 
     static boolean shouldRun(LeasedJob.Step step, Scope scope, LogStreamer log) {
@@ -64,7 +71,7 @@ final class JobExpressions {
             env.put(entry.getKey(), Template.parse(entry.getValue()).render(scope));
         }
         return new LeasedJob.Step(step.name(), false, Template.parse(step.run()).render(scope), step.shell(), env,
-                step.workingDirectory(), step.timeoutMillis(), step.continueOnError(), step.condition());
+                step.workingDirectory(), step.timeoutMillis(), step.continueOnError(), step.condition(), step.id());
     }
 
     /** A step's name with its {@code ${{ }}} rendered (as written if it cannot be). */
@@ -83,7 +90,7 @@ final class JobExpressions {
     static String containerImage(LeasedJob job, LogStreamer log) {
         String image;
         try {
-            image = Template.parse(job.image()).render(scope(job, Map.of(), false)).strip();
+            image = Template.parse(job.image()).render(scope(job, Map.of(), false, null)).strip();
         } catch (ExpressionException | RuntimeException e) {
             log.line("::delta:: cannot evaluate 'image: " + job.image() + "': " + e.getMessage());
             return null;

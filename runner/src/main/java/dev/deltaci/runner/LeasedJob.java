@@ -62,7 +62,12 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
      * means none, and {@code condition} is its {@code if:} (null: {@code success()}).
      */
     record Step(String name, boolean checkout, String run, String shell, Map<String, String> env,
-                String workingDirectory, long timeoutMillis, boolean continueOnError, String condition) {
+                String workingDirectory, long timeoutMillis, boolean continueOnError, String condition, String id) {
+
+        Step(String name, boolean checkout, String run, String shell, Map<String, String> env,
+             String workingDirectory, long timeoutMillis, boolean continueOnError, String condition) {
+            this(name, checkout, run, shell, env, workingDirectory, timeoutMillis, continueOnError, condition, null);
+        }
 
         static Step run(String name, String command) {
             return new Step(name, false, command, "bash", Map.of(), null, 0, false, null);
@@ -74,7 +79,7 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
         JobTicket job = leased.job();
         List<Step> steps = job.steps().stream().map(s -> new Step(s.name(), s.checkout(), s.run(), s.shell(), s.env(),
                 s.workingDirectory(), TimeUnit.MINUTES.toMillis(s.timeoutMinutes()), s.continueOnError(),
-                s.condition())).toList();
+                s.condition(), s.id())).toList();
         List<Download> downloads = job.downloads().stream()
                 .map(d -> new Download(d.job(), d.name(), d.url(), d.sha256())).toList();
         return new LeasedJob(job.runId(), job.jobKey(), job.name(), job.attempt(), lease.epoch(),

@@ -56,8 +56,15 @@ final class StepProcess {
         };
     }
 
+    /**
+     * @param carried what earlier steps set ({@code $GITHUB_ENV}, {@code PATH} from {@code $GITHUB_PATH}),
+     *                under the step's own env
+     * @param files   the paths of the step's files ({@code GITHUB_OUTPUT}…), over everything; they live in
+     *                {@code filesDir}, which a container step gets mounted at the same path
+     */
     StepOutcome run(LeasedJob job, LeasedJob.Step step, int index, Path workspace, Path directory,
-                                String image, LogStreamer log, LeaseKeeper fence, long deadlineNanos, long stepDeadlineNanos)
+                    String image, LogStreamer log, LeaseKeeper fence, long deadlineNanos, long stepDeadlineNanos,
+                    Map<String, String> carried, Map<String, String> files, Path filesDir)
             throws IOException {
         // beside the workspace, not in it: the step's files are the repository's
         Path script = workspace.resolveSibling(workspace.getFileName() + ".step" + (index + 1));
@@ -65,16 +72,18 @@ final class StepProcess {
         String container = image == null ? null : ContainerStep.name(job, index);
         try {
             Map<String, String> env = new HashMap<>(stepEnvironment(job, workspace));
+            env.putAll(carried);
+            env.putAll(step.env());
+            env.putAll(files);
             List<String> command = image == null ? shellCommand(step.shell(), script)
                     : ContainerStep.command(image, container, workspace, script,
-                            workspace.relativize(directory).toString(), env.keySet(), step.shell());
+                            workspace.relativize(directory).toString(), env.keySet(), step.shell(), filesDir);
             if (jobUser != null) {
                 jobUser.own(script);
                 env.putAll(Map.of("USER", jobUser.name(), "LOGNAME", jobUser.name(), "HOME", Workspace.home(workspace).toString()));
                 // the docker CLI needs the daemon's socket: container steps stay the runner's (docker is root's anyway)
                 command = image == null ? jobUser.wrap(command) : command;
             }
-            env.putAll(step.env());
             ProcessBuilder builder = new ProcessBuilder(command)
                     .directory(directory.toFile()).redirectErrorStream(true);
             builder.environment().clear();

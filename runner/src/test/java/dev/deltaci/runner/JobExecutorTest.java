@@ -271,10 +271,11 @@ class JobExecutorTest {
     @Test
     void containerCommand_shouldMountTheWorkspaceAndScript_andPassVariablesByNameOnly() {
         List<String> command = ContainerStep.command("node:20", "delta-r-1-build-e1-s1", Path.of("/w/ws"),
-                Path.of("/w/ws.step1"), "app", List.of("PATH", "HOME", "SECRET_TOKEN", "CI"), "sh");
+                Path.of("/w/ws.step1"), "app", List.of("PATH", "HOME", "SECRET_TOKEN", "CI"), "sh", Path.of("/w/ws.files"));
 
         assertThat(command).containsExactly("docker", "run", "--rm", "--init", "--name", "delta-r-1-build-e1-s1",
-                "-v", "/w/ws:/workspace", "-v", "/w/ws.step1:/delta/step:ro", "-w", "/workspace/app",
+                "-v", "/w/ws:/workspace", "-v", "/w/ws.step1:/delta/step:ro", "-v", "/w/ws.files:/w/ws.files",
+                "-w", "/workspace/app",
                 "-e", "CI", "-e", "SECRET_TOKEN", "--env", "DELTA_WORKSPACE=/workspace",
                 "node:20", "sh", "-e", "/delta/step");
         assertThat(ContainerStep.name(job(1, 1, "x"), 0)).isEqualTo("delta-r-1-build-e1-s1");

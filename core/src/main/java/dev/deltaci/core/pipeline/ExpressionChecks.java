@@ -36,6 +36,17 @@ final class ExpressionChecks extends YamlReader {
         return matrixKeysInScope;
     }
 
+    /**
+     * The ids of the steps before the one being read (null: not reading a step), which its
+     * {@code steps.<id>} may name: a step reads only what ran before it.
+     */
+    void stepsInScope(Set<String> earlierStepIds) {
+        stepIdsInScope = earlierStepIds == null ? null : Set.copyOf(earlierStepIds);
+    }
+
+    /** What {@code steps.<id>} offers. */
+    static final Set<String> STEP_FIELDS = Set.of("outputs", "outcome", "conclusion");
+
     /** Contexts a runner can offer to step conditions and {@code ${{ }}} in commands and env values. */
     private static final Set<String> RUNNER_CONTEXTS = Set.of("delta", "env", "inputs");
     /** Where secrets may appear: commands and env values, never conditions, groups or images. */
@@ -79,8 +90,18 @@ final class ExpressionChecks extends YamlReader {
     /** Matrix keys the job being read offers, or null when it has no matrix. */
     private Set<String> matrixKeysInScope;
 
+    /** Ids of the earlier steps of the step being read, or null outside steps. */
+    private Set<String> stepIdsInScope;
+
     Set<String> runnerContexts() {
-        return matrixKeysInScope == null ? RUNNER_CONTEXTS : Set.of("delta", "env", "inputs", "matrix");
+        Set<String> contexts = new HashSet<>(RUNNER_CONTEXTS);
+        if (matrixKeysInScope != null) {
+            contexts.add("matrix");
+        }
+        if (stepIdsInScope != null) {
+            contexts.add("steps");
+        }
+        return Set.copyOf(contexts);
     }
 
     /** Every context an expression names must be available where it is used. */
@@ -105,6 +126,10 @@ final class ExpressionChecks extends YamlReader {
                         ? "'matrix' is available only in a job with a strategy.matrix"
                         : "'matrix' is not available in a job's 'if' (it is decided before the matrix is expanded)");
             }
+            if (context.equals("steps") && !contexts.contains("steps")) {
+                throw new ExpressionException(path.offset(), "'steps' is available only in a step's 'run', 'env' and "
+                        + "'if' (the outputs and outcome of the earlier steps of its job)");
+            }
             if (!contexts.contains(context)) {
                 throw new ExpressionException(path.offset(), "unknown context '" + context + "'; available here: "
                         + String.join(", ", contexts.stream()
@@ -122,6 +147,16 @@ final class ExpressionChecks extends YamlReader {
                 if (context.equals("matrix") && !matrixKeysInScope.contains(key)) {
                     throw new ExpressionException(path.offset(), "unknown name 'matrix." + key + "'; the matrix has: "
                             + String.join(", ", matrixKeysInScope.stream().sorted().toList()));
+                }
+                if (context.equals("steps") && !stepIdsInScope.contains(key)) {
+                    throw new ExpressionException(path.offset(), "'steps." + key + "': no earlier step of this job has "
+                            + "id '" + key + "'" + (stepIdsInScope.isEmpty() ? "" : "; earlier ids: "
+                            + String.join(", ", stepIdsInScope.stream().sorted().toList())));
+                }
+                if (context.equals("steps") && path.keys().size() > 1 && path.keys().get(1) instanceof Expr.Literal field
+                        && field.value() instanceof String name && !STEP_FIELDS.contains(name)) {
+                    throw new ExpressionException(path.offset(), "'steps." + key + "." + name + "': a step offers "
+                            + "outputs, outcome and conclusion");
                 }
                 if (context.equals("needs") && !needs.contains(key)) {
                     throw new ExpressionException(path.offset(), "'needs." + key + "': '" + key

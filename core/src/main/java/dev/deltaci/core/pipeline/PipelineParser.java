@@ -39,7 +39,7 @@ public final class PipelineParser extends YamlReader {
     static final List<String> CONCURRENCY_KEYS = List.of("group", "cancel-in-progress");
     public static final int MAX_ARTIFACT_PATHS = 32;
     static final List<String> RETRY_KEYS = List.of("max", "when");
-    static final List<String> STEP_KEYS = List.of("name", "if", "run", "uses", "with", "env", "shell",
+    static final List<String> STEP_KEYS = List.of("name", "id", "if", "run", "uses", "with", "env", "shell",
             "working-directory", "timeout-minutes", "continue-on-error");
     /** What {@code delta.*} offers, in job conditions and on runners. */
     public static final Set<String> DELTA_CONTEXT = Set.of("sha", "ref", "branch", "event", "repository", "run_id",

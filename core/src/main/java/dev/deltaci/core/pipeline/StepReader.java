@@ -5,6 +5,7 @@ import static dev.deltaci.core.pipeline.PipelineParser.STEP_KEYS;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -32,21 +33,52 @@ final class StepReader extends YamlReader {
             problem(node, where + " 'steps' is empty: expected at least one step with 'run'");
         }
         List<StepSpec> steps = new ArrayList<>();
+        Map<String, Integer> ids = new LinkedHashMap<>(); // each earlier step's id, and which step has it
         int index = 0;
-        for (Node stepNode : sequence.getValue()) {
-            index++;
-            String stepWhere = where + " step " + index;
-            Map<String, NodeTuple> fields = mapping(stepNode, stepWhere, STEP_KEYS);
-            if (fields == null) {
-                continue;
+        try {
+            for (Node stepNode : sequence.getValue()) {
+                index++;
+                String stepWhere = where + " step " + index;
+                Map<String, NodeTuple> fields = mapping(stepNode, stepWhere, STEP_KEYS);
+                if (fields == null) {
+                    continue;
+                }
+                expressions.stepsInScope(ids.keySet());
+                String id = fields.containsKey("id") ? id(fields.get("id"), stepWhere, ids) : null;
+                StepSpec step = step(stepNode, stepWhere, fields);
+                if (id != null) {
+                    ids.put(id, index);
+                }
+                if (step != null) {
+                    steps.add(id == null ? step : step.withId(id));
+                }
             }
-            StepSpec step = step(stepNode, stepWhere, fields);
-            if (step != null) {
-                steps.add(step);
-            }
+        } finally {
+            expressions.stepsInScope(null);
         }
         return steps;
     }
+
+    /** A step's {@code id}: a name later steps can use, once per job. */
+    private String id(NodeTuple field, String where, Map<String, Integer> earlier) {
+        String id = scalar(field.getValueNode(), where + " id");
+        if (id == null) {
+            return null;
+        }
+        if (!STEP_ID.matcher(id).matches()) {
+            problem(field.getValueNode(), where + " 'id: " + id + "' must start with a letter or '_' and hold only "
+                    + "letters, digits, '_' and '-' (at most 64)");
+            return null;
+        }
+        if (earlier.containsKey(id)) {
+            problem(field.getValueNode(), where + " 'id: " + id + "' is already step " + earlier.get(id) + "'s; "
+                    + "ids are unique within a job");
+            return null;
+        }
+        return id;
+    }
+
+    private static final java.util.regex.Pattern STEP_ID = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
 
     StepSpec step(Node stepNode, String where, Map<String, NodeTuple> fields) {
         String name = fields.containsKey("name") ? scalar(fields.get("name").getValueNode(), where + " name") : null;

@@ -13,9 +13,11 @@ import java.util.Map;
  * @param timeoutMinutes   a limit for this step alone, or 0 for none (the job's still applies)
  * @param continueOnError  a failure of this step does not fail the job
  * @param condition        the step's {@code if:} expression, or null for {@code success()}
+ * @param id               the step's {@code id}, by which later steps read its outputs and outcome
+ *                         ({@code steps.<id>.outputs.<name>}); or null
  */
 public record StepSpec(String name, String run, Map<String, String> env, String shell, String workingDirectory,
-                       int timeoutMinutes, boolean continueOnError, String condition) {
+                       int timeoutMinutes, boolean continueOnError, String condition, String id) {
 
     public static final String DEFAULT_SHELL = "bash";
     public static final List<String> SHELLS = List.of("bash", "sh", "python");
@@ -23,6 +25,11 @@ public record StepSpec(String name, String run, Map<String, String> env, String 
     public StepSpec {
         env = env == null ? Map.of() : Map.copyOf(env);
         shell = shell == null ? DEFAULT_SHELL : shell;
+    }
+
+    public StepSpec(String name, String run, Map<String, String> env, String shell, String workingDirectory,
+                    int timeoutMinutes, boolean continueOnError, String condition) {
+        this(name, run, env, shell, workingDirectory, timeoutMinutes, continueOnError, condition, null);
     }
 
     /** A plain {@code run:} step with defaults for everything else. */
@@ -33,6 +40,11 @@ public record StepSpec(String name, String run, Map<String, String> env, String 
     /** The built-in checkout that {@code uses: actions/checkout@...} stands for. */
     public static StepSpec checkout(String name) {
         return new StepSpec(name, null, Map.of(), DEFAULT_SHELL, null, 0, false, null);
+    }
+
+    /** This step with an id. */
+    public StepSpec withId(String newId) {
+        return new StepSpec(name, run, env, shell, workingDirectory, timeoutMinutes, continueOnError, condition, newId);
     }
 
     public boolean isCheckout() {

@@ -291,7 +291,7 @@ class PipelineParserTest {
                 "job 'deploy' step 1 run: 'matrix' is available only in a job with a strategy.matrix",
                 "job 'deploy' step 1 'if': unknown name 'delta.bogus'; delta offers: attempt, branch, event, job, ref, "
                         + "repository, run_id, sha",
-                "job 'deploy' step 2 run: unknown context 'needs'; available here: delta, env, secrets");
+                "job 'deploy' step 2 run: unknown context 'needs'; available here: delta, env, secrets, steps");
     }
 
     @Test

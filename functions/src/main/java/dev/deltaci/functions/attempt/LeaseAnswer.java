@@ -131,6 +131,6 @@ final class LeaseAnswer {
 
     private static JobTicket.Step step(StepSpec step) {
         return new JobTicket.Step(step.displayName(), step.isCheckout(), step.run(), step.shell(), step.env(),
-                step.workingDirectory(), step.timeoutMinutes(), step.continueOnError(), step.condition());
+                step.workingDirectory(), step.timeoutMinutes(), step.continueOnError(), step.condition(), step.id());
     }
 }
