@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
@@ -143,8 +144,13 @@ final class JobFieldReader extends YamlReader {
 
     /** {@code labels: [gpu, linux]}: a runner needs every one of them; case does not matter. */
     List<String> labels(Node node, String where) {
+        return checkedLabels(node, where, stringOrList(node, where));
+    }
+
+    /** The labels, lower-cased, each a label, at most {@link RunnerLabels#MAX_LABELS}, sorted; problems at {@code node}. */
+    private List<String> checkedLabels(Node node, String where, List<String> given) {
         List<String> labels = new ArrayList<>();
-        for (String label : stringOrList(node, where)) {
+        for (String label : given) {
             String normalized = label.strip().toLowerCase(java.util.Locale.ROOT);
             if (!RunnerLabels.LABEL.matcher(normalized).matches()) {
                 problem(node, where + ": '" + label + "' is not a label (letters, digits, '.', '_', '-'; at most 32)");
@@ -157,6 +163,80 @@ final class JobFieldReader extends YamlReader {
             return List.of();
         }
         return labels.stream().sorted().toList();
+    }
+
+    /**
+     * GitHub Actions' {@code runs-on}: a name, a list of names (a runner needs them all), or
+     * {@code {group: NAME, labels: [...]}}. GitHub's hosted names ({@code ubuntu-latest}, …) stand
+     * for labels of this Delta CI ({@link HostedRunners}); {@code self-hosted} for none; any other
+     * name is a label, and a group's name is one too.
+     */
+    List<String> runsOn(Node node, String where, HostedRunners hosted) {
+        List<String> names = new ArrayList<>();
+        if (node instanceof MappingNode) {
+            Map<String, NodeTuple> fields = mapping(node, where, List.of("group", "labels"));
+            if (fields == null) {
+                return List.of();
+            }
+            if (fields.containsKey("group")) {
+                String group = scalar(fields.get("group").getValueNode(), where + " group");
+                if (group != null) {
+                    names.add(group);
+                }
+            }
+            if (fields.containsKey("labels")) {
+                names.addAll(stringOrList(fields.get("labels").getValueNode(), where + " labels"));
+            }
+            if (names.isEmpty()) {
+                problem(node, where + " names no 'group' and no 'labels'");
+            }
+        } else {
+            names.addAll(stringOrList(node, where));
+        }
+        List<String> labels = new ArrayList<>();
+        for (String name : names) {
+            if (name.contains("${{")) {
+                problem(node, where + ": '" + name + "' is an expression, which 'runs-on' does not take yet (its "
+                        + "labels are decided before the matrix is expanded); for a matrix over operating systems, write "
+                        + "one job per operating system with its 'runs-on'");
+                return List.of();
+            }
+            hosted.labelsFor(name.strip()).ifPresentOrElse(labels::addAll, () -> labels.add(name));
+        }
+        return checkedLabels(node, where, labels);
+    }
+
+    /** The scopes GitHub's {@code permissions} may name, and what each may be. */
+    static final List<String> PERMISSION_SCOPES = List.of("actions", "attestations", "checks", "contents", "deployments",
+            "discussions", "id-token", "issues", "models", "packages", "pages", "pull-requests", "repository-projects",
+            "security-events", "statuses");
+    static final List<String> PERMISSION_LEVELS = List.of("read", "write", "none");
+
+    /**
+     * GitHub Actions' {@code permissions}: {@code read-all}, {@code write-all}, or scopes to
+     * {@code read}, {@code write} or {@code none}; checked here, so a typo is found at lint time.
+     * (What a job may do with GitHub is the checkout token's {@code contents: read} until Delta
+     * issues job tokens; see docs/pipeline-language.md.)
+     */
+    void permissions(Node node, String where) {
+        if (node instanceof ScalarNode scalar) {
+            String value = scalar.getValue().strip();
+            if (!value.equals("read-all") && !value.equals("write-all")) {
+                problem(node, where + " must be read-all, write-all or a map of scopes to read, write or none; found '"
+                        + value + "'");
+            }
+            return;
+        }
+        Map<String, NodeTuple> scopes = mapping(node, where, PERMISSION_SCOPES);
+        if (scopes == null) {
+            return;
+        }
+        scopes.forEach((scope, tuple) -> {
+            String level = scalar(tuple.getValueNode(), where + " " + scope);
+            if (level != null && !PERMISSION_LEVELS.contains(level.strip())) {
+                problem(tuple.getValueNode(), where + " " + scope + ": '" + level + "' is not read, write or none");
+            }
+        });
     }
 
     /** {@code retry: {max: N, when: [script_failure, timeout]}}; {@code when} defaults to both. */

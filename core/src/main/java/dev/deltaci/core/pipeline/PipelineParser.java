@@ -33,9 +33,10 @@ public final class PipelineParser extends YamlReader {
     public static final int MAX_TIMEOUT_MINUTES = 72 * 60;
 
     private static final Pattern JOB_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
-    private static final List<String> TOP_KEYS = List.of("name", "on", "env", "concurrency", "jobs");
+    private static final List<String> TOP_KEYS = List.of("name", "on", "env", "concurrency", "jobs", "permissions");
     private static final List<String> JOB_KEYS = List.of("name", "env", "needs", "if", "strategy", "steps",
-            "timeout-minutes", "queue-timeout-minutes", "retry", "continue-on-error", "concurrency", "artifacts", "labels", "image");
+            "timeout-minutes", "queue-timeout-minutes", "retry", "continue-on-error", "concurrency", "artifacts", "labels", "image",
+            "runs-on", "permissions");
     static final List<String> CONCURRENCY_KEYS = List.of("group", "cancel-in-progress");
     public static final int MAX_ARTIFACT_PATHS = 32;
     static final List<String> RETRY_KEYS = List.of("max", "when");
@@ -63,13 +64,15 @@ public final class PipelineParser extends YamlReader {
     }
 
     private final PipelineLimits limits;
+    private final HostedRunners hosted;
     private final ExpressionChecks expressions;
     private final JobFieldReader jobFields;
     private final StepReader steps;
 
-    private PipelineParser(String file, PipelineLimits limits) {
+    private PipelineParser(String file, PipelineLimits limits, HostedRunners hosted) {
         super(file, new ArrayList<>());
         this.limits = limits;
+        this.hosted = hosted;
         this.expressions = new ExpressionChecks(file, problems);
         this.jobFields = new JobFieldReader(file, problems, expressions);
         this.steps = new StepReader(file, problems, expressions, jobFields);
@@ -82,7 +85,13 @@ public final class PipelineParser extends YamlReader {
 
     /** Parses and validates; throws with every problem found, a limit passed among them. */
     public static Pipeline parse(String file, String yaml, PipelineLimits limits) throws PipelineException {
-        return new PipelineParser(file, limits).run(yaml);
+        return parse(file, yaml, limits, HostedRunners.DEFAULTS);
+    }
+
+    /** As {@link #parse(String, String, PipelineLimits)}, with what GitHub's hosted runner names in {@code runs-on} mean here. */
+    public static Pipeline parse(String file, String yaml, PipelineLimits limits, HostedRunners hosted)
+            throws PipelineException {
+        return new PipelineParser(file, limits, hosted).run(yaml);
     }
 
     private Pipeline run(String yaml) throws PipelineException {
@@ -152,6 +161,9 @@ public final class PipelineParser extends YamlReader {
         Triggers on = top.containsKey("on") ? new TriggerReader(file, problems).read(top.get("on").getValueNode()) : Triggers.DEFAULT;
         expressions.declareInputs(on.manual() == null ? null : on.manual().inputs().keySet());
         Map<String, String> env = top.containsKey("env") ? jobFields.env(top.get("env").getValueNode(), "env") : Map.of();
+        if (top.containsKey("permissions")) {
+            jobFields.permissions(top.get("permissions").getValueNode(), "'permissions'");
+        }
         Concurrency concurrency = top.containsKey("concurrency")
                 ? jobFields.concurrency(top.get("concurrency").getValueNode(), "'concurrency'") : null;
         env.forEach((envName, value) -> expressions.checkTemplate(top.get("env").getValueNode(), value, "env '" + envName + "'"));
@@ -299,6 +311,17 @@ public final class PipelineParser extends YamlReader {
                 ? jobFields.artifacts(fields.get("artifacts").getValueNode(), where + " 'artifacts'") : List.of();
         List<String> labels = fields.containsKey("labels")
                 ? jobFields.labels(fields.get("labels").getValueNode(), where + " 'labels'") : List.of();
+        if (fields.containsKey("permissions")) {
+            jobFields.permissions(fields.get("permissions").getValueNode(), where + " 'permissions'");
+        }
+        if (fields.containsKey("runs-on")) {
+            if (fields.containsKey("labels")) {
+                problem(fields.get("runs-on").getKeyNode(), where + " has both 'runs-on' and 'labels', which both choose its "
+                        + "runners; keep one");
+            } else {
+                labels = jobFields.runsOn(fields.get("runs-on").getValueNode(), where + " 'runs-on'", hosted);
+            }
+        }
         String image = fields.containsKey("image") ? jobFields.image(fields.get("image").getValueNode(), where + " 'image'") : null;
         NodeTuple stepsTuple = fields.get("steps");
         if (stepsTuple == null) {

@@ -6,6 +6,7 @@ import dev.deltaci.core.job.DagProgress;
 import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.RunState;
+import dev.deltaci.core.pipeline.HostedRunners;
 import dev.deltaci.core.pipeline.JobSpec;
 import dev.deltaci.core.pipeline.MatrixExpansion;
 import dev.deltaci.core.pipeline.Pipeline;
@@ -97,11 +98,19 @@ public final class RunStarter {
     private final RunProgressor progressor;
     private final PipelineSource pipelines;
     private final PipelineLimits limits;
+    private final HostedRunners hosted;
     private final Clock clock;
 
     public RunStarter(JobStore store, JobQueue queue, RunProgressor progressor, PipelineSource pipelines,
                       PipelineLimits limits, Clock clock) {
+        this(store, queue, progressor, pipelines, limits, HostedRunners.DEFAULTS, clock);
+    }
+
+    /** @param hosted what GitHub's hosted runner names in {@code runs-on} stand for here */
+    public RunStarter(JobStore store, JobQueue queue, RunProgressor progressor, PipelineSource pipelines,
+                      PipelineLimits limits, HostedRunners hosted, Clock clock) {
         this.limits = limits;
+        this.hosted = hosted;
         this.store = store;
         this.queue = queue;
         this.progressor = progressor;
@@ -142,7 +151,7 @@ public final class RunStarter {
                 configError = PipelineParser.DEFAULT_PATH + ": no such file at commit " + source.sha();
                 pipeline = null;
             } else {
-                pipeline = PipelineParser.parse(PipelineParser.DEFAULT_PATH, yaml.get(), limits);
+                pipeline = PipelineParser.parse(PipelineParser.DEFAULT_PATH, yaml.get(), limits, hosted);
             }
         } catch (PipelineException e) {
             configError = e.getMessage();

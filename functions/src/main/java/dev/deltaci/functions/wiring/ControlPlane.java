@@ -215,7 +215,8 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
     }
 
     public RunStarter runStarter() {
-        return new RunStarter(jobStore(), jobQueue(), runProgressor(), pipelineSource, config.pipelineLimits(), clock);
+        return new RunStarter(jobStore(), jobQueue(), runProgressor(), pipelineSource, config.pipelineLimits(),
+                config.hostedRunners(), clock);
     }
 
     /** Deliveries kept because GitHub could not be read when they came. */

@@ -1,6 +1,7 @@
 package dev.deltaci.functions.wiring;
 
 import dev.deltaci.core.job.Lease;
+import dev.deltaci.core.pipeline.HostedRunners;
 import dev.deltaci.core.pipeline.PipelineLimits;
 import dev.deltaci.functions.scale.RunnerPools;
 import dev.deltaci.functions.sweeper.SweepPolicy;
@@ -33,12 +34,14 @@ import java.util.Map;
  * @param identityStsEndpoint where instance identity proofs are checked (env {@code RUNNER_IDENTITY_STS_ENDPOINT},
  *                        default the region's STS)
  * @param identityAudience what a proof must be signed for (env {@code RUNNER_IDENTITY_AUDIENCE}, default delta-ci)
+ * @param hostedRunners   what GitHub's hosted runner names in {@code runs-on} stand for here (env
+ *                        {@code DELTA_HOSTED_RUNNER_LABELS}, {@link HostedRunners})
  */
 public record ControlPlaneConfig(String tableName, String queueUrl, String bucketName,
                                  Lease.Policy leasePolicy, int maxWebhookBytes, SweepPolicy sweepPolicy,
                                  String deadLetterQueueUrl, Duration presenceWindow, PipelineLimits pipelineLimits,
                                  String reportQueueUrl, RunnerPools runnerPools, Duration scalerInterval,
-                                 java.net.URI identityStsEndpoint, String identityAudience) {
+                                 java.net.URI identityStsEndpoint, String identityAudience, HostedRunners hostedRunners) {
 
     public static final int DEFAULT_MAX_WEBHOOK_BYTES = 1024 * 1024;
 
@@ -59,7 +62,8 @@ public record ControlPlaneConfig(String tableName, String queueUrl, String bucke
                 Duration.ofSeconds(Long.parseLong(env.getOrDefault("SCALER_INTERVAL_SECONDS", "5"))),
                 java.net.URI.create(env.getOrDefault("RUNNER_IDENTITY_STS_ENDPOINT",
                         "https://sts." + env.getOrDefault("AWS_REGION", "us-east-1") + ".amazonaws.com/")),
-                env.getOrDefault("RUNNER_IDENTITY_AUDIENCE", dev.deltaci.api.AwsIdentityProof.DEFAULT_AUDIENCE));
+                env.getOrDefault("RUNNER_IDENTITY_AUDIENCE", dev.deltaci.api.AwsIdentityProof.DEFAULT_AUDIENCE),
+                HostedRunners.fromEnvironment(env));
     }
 
     private static String required(Map<String, String> env, String name) {

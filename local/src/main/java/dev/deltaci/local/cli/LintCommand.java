@@ -59,7 +59,8 @@ public final class LintCommand implements Callable<Integer> {
         try {
             // the control plane's own limits, set by the same variables
             Pipeline pipeline = PipelineParser.parse(file.toString(), text,
-                    dev.deltaci.core.pipeline.PipelineLimits.fromEnvironment(System.getenv()));
+                    dev.deltaci.core.pipeline.PipelineLimits.fromEnvironment(System.getenv()),
+                    dev.deltaci.core.pipeline.HostedRunners.fromEnvironment(System.getenv()));
             jobs = List.copyOf(pipeline.jobs().keySet());
             problems = List.of();
         } catch (PipelineException e) {

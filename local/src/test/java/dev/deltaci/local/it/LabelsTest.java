@@ -47,6 +47,30 @@ class LabelsTest extends PlaneTest {
     }
 
     @Test
+    void runsOn_shouldRouteAsLabels_hostedNamesToTheDefaultPool() throws Exception {
+        String runId = pushRun("""
+                jobs:
+                  train:
+                    runs-on: [self-hosted, gpu]
+                    steps: [{run: echo training}]
+                  lint:
+                    runs-on: ubuntu-latest
+                    steps: [{run: echo lint}]
+                """);
+        try (RunnerPool pool = RunnerPool.start(0, plane.runnerTarget(), Files.createTempDirectory("delta-labels-"))) {
+            String plain = pool.add();
+            await().atMost(Duration.ofSeconds(30)).until(() -> store.getJob(runId, "lint").orElseThrow().state().isTerminal());
+            assertThat(runnerOf(runId, "lint")).isEqualTo(plain);
+            assertThat(store.getJob(runId, "train").orElseThrow().state()).as("no runner has gpu yet")
+                    .isEqualTo(dev.deltaci.core.job.JobState.QUEUED);
+            String gpu = pool.add(List.of("gpu"));
+            await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
+            assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
+            assertThat(runnerOf(runId, "train")).isEqualTo(gpu);
+        }
+    }
+
+    @Test
     void theLease_shouldRefuseARunnerWithoutTheJobsLabels_andChangeNothing() throws Exception {
         String runId = pushRun("jobs:\n  train:\n    labels: [gpu]\n    steps: [{run: 'true'}]\n");
         JobRecord before = store.getJob(runId, "train").orElseThrow();
