@@ -95,7 +95,32 @@ public final class Evaluator {
             case "||" -> truthy(left) ? left : evaluate(binary.right(), scope);
             case "==" -> looselyEqual(left, evaluate(binary.right(), scope));
             case "!=" -> !looselyEqual(left, evaluate(binary.right(), scope));
+            case "<", "<=", ">", ">=" -> compare(binary.operator(), left, evaluate(binary.right(), scope));
             default -> throw new IllegalStateException("operator " + binary.operator());
+        };
+    }
+
+    /**
+     * GitHub Actions' ordering: two strings compare as text ignoring case, anything else as
+     * numbers (a text that is not a number is NaN, and NaN is neither smaller nor larger).
+     */
+    private static boolean compare(String operator, Object a, Object b) {
+        int order;
+        if (a instanceof String x && b instanceof String y) {
+            order = x.compareToIgnoreCase(y);
+        } else {
+            double x = number(a);
+            double y = number(b);
+            if (Double.isNaN(x) || Double.isNaN(y)) {
+                return false;
+            }
+            order = Double.compare(x, y);
+        }
+        return switch (operator) {
+            case "<" -> order < 0;
+            case "<=" -> order <= 0;
+            case ">" -> order > 0;
+            default -> order >= 0;
         };
     }
 
@@ -145,8 +170,36 @@ public final class Evaluator {
                     .contains(asText(evaluate(call.arguments().get(1), scope)).toLowerCase(Locale.ROOT));
             case "startsWith" -> asText(evaluate(call.arguments().get(0), scope)).toLowerCase(Locale.ROOT)
                     .startsWith(asText(evaluate(call.arguments().get(1), scope)).toLowerCase(Locale.ROOT));
+            case "endsWith" -> asText(evaluate(call.arguments().get(0), scope)).toLowerCase(Locale.ROOT)
+                    .endsWith(asText(evaluate(call.arguments().get(1), scope)).toLowerCase(Locale.ROOT));
+            case "format" -> format(call, scope);
             default -> throw new IllegalStateException("function " + call.function());
         };
+    }
+
+    /** {@code format('{0} v{1}', a, b)}: {@code {N}} is the N-th value, {@code {{} and {@code }}} are braces. */
+    private static String format(Expr.Call call, Scope scope) {
+        String pattern = asText(evaluate(call.arguments().get(0), scope));
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < pattern.length(); i++) {
+            char c = pattern.charAt(i);
+            if ((c == '{' || c == '}') && i + 1 < pattern.length() && pattern.charAt(i + 1) == c) {
+                out.append(c);
+                i++;
+            } else if (c == '{') {
+                int close = pattern.indexOf('}', i);
+                String index = close < 0 ? "" : pattern.substring(i + 1, close);
+                if (!index.matches("\\d{1,3}") || Integer.parseInt(index) + 1 >= call.arguments().size()) {
+                    out.append(c); // checked when the text is a literal (ExpressionParser); a computed one stays as it is
+                    continue;
+                }
+                out.append(asText(evaluate(call.arguments().get(Integer.parseInt(index) + 1), scope)));
+                i = close;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     private static Object resolve(Expr.Path path, Scope scope) {

@@ -8,15 +8,15 @@ import java.util.Set;
  * Parses the expression language of {@code ${{ }}}, a documented subset of GitHub Actions':
  * literals ({@code 'text'} with {@code ''} for a quote, numbers, {@code true}, {@code false},
  * {@code null}), context paths ({@code delta.sha}, {@code env.NAME}, {@code needs.build.result},
- * {@code env['A-B']}), {@code !}, {@code ==}, {@code !=}, {@code &&}, {@code ||}, parentheses,
- * and the functions {@code success() failure() always() cancelled() contains(a, b)
- * startsWith(a, b)}. Precedence, highest first: {@code !}, then {@code == !=}, then {@code &&},
- * then {@code ||}.
+ * {@code env['A-B']}), {@code !}, {@code < <= > >=}, {@code ==}, {@code !=}, {@code &&}, {@code ||},
+ * parentheses, and the functions {@code success() failure() always() cancelled() contains(a, b)
+ * startsWith(a, b) endsWith(a, b) format(text, values...)}. Precedence, highest first: {@code !},
+ * then {@code < <= > >=}, then {@code == !=}, then {@code &&}, then {@code ||}.
  */
 public final class ExpressionParser {
 
     public static final Set<String> FUNCTIONS = Set.of("success", "failure", "always", "cancelled", "contains",
-            "startsWith");
+            "startsWith", "endsWith", "format");
 
     private final String text;
     private int pos;
@@ -52,15 +52,27 @@ public final class ExpressionParser {
     }
 
     private Expr equality() throws ExpressionException {
-        Expr left = unary();
+        Expr left = comparison();
         while (true) {
             if (accept("==")) {
-                left = new Expr.Binary("==", left, unary());
+                left = new Expr.Binary("==", left, comparison());
             } else if (accept("!=")) {
-                left = new Expr.Binary("!=", left, unary());
+                left = new Expr.Binary("!=", left, comparison());
             } else {
                 return left;
             }
+        }
+    }
+
+    /** {@code < <= > >=}, above {@code == !=} as in GitHub Actions. */
+    private Expr comparison() throws ExpressionException {
+        Expr left = unary();
+        while (true) {
+            String operator = accept("<=") ? "<=" : accept(">=") ? ">=" : accept("<") ? "<" : accept(">") ? ">" : null;
+            if (operator == null) {
+                return left;
+            }
+            left = new Expr.Binary(operator, left, unary());
         }
     }
 
@@ -129,7 +141,23 @@ public final class ExpressionParser {
             } while (accept(","));
             expect(")");
         }
-        int wanted = name.equals("contains") || name.equals("startsWith") ? 2 : 0;
+        if (name.equals("format")) {
+            if (arguments.isEmpty()) {
+                throw new ExpressionException(start, "format() takes a format string and its values, found no argument");
+            }
+            if (arguments.get(0) instanceof Expr.Literal literal && literal.value() instanceof String pattern) {
+                java.util.regex.Matcher index = java.util.regex.Pattern.compile("(?<!\\{)\\{(\\d{1,6})}").matcher(
+                        pattern.replace("{{", "").replace("}}", ""));
+                while (index.find()) {
+                    if (Integer.parseInt(index.group(1)) >= arguments.size() - 1) {
+                        throw new ExpressionException(start, "format(): '{" + index.group(1) + "}' names no value; "
+                                + "it is given " + (arguments.size() - 1));
+                    }
+                }
+            }
+            return new Expr.Call(name, arguments, start);
+        }
+        int wanted = name.equals("contains") || name.equals("startsWith") || name.equals("endsWith") ? 2 : 0;
         if (arguments.size() != wanted) {
             throw new ExpressionException(start, name + "() takes " + wanted + " argument(s), found " + arguments.size());
         }

@@ -30,6 +30,16 @@ final class ExpressionChecks extends YamlReader {
     /** The matrix keys of the job being read (null: it has no matrix), for everything read until the next job. */
     void matrixInScope(Strategy strategy) {
         matrixKeysInScope = strategy == null ? null : matrixKeys(strategy);
+        matrixRefused = false;
+    }
+
+    /**
+     * The job has a matrix that could not be read (its problem is reported): its {@code matrix.*}
+     * are not checked, since "no matrix" or "unknown key" would contradict the file.
+     */
+    void matrixRefused() {
+        matrixKeysInScope = null;
+        matrixRefused = true;
     }
 
     Set<String> matrixKeysInScope() {
@@ -90,12 +100,14 @@ final class ExpressionChecks extends YamlReader {
     /** Matrix keys the job being read offers, or null when it has no matrix. */
     private Set<String> matrixKeysInScope;
 
+    private boolean matrixRefused;
+
     /** Ids of the earlier steps of the step being read, or null outside steps. */
     private Set<String> stepIdsInScope;
 
     Set<String> runnerContexts() {
         Set<String> contexts = new HashSet<>(RUNNER_CONTEXTS);
-        if (matrixKeysInScope != null) {
+        if (matrixKeysInScope != null || matrixRefused) {
             contexts.add("matrix");
         }
         if (stepIdsInScope != null) {
@@ -144,7 +156,7 @@ final class ExpressionChecks extends YamlReader {
                     throw new ExpressionException(path.offset(), "unknown input 'inputs." + key + "'; declared: "
                             + (declaredInputs.isEmpty() ? "none" : String.join(", ", declaredInputs.stream().sorted().toList())));
                 }
-                if (context.equals("matrix") && !matrixKeysInScope.contains(key)) {
+                if (context.equals("matrix") && !matrixRefused && !matrixKeysInScope.contains(key)) {
                     throw new ExpressionException(path.offset(), "unknown name 'matrix." + key + "'; the matrix has: "
                             + String.join(", ", matrixKeysInScope.stream().sorted().toList()));
                 }

@@ -206,6 +206,25 @@ final class JobFieldReader extends YamlReader {
         return checkedLabels(node, where, labels);
     }
 
+    /**
+     * GitHub Actions' {@code container}: {@code node:20} or {@code {image: node:20}}, Delta's
+     * {@code image:}; its other keys (env, ports, volumes, options, credentials) are not taken yet.
+     */
+    String container(Node node, String where) {
+        if (node instanceof ScalarNode) {
+            return image(node, where);
+        }
+        Map<String, NodeTuple> fields = mapping(node, where, List.of("image"));
+        if (fields == null) {
+            return null;
+        }
+        if (!fields.containsKey("image")) {
+            problem(node, where + " names no 'image'");
+            return null;
+        }
+        return image(fields.get("image").getValueNode(), where + " image");
+    }
+
     /** The scopes GitHub's {@code permissions} may name, and what each may be. */
     static final List<String> PERMISSION_SCOPES = List.of("actions", "attestations", "checks", "contents", "deployments",
             "discussions", "id-token", "issues", "models", "packages", "pages", "pull-requests", "repository-projects",

@@ -36,7 +36,7 @@ public final class PipelineParser extends YamlReader {
     private static final List<String> TOP_KEYS = List.of("name", "on", "env", "concurrency", "jobs", "permissions");
     private static final List<String> JOB_KEYS = List.of("name", "env", "needs", "if", "strategy", "steps",
             "timeout-minutes", "queue-timeout-minutes", "retry", "continue-on-error", "concurrency", "artifacts", "labels", "image",
-            "runs-on", "permissions");
+            "runs-on", "permissions", "container");
     static final List<String> CONCURRENCY_KEYS = List.of("group", "cancel-in-progress");
     public static final int MAX_ARTIFACT_PATHS = 32;
     static final List<String> RETRY_KEYS = List.of("max", "when");
@@ -110,6 +110,8 @@ public final class PipelineParser extends YamlReader {
         }
         Pipeline pipeline = readPipeline(root);
         if (!problems.isEmpty()) {
+            // in the order of the file, as an editor lists them (found in the order the keys are read)
+            problems.sort(java.util.Comparator.comparingInt(ConfigProblem::line).thenComparingInt(ConfigProblem::column));
             throw new PipelineException(problems);
         }
         return pipeline;
@@ -300,6 +302,9 @@ public final class PipelineParser extends YamlReader {
         Strategy strategy = fields.containsKey("strategy") ? new StrategyReader(file, problems).read(fields.get("strategy").getValueNode(), where) : null;
         // the job's env and steps may use matrix.<key> when it has a matrix
         expressions.matrixInScope(strategy);
+        if (strategy == null && fields.containsKey("strategy")) {
+            expressions.matrixRefused();
+        }
         String condition = fields.containsKey("if")
                 ? expressions.condition(fields.get("if").getValueNode(), where + " 'if'", Set.of("delta", "needs", "inputs"), needs) : null;
         env.forEach((envName, value) -> expressions.checkTemplate(fields.get("env").getValueNode(), value, where + " env '" + envName + "'"));
@@ -323,6 +328,15 @@ public final class PipelineParser extends YamlReader {
             }
         }
         String image = fields.containsKey("image") ? jobFields.image(fields.get("image").getValueNode(), where + " 'image'") : null;
+        if (fields.containsKey("container")) {
+            // GitHub Actions' container: the image the job's steps run in, which is Delta's image:
+            if (image != null) {
+                problem(fields.get("container").getKeyNode(), where + " has both 'container' and 'image', which both "
+                        + "name the image its steps run in; keep one");
+            } else {
+                image = jobFields.container(fields.get("container").getValueNode(), where + " 'container'");
+            }
+        }
         NodeTuple stepsTuple = fields.get("steps");
         if (stepsTuple == null) {
             problem(tuple.getKeyNode(), where + " has no 'steps': expected a list of steps with 'run'");

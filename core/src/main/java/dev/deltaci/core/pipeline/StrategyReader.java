@@ -11,6 +11,9 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 /** Reads a job's {@code strategy}: its matrix, {@code fail-fast} and {@code max-parallel}. */
 final class StrategyReader extends YamlReader {
 
+    /** As GitHub Actions has them: {@code node-version} is a matrix key. */
+    static final java.util.regex.Pattern MATRIX_KEY = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_-]*");
+
     static final List<String> STRATEGY_KEYS = List.of("matrix", "fail-fast", "max-parallel");
 
     StrategyReader(String file, List<ConfigProblem> problems) {
@@ -33,6 +36,7 @@ final class StrategyReader extends YamlReader {
             return null;
         }
         Map<String, List<String>> axes = new LinkedHashMap<>();
+        boolean badKeys = false; // "no values" would contradict the file after a key was refused
         List<Map<String, String>> include = new ArrayList<>();
         List<Map<String, String>> exclude = new ArrayList<>();
         for (Map.Entry<String, NodeTuple> entry : matrix.entrySet()) {
@@ -40,11 +44,13 @@ final class StrategyReader extends YamlReader {
             if (entry.getKey().equals("include") || entry.getKey().equals("exclude")) {
                 (entry.getKey().equals("include") ? include : exclude).addAll(
                         matrixEntries(value, where + " 'strategy.matrix." + entry.getKey() + "'"));
-            } else if (!ENV_NAME.matcher(entry.getKey()).matches()) {
+            } else if (!MATRIX_KEY.matcher(entry.getKey()).matches()) {
                 problem(entry.getValue().getKeyNode(), where + " matrix key '" + entry.getKey()
-                        + "' is invalid: use letters, digits and '_'");
+                        + "' is invalid: use letters, digits, '_' and '-', starting with a letter or '_'");
+                badKeys = true;
             } else if (!(value instanceof SequenceNode sequence) || sequence.getValue().isEmpty()) {
                 problem(value, where + " matrix '" + entry.getKey() + "' must be a non-empty list of values");
+                badKeys = true;
             } else {
                 List<String> values = new ArrayList<>();
                 for (Node item : sequence.getValue()) {
@@ -57,7 +63,9 @@ final class StrategyReader extends YamlReader {
             }
         }
         if (axes.isEmpty() && include.isEmpty()) {
-            problem(matrixField.getValueNode(), where + " 'strategy.matrix' has no values: give at least one list");
+            if (!badKeys) { // after a refused key, "no values" would contradict the file
+                problem(matrixField.getValueNode(), where + " 'strategy.matrix' has no values: give at least one list");
+            }
             return null;
         }
         for (Map<String, String> entry : exclude) {

@@ -28,6 +28,20 @@ abstract class YamlReader {
         this.problems = problems;
     }
 
+    /**
+     * GitHub Actions keys Delta CI does not take yet, and what to do instead: said where one is
+     * met, instead of "unknown key".
+     */
+    static final Map<String, String> NOT_YET = Map.of(
+            "uses", "a job-level 'uses' calls a reusable workflow, which Delta CI does not run yet; copy its jobs into "
+                    + "this file",
+            "services", "'services' (containers beside the job) are not supported yet; start them in a step "
+                    + "('docker run -d …') on a runner with Docker",
+            "outputs", "job 'outputs' are not supported yet; within a job, steps read each other's outputs as "
+                    + "steps.<id>.outputs.<name>",
+            "defaults", "'defaults' is not supported yet; give each step its 'shell' and 'working-directory'",
+            "secrets", "'secrets' passes secrets to a reusable workflow, which Delta CI does not run yet");
+
     /** A mapping's entries by key, in file order; unknown and duplicate keys are problems. */
     protected Map<String, NodeTuple> mapping(Node node, String where, List<String> allowedKeys) {
         if (!(node instanceof MappingNode mapping)) {
@@ -43,6 +57,8 @@ abstract class YamlReader {
             String key = keyNode.getValue();
             if (entries.containsKey(key)) {
                 problem(keyNode, where + " has '" + key + "' twice");
+            } else if (allowedKeys != null && !allowedKeys.contains(key) && NOT_YET.containsKey(key)) {
+                problem(keyNode, where + " has '" + key + "': " + NOT_YET.get(key));
             } else if (allowedKeys != null && !allowedKeys.contains(key)) {
                 String suggestion = closest(key, allowedKeys);
                 problem(keyNode, where + " has unknown key '" + key + "'"

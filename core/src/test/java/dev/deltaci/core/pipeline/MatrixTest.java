@@ -57,9 +57,7 @@ class MatrixTest {
                       - run: echo ${{ matrix.jdk }}
                 """)).isInstanceOf(PipelineException.class).satisfies(e -> assertThat(
                         ((PipelineException) e).problems()).extracting(ConfigProblem::message).containsExactly(
-                        "job 't' matrix 'os' must be a non-empty list of values",
-                        "job 't' 'strategy.matrix' has no values: give at least one list",
-                        "job 't' step 1 run: 'matrix' is available only in a job with a strategy.matrix"));
+                        "job 't' matrix 'os' must be a non-empty list of values"));
         assertThatThrownBy(() -> PipelineParser.parse("p.yml", """
                 jobs:
                   t:

@@ -118,7 +118,7 @@ class PipelineParserTest {
         assertThat(problems).extracting(ConfigProblem::toString).contains(
                 FILE + ":3:5: job 'build' has unknown key 'stepz' (did you mean 'steps'?); expected one of: name, env, "
                         + "needs, if, strategy, steps, timeout-minutes, queue-timeout-minutes, retry, continue-on-error, "
-                        + "concurrency, artifacts, labels, image, runs-on, permissions",
+                        + "concurrency, artifacts, labels, image, runs-on, permissions, container",
                 FILE + ":2:3: job 'build' has no 'steps': expected a list of steps with 'run'");
     }
 
@@ -288,9 +288,9 @@ class PipelineParserTest {
 
         assertThat(problems).extracting(ConfigProblem::message).containsExactly(
                 "job 'deploy' 'if': 'needs.lint': 'lint' is not in this job's needs",
-                "job 'deploy' step 1 run: 'matrix' is available only in a job with a strategy.matrix",
                 "job 'deploy' step 1 'if': unknown name 'delta.bogus'; delta offers: attempt, branch, event, job, ref, "
                         + "repository, run_id, sha",
+                "job 'deploy' step 1 run: 'matrix' is available only in a job with a strategy.matrix",
                 "job 'deploy' step 2 run: unknown context 'needs'; available here: delta, env, secrets, steps");
     }
 
