@@ -3,6 +3,7 @@ package dev.deltaci.runner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -70,13 +71,21 @@ final class StepFiles {
         Map<String, String> text = new LinkedHashMap<>();
         for (String name : NAMES) {
             Path file = file(index, name);
-            if (!Files.isRegularFile(file)) {
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
                 continue; // deleted by the step: nothing written
+            }
+            // the runner may be root and the step not: a link the step put in the file's place (to /etc/shadow,
+            // say) must not be read on its behalf, nor a second name of a file it cannot read
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+                    || ((Number) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue() != 1) {
+                return Optional.of("$" + name + " is no longer the plain file the runner made (a link?); it is not read");
             }
             if (Files.size(file) > MAX_FILE_BYTES) {
                 return Optional.of("$" + name + " holds " + Files.size(file) + " bytes; at most " + MAX_FILE_BYTES + " are read");
             }
-            text.put(name, Files.readString(file, StandardCharsets.UTF_8));
+            try (java.io.InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+                text.put(name, new String(in.readNBytes((int) MAX_FILE_BYTES + 1), StandardCharsets.UTF_8));
+            }
         }
         Map<String, String> newEnv = new LinkedHashMap<>();
         Optional<String> problem = pairs(text.getOrDefault("GITHUB_ENV", ""), "GITHUB_ENV", NAME, newEnv);

@@ -70,6 +70,20 @@ class StepFilesTest extends PlaneTest {
     }
 
     @Test
+    void aStepThatPutsALinkInPlaceOfItsFiles_shouldNotHaveTheRunnerReadWhatItPointsAt() throws Exception {
+        String runId = runToTheEnd("""
+                jobs:
+                  attack:
+                    steps:
+                      - run: ln -sf /etc/passwd "$GITHUB_STEP_SUMMARY"
+                """);
+        String log = log(runId, "attack");
+        assertThat(store.getJob(runId, "attack").orElseThrow().state()).isEqualTo(JobState.FAILED);
+        assertThat(log).contains("::delta:: step 1 fails: $GITHUB_STEP_SUMMARY is no longer the plain file the runner "
+                + "made (a link?); it is not read").doesNotContain("root:x:0:0");
+    }
+
+    @Test
     void aMalformedOutputFile_shouldFailTheStep_sayingWhichLine() throws Exception {
         String runId = runToTheEnd("""
                 jobs:
