@@ -93,7 +93,7 @@ final class JobExecutor {
         }
         LogStreamer log = new LogStreamer(api, job, logFlushMs, storageOutageLimit,
                 () -> fence.lose("log upload refused: lease lost"));
-        StepFiles files = new StepFiles(workspace.resolveSibling(workspace.getFileName() + ".files"), jobUser);
+        StepFiles files = new StepFiles(StepFiles.dirFor(workspace), jobUser);
         fence.start();
         int exitCode = 0;
         FailureClass failureClass = null;
@@ -182,7 +182,7 @@ final class JobExecutor {
                 log.line("::delta:: step " + (i + 1) + (stepTimedOut
                         ? " exceeded its timeout (" + step.timeoutMillis() / 1000 + " s) and was stopped"
                         : " exited " + stepExit) + " after " + millis + " ms");
-                Optional<String> filesProblem = Files.isDirectory(directory) ? files.collect(i, step.id(), log) : Optional.empty();
+                Optional<String> filesProblem = files.collect(i, step.id(), log);
                 if (filesProblem.isPresent()) {
                     log.line("::delta:: step " + (i + 1) + " fails: " + filesProblem.get());
                     stepExit = stepExit == 0 ? 1 : stepExit;
@@ -240,7 +240,7 @@ final class JobExecutor {
             exitCode = -1;
         }
         fence.close();
-        Workspace.deleteTree(workspace.resolveSibling(workspace.getFileName() + ".files"));
+        Workspace.deleteTree(StepFiles.dirFor(workspace));
         Workspace.deleteTree(workspace);
         Workspace.deleteTree(Workspace.home(workspace));
         if (fence.isLost()) {

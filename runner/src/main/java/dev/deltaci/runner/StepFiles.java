@@ -42,6 +42,11 @@ final class StepFiles {
         this.jobUser = jobUser;
     }
 
+    /** Where a job's step files live: beside its workspace, not in it (they are not the repository's). */
+    static Path dirFor(Path workspace) {
+        return workspace.resolveSibling(workspace.getFileName() + ".files");
+    }
+
     /** The directory the files live in (mounted at the same path into a container step). */
     Path dir() {
         return dir;
