@@ -21,12 +21,7 @@ class RunsOnTest {
     }
 
     private static List<String> problems(String yaml) {
-        try {
-            PipelineParser.parse(".delta/pipeline.yml", yaml);
-            return List.of();
-        } catch (PipelineException e) {
-            return e.problems().stream().map(p -> p.line() + ": " + p.message()).toList();
-        }
+        return ParserProblems.of(yaml);
     }
 
     @Test
