@@ -168,7 +168,7 @@ public final class PipelineParser extends YamlReader {
         }
         Concurrency concurrency = top.containsKey("concurrency")
                 ? jobFields.concurrency(top.get("concurrency").getValueNode(), "'concurrency'") : null;
-        env.forEach((envName, value) -> expressions.checkTemplate(top.get("env").getValueNode(), value, "env '" + envName + "'"));
+        env.forEach((envName, value) -> expressions.checkTemplate(valueOf(top.get("env").getValueNode(), envName), value, "env '" + envName + "'"));
         NodeTuple jobsTuple = top.get("jobs");
         if (jobsTuple == null) {
             problem(root, "missing 'jobs': a pipeline needs at least one job");
@@ -307,7 +307,7 @@ public final class PipelineParser extends YamlReader {
         }
         String condition = fields.containsKey("if")
                 ? expressions.condition(fields.get("if").getValueNode(), where + " 'if'", Set.of("delta", "needs", "inputs"), needs) : null;
-        env.forEach((envName, value) -> expressions.checkTemplate(fields.get("env").getValueNode(), value, where + " env '" + envName + "'"));
+        env.forEach((envName, value) -> expressions.checkTemplate(valueOf(fields.get("env").getValueNode(), envName), value, where + " env '" + envName + "'"));
         boolean continueOnError = fields.containsKey("continue-on-error")
                 && bool(fields.get("continue-on-error").getValueNode(), where + " continue-on-error");
         Concurrency concurrency = fields.containsKey("concurrency")

@@ -116,7 +116,7 @@ final class StepReader extends YamlReader {
         String condition = fields.containsKey("if")
                 ? expressions.condition(fields.get("if").getValueNode(), where + " 'if'", expressions.runnerContexts(), List.of()) : null;
         Map<String, String> env = fields.containsKey("env") ? jobFields.env(fields.get("env").getValueNode(), where + " env") : Map.of();
-        env.forEach((envName, value) -> expressions.checkTemplate(fields.get("env").getValueNode(), value, where + " env '" + envName + "'"));
+        env.forEach((envName, value) -> expressions.checkTemplate(valueOf(fields.get("env").getValueNode(), envName), value, where + " env '" + envName + "'"));
         String shell = StepSpec.DEFAULT_SHELL;
         if (fields.containsKey("shell")) {
             String given = scalar(fields.get("shell").getValueNode(), where + " shell");

@@ -104,6 +104,18 @@ abstract class YamlReader {
         return previous[b.length()];
     }
 
+    /** The value node of {@code key} in a mapping (where a problem with that value is), else the mapping itself. */
+    protected static Node valueOf(Node mapping, String key) {
+        if (mapping instanceof MappingNode map) {
+            for (NodeTuple tuple : map.getValue()) {
+                if (tuple.getKeyNode() instanceof ScalarNode name && name.getValue().equals(key)) {
+                    return tuple.getValueNode();
+                }
+            }
+        }
+        return mapping;
+    }
+
     protected String scalar(Node node, String where) {
         if (node instanceof ScalarNode s) {
             return s.getValue();

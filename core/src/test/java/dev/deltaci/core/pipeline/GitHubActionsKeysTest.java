@@ -90,6 +90,25 @@ class GitHubActionsKeysTest {
     }
 
     @Test
+    void aProblemInAnEnvValue_shouldBeReportedAtThatValue_notTheBlocksFirstKey() {
+        assertThat(problems("""
+                env:
+                  FINE: ok
+                  BAD: ${{ nope.x }}
+                jobs:
+                  t:
+                    env:
+                      A: 1
+                      B: ${{ matrix.x }}
+                    steps:
+                      - env:
+                          C: c
+                          D: ${{ steps.none.outputs.y }}
+                        run: 'true'
+                """)).extracting(p -> p.substring(0, p.indexOf(':'))).containsExactly("3", "8", "12");
+    }
+
+    @Test
     void keysDeltaDoesNotTakeYet_shouldSaySo_andProblemsComeInFileOrder() {
         List<String> problems = problems("""
                 jobs:
