@@ -11,11 +11,8 @@ import dev.deltaci.functions.security.ApiKeys;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.RunRecord;
 import dev.deltaci.functions.store.RunSnapshot;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * {@code POST /runs/{runId}/rerun}: runs a finished run again as a new run of the same commit,
@@ -30,8 +27,6 @@ import java.util.regex.Pattern;
  */
 public final class RerunService {
 
-    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9_.:-]{1,100}");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final RunStarter starter;
 
@@ -54,7 +49,7 @@ public final class RerunService {
         }
         boolean failedOnly = failedOnlyNode.asBoolean(false);
         String requestId = json.hasNonNull("requestId") ? json.get("requestId").asText() : null;
-        if (requestId != null && !REQUEST_ID.matcher(requestId).matches()) {
+        if (requestId != null && !RunStarter.REQUEST_ID.matcher(requestId).matches()) {
             return ApiResponse.error(400, "'requestId' must be letters, digits and '_.:-', at most 100");
         }
         RunRecord run = original.run();
@@ -71,8 +66,7 @@ public final class RerunService {
             original.jobs().stream().filter(job -> job.state() == JobState.SUCCEEDED)
                     .forEach(job -> reuse.put(job.jobKey(), job));
         }
-        String runId = requestId != null ? RunStarter.runIdFor("rerun", run.runId() + ":" + requestId)
-                : "r-" + HexFormat.of().formatHex(RANDOM.generateSeed(8));
+        String runId = RunStarter.requestedRunId("rerun", run.runId(), requestId);
         // a fork's pull request is read where its first run read it: the base repository on GitHub
         boolean fromBase = run.fork() && GitHubPipelineSource.repositoryOf(run.cloneUrl()).isPresent();
         String readCloneUrl = fromBase ? "https://github.com/" + run.repository() + ".git" : run.cloneUrl();

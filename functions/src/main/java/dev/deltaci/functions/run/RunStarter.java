@@ -118,6 +118,23 @@ public final class RunStarter {
         this.clock = clock;
     }
 
+    /** What a caller's {@code requestId} may be: it names the run a retried request finds again. */
+    public static final java.util.regex.Pattern REQUEST_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_.:-]{1,100}");
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    /**
+     * The id of a run asked for by a request: derived from its {@code requestId} within
+     * {@code scope} (a retry finds the same run), or a fresh random one when it gave none.
+     */
+    public static String requestedRunId(String namespace, String scope, String requestId) {
+        if (requestId != null) {
+            return runIdFor(namespace, scope + ":" + requestId);
+        }
+        byte[] random = new byte[8];
+        RANDOM.nextBytes(random);
+        return "r-" + HexFormat.of().formatHex(random);
+    }
+
     /** The same event id always maps to the same run id ({@code namespace} keeps event kinds apart). */
     public static String runIdFor(String namespace, String eventId) {
         try {

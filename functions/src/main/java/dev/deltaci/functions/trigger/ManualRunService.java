@@ -8,8 +8,6 @@ import dev.deltaci.functions.repo.PipelineSource;
 import dev.deltaci.functions.run.RunStarter.Decision;
 import dev.deltaci.functions.run.RunStarter;
 import dev.deltaci.functions.security.ApiKeys;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,8 +31,6 @@ public final class ManualRunService {
     private static final Pattern REPOSITORY = Pattern.compile("[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}");
     private static final Pattern REF = Pattern.compile("[A-Za-z0-9_./-]{1,250}");
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}");
-    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9_.:-]{1,100}");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final RunStarter starter;
 
@@ -66,7 +62,7 @@ public final class ManualRunService {
             return ApiResponse.error(400, "'sha' must be a 40-character hex commit sha, found '" + sha + "'");
         }
         String requestId = json.hasNonNull("requestId") ? json.get("requestId").asText() : null;
-        if (requestId != null && !REQUEST_ID.matcher(requestId).matches()) {
+        if (requestId != null && !RunStarter.REQUEST_ID.matcher(requestId).matches()) {
             return ApiResponse.error(400, "'requestId' must be letters, digits and '_.:-', at most 100");
         }
         Map<String, String> inputs = new LinkedHashMap<>();
@@ -100,8 +96,7 @@ public final class ManualRunService {
             fullRef = resolved.get().ref();
             sha = resolved.get().sha();
         }
-        String runId = requestId != null ? RunStarter.runIdFor("manual", repository + ":" + requestId)
-                : "r-" + HexFormat.of().formatHex(RANDOM.generateSeed(8));
+        String runId = RunStarter.requestedRunId("manual", repository, requestId);
         String commit = sha;
         return starter.start(runId, new RunStarter.RunSource(EVENT, repository, cloneUrl, sha, fullRef), pipeline -> {
             ManualTrigger manual = pipeline.on().manual();
