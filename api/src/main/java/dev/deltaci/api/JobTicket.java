@@ -10,13 +10,17 @@ import java.util.Map;
  * and the secrets its steps reference, read for this answer and never stored. {@code secretsWithheld}
  * says which secrets are empty and why (a fork's pull request, not defined). {@code checkoutToken},
  * when set, is a short-lived GitHub App token that may only read the job's repository: the
- * runner sends it to git as an HTTP header for the clone, and nowhere else.
+ * runner sends it to git as an HTTP header for the clone, and nowhere else. {@code github} and
+ * {@code needs} are the job's expression contexts of those names (the run's event; the result and
+ * outputs of each job it needs), {@code strategy} its matrix's, and {@code outputs} its
+ * {@code outputs:} templates, which the runner renders when the job ends and completes with.
  */
 public record JobTicket(String runId, String jobKey, String name, int attempt, String cloneUrl, String sha, String ref,
                         String repository, String event, Map<String, String> env, Map<String, String> matrix,
                         int timeoutMinutes, List<Step> steps, List<String> artifacts, Map<String, String> inputs,
                         String image, List<Download> downloads, Map<String, String> secrets, String secretsWithheld,
-                        String checkoutToken) {
+                        String checkoutToken, Map<String, Object> github, Map<String, Object> needs,
+                        Map<String, Object> strategy, Map<String, String> outputs) {
 
     @Override
     public String toString() {
@@ -32,6 +36,20 @@ public record JobTicket(String runId, String jobKey, String name, int attempt, S
         inputs = inputs == null ? Map.of() : inputs;
         downloads = downloads == null ? List.of() : downloads;
         secrets = secrets == null ? Map.of() : secrets;
+        github = github == null ? Map.of() : github;
+        needs = needs == null ? Map.of() : needs;
+        strategy = strategy == null ? Map.of() : strategy;
+        outputs = outputs == null ? Map.of() : outputs;
+    }
+
+    /** A ticket without the GitHub Actions contexts and outputs, as older control planes send it. */
+    public JobTicket(String runId, String jobKey, String name, int attempt, String cloneUrl, String sha, String ref,
+                     String repository, String event, Map<String, String> env, Map<String, String> matrix,
+                     int timeoutMinutes, List<Step> steps, List<String> artifacts, Map<String, String> inputs,
+                     String image, List<Download> downloads, Map<String, String> secrets, String secretsWithheld,
+                     String checkoutToken) {
+        this(runId, jobKey, name, attempt, cloneUrl, sha, ref, repository, event, env, matrix, timeoutMinutes, steps,
+                artifacts, inputs, image, downloads, secrets, secretsWithheld, checkoutToken, null, null, null, null);
     }
 
     /**

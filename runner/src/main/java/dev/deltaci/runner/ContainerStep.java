@@ -40,7 +40,7 @@ final class ContainerStep {
                                 Collection<String> envNames, String shell, Path stepFiles) {
         List<String> command = new ArrayList<>(List.of("docker", "run", "--rm", "--init", "--name", name,
                 "-v", workspace.toAbsolutePath() + ":" + WORKSPACE,
-                "-v", script.toAbsolutePath() + ":" + SCRIPT + ":ro",
+                "-v", script.toAbsolutePath() + ":" + SCRIPT + StepProcess.scriptExtension(shell) + ":ro",
                 // $GITHUB_OUTPUT and friends: the same paths inside as outside
                 "-v", stepFiles.toAbsolutePath() + ":" + stepFiles.toAbsolutePath(),
                 "-w", directory == null || directory.isEmpty() ? WORKSPACE : WORKSPACE + "/" + directory));
@@ -48,7 +48,7 @@ final class ContainerStep {
         command.add("--env");
         command.add("DELTA_WORKSPACE=" + WORKSPACE);
         command.add(image);
-        command.addAll(StepProcess.shellCommand(shell, Path.of(SCRIPT)));
+        command.addAll(StepProcess.shellCommand(shell, Path.of(SCRIPT + StepProcess.scriptExtension(shell))));
         return command;
     }
 

@@ -28,11 +28,17 @@ final class JobExecutor {
 
         /**
          * What the runner reports: {@code failureClass} null for a success, and the SHA-256 of the
-         * artifact archive it uploaded (null when it kept none).
+         * artifact archive it uploaded (null when it kept none), and what the job's {@code outputs:}
+         * rendered to (a success's only).
          */
-        record Report(int exitCode, FailureClass failureClass, int logChunks, String artifactSha256) implements Result {
+        record Report(int exitCode, FailureClass failureClass, int logChunks, String artifactSha256,
+                      Map<String, String> outputs) implements Result {
+            public Report {
+                outputs = outputs == null ? Map.of() : outputs;
+            }
+
             Report(int exitCode, FailureClass failureClass, int logChunks) {
-                this(exitCode, failureClass, logChunks, null);
+                this(exitCode, failureClass, logChunks, null, Map.of());
             }
         }
 
@@ -126,7 +132,7 @@ final class JobExecutor {
             for (int i = 0; i < job.steps().size(); i++) {
                 LeasedJob.Step step = job.steps().get(i);
                 // after a failure only steps whose if: asks for it (failure(), always()) still run
-                Scope scope = JobExpressions.scope(job, step.env(), failureClass != null, files);
+                Scope scope = JobExpressions.scope(job, step.env(), failureClass != null, files, workspace);
                 log.line("::delta:: step " + (i + 1) + "/" + job.steps().size() + ": " + JobExpressions.displayName(step, scope));
                 if (!JobExpressions.shouldRun(step, scope, log)) {
                     files.ended(step.id(), "skipped", "skipped");
@@ -207,7 +213,9 @@ final class JobExecutor {
                 }
                 artifactSha256 = kept.sha256();
             }
-            return finish(log, fence, exitCode, failureClass, workspace, artifactSha256);
+            Map<String, String> outputs = failureClass == null && !job.outputs().isEmpty()
+                    ? JobExpressions.outputs(job, files, workspace, log) : Map.of();
+            return finish(log, fence, exitCode, failureClass, workspace, artifactSha256, outputs);
         } catch (IOException e) {
             log.line("::delta:: runner error: " + e.getMessage());
             return finish(log, fence, -1, FailureClass.INFRA_ERROR, workspace);
@@ -228,11 +236,11 @@ final class JobExecutor {
     }
 
     private Result finish(LogStreamer log, LeaseKeeper fence, int exitCode, FailureClass failureClass, Path workspace) {
-        return finish(log, fence, exitCode, failureClass, workspace, null);
+        return finish(log, fence, exitCode, failureClass, workspace, null, Map.of());
     }
 
     private Result finish(LogStreamer log, LeaseKeeper fence, int exitCode, FailureClass failureClass, Path workspace,
-                          String artifactSha256) {
+                          String artifactSha256, Map<String, String> outputs) {
         log.close();
         if (log.storageFailed() != null && failureClass == null) {
             // the steps passed but their log is not all stored: not a success anyone can check
@@ -246,6 +254,7 @@ final class JobExecutor {
         if (fence.isLost()) {
             return new Result.LeaseLost(fence.lostReason());
         }
-        return new Result.Report(exitCode, failureClass, log.chunksSent(), failureClass == null ? artifactSha256 : null);
+        return new Result.Report(exitCode, failureClass, log.chunksSent(), failureClass == null ? artifactSha256 : null,
+                failureClass == null ? outputs : Map.of());
     }
 }

@@ -5,6 +5,8 @@ import dev.deltaci.core.expr.ExpressionException;
 import dev.deltaci.core.expr.ExpressionParser;
 import dev.deltaci.core.expr.Scope;
 import dev.deltaci.core.expr.Template;
+import dev.deltaci.core.pipeline.MatrixInstance;
+import dev.deltaci.api.CompleteRequest;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -38,14 +40,81 @@ final class JobExpressions {
      * the earlier steps ({@code steps.<id>}), and how the job has gone.
      */
     static Scope scope(LeasedJob job, Map<String, String> stepEnv, boolean failed, StepFiles earlier) {
+        return scope(job, stepEnv, failed, earlier, null);
+    }
+
+    /**
+     * As above, with GitHub's names for the run ({@code github}, with the workspace), the jobs it
+     * needs ({@code needs}), its matrix ({@code strategy}), this runner ({@code runner}) and
+     * {@code job.status}; {@code hashFiles()} reads {@code workspace} (null: not yet checked out).
+     */
+    static Scope scope(LeasedJob job, Map<String, String> stepEnv, boolean failed, StepFiles earlier, Path workspace) {
         Map<String, Object> env = new HashMap<>(job.env());
         if (earlier != null) {
             env.putAll(earlier.env());
         }
         env.putAll(stepEnv);
-        return new Scope(Map.of("delta", job.deltaContext(), "env", env, "matrix", job.matrix(), "inputs", job.inputs(),
-                "secrets", job.secrets(), "steps", earlier == null ? Map.of() : earlier.stepsContext()), !failed, failed,
-                false);
+        Map<String, Object> github = new HashMap<>(job.github());
+        github.put("workspace", workspace == null ? "" : workspace.toString());
+        Map<String, Object> contexts = new HashMap<>();
+        contexts.put("delta", job.deltaContext());
+        contexts.put("github", github);
+        contexts.put("env", env);
+        contexts.put("matrix", MatrixInstance.context(job.matrix()));
+        contexts.put("inputs", job.inputs());
+        contexts.put("secrets", job.secrets());
+        contexts.put("steps", earlier == null ? Map.of() : earlier.stepsContext());
+        contexts.put("needs", job.needs());
+        contexts.put("strategy", job.strategy());
+        contexts.put("runner", RUNNER);
+        contexts.put("job", Map.of("status", failed ? "failure" : "success"));
+        return new Scope(contexts, !failed, failed, false,
+                workspace == null ? Scope.NO_FILES : patterns -> HashFiles.hash(workspace, patterns));
+    }
+
+    /** {@code runner.*} in GitHub's words: Linux, macOS or Windows; X64 or ARM64. */
+    static final Map<String, Object> RUNNER = runnerContext();
+
+    private static Map<String, Object> runnerContext() {
+        String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(java.util.Locale.ROOT);
+        return Map.of("os", os.contains("mac") ? "macOS" : os.contains("win") ? "Windows" : "Linux",
+                "arch", arch.contains("aarch64") || arch.contains("arm64") ? "ARM64" : arch.contains("arm") ? "ARM" : "X64",
+                "temp", System.getProperty("java.io.tmpdir", "/tmp"), "name", "delta-runner", "environment", "self-hosted",
+                "debug", "");
+    }
+
+    /**
+     * The job's {@code outputs:} rendered with what its steps wrote: what the jobs that need it
+     * read as {@code needs.<job>.outputs}. An output that cannot be rendered, or that holds a
+     * secret's value (GitHub withholds those too), is left out with a line in the log; so is
+     * everything past {@link CompleteRequest#MAX_OUTPUT_BYTES}.
+     */
+    static Map<String, String> outputs(LeasedJob job, StepFiles steps, Path workspace, LogStreamer log) {
+        Scope scope = scope(job, Map.of(), false, steps, workspace);
+        Map<String, String> outputs = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, String> output : job.outputs().entrySet()) {
+            String value;
+            try {
+                value = Template.parse(output.getValue()).render(scope);
+            } catch (ExpressionException | RuntimeException e) {
+                log.line("::delta:: output '" + output.getKey() + "' left out: cannot evaluate it: " + e.getMessage());
+                continue;
+            }
+            if (log.hidesPartOf(value)) {
+                log.line("::delta:: output '" + output.getKey() + "' left out: it holds a secret or a masked value");
+                continue;
+            }
+            Map<String, String> with = new java.util.LinkedHashMap<>(outputs);
+            with.put(output.getKey(), value);
+            if (CompleteRequest.outputBytes(with) > CompleteRequest.MAX_OUTPUT_BYTES) {
+                log.line("::delta:: output '" + output.getKey() + "' left out: the job's outputs would pass "
+                        + CompleteRequest.MAX_OUTPUT_BYTES + " bytes");
+                continue;
+            }
+            outputs.put(output.getKey(), value);
+        }
+        return outputs;
     }
 
     static boolean shouldRun(LeasedJob.Step step, Scope scope, LogStreamer log) {

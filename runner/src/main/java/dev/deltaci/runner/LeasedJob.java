@@ -14,7 +14,27 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
                  Map<String, String> env, int timeoutMinutes, List<Step> steps, String repository, String event,
                  Map<String, String> matrix, List<String> artifacts, List<Download> downloads,
                  Map<String, String> inputs, String image, Map<String, String> secrets, String secretsNote,
-                 String checkoutToken) {
+                 String checkoutToken, Map<String, Object> github, Map<String, Object> needs,
+                 Map<String, Object> strategy, Map<String, String> outputs) {
+
+    LeasedJob {
+        github = github == null ? Map.of() : github;
+        needs = needs == null ? Map.of() : needs;
+        strategy = strategy == null ? Map.of() : strategy;
+        outputs = outputs == null ? Map.of() : outputs;
+    }
+
+    /** A job without the GitHub Actions contexts and outputs. */
+    LeasedJob(String runId, String jobKey, String name, int attempt, long epoch, long startedAtEpochMs,
+              long heartbeatIntervalMs, long leaseTtlMs, String cloneUrl, String sha, String ref,
+              Map<String, String> env, int timeoutMinutes, List<Step> steps, String repository, String event,
+              Map<String, String> matrix, List<String> artifacts, List<Download> downloads,
+              Map<String, String> inputs, String image, Map<String, String> secrets, String secretsNote,
+              String checkoutToken) {
+        this(runId, jobKey, name, attempt, epoch, startedAtEpochMs, heartbeatIntervalMs, leaseTtlMs, cloneUrl, sha, ref,
+                env, timeoutMinutes, steps, repository, event, matrix, artifacts, downloads, inputs, image, secrets,
+                secretsNote, checkoutToken, null, null, null, null);
+    }
 
     /** Never shows the secrets or the checkout token. */
     @Override
@@ -40,7 +60,7 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
     LeasedJob withEnv(Map<String, String> renderedEnv) {
         return new LeasedJob(runId, jobKey, name, attempt, epoch, startedAtEpochMs, heartbeatIntervalMs, leaseTtlMs,
                 cloneUrl, sha, ref, renderedEnv, timeoutMinutes, steps, repository, event, matrix, artifacts, downloads,
-                inputs, image, secrets, secretsNote, checkoutToken);
+                inputs, image, secrets, secretsNote, checkoutToken, github, needs, strategy, outputs);
     }
 
     /** The {@code delta} context of expressions on this runner. */
@@ -86,7 +106,7 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
                 lease.startedAtEpochMs(), lease.heartbeatIntervalMs(), lease.ttlMs(), job.cloneUrl(), job.sha(),
                 job.ref(), job.env(), job.timeoutMinutes(), steps, nonNull(job.repository()), nonNull(job.event()),
                 job.matrix(), job.artifacts(), downloads, job.inputs(), job.image(), job.secrets(), job.secretsWithheld(),
-                job.checkoutToken());
+                job.checkoutToken(), job.github(), job.needs(), job.strategy(), job.outputs());
     }
 
     private static String nonNull(String value) {

@@ -36,6 +36,12 @@ final class LogStreamer implements AutoCloseable {
     private final RunnerApiClient api;
     private final LeasedJob job;
     private final SecretMasker masker;
+    static final String ADD_MASK = "::add-mask::";
+
+    /** Whether the text holds a secret's value or one a step masked with {@code ::add-mask::}. */
+    boolean hidesPartOf(String text) {
+        return masker.hides(text);
+    }
     private final Runnable onLeaseLost;
     private final Duration outageLimit;
     private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -73,6 +79,11 @@ final class LogStreamer implements AutoCloseable {
 
     void line(String line) {
         boolean full;
+        if (line.startsWith(ADD_MASK)) {
+            // GitHub's workflow command: the value is masked from here on, and its own line shows no value
+            masker.add(line.substring(ADD_MASK.length()).strip());
+            line = ADD_MASK + SecretMasker.MASK;
+        }
         synchronized (buffer) {
             buffer.append(masker.mask(line)).append('\n');
             full = buffer.length() >= MAX_CHUNK_CHARS;

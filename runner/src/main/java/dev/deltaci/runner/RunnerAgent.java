@@ -260,7 +260,7 @@ public final class RunnerAgent {
             try {
                 CompleteReply reply = api.complete(job.runId(), job.jobKey(), job.epoch(), job.attempt(),
                         job.startedAtEpochMs(), result.exitCode(), result.failureClass(), result.logChunks(),
-                        result.artifactSha256());
+                        result.artifactSha256(), result.outputs());
                 if (reply instanceof LeaseLost lost) {
                     LOG.warn("completion not accepted: " + lost.reason());
                     return;

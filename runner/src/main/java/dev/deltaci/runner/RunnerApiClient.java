@@ -261,8 +261,16 @@ public final class RunnerApiClient {
     public CompleteReply complete(String runId, String jobKey, long epoch, int attempt, long startedAtEpochMs,
                                   int exitCode, FailureClass failureClass, int logChunks, String artifactSha256)
             throws IOException {
+        return complete(runId, jobKey, epoch, attempt, startedAtEpochMs, exitCode, failureClass, logChunks, artifactSha256,
+                Map.of());
+    }
+
+    /** As above, with what the job's {@code outputs:} rendered to. */
+    public CompleteReply complete(String runId, String jobKey, long epoch, int attempt, long startedAtEpochMs,
+                                  int exitCode, FailureClass failureClass, int logChunks, String artifactSha256,
+                                  Map<String, String> outputs) throws IOException {
         return call("complete", () -> new CompleteRequest(runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs,
-                exitCode, failureClass, logChunks, artifactSha256), CompleteReply.class);
+                exitCode, failureClass, logChunks, artifactSha256, outputs), CompleteReply.class);
     }
 
     /** As above, for an attempt that kept no artifacts. */

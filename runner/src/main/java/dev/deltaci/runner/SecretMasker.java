@@ -21,28 +21,38 @@ final class SecretMasker {
     /** Shorter fragments would mask ordinary words; a value this short is masked only whole. */
     private static final int MIN_FRAGMENT = 4;
 
-    private final List<String> patterns;
+    private final Set<String> found = new LinkedHashSet<>();
+    /** Replaced whole when a value is added ({@code ::add-mask::}), so a line being masked sees one list. */
+    private volatile List<String> patterns = List.of();
 
     SecretMasker(Collection<String> secrets) {
-        Set<String> found = new LinkedHashSet<>();
-        for (String secret : secrets) {
-            if (secret == null || secret.isEmpty()) {
-                continue;
-            }
-            found.add(secret);
-            for (String line : secret.split("\\R")) {
-                if (line.strip().length() >= MIN_FRAGMENT) {
-                    found.add(line.strip());
-                }
-            }
-            found.addAll(base64Forms(secret));
+        secrets.forEach(this::add);
+    }
+
+    /** Masks this value too from now on: a secret, or what a step asked to hide with {@code ::add-mask::}. */
+    synchronized void add(String secret) {
+        if (secret == null || secret.isEmpty()) {
+            return;
         }
+        found.add(secret);
+        for (String line : secret.split("\\R")) {
+            if (line.strip().length() >= MIN_FRAGMENT) {
+                found.add(line.strip());
+            }
+        }
+        found.addAll(base64Forms(secret));
         List<String> sorted = new ArrayList<>(found);
         sorted.sort(Comparator.comparingInt(String::length).reversed()); // longest first: no partial leftovers
-        this.patterns = sorted;
+        patterns = List.copyOf(sorted);
+    }
+
+    /** Whether the text holds a masked value (an output that does is withheld, as GitHub does). */
+    boolean hides(String text) {
+        return !mask(text).equals(text);
     }
 
     String mask(String line) {
+        List<String> patterns = this.patterns;
         String masked = line;
         for (String pattern : patterns) {
             if (masked.contains(pattern)) {

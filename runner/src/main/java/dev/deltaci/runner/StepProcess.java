@@ -47,12 +47,29 @@ final class StepProcess {
         }
     }
 
-    /** How each supported shell runs a step's script file (bash as GitHub Actions runs it). */
+    /**
+     * How a step's shell runs its script file, as GitHub Actions runs each: bash with
+     * {@code -eo pipefail}, {@code sh -e}, python, PowerShell dot-sourcing the script, cmd with
+     * {@code CALL}; a custom shell is its command with the script's path for {@code {0}}.
+     */
     static List<String> shellCommand(String shell, Path script) {
+        String path = script.toString();
         return switch (shell) {
-            case "sh" -> List.of("sh", "-e", script.toString());
-            case "python" -> List.of("python3", script.toString());
-            default -> List.of("bash", "--noprofile", "--norc", "-eo", "pipefail", script.toString());
+            case "bash" -> List.of("bash", "--noprofile", "--norc", "-eo", "pipefail", path);
+            case "sh" -> List.of("sh", "-e", path);
+            case "python" -> List.of("python3", path);
+            case "pwsh", "powershell" -> List.of(shell, "-command", ". '" + path.replace("'", "''") + "'");
+            case "cmd" -> List.of("cmd", "/D", "/E:ON", "/V:OFF", "/S", "/C", "CALL \"" + path + "\"");
+            default -> java.util.Arrays.stream(shell.strip().split("\\s+")).map(word -> word.replace("{0}", path)).toList();
+        };
+    }
+
+    /** What a step's script file is named with: PowerShell and cmd go by the extension. */
+    static String scriptExtension(String shell) {
+        return switch (shell) {
+            case "pwsh", "powershell" -> ".ps1";
+            case "cmd" -> ".cmd";
+            default -> "";
         };
     }
 
@@ -67,7 +84,8 @@ final class StepProcess {
                     Map<String, String> carried, Map<String, String> files, Path filesDir)
             throws IOException {
         // beside the workspace, not in it: the step's files are the repository's
-        Path script = workspace.resolveSibling(workspace.getFileName() + ".step" + (index + 1));
+        Path script = workspace.resolveSibling(workspace.getFileName() + ".step" + (index + 1)
+                + scriptExtension(step.shell()));
         Files.writeString(script, step.run() + "\n");
         String container = image == null ? null : ContainerStep.name(job, index);
         try {
@@ -88,7 +106,17 @@ final class StepProcess {
                     .directory(directory.toFile()).redirectErrorStream(true);
             builder.environment().clear();
             builder.environment().putAll(env);
-            Process process = builder.start();
+            Process process;
+            try {
+                process = builder.start();
+            } catch (IOException e) {
+                // the step's shell is not on this runner: the step fails, and says which and why
+                log.line("::delta:: cannot start the step's shell '" + command.get(0) + "': " + e.getMessage()
+                        + (step.shell().equals("cmd") || step.shell().equals("powershell")
+                        ? " ('" + step.shell() + "' is Windows' shell: run the job on a Windows runner, e.g. runs-on: windows-latest)"
+                        : " (install it on the runner or in the job's image, or choose another 'shell:')"));
+                return StepOutcome.exited(127);
+            }
             process.getOutputStream().close();
             Thread pump = new Thread(() -> pump(process, log), "output-" + job.jobKey());
             pump.start();
@@ -132,6 +160,12 @@ final class StepProcess {
         }
     }
 
+    /** GitHub's default environment variables, and the {@code github} context field each holds. */
+    static final Map<String, String> GITHUB_VARIABLES = Map.of("GITHUB_SHA", "sha", "GITHUB_REF", "ref",
+            "GITHUB_REF_NAME", "ref_name", "GITHUB_REF_TYPE", "ref_type", "GITHUB_REPOSITORY", "repository",
+            "GITHUB_REPOSITORY_OWNER", "repository_owner", "GITHUB_EVENT_NAME", "event_name", "GITHUB_RUN_ID", "run_id",
+            "GITHUB_RUN_ATTEMPT", "run_attempt", "GITHUB_JOB", "job");
+
     static Map<String, String> stepEnvironment(LeasedJob job, Path workspace) {
         Map<String, String> env = new HashMap<>();
         for (String name : PASSED_THROUGH) {
@@ -148,6 +182,17 @@ final class StepProcess {
         env.put("DELTA_SHA", job.sha());
         env.put("DELTA_REF", job.ref());
         env.put("DELTA_WORKSPACE", workspace.toString());
+        // GitHub's default variables, for scripts written for GitHub Actions (GITHUB_ACTIONS is not set: this is not GitHub)
+        GITHUB_VARIABLES.forEach((variable, field) -> {
+            Object value = job.github().get(field);
+            if (value != null) {
+                env.put(variable, String.valueOf(value));
+            }
+        });
+        env.put("GITHUB_WORKSPACE", workspace.toString());
+        env.put("RUNNER_OS", String.valueOf(JobExpressions.RUNNER.get("os")));
+        env.put("RUNNER_ARCH", String.valueOf(JobExpressions.RUNNER.get("arch")));
+        env.put("RUNNER_TEMP", String.valueOf(JobExpressions.RUNNER.get("temp")));
         env.putAll(job.env());
         return env;
     }

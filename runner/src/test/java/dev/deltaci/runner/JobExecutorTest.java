@@ -363,7 +363,8 @@ class JobExecutorTest {
 
         assertThat(env).doesNotContainKey("AWS_SECRET_ACCESS_KEY");
         assertThat(env.keySet()).allMatch(name -> StepProcess.PASSED_THROUGH.contains(name)
-                || name.startsWith("DELTA") || name.equals("CI") || name.equals("FROM_PIPELINE"));
+                || name.startsWith("DELTA") || name.equals("CI") || name.equals("FROM_PIPELINE")
+                || StepProcess.GITHUB_VARIABLES.containsKey(name) || name.equals("GITHUB_WORKSPACE") || name.startsWith("RUNNER_"));
         assertThat(env).containsEntry("CI", "true").containsEntry("DELTA_SHA", sha).containsEntry("FROM_PIPELINE", "yes");
     }
 

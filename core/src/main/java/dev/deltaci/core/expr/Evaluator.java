@@ -28,7 +28,13 @@ public final class Evaluator {
         if (expr instanceof Expr.Binary binary) {
             return binary(binary, scope);
         }
-        return call((Expr.Call) expr, scope);
+        if (expr instanceof Expr.Member member) {
+            return keys(evaluate(member.target(), scope), member.keys(), scope);
+        }
+        if (expr instanceof Expr.Call call) {
+            return call(call, scope);
+        }
+        throw new IllegalStateException("'*' is a key, not a value");
     }
 
     public static boolean test(Expr expr, Scope scope) {
@@ -57,6 +63,9 @@ public final class Evaluator {
         }
         if (expr instanceof Expr.Path path) {
             return path.keys().stream().anyMatch(Evaluator::callsStatusFunction);
+        }
+        if (expr instanceof Expr.Member member) {
+            return callsStatusFunction(member.target()) || member.keys().stream().anyMatch(Evaluator::callsStatusFunction);
         }
         return false;
     }
@@ -173,8 +182,21 @@ public final class Evaluator {
             case "endsWith" -> asText(evaluate(call.arguments().get(0), scope)).toLowerCase(Locale.ROOT)
                     .endsWith(asText(evaluate(call.arguments().get(1), scope)).toLowerCase(Locale.ROOT));
             case "format" -> format(call, scope);
+            case "join" -> join(evaluate(call.arguments().get(0), scope),
+                    call.arguments().size() > 1 ? asText(evaluate(call.arguments().get(1), scope)) : ",");
+            case "toJSON" -> Json.write(evaluate(call.arguments().get(0), scope));
+            case "fromJSON" -> Json.read(asText(evaluate(call.arguments().get(0), scope)));
+            case "hashFiles" -> scope.files().hash(call.arguments().stream().map(a -> asText(evaluate(a, scope))).toList());
             default -> throw new IllegalStateException("function " + call.function());
         };
+    }
+
+    /** {@code join(array, sep)}: the items as text between separators; a value that is not an array, as text. */
+    private static String join(Object value, String separator) {
+        if (value instanceof List<?> items) {
+            return String.join(separator, items.stream().map(Evaluator::asText).toList());
+        }
+        return asText(value);
     }
 
     /** {@code format('{0} v{1}', a, b)}: {@code {N}} is the N-th value, {@code {{} and {@code }}} are braces. */
@@ -203,11 +225,53 @@ public final class Evaluator {
     }
 
     private static Object resolve(Expr.Path path, Scope scope) {
-        Object value = lookup(scope.contexts(), path.context());
-        for (Expr key : path.keys()) {
-            value = value instanceof Map<?, ?> map ? lookup(map, asText(evaluate(key, scope))) : null;
+        return keys(lookup(scope.contexts(), path.context()), path.keys(), scope);
+    }
+
+    /**
+     * Looks the keys up one after the other: a name in an object, a number in an array; after a
+     * {@code *}, in each item (the result is the array of what each gives, missing ones left out).
+     */
+    private static Object keys(Object value, List<Expr> keys, Scope scope) {
+        boolean filtered = false;
+        for (Expr key : keys) {
+            if (key instanceof Expr.Star) {
+                List<Object> items = new java.util.ArrayList<>();
+                for (Object item : filtered ? (List<?>) value : List.of(value == null ? List.of() : value)) {
+                    if (item instanceof Map<?, ?> map) {
+                        items.addAll(map.values());
+                    } else if (item instanceof List<?> list) {
+                        items.addAll(list);
+                    }
+                }
+                value = items;
+                filtered = true;
+            } else if (filtered) {
+                String name = asText(evaluate(key, scope));
+                List<Object> items = new java.util.ArrayList<>();
+                for (Object item : (List<?>) value) {
+                    Object found = member(item, name);
+                    if (found != null) {
+                        items.add(found);
+                    }
+                }
+                value = items;
+            } else {
+                value = member(value, asText(evaluate(key, scope)));
+            }
         }
         return value;
+    }
+
+    private static Object member(Object value, String name) {
+        if (value instanceof Map<?, ?> map) {
+            return lookup(map, name);
+        }
+        if (value instanceof List<?> list && name.matches("\\d{1,9}")) {
+            int index = Integer.parseInt(name);
+            return index < list.size() ? list.get(index) : null;
+        }
+        return null;
     }
 
     private static Object lookup(Map<?, ?> map, String name) {

@@ -22,4 +22,15 @@ public sealed interface Expr {
 
     record Call(String function, List<Expr> arguments, int offset) implements Expr {
     }
+
+    /** {@code fromJSON(x).name} or {@code (a || b)[0]}: keys looked up in a computed value. */
+    record Member(Expr target, List<Expr> keys) implements Expr {
+    }
+
+    /**
+     * {@code *} as a key: GitHub's object filter, {@code labels.*.name} is the {@code name} of
+     * every item of {@code labels}; keys after it apply to each item.
+     */
+    record Star() implements Expr {
+    }
 }

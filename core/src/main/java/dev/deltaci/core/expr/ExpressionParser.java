@@ -10,13 +10,15 @@ import java.util.Set;
  * {@code null}), context paths ({@code delta.sha}, {@code env.NAME}, {@code needs.build.result},
  * {@code env['A-B']}), {@code !}, {@code < <= > >=}, {@code ==}, {@code !=}, {@code &&}, {@code ||},
  * parentheses, and the functions {@code success() failure() always() cancelled() contains(a, b)
- * startsWith(a, b) endsWith(a, b) format(text, values...)}. Precedence, highest first: {@code !},
+ * startsWith(a, b) endsWith(a, b) format(text, values...) join(array, separator) toJSON(value)
+ * fromJSON(text) hashFiles(patterns...)}, keys after a call or parentheses
+ * ({@code fromJSON(x).name}) and the object filter {@code items.*.name}. Precedence, highest first: {@code !},
  * then {@code < <= > >=}, then {@code == !=}, then {@code &&}, then {@code ||}.
  */
 public final class ExpressionParser {
 
     public static final Set<String> FUNCTIONS = Set.of("success", "failure", "always", "cancelled", "contains",
-            "startsWith", "endsWith", "format");
+            "startsWith", "endsWith", "format", "join", "toJSON", "fromJSON", "hashFiles");
 
     private final String text;
     private int pos;
@@ -93,7 +95,7 @@ public final class ExpressionParser {
             pos++;
             Expr inner = or();
             expect(")");
-            return inner;
+            return members(inner);
         }
         if (c == '\'') {
             return new Expr.Literal(string());
@@ -120,14 +122,16 @@ public final class ExpressionParser {
             }
             skipSpaces();
             if (pos < text.length() && text.charAt(pos) == '(') {
-                return call(name, start);
+                return members(call(name, start));
             }
             return path(name, start);
         }
         throw new ExpressionException(pos, "unexpected '" + c + "'");
     }
 
-    private Expr call(String name, int start) throws ExpressionException {
+    private Expr call(String written, int start) throws ExpressionException {
+        // function names ignore case, as GitHub's do: toJson, fromJson and startswith are toJSON, fromJSON, startsWith
+        String name = FUNCTIONS.stream().filter(f -> f.equalsIgnoreCase(written)).findFirst().orElse(written);
         if (!FUNCTIONS.contains(name)) {
             throw new ExpressionException(start, "unknown function '" + name + "'; functions are: "
                     + String.join(", ", FUNCTIONS.stream().sorted().toList()));
@@ -157,7 +161,20 @@ public final class ExpressionParser {
             }
             return new Expr.Call(name, arguments, start);
         }
-        int wanted = name.equals("contains") || name.equals("startsWith") || name.equals("endsWith") ? 2 : 0;
+        if (name.equals("hashFiles")) {
+            if (arguments.isEmpty()) {
+                throw new ExpressionException(start, "hashFiles() takes one or more file patterns, found no argument");
+            }
+            return new Expr.Call(name, arguments, start);
+        }
+        if (name.equals("join") && (arguments.size() == 1 || arguments.size() == 2)) {
+            return new Expr.Call(name, arguments, start);
+        }
+        int wanted = switch (name) {
+            case "contains", "startsWith", "endsWith", "join" -> 2;
+            case "toJSON", "fromJSON" -> 1;
+            default -> 0;
+        };
         if (arguments.size() != wanted) {
             throw new ExpressionException(start, name + "() takes " + wanted + " argument(s), found " + arguments.size());
         }
@@ -165,20 +182,42 @@ public final class ExpressionParser {
     }
 
     private Expr path(String context, int start) throws ExpressionException {
+        return new Expr.Path(context, keys(), start);
+    }
+
+    /** A computed value and the keys after it, if any. */
+    private Expr members(Expr target) throws ExpressionException {
+        List<Expr> keys = keys();
+        return keys.isEmpty() ? target : new Expr.Member(target, keys);
+    }
+
+    /** {@code .name}, {@code .*}, {@code [expr]} or {@code [*]}, as many as follow. */
+    private List<Expr> keys() throws ExpressionException {
         List<Expr> keys = new ArrayList<>();
         while (true) {
             if (pos < text.length() && text.charAt(pos) == '.') {
                 pos++;
+                if (pos < text.length() && text.charAt(pos) == '*') {
+                    pos++;
+                    keys.add(new Expr.Star());
+                    continue;
+                }
                 if (pos >= text.length() || !(Character.isLetter(text.charAt(pos)) || text.charAt(pos) == '_')) {
-                    throw new ExpressionException(pos, "a name must follow '.'");
+                    throw new ExpressionException(pos, "a name or '*' must follow '.'");
                 }
                 keys.add(new Expr.Literal(identifier()));
             } else if (pos < text.length() && text.charAt(pos) == '[') {
                 pos++;
-                keys.add(or());
+                skipSpaces();
+                if (pos < text.length() && text.charAt(pos) == '*') {
+                    pos++;
+                    keys.add(new Expr.Star());
+                } else {
+                    keys.add(or());
+                }
                 expect("]");
             } else {
-                return new Expr.Path(context, keys, start);
+                return keys;
             }
         }
     }

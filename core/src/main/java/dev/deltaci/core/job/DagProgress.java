@@ -19,10 +19,18 @@ public final class DagProgress {
     /**
      * What the scheduler sees of one job: {@code condition} is its {@code if:} (null for
      * {@code success()}); {@code group} and {@code maxParallel} tie matrix siblings together
-     * (null and 0 otherwise).
+     * (null and 0 otherwise); {@code outputs} is what it gave its dependants when it ended.
      */
     public record JobNode(String key, JobState state, List<String> needs, String condition, String group,
-                          int maxParallel) {
+                          int maxParallel, Map<String, String> outputs) {
+
+        public JobNode {
+            outputs = outputs == null ? Map.of() : outputs;
+        }
+
+        public JobNode(String key, JobState state, List<String> needs, String condition, String group, int maxParallel) {
+            this(key, state, needs, condition, group, maxParallel, Map.of());
+        }
 
         public JobNode(String key, JobState state, List<String> needs) {
             this(key, state, needs, null, null, 0);
@@ -33,7 +41,7 @@ public final class DagProgress {
         }
 
         public JobNode withState(JobState newState) {
-            return new JobNode(key, newState, needs, condition, group, maxParallel);
+            return new JobNode(key, newState, needs, condition, group, maxParallel, outputs);
         }
     }
 
@@ -124,7 +132,7 @@ public final class DagProgress {
      */
     private static void decideByCondition(JobNode job, Map<String, JobNode> jobs, RunFacts facts,
                                           List<String> toQueue, Map<String, String> toSkip) {
-        Map<String, Object> needs = new LinkedHashMap<>();
+        List<NeedsContext.Need> needs = new java.util.ArrayList<>();
         boolean allSucceeded = true;
         boolean anyFailed = false;
         for (String need : job.needs()) {
@@ -135,10 +143,12 @@ public final class DagProgress {
             }
             allSucceeded &= state == JobState.SUCCEEDED;
             anyFailed |= state == JobState.FAILED || state == JobState.TIMED_OUT;
-            needs.put(need, Map.of("result", result(state)));
+            // needs.<job> names the job as written: a matrix's instances answer together
+            needs.add(new NeedsContext.Need(dependency == null || dependency.group() == null ? need : dependency.group(),
+                    state, dependency == null ? Map.of() : dependency.outputs()));
         }
         Map<String, Object> contexts = new LinkedHashMap<>(facts.contexts());
-        contexts.put("needs", needs);
+        contexts.put("needs", NeedsContext.of(needs));
         Scope scope = new Scope(contexts, allSucceeded, anyFailed, facts.cancelled());
         try {
             if (Evaluator.condition(ExpressionParser.parse(job.condition()), scope)) {
@@ -151,13 +161,4 @@ public final class DagProgress {
         }
     }
 
-    /** A finished job's result as {@code needs.<job>.result} gives it (GitHub's words). */
-    static String result(JobState state) {
-        return switch (state) {
-            case SUCCEEDED -> "success";
-            case FAILED, TIMED_OUT -> "failure";
-            case CANCELLED -> "cancelled";
-            default -> "skipped";
-        };
-    }
 }

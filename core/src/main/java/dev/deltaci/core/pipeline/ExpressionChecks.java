@@ -42,6 +42,11 @@ final class ExpressionChecks extends YamlReader {
         matrixRefused = true;
     }
 
+    /** Whether the job being read has a matrix that could not be read. */
+    boolean isMatrixRefused() {
+        return matrixRefused;
+    }
+
     Set<String> matrixKeysInScope() {
         return matrixKeysInScope;
     }
@@ -54,13 +59,33 @@ final class ExpressionChecks extends YamlReader {
         stepIdsInScope = earlierStepIds == null ? null : Set.copyOf(earlierStepIds);
     }
 
+    /** The job being read's {@code needs} (null: between jobs), which its env and steps may read as {@code needs.<id>}. */
+    void needsInScope(List<String> needs) {
+        needsInScope = needs == null ? null : List.copyOf(needs);
+    }
+
+    /** What {@code github.*} offers: the triggering event and the run, named as GitHub Actions names them. */
+    static final Set<String> GITHUB_CONTEXT = Set.of("action", "action_path", "action_ref", "action_repository",
+            "action_status", "actor", "actor_id", "api_url", "base_ref", "env", "event", "event_name", "event_path",
+            "graphql_url", "head_ref", "job", "path", "ref", "ref_name", "ref_protected", "ref_type", "repository",
+            "repository_id", "repository_owner", "repository_owner_id", "repositoryUrl", "retention_days", "run_id",
+            "run_number", "run_attempt", "secret_source", "server_url", "sha", "token", "triggering_actor", "workflow",
+            "workflow_ref", "workflow_sha", "workspace");
+    /** What {@code runner.*} offers in steps. */
+    static final Set<String> RUNNER_CONTEXT = Set.of("name", "os", "arch", "temp", "tool_cache", "debug", "environment",
+            "workspace");
+    /** What {@code strategy.*} offers in a job. */
+    static final Set<String> STRATEGY_CONTEXT = Set.of("fail-fast", "job-index", "job-total", "max-parallel");
+    /** What {@code job.*} offers in steps. */
+    static final Set<String> JOB_CONTEXT = Set.of("status", "container", "services", "check_run_id");
+
     /** What {@code steps.<id>} offers. */
     static final Set<String> STEP_FIELDS = Set.of("outputs", "outcome", "conclusion");
 
     /** Contexts a runner can offer to step conditions and {@code ${{ }}} in commands and env values. */
-    private static final Set<String> RUNNER_CONTEXTS = Set.of("delta", "env", "inputs");
+    private static final Set<String> RUNNER_CONTEXTS = Set.of("delta", "github", "env", "inputs", "strategy");
     /** Where secrets may appear: commands and env values, never conditions, groups or images. */
-    private static final Set<String> SECRET_CONTEXTS = Set.of("delta", "env", "inputs", "secrets");
+    private static final Set<String> SECRET_CONTEXTS = Set.of("delta", "github", "env", "inputs", "secrets");
 
     /** An {@code if:}, written bare or as {@code ${{ ... }}}; returns the bare expression text. */
     String condition(Node node, String where, Set<String> contexts, List<String> needs) {
@@ -87,7 +112,7 @@ final class ExpressionChecks extends YamlReader {
             Set<String> contexts = new HashSet<>(runnerContexts());
             contexts.addAll(SECRET_CONTEXTS);
             for (Template.Placeholder placeholder : Template.parse(text).placeholders()) {
-                checkNames(placeholder.expr(), contexts, List.of());
+                checkNames(placeholder.expr(), contexts, needsInScope == null ? List.of() : needsInScope);
             }
         } catch (ExpressionException e) {
             problem(node, where + ": " + e.getMessage());
@@ -105,13 +130,24 @@ final class ExpressionChecks extends YamlReader {
     /** Ids of the earlier steps of the step being read, or null outside steps. */
     private Set<String> stepIdsInScope;
 
+    /** The needs of the job being read, or null between jobs. */
+    private List<String> needsInScope;
+
+    /** The needs a step's or a job env's {@code needs.<id>} may name. */
+    List<String> needsInScope() {
+        return needsInScope == null ? List.of() : needsInScope;
+    }
+
     Set<String> runnerContexts() {
         Set<String> contexts = new HashSet<>(RUNNER_CONTEXTS);
         if (matrixKeysInScope != null || matrixRefused) {
             contexts.add("matrix");
         }
         if (stepIdsInScope != null) {
-            contexts.add("steps");
+            contexts.addAll(List.of("steps", "runner", "job"));
+        }
+        if (needsInScope != null) {
+            contexts.add("needs");
         }
         return Set.copyOf(contexts);
     }
@@ -148,6 +184,15 @@ final class ExpressionChecks extends YamlReader {
                                 .filter(c -> declaredInputs != null || !c.equals("inputs")).sorted().toList()));
             }
             if (!path.keys().isEmpty() && path.keys().get(0) instanceof Expr.Literal first && first.value() instanceof String key) {
+                checkField(path, context, key, "github", GITHUB_CONTEXT);
+                checkField(path, context, key, "runner", RUNNER_CONTEXT);
+                checkField(path, context, key, "strategy", STRATEGY_CONTEXT);
+                checkField(path, context, key, "job", JOB_CONTEXT);
+                if (context.equals("needs") && path.keys().size() > 1 && path.keys().get(1) instanceof Expr.Literal field
+                        && field.value() instanceof String name && !NEEDS_FIELDS.contains(name)) {
+                    throw new ExpressionException(path.offset(), "'needs." + key + "." + name + "': a needed job offers "
+                            + "result and outputs");
+                }
                 if (context.equals("delta") && !DELTA_CONTEXT.contains(key)) {
                     throw new ExpressionException(path.offset(), "unknown name 'delta." + key + "'; delta offers: "
                             + String.join(", ", DELTA_CONTEXT.stream().sorted().toList()));
@@ -184,15 +229,35 @@ final class ExpressionChecks extends YamlReader {
             checkNames(binary.left(), contexts, needs);
             checkNames(binary.right(), contexts, needs);
         } else if (expr instanceof Expr.Call call) {
+            if (call.function().equals("hashFiles") && !contexts.contains("steps")) {
+                throw new ExpressionException(call.offset(), "hashFiles() reads the job's workspace; it is available "
+                        + "only in a step's 'run', 'env' and 'if'");
+            }
             for (Expr argument : call.arguments()) {
                 checkNames(argument, contexts, needs);
             }
+        } else if (expr instanceof Expr.Member member) {
+            checkNames(member.target(), contexts, needs);
+            for (Expr key : member.keys()) {
+                checkNames(key, contexts, needs);
+            }
+        }
+    }
+
+    /** What {@code needs.<id>} offers. */
+    static final Set<String> NEEDS_FIELDS = Set.of("result", "outputs");
+
+    private static void checkField(Expr.Path path, String context, String key, String named, Set<String> offered)
+            throws ExpressionException {
+        if (context.equals(named) && !offered.contains(key)) {
+            throw new ExpressionException(path.offset(), "unknown name '" + named + "." + key + "'; " + named
+                    + " offers: " + String.join(", ", offered.stream().sorted().toList()));
         }
     }
 
     static Set<String> matrixKeys(Strategy strategy) {
         Set<String> keys = new HashSet<>(strategy.axes().keySet());
-        strategy.include().forEach(entry -> keys.addAll(entry.keySet()));
+        strategy.include().forEach(entry -> entry.keySet().forEach(key -> keys.add(MatrixInstance.topKey(key))));
         return keys;
     }
 }

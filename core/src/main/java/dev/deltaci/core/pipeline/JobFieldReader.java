@@ -43,6 +43,12 @@ final class JobFieldReader extends YamlReader {
             if (minutes >= 1 && minutes <= MAX_TIMEOUT_MINUTES) {
                 return minutes;
             }
+            if (minutes > MAX_TIMEOUT_MINUTES) {
+                // as GitHub does with a timeout above its own limit: the limit applies
+                note(node, where + " '" + key + "' is " + minutes + "; Delta CI's limit is " + MAX_TIMEOUT_MINUTES
+                        + " minutes (72 hours), which applies");
+                return MAX_TIMEOUT_MINUTES;
+            }
         } catch (NumberFormatException ignored) {
             // reported below
         }
@@ -88,8 +94,8 @@ final class JobFieldReader extends YamlReader {
         }
         try {
             for (Template.Placeholder placeholder : Template.parse(group).placeholders()) {
-                expressions.checkNames(placeholder.expr(), expressions.matrixKeysInScope() == null ? Set.of("delta", "inputs")
-                        : Set.of("delta", "inputs", "matrix"), List.of());
+                expressions.checkNames(placeholder.expr(), expressions.matrixKeysInScope() == null ? Set.of("delta", "github", "inputs")
+                        : Set.of("delta", "github", "inputs", "matrix"), List.of());
             }
         } catch (ExpressionException e) {
             problem(groupNode, where + " group: " + e.getMessage());
@@ -172,38 +178,110 @@ final class JobFieldReader extends YamlReader {
      * name is a label, and a group's name is one too.
      */
     List<String> runsOn(Node node, String where, HostedRunners hosted) {
+        List<String> labels = new ArrayList<>();
+        for (String name : runsOnNames(node, where)) {
+            hosted.labelsFor(name.strip()).ifPresentOrElse(labels::addAll, () -> labels.add(name));
+        }
+        return checkedLabels(node, where, labels);
+    }
+
+    /** Whether a {@code runs-on} names an expression ({@code ${{ matrix.os }}}) anywhere. */
+    boolean runsOnHasExpression(Node node) {
+        return runsOnNames(node, "", new ArrayList<>()).stream().anyMatch(name -> name.contains("${{"));
+    }
+
+    /**
+     * A {@code runs-on} that uses {@code matrix.*}: checked against every instance of the job's
+     * matrix now, so a name that renders to no label is found by lint, not when the run starts.
+     */
+    MatrixFields runsOnByMatrix(Node node, String where, HostedRunners hosted, Strategy strategy) {
+        List<String> names = runsOnNames(node, where);
+        try {
+            for (String name : names) {
+                for (Template.Placeholder placeholder : Template.parse(name).placeholders()) {
+                    if (strategy == null && !expressions.isMatrixRefused()) {
+                        throw new ExpressionException(placeholder.offset(), "'" + name + "' is an expression, which "
+                                + "'runs-on' takes only from the job's matrix (its labels are decided when the run starts)");
+                    }
+                    expressions.checkNames(placeholder.expr(), Set.of("matrix"), List.of());
+                }
+            }
+        } catch (ExpressionException e) {
+            problem(node, where + ": " + e.getMessage());
+            return null;
+        }
+        if (strategy == null) {
+            return null; // the matrix could not be read; its own problem says why
+        }
+        MatrixFields fields = new MatrixFields(names, hosted, null);
+        try {
+            MatrixExpansion.combinations(strategy).forEach(fields::labels);
+        } catch (IllegalArgumentException e) {
+            problem(node, where + " " + e.getMessage());
+            return null;
+        }
+        return fields;
+    }
+
+    /**
+     * A job's {@code continue-on-error}: true or false, or in a matrix job an expression of
+     * {@code matrix.*} ({@code ${{ matrix.experimental }}}) worked out for each instance.
+     * Returns the expression, or null for a plain boolean (which {@code plain} then holds).
+     */
+    String continueOnError(Node node, String where, boolean[] plain) {
+        if (node instanceof ScalarNode scalar && scalar.getValue().contains("${{")) {
+            if (expressions.matrixKeysInScope() == null && !expressions.isMatrixRefused()) {
+                problem(node, where + " continue-on-error: an expression here may use only the job's matrix "
+                        + "(true or false otherwise)");
+                return null;
+            }
+            String text = scalar.getValue().strip();
+            if (!text.startsWith("${{") || !text.endsWith("}}") || text.indexOf("${{", 3) >= 0) {
+                problem(node, where + " continue-on-error must be true, false or one ${{ }} expression, found '" + text + "'");
+                return null;
+            }
+            try {
+                expressions.checkNames(dev.deltaci.core.expr.ExpressionParser.parse(text.substring(3, text.length() - 2)),
+                        Set.of("matrix"), List.of());
+            } catch (ExpressionException e) {
+                problem(node, where + " continue-on-error: " + e.getMessage());
+                return null;
+            }
+            return text;
+        }
+        plain[0] = bool(node, where + " continue-on-error");
+        return null;
+    }
+
+    /** The names a {@code runs-on} lists: a name, a list, or {@code {group, labels}}. */
+    private List<String> runsOnNames(Node node, String where) {
+        return runsOnNames(node, where, problems);
+    }
+
+    private List<String> runsOnNames(Node node, String where, List<ConfigProblem> into) {
+        YamlReader reader = into == problems ? this : new YamlReader(file, into) { };
         List<String> names = new ArrayList<>();
         if (node instanceof MappingNode) {
-            Map<String, NodeTuple> fields = mapping(node, where, List.of("group", "labels"));
+            Map<String, NodeTuple> fields = reader.mapping(node, where, List.of("group", "labels"));
             if (fields == null) {
                 return List.of();
             }
             if (fields.containsKey("group")) {
-                String group = scalar(fields.get("group").getValueNode(), where + " group");
+                String group = reader.scalar(fields.get("group").getValueNode(), where + " group");
                 if (group != null) {
                     names.add(group);
                 }
             }
             if (fields.containsKey("labels")) {
-                names.addAll(stringOrList(fields.get("labels").getValueNode(), where + " labels"));
+                names.addAll(reader.stringOrList(fields.get("labels").getValueNode(), where + " labels"));
             }
             if (names.isEmpty()) {
-                problem(node, where + " names no 'group' and no 'labels'");
+                reader.problem(node, where + " names no 'group' and no 'labels'");
             }
         } else {
-            names.addAll(stringOrList(node, where));
+            names.addAll(reader.stringOrList(node, where));
         }
-        List<String> labels = new ArrayList<>();
-        for (String name : names) {
-            if (name.contains("${{")) {
-                problem(node, where + ": '" + name + "' is an expression, which 'runs-on' does not take yet (its "
-                        + "labels are decided before the matrix is expanded); for a matrix over operating systems, write "
-                        + "one job per operating system with its 'runs-on'");
-                return List.of();
-            }
-            hosted.labelsFor(name.strip()).ifPresentOrElse(labels::addAll, () -> labels.add(name));
-        }
-        return checkedLabels(node, where, labels);
+        return names;
     }
 
     /**
@@ -228,7 +306,7 @@ final class JobFieldReader extends YamlReader {
     /** The scopes GitHub's {@code permissions} may name, and what each may be. */
     static final List<String> PERMISSION_SCOPES = List.of("actions", "attestations", "checks", "contents", "deployments",
             "discussions", "id-token", "issues", "models", "packages", "pages", "pull-requests", "repository-projects",
-            "security-events", "statuses");
+            "security-events", "statuses", "artifact-metadata");
     static final List<String> PERMISSION_LEVELS = List.of("read", "write", "none");
 
     /**

@@ -22,11 +22,15 @@ import java.util.Map;
  * @param artifacts      workspace paths kept after the job succeeds and handed to its dependants
  * @param labels         what a runner must have (all of them, lower case) to run this job; empty: any runner
  * @param image          the container image its steps run in (may use {@code ${{ matrix.* }}}), or null
+ * @param outputs        its {@code outputs:}, name to template, rendered by the runner when the job ends
+ * @param matrixFields   its {@code runs-on} and {@code continue-on-error} where they use {@code matrix.*},
+ *                       worked out into {@code labels} and {@code continueOnError} for each instance; or null
  */
 public record JobSpec(String key, String name, Map<String, String> env, List<String> needs,
                       List<StepSpec> steps, int timeoutMinutes, int queueTimeoutMinutes, RetrySpec retry,
                       String condition, Strategy strategy, MatrixInstance matrix, boolean continueOnError,
-                      Concurrency concurrency, List<String> artifacts, List<String> labels, String image) {
+                      Concurrency concurrency, List<String> artifacts, List<String> labels, String image,
+                      Map<String, String> outputs, MatrixFields matrixFields) {
 
     public static final int DEFAULT_TIMEOUT_MINUTES = 60;
     public static final int DEFAULT_QUEUE_TIMEOUT_MINUTES = 24 * 60;
@@ -38,27 +42,32 @@ public record JobSpec(String key, String name, Map<String, String> env, List<Str
         retry = retry == null ? RetrySpec.NONE : retry;
         artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
         labels = labels == null ? List.of() : List.copyOf(labels);
+        outputs = outputs == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(outputs));
     }
 
     /** A job with only the essentials, as tests and benchmarks write them. */
     public static JobSpec simple(String key, List<String> needs, List<StepSpec> steps) {
         return new JobSpec(key, key, Map.of(), needs, steps, DEFAULT_TIMEOUT_MINUTES, DEFAULT_QUEUE_TIMEOUT_MINUTES,
-                RetrySpec.NONE, null, null, null, false, null, List.of(), List.of(), null);
+                RetrySpec.NONE, null, null, null, false, null, List.of(), List.of(), null, Map.of(), null);
     }
 
     public JobSpec withEnv(Map<String, String> newEnv) {
         return new JobSpec(key, name, newEnv, needs, steps, timeoutMinutes, queueTimeoutMinutes, retry, condition,
-                strategy, matrix, continueOnError, concurrency, artifacts, labels, image);
+                strategy, matrix, continueOnError, concurrency, artifacts, labels, image, outputs, matrixFields);
     }
 
     public JobSpec withNeeds(List<String> newNeeds) {
         return new JobSpec(key, name, env, newNeeds, steps, timeoutMinutes, queueTimeoutMinutes, retry, condition,
-                strategy, matrix, continueOnError, concurrency, artifacts, labels, image);
+                strategy, matrix, continueOnError, concurrency, artifacts, labels, image, outputs, matrixFields);
     }
 
     /** One instance of this job's matrix: its own key and name, no strategy. */
     public JobSpec asInstance(String instanceKey, String instanceName, MatrixInstance instance) {
         return new JobSpec(instanceKey, instanceName, env, needs, steps, timeoutMinutes, queueTimeoutMinutes, retry,
-                condition, null, instance, continueOnError, concurrency, artifacts, labels, image);
+                condition, null, instance,
+                matrixFields == null || matrixFields.continueOnError() == null ? continueOnError
+                        : matrixFields.continuesOnError(instance.values()), concurrency, artifacts,
+                matrixFields == null || matrixFields.runsOn() == null ? labels : matrixFields.labels(instance.values()),
+                image, outputs, null);
     }
 }

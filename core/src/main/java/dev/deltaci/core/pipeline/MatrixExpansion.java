@@ -53,12 +53,12 @@ public final class MatrixExpansion {
     public static List<Map<String, String>> combinations(Strategy strategy) {
         List<Map<String, String>> combinations = new ArrayList<>();
         combinations.add(new LinkedHashMap<>());
-        for (Map.Entry<String, List<String>> axis : strategy.axes().entrySet()) {
+        for (Map.Entry<String, List<Map<String, String>>> axis : strategy.axes().entrySet()) {
             List<Map<String, String>> next = new ArrayList<>();
             for (Map<String, String> partial : combinations) {
-                for (String value : axis.getValue()) {
+                for (Map<String, String> value : axis.getValue()) {
                     Map<String, String> combination = new LinkedHashMap<>(partial);
-                    combination.put(axis.getKey(), value);
+                    combination.putAll(value);
                     next.add(combination);
                 }
             }
@@ -74,7 +74,8 @@ public final class MatrixExpansion {
         for (Map<String, String> include : strategy.include()) {
             boolean extended = false;
             for (Map<String, String> combination : combinations) {
-                List<String> shared = include.keySet().stream().filter(strategy.axes()::containsKey).toList();
+                List<String> shared = include.keySet().stream()
+                        .filter(key -> strategy.axes().containsKey(MatrixInstance.topKey(key))).toList();
                 if (!shared.isEmpty() && agrees(include, combination, shared)) {
                     include.forEach(combination::putIfAbsent);
                     extended = true;
@@ -92,7 +93,7 @@ public final class MatrixExpansion {
 
     private static boolean agrees(Map<String, String> entry, Map<String, String> combination, Iterable<String> keys) {
         for (String key : keys) {
-            if (!entry.get(key).equals(combination.get(key))) {
+            if (!entry.get(key).equals(combination.get(key))) { // an object value agrees entry by entry
                 return false;
             }
         }

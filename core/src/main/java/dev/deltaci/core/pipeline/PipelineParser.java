@@ -33,10 +33,11 @@ public final class PipelineParser extends YamlReader {
     public static final int MAX_TIMEOUT_MINUTES = 72 * 60;
 
     private static final Pattern JOB_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
-    private static final List<String> TOP_KEYS = List.of("name", "on", "env", "concurrency", "jobs", "permissions");
+    private static final List<String> TOP_KEYS = List.of("name", "run-name", "on", "env", "concurrency", "jobs", "permissions",
+            "defaults");
     private static final List<String> JOB_KEYS = List.of("name", "env", "needs", "if", "strategy", "steps",
             "timeout-minutes", "queue-timeout-minutes", "retry", "continue-on-error", "concurrency", "artifacts", "labels", "image",
-            "runs-on", "permissions", "container");
+            "runs-on", "permissions", "container", "outputs", "defaults");
     static final List<String> CONCURRENCY_KEYS = List.of("group", "cancel-in-progress");
     public static final int MAX_ARTIFACT_PATHS = 32;
     static final List<String> RETRY_KEYS = List.of("max", "when");
@@ -68,6 +69,7 @@ public final class PipelineParser extends YamlReader {
     private final ExpressionChecks expressions;
     private final JobFieldReader jobFields;
     private final StepReader steps;
+    private StepReader.RunDefaults workflowDefaults = StepReader.RunDefaults.NONE;
 
     private PipelineParser(String file, PipelineLimits limits, HostedRunners hosted) {
         super(file, new ArrayList<>());
@@ -109,12 +111,13 @@ public final class PipelineParser extends YamlReader {
             throw new PipelineException(problems);
         }
         Pipeline pipeline = readPipeline(root);
-        if (!problems.isEmpty()) {
-            // in the order of the file, as an editor lists them (found in the order the keys are read)
-            problems.sort(java.util.Comparator.comparingInt(ConfigProblem::line).thenComparingInt(ConfigProblem::column));
-            throw new PipelineException(problems);
+        // in the order of the file, as an editor lists them (found in the order the keys are read)
+        problems.sort(java.util.Comparator.comparingInt(ConfigProblem::line).thenComparingInt(ConfigProblem::column));
+        List<ConfigProblem> notes = problems.stream().filter(ConfigProblem::note).toList();
+        if (notes.size() < problems.size()) {
+            throw new PipelineException(problems.stream().filter(p -> !p.note()).toList());
         }
-        return pipeline;
+        return pipeline.withNotes(notes);
     }
 
     private Node compose(String yaml) {
@@ -168,6 +171,13 @@ public final class PipelineParser extends YamlReader {
         }
         Concurrency concurrency = top.containsKey("concurrency")
                 ? jobFields.concurrency(top.get("concurrency").getValueNode(), "'concurrency'") : null;
+        workflowDefaults = top.containsKey("defaults")
+                ? steps.defaults(top.get("defaults").getValueNode(), "'defaults'") : StepReader.RunDefaults.NONE;
+        if (top.containsKey("run-name")) {
+            // GitHub's title for a run; Delta shows the commit, so it is checked and not used
+            expressions.checkTemplate(top.get("run-name").getValueNode(),
+                    scalar(top.get("run-name").getValueNode(), "run-name"), "run-name");
+        }
         env.forEach((envName, value) -> expressions.checkTemplate(valueOf(top.get("env").getValueNode(), envName), value, "env '" + envName + "'"));
         NodeTuple jobsTuple = top.get("jobs");
         if (jobsTuple == null) {
@@ -280,6 +290,46 @@ public final class PipelineParser extends YamlReader {
         }
     }
 
+    /** Most outputs a job may declare, and most bytes all of one job's output values may hold. */
+    public static final int MAX_JOB_OUTPUTS = 64;
+
+    /**
+     * A job's {@code outputs: {name: ${{ steps.<id>.outputs.<name> }}}}: what the jobs that need
+     * it read as {@code needs.<job>.outputs.<name>}, rendered by the runner when the job ends.
+     */
+    private Map<String, String> outputs(Node node, String where, List<StepSpec> jobSteps) {
+        Map<String, NodeTuple> entries = mapping(node, where + " 'outputs'", null);
+        if (entries == null) {
+            return Map.of();
+        }
+        if (entries.size() > MAX_JOB_OUTPUTS) {
+            problem(node, where + " 'outputs' declares " + entries.size() + " outputs; at most " + MAX_JOB_OUTPUTS);
+            return Map.of();
+        }
+        Map<String, String> outputs = new LinkedHashMap<>();
+        expressions.stepsInScope(jobSteps.stream().map(StepSpec::id).filter(java.util.Objects::nonNull)
+                .collect(java.util.stream.Collectors.toSet()));
+        try {
+            entries.forEach((output, entry) -> {
+                if (!OUTPUT_NAME.matcher(output).matches()) {
+                    problem(entry.getKeyNode(), where + " output '" + output + "' must start with a letter or '_' and "
+                            + "hold only letters, digits, '_' and '-'");
+                    return;
+                }
+                String value = scalar(entry.getValueNode(), where + " output '" + output + "'");
+                if (value != null) {
+                    expressions.checkTemplate(entry.getValueNode(), value, where + " output '" + output + "'");
+                    outputs.put(output, value);
+                }
+            });
+        } finally {
+            expressions.stepsInScope(null);
+        }
+        return outputs;
+    }
+
+    private static final Pattern OUTPUT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
+
     private JobSpec readJob(String key, NodeTuple tuple) {
         Node node = tuple.getValueNode();
         String where = "job '" + key + "'";
@@ -292,6 +342,18 @@ public final class PipelineParser extends YamlReader {
                 ? jobFields.env(fields.get("env").getValueNode(), where + " env") : Map.of();
         List<String> needs = fields.containsKey("needs")
                 ? stringOrList(fields.get("needs").getValueNode(), where + " needs") : List.of();
+        // the job's env and steps may read needs.<id>.outputs, its runs-on and env strategy.*
+        expressions.needsInScope(needs);
+        try {
+            return readJob(key, tuple, fields, where, name, env, needs);
+        } finally {
+            expressions.needsInScope(null);
+            expressions.matrixInScope(null);
+        }
+    }
+
+    private JobSpec readJob(String key, NodeTuple tuple, Map<String, NodeTuple> fields, String where, String name,
+                            Map<String, String> env, List<String> needs) {
         int timeout = fields.containsKey("timeout-minutes")
                 ? jobFields.minutes(fields.get("timeout-minutes"), where, JobSpec.DEFAULT_TIMEOUT_MINUTES)
                 : JobSpec.DEFAULT_TIMEOUT_MINUTES;
@@ -302,14 +364,17 @@ public final class PipelineParser extends YamlReader {
         Strategy strategy = fields.containsKey("strategy") ? new StrategyReader(file, problems).read(fields.get("strategy").getValueNode(), where) : null;
         // the job's env and steps may use matrix.<key> when it has a matrix
         expressions.matrixInScope(strategy);
-        if (strategy == null && fields.containsKey("strategy")) {
+        if (strategy == null && fields.containsKey("strategy") && fields.get("strategy").getValueNode() instanceof MappingNode
+                strategyNode && strategyNode.getValue().stream().anyMatch(t -> t.getKeyNode() instanceof ScalarNode k
+                && k.getValue().equals("matrix"))) {
             expressions.matrixRefused();
         }
         String condition = fields.containsKey("if")
-                ? expressions.condition(fields.get("if").getValueNode(), where + " 'if'", Set.of("delta", "needs", "inputs"), needs) : null;
+                ? expressions.condition(fields.get("if").getValueNode(), where + " 'if'", Set.of("delta", "github", "needs", "inputs"), needs) : null;
         env.forEach((envName, value) -> expressions.checkTemplate(valueOf(fields.get("env").getValueNode(), envName), value, where + " env '" + envName + "'"));
-        boolean continueOnError = fields.containsKey("continue-on-error")
-                && bool(fields.get("continue-on-error").getValueNode(), where + " continue-on-error");
+        boolean[] continueOnError = {false};
+        String continueOnErrorByMatrix = fields.containsKey("continue-on-error")
+                ? jobFields.continueOnError(fields.get("continue-on-error").getValueNode(), where, continueOnError) : null;
         Concurrency concurrency = fields.containsKey("concurrency")
                 ? jobFields.concurrency(fields.get("concurrency").getValueNode(), where + " 'concurrency'") : null;
         List<String> artifacts = fields.containsKey("artifacts")
@@ -319,10 +384,13 @@ public final class PipelineParser extends YamlReader {
         if (fields.containsKey("permissions")) {
             jobFields.permissions(fields.get("permissions").getValueNode(), where + " 'permissions'");
         }
+        MatrixFields runsOn = null;
         if (fields.containsKey("runs-on")) {
             if (fields.containsKey("labels")) {
                 problem(fields.get("runs-on").getKeyNode(), where + " has both 'runs-on' and 'labels', which both choose its "
                         + "runners; keep one");
+            } else if (jobFields.runsOnHasExpression(fields.get("runs-on").getValueNode())) {
+                runsOn = jobFields.runsOnByMatrix(fields.get("runs-on").getValueNode(), where + " 'runs-on'", hosted, strategy);
             } else {
                 labels = jobFields.runsOn(fields.get("runs-on").getValueNode(), where + " 'runs-on'", hosted);
             }
@@ -342,9 +410,15 @@ public final class PipelineParser extends YamlReader {
             problem(tuple.getKeyNode(), where + " has no 'steps': expected a list of steps with 'run'");
             return null;
         }
-        List<StepSpec> jobSteps = steps.steps(stepsTuple.getValueNode(), where);
-        expressions.matrixInScope(null);
+        StepReader.RunDefaults defaults = fields.containsKey("defaults")
+                ? steps.defaults(fields.get("defaults").getValueNode(), where + " 'defaults'").over(workflowDefaults)
+                : workflowDefaults;
+        List<StepSpec> jobSteps = steps.steps(stepsTuple.getValueNode(), where, defaults);
+        Map<String, String> outputs = fields.containsKey("outputs")
+                ? outputs(fields.get("outputs").getValueNode(), where, jobSteps) : Map.of();
         return new JobSpec(key, name == null ? key : name, env, needs, jobSteps, timeout, queueTimeout, retry, condition,
-                strategy, null, continueOnError, concurrency, artifacts, labels, image);
+                strategy, null, continueOnError[0], concurrency, artifacts, labels, image, outputs,
+                runsOn == null && continueOnErrorByMatrix == null ? null : new MatrixFields(
+                        runsOn == null ? null : runsOn.runsOn(), hosted, continueOnErrorByMatrix));
     }
 }

@@ -13,6 +13,11 @@ public record PullRequestTrigger(List<String> types, List<String> branches, List
 
     /** The actions Delta CI runs on; others (closed, labeled, …) are answered 202 without reading the repository. */
     public static final List<String> SUPPORTED_TYPES = List.of("opened", "synchronize", "reopened");
+    /** GitHub's pull request activities; those not in {@link #SUPPORTED_TYPES} are noted by lint, not refused. */
+    public static final List<String> GITHUB_TYPES = List.of("assigned", "unassigned", "labeled", "unlabeled", "opened",
+            "edited", "closed", "reopened", "synchronize", "converted_to_draft", "ready_for_review", "locked", "unlocked",
+            "review_requested", "review_request_removed", "auto_merge_enabled", "auto_merge_disabled", "milestoned",
+            "demilestoned", "enqueued", "dequeued");
 
     /** Every opened, synchronized or reopened pull request runs. */
     public static final PullRequestTrigger ALL = new PullRequestTrigger(SUPPORTED_TYPES, null, null, null, null);

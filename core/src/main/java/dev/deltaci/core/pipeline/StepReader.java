@@ -24,7 +24,37 @@ final class StepReader extends YamlReader {
         this.jobFields = fields;
     }
 
+    /** {@code defaults.run}: the shell and working directory of every step that does not name its own. */
+    record RunDefaults(String shell, String workingDirectory) {
+        static final RunDefaults NONE = new RunDefaults(null, null);
+
+        /** These defaults, with {@code inner}'s where it names them (a job's over the workflow's). */
+        RunDefaults over(RunDefaults outer) {
+            return new RunDefaults(shell != null ? shell : outer.shell, workingDirectory != null ? workingDirectory
+                    : outer.workingDirectory);
+        }
+    }
+
+    /** {@code defaults: {run: {shell: …, working-directory: …}}}. */
+    RunDefaults defaults(Node node, String where) {
+        Map<String, NodeTuple> fields = mapping(node, where, List.of("run"));
+        if (fields == null || !fields.containsKey("run")) {
+            return RunDefaults.NONE;
+        }
+        Map<String, NodeTuple> run = mapping(fields.get("run").getValueNode(), where + ".run", List.of("shell", "working-directory"));
+        if (run == null) {
+            return RunDefaults.NONE;
+        }
+        return new RunDefaults(run.containsKey("shell") ? shell(run.get("shell").getValueNode(), where + ".run") : null,
+                run.containsKey("working-directory")
+                        ? directory(run.get("working-directory").getValueNode(), where + ".run") : null);
+    }
+
     List<StepSpec> steps(Node node, String where) {
+        return steps(node, where, RunDefaults.NONE);
+    }
+
+    List<StepSpec> steps(Node node, String where, RunDefaults defaults) {
         if (!(node instanceof SequenceNode sequence)) {
             problem(node, where + " 'steps' must be a list, found " + describe(node));
             return List.of();
@@ -45,7 +75,7 @@ final class StepReader extends YamlReader {
                 }
                 expressions.stepsInScope(ids.keySet());
                 String id = fields.containsKey("id") ? id(fields.get("id"), stepWhere, ids) : null;
-                StepSpec step = step(stepNode, stepWhere, fields);
+                StepSpec step = step(stepNode, stepWhere, fields, defaults);
                 if (id != null) {
                     ids.put(id, index);
                 }
@@ -78,9 +108,38 @@ final class StepReader extends YamlReader {
         return id;
     }
 
+    /** A {@code shell:}: one GitHub Actions names, or a command with {@code {0}} where the script's path goes. */
+    private String shell(Node node, String where) {
+        String given = scalar(node, where + " shell");
+        if (given == null) {
+            return null;
+        }
+        String shell = given.strip();
+        if (!StepSpec.SHELLS.contains(shell) && !shell.contains("{0}")) {
+            problem(node, where + " 'shell: " + given + "' is not supported; use one of: " + String.join(", ", StepSpec.SHELLS)
+                    + ", or a command with {0} where the script's path goes (e.g. 'bash -l {0}')");
+            return null;
+        }
+        return shell;
+    }
+
+    /** A {@code working-directory}: a path inside the workspace. */
+    private String directory(Node node, String where) {
+        String directory = scalar(node, where + " working-directory");
+        if (directory != null && (directory.startsWith("/") || Arrays.asList(directory.split("/")).contains(".."))) {
+            problem(node, where + " 'working-directory' must be a path inside the workspace, without '..', found '"
+                    + directory + "'");
+            return null;
+        }
+        return directory;
+    }
+
+    static final String STEP_CONTINUE_EXPRESSION = "an expression for a step's continue-on-error is not supported yet "
+            + "(a job's may use its matrix); write true or false, or test the condition in the step's 'run'";
+
     private static final java.util.regex.Pattern STEP_ID = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
 
-    StepSpec step(Node stepNode, String where, Map<String, NodeTuple> fields) {
+    StepSpec step(Node stepNode, String where, Map<String, NodeTuple> fields, RunDefaults defaults) {
         String name = fields.containsKey("name") ? scalar(fields.get("name").getValueNode(), where + " name") : null;
         NodeTuple run = fields.get("run");
         NodeTuple uses = fields.get("uses");
@@ -91,8 +150,7 @@ final class StepReader extends YamlReader {
         if (uses != null) {
             String action = scalar(uses.getValueNode(), where + " uses");
             if (action != null && !CHECKOUT_ACTION.matcher(action).matches()) {
-                problem(uses.getValueNode(), where + (name == null ? "" : " ('" + name + "')") + ": 'uses: " + action
-                        + "' is not supported; Delta CI runs 'run:' steps, and actions/checkout is built in");
+                problem(uses.getValueNode(), where + (name == null ? "" : " ('" + name + "')") + ": " + Actions.notRun(action));
                 return null;
             }
             // the runner has already checked out the commit; 'with:' options of checkout are not needed
@@ -114,31 +172,22 @@ final class StepReader extends YamlReader {
             expressions.checkTemplate(run.getValueNode(), command, where + " run");
         }
         String condition = fields.containsKey("if")
-                ? expressions.condition(fields.get("if").getValueNode(), where + " 'if'", expressions.runnerContexts(), List.of()) : null;
+                ? expressions.condition(fields.get("if").getValueNode(), where + " 'if'", expressions.runnerContexts(), expressions.needsInScope()) : null;
         Map<String, String> env = fields.containsKey("env") ? jobFields.env(fields.get("env").getValueNode(), where + " env") : Map.of();
         env.forEach((envName, value) -> expressions.checkTemplate(valueOf(fields.get("env").getValueNode(), envName), value, where + " env '" + envName + "'"));
-        String shell = StepSpec.DEFAULT_SHELL;
-        if (fields.containsKey("shell")) {
-            String given = scalar(fields.get("shell").getValueNode(), where + " shell");
-            if (given != null && !StepSpec.SHELLS.contains(given)) {
-                problem(fields.get("shell").getValueNode(), where + " 'shell: " + given + "' is not supported; use one of: "
-                        + String.join(", ", StepSpec.SHELLS));
-            } else if (given != null) {
-                shell = given;
-            }
-        }
-        String directory = null;
-        if (fields.containsKey("working-directory")) {
-            directory = scalar(fields.get("working-directory").getValueNode(), where + " working-directory");
-            if (directory != null && (directory.startsWith("/") || Arrays.asList(directory.split("/")).contains(".."))) {
-                problem(fields.get("working-directory").getValueNode(), where + " 'working-directory' must be a path "
-                        + "inside the workspace, without '..', found '" + directory + "'");
-                directory = null;
-            }
-        }
+        String shell = fields.containsKey("shell") ? shell(fields.get("shell").getValueNode(), where) : defaults.shell();
+        String directory = fields.containsKey("working-directory")
+                ? directory(fields.get("working-directory").getValueNode(), where) : defaults.workingDirectory();
         int timeout = fields.containsKey("timeout-minutes") ? jobFields.minutes(fields.get("timeout-minutes"), where, 0) : 0;
-        boolean continueOnError = fields.containsKey("continue-on-error")
-                && bool(fields.get("continue-on-error").getValueNode(), where + " continue-on-error");
+        boolean continueOnError = false;
+        if (fields.containsKey("continue-on-error")) {
+            Node value = fields.get("continue-on-error").getValueNode();
+            if (value instanceof org.snakeyaml.engine.v2.nodes.ScalarNode scalar && scalar.getValue().contains("${{")) {
+                problem(value, where + " continue-on-error: " + STEP_CONTINUE_EXPRESSION);
+            } else {
+                continueOnError = bool(value, where + " continue-on-error");
+            }
+        }
         return command == null ? null
                 : new StepSpec(name, command, env, shell, directory, timeout, continueOnError, condition);
     }

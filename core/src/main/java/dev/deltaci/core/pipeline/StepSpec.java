@@ -8,7 +8,8 @@ import java.util.Map;
  * ({@code uses: actions/checkout@...}, which the runner has already done).
  *
  * @param run              the command, or null for the built-in checkout
- * @param shell            {@code bash} (the default), {@code sh} or {@code python}
+ * @param shell            {@code bash} (the default), one of {@link #SHELLS}, or a command with {@code {0}}
+ *                         where the script's path goes
  * @param workingDirectory a path inside the workspace, or null for its top
  * @param timeoutMinutes   a limit for this step alone, or 0 for none (the job's still applies)
  * @param continueOnError  a failure of this step does not fail the job
@@ -20,7 +21,8 @@ public record StepSpec(String name, String run, Map<String, String> env, String 
                        int timeoutMinutes, boolean continueOnError, String condition, String id) {
 
     public static final String DEFAULT_SHELL = "bash";
-    public static final List<String> SHELLS = List.of("bash", "sh", "python");
+    /** GitHub Actions' shells by name; a {@code shell:} may also be a command with {@code {0}} for the script. */
+    public static final List<String> SHELLS = List.of("bash", "sh", "python", "pwsh", "powershell", "cmd");
 
     public StepSpec {
         env = env == null ? Map.of() : Map.copyOf(env);

@@ -28,39 +28,53 @@ final class StrategyReader extends YamlReader {
         }
         NodeTuple matrixField = fields.get("matrix");
         if (matrixField == null) {
-            problem(node, where + " 'strategy' needs a 'matrix'");
+            // fail-fast or max-parallel without a matrix, as GitHub takes it: one job, nothing to expand
+            return null;
+        }
+        if (computed(matrixField.getValueNode(), where + " 'strategy.matrix'")) {
             return null;
         }
         Map<String, NodeTuple> matrix = mapping(matrixField.getValueNode(), where + " 'strategy.matrix'", null);
         if (matrix == null) {
             return null;
         }
-        Map<String, List<String>> axes = new LinkedHashMap<>();
+        Map<String, List<Map<String, String>>> axes = new LinkedHashMap<>();
         boolean badKeys = false; // "no values" would contradict the file after a key was refused
+        boolean computedAxis = false; // its values are unknown: the rest of the matrix cannot be expanded either
         List<Map<String, String>> include = new ArrayList<>();
         List<Map<String, String>> exclude = new ArrayList<>();
         for (Map.Entry<String, NodeTuple> entry : matrix.entrySet()) {
             Node value = entry.getValue().getValueNode();
-            if (entry.getKey().equals("include") || entry.getKey().equals("exclude")) {
+            if ((entry.getKey().equals("include") || entry.getKey().equals("exclude"))
+                    && computed(value, where + " 'strategy.matrix." + entry.getKey() + "'")) {
+                badKeys = true;
+                computedAxis = true;
+            } else if (entry.getKey().equals("include") || entry.getKey().equals("exclude")) {
                 (entry.getKey().equals("include") ? include : exclude).addAll(
                         matrixEntries(value, where + " 'strategy.matrix." + entry.getKey() + "'"));
             } else if (!MATRIX_KEY.matcher(entry.getKey()).matches()) {
                 problem(entry.getValue().getKeyNode(), where + " matrix key '" + entry.getKey()
                         + "' is invalid: use letters, digits, '_' and '-', starting with a letter or '_'");
                 badKeys = true;
+            } else if (computed(value, where + " matrix '" + entry.getKey() + "'")) {
+                badKeys = true;
+                computedAxis = true;
             } else if (!(value instanceof SequenceNode sequence) || sequence.getValue().isEmpty()) {
                 problem(value, where + " matrix '" + entry.getKey() + "' must be a non-empty list of values");
                 badKeys = true;
             } else {
-                List<String> values = new ArrayList<>();
+                List<Map<String, String>> values = new ArrayList<>();
                 for (Node item : sequence.getValue()) {
-                    String text = scalar(item, where + " matrix '" + entry.getKey() + "' value");
-                    if (text != null) {
-                        values.add(text);
+                    Map<String, String> cell = new LinkedHashMap<>();
+                    if (flatten(item, entry.getKey(), cell, where + " matrix '" + entry.getKey() + "' value")) {
+                        values.add(cell);
                     }
                 }
                 axes.put(entry.getKey(), values);
             }
+        }
+        if (computedAxis) {
+            return null;
         }
         if (axes.isEmpty() && include.isEmpty()) {
             if (!badKeys) { // after a refused key, "no values" would contradict the file
@@ -70,7 +84,7 @@ final class StrategyReader extends YamlReader {
         }
         for (Map<String, String> entry : exclude) {
             for (String key : entry.keySet()) {
-                if (!axes.containsKey(key)) {
+                if (!axes.containsKey(MatrixInstance.topKey(key))) {
                     problem(matrixField.getValueNode(), where + " 'strategy.matrix.exclude' names '" + key
                             + "', which is not a matrix key; keys are: " + String.join(", ", axes.keySet()));
                 }
@@ -102,6 +116,51 @@ final class StrategyReader extends YamlReader {
         return strategy;
     }
 
+    /**
+     * A matrix value into {@code into}: text under {@code key}; a mapping of texts (GitHub's
+     * object values, read as {@code matrix.key.name}) as {@code key.name} for each of its entries.
+     */
+    private boolean flatten(Node node, String key, Map<String, String> into, String where) {
+        if (node instanceof org.snakeyaml.engine.v2.nodes.MappingNode) {
+            Map<String, NodeTuple> fields = mapping(node, where, null);
+            if (fields == null) {
+                return false;
+            }
+            boolean ok = true;
+            for (Map.Entry<String, NodeTuple> field : fields.entrySet()) {
+                if (!MATRIX_KEY.matcher(field.getKey()).matches()) {
+                    problem(field.getValue().getKeyNode(), where + " key '" + field.getKey() + "' is invalid: use "
+                            + "letters, digits, '_' and '-', starting with a letter or '_'");
+                    ok = false;
+                } else if (field.getValue().getValueNode() instanceof org.snakeyaml.engine.v2.nodes.ScalarNode) {
+                    into.put(key + "." + field.getKey(), scalar(field.getValue().getValueNode(), where));
+                } else {
+                    problem(field.getValue().getValueNode(), where + " '" + field.getKey() + "' must be text; a "
+                            + "matrix value may be a mapping of texts, not deeper");
+                    ok = false;
+                }
+            }
+            return ok;
+        }
+        String text = scalar(node, where);
+        if (text != null) {
+            into.put(key, text);
+        }
+        return text != null;
+    }
+
+    static final String COMPUTED = "a matrix computed by an expression is not supported yet (Delta CI expands a "
+            + "job's matrix when the run starts, before any job has run); list the values";
+
+    /** A matrix (or its include) computed by an expression: refused, as Delta expands matrices when the run starts. */
+    private boolean computed(Node node, String where) {
+        if (node instanceof org.snakeyaml.engine.v2.nodes.ScalarNode scalar && scalar.getValue().contains("${{")) {
+            problem(node, where + " is computed by an expression ('" + scalar.getValue().strip() + "'): " + COMPUTED);
+            return true;
+        }
+        return false;
+    }
+
     private List<Map<String, String>> matrixEntries(Node node, String where) {
         List<Map<String, String>> entries = new ArrayList<>();
         if (!(node instanceof SequenceNode sequence)) {
@@ -114,12 +173,7 @@ final class StrategyReader extends YamlReader {
                 continue;
             }
             Map<String, String> entry = new LinkedHashMap<>();
-            fields.forEach((key, tuple) -> {
-                String value = scalar(tuple.getValueNode(), where + " '" + key + "'");
-                if (value != null) {
-                    entry.put(key, value);
-                }
-            });
+            fields.forEach((key, tuple) -> flatten(tuple.getValueNode(), key, entry, where + " '" + key + "'"));
             entries.add(entry);
         }
         return entries;

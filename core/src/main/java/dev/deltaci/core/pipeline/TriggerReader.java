@@ -53,26 +53,50 @@ final class TriggerReader extends YamlReader {
         PullRequestTrigger pullRequest = null;
         ManualTrigger manual = null;
         ScheduleTrigger schedule = null;
+        List<String> ignored = new java.util.ArrayList<>();
         for (Map.Entry<String, Node> event : events.entrySet()) {
             Node filters = event.getValue();
-            boolean unfiltered = filters == null || filters instanceof ScalarNode s && s.getValue().isEmpty()
+            // 'pull_request:', 'pull_request: ~' and 'pull_request: null' all mean "no filters"
+            boolean unfiltered = filters == null || filters instanceof ScalarNode s
+                    && (List.of("", "~", "null").contains(s.getValue()) || s.getTag().equals(org.snakeyaml.engine.v2.nodes.Tag.NULL))
                     || node instanceof SequenceNode;
             switch (event.getKey()) {
                 case "push" -> push = unfiltered ? PushTrigger.ALL : pushFilters(filters);
                 case "pull_request" -> pullRequest = unfiltered ? PullRequestTrigger.ALL : pullRequestFilters(filters);
                 case "workflow_dispatch" -> manual = unfiltered ? new ManualTrigger(Map.of()) : manual(filters);
                 case "schedule" -> schedule = schedule(filters == null ? node : filters);
-                default -> problem(filters == null ? node : filters, "'on: " + event.getKey()
-                        + "' is not supported yet; Delta CI runs on " + EVENTS);
+                default -> {
+                    if (GITHUB_ONLY_EVENTS.contains(event.getKey())) {
+                        ignored.add(event.getKey());
+                    } else {
+                        problem(filters == null ? node : filters, "'on: " + event.getKey()
+                                + "' is not an event Delta CI knows; it runs on " + EVENTS);
+                    }
+                }
             }
         }
         if (push == null && pullRequest == null && manual == null && schedule == null) {
-            problem(node, "'on' names no event Delta CI runs on; use 'push', 'pull_request', 'workflow_dispatch' "
-                    + "or 'schedule'");
+            problem(node, "'on' names no event Delta CI runs on" + (ignored.isEmpty() ? "" : " ("
+                    + String.join(", ", ignored) + (ignored.size() == 1 ? " is a GitHub event" : " are GitHub events")
+                    + " Delta CI does not receive)") + "; use 'push', 'pull_request', 'workflow_dispatch' or 'schedule'");
             return Triggers.DEFAULT;
+        }
+        if (!ignored.isEmpty()) {
+            note(node, "'on' lists " + String.join(", ", ignored) + (ignored.size() == 1 ? ", a GitHub event" : ", GitHub events")
+                    + " Delta CI does not receive; the workflow runs on " + new Triggers(push, pullRequest, manual, schedule).listed());
         }
         return new Triggers(push, pullRequest, manual, schedule);
     }
+
+    /**
+     * GitHub's events that Delta CI does not receive: a workflow may list them beside the ones it
+     * does (its other events still run it); listed alone, nothing would run it, which is a problem.
+     */
+    static final java.util.Set<String> GITHUB_ONLY_EVENTS = java.util.Set.of("branch_protection_rule", "check_run",
+            "check_suite", "create", "delete", "deployment", "deployment_status", "discussion", "discussion_comment",
+            "fork", "gollum", "issue_comment", "issues", "label", "merge_group", "milestone", "page_build", "public",
+            "pull_request_review", "pull_request_review_comment", "pull_request_target", "registry_package", "release",
+            "repository_dispatch", "status", "watch", "workflow_call", "workflow_run");
 
     private static final String EVENTS = "'push', 'pull_request', 'workflow_dispatch' and 'schedule'";
 
@@ -176,12 +200,27 @@ final class TriggerReader extends YamlReader {
             lists.put(field.getKey(), stringOrList(field.getValue().getValueNode(), "'on.pull_request." + field.getKey() + "'"));
         }
         if (lists.containsKey("types")) {
+            List<String> kept = new java.util.ArrayList<>();
+            boolean refused = false;
             for (String type : lists.get("types")) {
-                if (!PullRequestTrigger.SUPPORTED_TYPES.contains(type)) {
+                if (PullRequestTrigger.SUPPORTED_TYPES.contains(type)) {
+                    kept.add(type);
+                } else if (PullRequestTrigger.GITHUB_TYPES.contains(type)) {
+                    note(fields.get("types").getValueNode(), "'on.pull_request.types' " + type + ": Delta CI runs pull "
+                            + "requests when they are " + String.join(", ", PullRequestTrigger.SUPPORTED_TYPES) + ", not "
+                            + type);
+                } else {
                     problem(fields.get("types").getValueNode(), "'on.pull_request.types' has '" + type
-                            + "', which Delta CI does not run on; use " + String.join(", ", PullRequestTrigger.SUPPORTED_TYPES));
+                            + "', which is not a pull request activity; Delta CI runs on "
+                            + String.join(", ", PullRequestTrigger.SUPPORTED_TYPES));
+                    refused = true;
                 }
             }
+            if (kept.isEmpty() && !refused) {
+                problem(fields.get("types").getValueNode(), "'on.pull_request.types' lists none of the activities "
+                        + "Delta CI runs pull requests on: " + String.join(", ", PullRequestTrigger.SUPPORTED_TYPES));
+            }
+            lists.put("types", kept);
         }
         for (String kind : List.of("branches", "paths")) {
             if (fields.containsKey(kind) && fields.containsKey(kind + "-ignore")) {

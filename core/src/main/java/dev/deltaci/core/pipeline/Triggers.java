@@ -6,6 +6,7 @@ import java.util.List;
 /**
  * The events that run a pipeline ({@code on:}); a null trigger means that event does not run it.
  * Without {@code on}, every push runs the pipeline; pull requests, manual runs and schedules do not.
+ * What {@code on:} lists that Delta CI does not receive is a note of the pipeline ({@link Pipeline#notes}).
  */
 public record Triggers(PushTrigger push, PullRequestTrigger pullRequest, ManualTrigger manual,
                        ScheduleTrigger schedule) {

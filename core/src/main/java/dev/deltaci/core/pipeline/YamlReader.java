@@ -37,9 +37,8 @@ abstract class YamlReader {
                     + "this file",
             "services", "'services' (containers beside the job) are not supported yet; start them in a step "
                     + "('docker run -d …') on a runner with Docker",
-            "outputs", "job 'outputs' are not supported yet; within a job, steps read each other's outputs as "
-                    + "steps.<id>.outputs.<name>",
-            "defaults", "'defaults' is not supported yet; give each step its 'shell' and 'working-directory'",
+            "environment", "deployment 'environment's (their own secrets and required approvals) are not supported "
+                    + "yet; a job's secrets are the repository's, and nothing waits for an approval",
             "secrets", "'secrets' passes secrets to a reusable workflow, which Delta CI does not run yet");
 
     /** A mapping's entries by key, in file order; unknown and duplicate keys are problems. */
@@ -167,8 +166,17 @@ abstract class YamlReader {
     }
 
     protected void problem(Node node, String message) {
+        add(node, message, false);
+    }
+
+    /** Something Delta takes differently from GitHub Actions, told by lint; it does not stop the file. */
+    protected void note(Node node, String message) {
+        add(node, message, true);
+    }
+
+    private void add(Node node, String message, boolean note) {
         Mark mark = node == null ? null : node.getStartMark().orElse(null);
         problems.add(new ConfigProblem(file, mark == null ? 1 : mark.getLine() + 1,
-                mark == null ? 1 : mark.getColumn() + 1, message));
+                mark == null ? 1 : mark.getColumn() + 1, message, note));
     }
 }

@@ -57,8 +57,8 @@ class ExpressionTest {
     void parse_shouldSayWhatIsWrongAndWhere() {
         assertThatThrownBy(() -> ExpressionParser.parse("delta.sha ==")).isInstanceOf(ExpressionException.class)
                 .hasMessage("expression ends where a value was expected");
-        assertThatThrownBy(() -> ExpressionParser.parse("toJSON(env)"))
-                .hasMessageStartingWith("unknown function 'toJSON'; functions are: always, cancelled, contains");
+        assertThatThrownBy(() -> ExpressionParser.parse("toYAML(env)"))
+                .hasMessageStartingWith("unknown function 'toYAML'; functions are: always, cancelled, contains");
         assertThatThrownBy(() -> ExpressionParser.parse("contains('a')")).hasMessage("contains() takes 2 argument(s), found 1");
         assertThatThrownBy(() -> ExpressionParser.parse("'open")).hasMessage("string is not closed with '");
         assertThatThrownBy(() -> ExpressionParser.parse("a b"))

@@ -118,7 +118,7 @@ class PipelineParserTest {
         assertThat(problems).extracting(ConfigProblem::toString).contains(
                 FILE + ":3:5: job 'build' has unknown key 'stepz' (did you mean 'steps'?); expected one of: name, env, "
                         + "needs, if, strategy, steps, timeout-minutes, queue-timeout-minutes, retry, continue-on-error, "
-                        + "concurrency, artifacts, labels, image, runs-on, permissions, container",
+                        + "concurrency, artifacts, labels, image, runs-on, permissions, container, outputs, defaults",
                 FILE + ":2:3: job 'build' has no 'steps': expected a list of steps with 'run'");
     }
 
@@ -252,7 +252,7 @@ class PipelineParserTest {
                       - name: setup
                         uses: actions/setup-java@v4
                       - run: x
-                        shell: pwsh
+                        shell: fish
                       - run: x
                         working-directory: ../outside
                       - run: x
@@ -262,9 +262,11 @@ class PipelineParserTest {
                 """);
 
         assertThat(problems).extracting(ConfigProblem::toString).containsExactly(
-                FILE + ":5:15: job 'build' step 1 ('setup'): 'uses: actions/setup-java@v4' is not supported; "
-                        + "Delta CI runs 'run:' steps, and actions/checkout is built in",
-                FILE + ":7:16: job 'build' step 2 'shell: pwsh' is not supported; use one of: bash, sh, python",
+                FILE + ":5:15: job 'build' step 1 ('setup'): 'uses: actions/setup-java@v4' installs a tool, which Delta "
+                        + "CI leaves to the runner: use a runner image that has it, or give the job an 'image:' that does "
+                        + "(e.g. 'image: node:20')",
+                FILE + ":7:16: job 'build' step 2 'shell: fish' is not supported; use one of: bash, sh, python, pwsh, "
+                        + "powershell, cmd, or a command with {0} where the script's path goes (e.g. 'bash -l {0}')",
                 FILE + ":9:28: job 'build' step 3 'working-directory' must be a path inside the workspace, "
                         + "without '..', found '../outside'",
                 FILE + ":11:28: job 'build' step 4 continue-on-error must be true or false, found 'maybe'",
@@ -283,7 +285,7 @@ class PipelineParserTest {
                     steps:
                       - if: failure() || delta.bogus
                         run: echo ${{ matrix.os }}
-                      - run: echo ${{ needs.build.result }}
+                      - run: echo ${{ needs.build.result }} ${{ needs.lint.outputs.x }}
                 """);
 
         assertThat(problems).extracting(ConfigProblem::message).containsExactly(
@@ -291,7 +293,7 @@ class PipelineParserTest {
                 "job 'deploy' step 1 'if': unknown name 'delta.bogus'; delta offers: attempt, branch, event, job, ref, "
                         + "repository, run_id, sha",
                 "job 'deploy' step 1 run: 'matrix' is available only in a job with a strategy.matrix",
-                "job 'deploy' step 2 run: unknown context 'needs'; available here: delta, env, secrets, steps");
+                "job 'deploy' step 2 run: 'needs.lint': 'lint' is not in this job's needs");
     }
 
     @Test

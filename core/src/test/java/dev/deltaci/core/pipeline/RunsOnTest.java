@@ -57,15 +57,43 @@ class RunsOnTest {
                     runs-on: ubuntu-latest
                     steps: [{run: 'true'}]
                 """)).containsExactly("4: job 'build' has both 'runs-on' and 'labels', which both choose its runners; keep one");
-        List<String> expression = problems("""
+        assertThat(problems("""
                 jobs:
                   build:
-                    strategy: {matrix: {os: [ubuntu-latest, windows-latest]}}
+                    runs-on: ${{ github.ref }}
+                    steps: [{run: 'true'}]
+                """)).containsExactly("3: job 'build' 'runs-on': '${{ github.ref }}' is an expression, which 'runs-on' takes "
+                + "only from the job's matrix (its labels are decided when the run starts)");
+        assertThat(problems("""
+                jobs:
+                  build:
+                    strategy: {matrix: {os: [ubuntu-latest, 'bad label!']}}
                     runs-on: ${{ matrix.os }}
                     steps: [{run: 'true'}]
+                """)).containsExactly("4: job 'build' 'runs-on' '${{ matrix.os }}' is 'bad label!' for matrix {os=bad label!}, "
+                + "which is not a label (letters, digits, '.', '_', '-'; at most 32)");
+    }
+
+    @Test
+    void runsOnFromTheMatrix_shouldGiveEachInstanceItsLabels_objectValuesAndContinueOnErrorToo() throws Exception {
+        Pipeline pipeline = PipelineParser.parse(".github/workflows/ci.yml", """
+                jobs:
+                  build:
+                    strategy:
+                      matrix:
+                        job:
+                          - {os: ubuntu-24.04, target: x86_64-linux}
+                          - {os: windows-2025, target: x86_64-windows, experimental: true}
+                          - {os: macos-15, target: aarch64-darwin}
+                    runs-on: ${{ matrix.job.os }}
+                    continue-on-error: ${{ matrix.job.experimental || false }}
+                    steps: [{run: 'cargo build --target ${{ matrix.job.target }}'}]
                 """);
-        assertThat(expression).hasSize(1);
-        assertThat(expression.get(0)).startsWith("4: ").contains("is an expression").contains("one job per operating system");
+        Map<String, JobSpec> jobs = MatrixExpansion.expand(pipeline);
+        assertThat(jobs.values()).extracting(JobSpec::labels).containsExactly(List.of(), List.of("windows"), List.of("macos"));
+        assertThat(jobs.values()).extracting(JobSpec::continueOnError).containsExactly(false, true, false);
+        assertThat(MatrixInstance.context(jobs.get("build.2").matrix().values()))
+                .isEqualTo(Map.of("job", Map.of("os", "windows-2025", "target", "x86_64-windows", "experimental", "true")));
     }
 
     @Test

@@ -53,11 +53,11 @@ class TriggerTest {
         assertThat(PipelineParser.parse("p.yml", "jobs:\n  a:\n    steps: [{run: x}]\n").on().push()).isEqualTo(PushTrigger.ALL);
 
         try {
-            push("  push:\n    branches: [main]\n    branches-ignore: [dev]\n  workflow_run: {}");
+            push("  push:\n    branches: [main]\n    branches-ignore: [dev]\n  workflow_runs: {}");
         } catch (PipelineException e) {
             assertThat(e.problems()).extracting(ConfigProblem::message).containsExactly(
                     "'on.push' has both 'branches' and 'branches-ignore'; use one (a '!' pattern in 'branches' excludes)",
-                    "'on: workflow_run' is not supported yet; Delta CI runs on 'push', 'pull_request', 'workflow_dispatch' and 'schedule'");
+                    "'on: workflow_runs' is not an event Delta CI knows; it runs on 'push', 'pull_request', 'workflow_dispatch' and 'schedule'");
             return;
         }
         throw new AssertionError("expected config errors");
@@ -90,12 +90,45 @@ class TriggerTest {
     }
 
     @Test
-    void pullRequest_shouldRejectTypesItDoesNotRunOn() {
+    void pullRequest_shouldNoteGitHubTypesItDoesNotRunOn_andRejectOthers() throws Exception {
+        Pipeline noted = PipelineParser.parse("p.yml", "on:\n  pull_request:\n    types: [opened, closed]\njobs:\n  a:\n    steps: [{run: x}]\n");
+        assertThat(noted.on().pullRequest().types()).containsExactly("opened");
+        assertThat(noted.notes()).extracting(ConfigProblem::toString).containsExactly(
+                "p.yml:3:12: note: 'on.pull_request.types' closed: Delta CI runs pull requests when they are opened, "
+                        + "synchronize, reopened, not closed");
         try {
-            on("  pull_request:\n    types: [opened, closed]");
+            on("  pull_request:\n    types: [opened, clossed]");
         } catch (PipelineException e) {
             assertThat(e.problems()).extracting(ConfigProblem::message).containsExactly(
-                    "'on.pull_request.types' has 'closed', which Delta CI does not run on; use opened, synchronize, reopened");
+                    "'on.pull_request.types' has 'clossed', which is not a pull request activity; Delta CI runs on opened, "
+                            + "synchronize, reopened");
+            return;
+        }
+        throw new AssertionError("expected a config error");
+    }
+
+    @Test
+    void gitHubEventsDeltaDoesNotReceive_shouldBeNoted_andRefusedOnlyWhenNothingElseRunsTheWorkflow() throws Exception {
+        Pipeline pipeline = PipelineParser.parse("p.yml", """
+                on:
+                  push:
+                  pull_request: ~
+                  release: {types: [published]}
+                  merge_group:
+                jobs:
+                  a:
+                    steps: [{run: x}]
+                """);
+        assertThat(pipeline.on().push()).isEqualTo(PushTrigger.ALL);
+        assertThat(pipeline.on().pullRequest()).isEqualTo(PullRequestTrigger.ALL);
+        assertThat(pipeline.notes()).extracting(ConfigProblem::message).containsExactly("'on' lists release, merge_group, "
+                + "GitHub events Delta CI does not receive; the workflow runs on push, pull_request");
+        try {
+            on("  issues: {types: [opened]}");
+        } catch (PipelineException e) {
+            assertThat(e.problems()).extracting(ConfigProblem::message).containsExactly("'on' names no event Delta CI runs "
+                    + "on (issues is a GitHub event Delta CI does not receive); use 'push', 'pull_request', "
+                    + "'workflow_dispatch' or 'schedule'");
             return;
         }
         throw new AssertionError("expected a config error");

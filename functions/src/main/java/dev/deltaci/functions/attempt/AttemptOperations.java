@@ -180,7 +180,8 @@ final class AttemptOperations {
         }
         JobState finalState = failureClass == null ? JobState.SUCCEEDED : failureClass.terminalState();
         CompleteOutcome outcome = lifecycle.complete(r.runId(), r.jobKey(), r.runnerId(), r.epoch(), r.attempt(),
-                r.startedAtEpochMs(), finalState, r.exitCode(), failureClass, r.logChunks(), r.artifactSha256());
+                r.startedAtEpochMs(), finalState, r.exitCode(), failureClass, r.logChunks(), r.artifactSha256(),
+                r.outputs());
         if (outcome instanceof CompleteOutcome.LeaseLost lost) {
             return new LeaseLost(lost.reason());
         }

@@ -3,9 +3,12 @@ package dev.deltaci.functions.attempt;
 import dev.deltaci.api.JobTicket;
 import dev.deltaci.api.LeaseReply;
 import dev.deltaci.api.LeaseTerms;
+import dev.deltaci.core.expr.GitHubContext;
 import dev.deltaci.core.job.JobState;
+import dev.deltaci.core.job.NeedsContext;
 import dev.deltaci.core.job.Lease;
 import dev.deltaci.core.pipeline.JobSpec;
+import dev.deltaci.core.pipeline.MatrixInstance;
 import dev.deltaci.core.pipeline.SecretReferences;
 import dev.deltaci.core.pipeline.StepSpec;
 import dev.deltaci.functions.artifacts.ArtifactStore;
@@ -54,11 +57,17 @@ final class LeaseAnswer {
                 leasePolicy.ttl().toMillis(), leasePolicy.heartbeatInterval().toMillis());
         Secrets given = secrets(job);
         JobSpec spec = job.spec();
+        List<JobRecord> needed = job.needs().isEmpty() ? List.of()
+                : store.listJobs(job.runId()).stream().filter(j -> job.needs().contains(j.jobKey())).toList();
+        String written = spec.matrix() == null ? job.jobKey() : spec.matrix().group();
         JobTicket ticket = new JobTicket(job.runId(), job.jobKey(), job.name(), job.attempts().current(), job.source().cloneUrl(),
                 job.source().sha(), job.source().ref(), job.source().repository(), job.source().event(), spec.env(),
                 spec.matrix() == null ? Map.of() : spec.matrix().values(), spec.timeoutMinutes(),
                 spec.steps().stream().map(LeaseAnswer::step).toList(), spec.artifacts(), job.source().inputs(), spec.image(),
-                downloads(job), given.values(), given.withheld(), checkoutToken(job));
+                downloads(job, needed), given.values(), given.withheld(), checkoutToken(job),
+                GitHubContext.of(job.source().repository(), job.source().sha(), job.source().ref(), job.source().event(),
+                        job.runId(), job.attempts().current(), written, job.source().inputs()),
+                needsContext(needed), strategy(job), spec.outputs());
         return new LeaseReply.Leased(lease, ticket);
     }
 
@@ -109,14 +118,28 @@ final class LeaseAnswer {
         }
     }
 
-    /** Download URLs for the archives of the jobs this one needs that kept files and succeeded. */
-    private List<JobTicket.Download> downloads(JobRecord job) {
-        if (job.needs().isEmpty()) {
-            return List.of();
+    /** {@code needs.<job>.result} and {@code .outputs} of each job this one needs, by the name it was written with. */
+    private static Map<String, Object> needsContext(List<JobRecord> needed) {
+        return NeedsContext.of(needed.stream().map(need -> new NeedsContext.Need(need.spec().matrix() == null
+                ? need.jobKey() : need.spec().matrix().group(), need.state(), need.outcome().outputs())).toList());
+    }
+
+    /** {@code strategy.*} of a matrix instance: its place among its siblings ({@code job-index} from 0), fail-fast, max-parallel. */
+    private static Map<String, Object> strategy(JobRecord job) {
+        MatrixInstance matrix = job.spec().matrix();
+        if (matrix == null) {
+            return Map.of("fail-fast", true, "job-index", 0.0, "job-total", 1.0, "max-parallel", 1.0);
         }
+        String suffix = job.jobKey().substring(job.jobKey().lastIndexOf('.') + 1);
+        double index = suffix.matches("\\d{1,4}") ? Integer.parseInt(suffix) - 1 : 0;
+        return Map.of("fail-fast", matrix.failFast(), "job-index", index, "max-parallel", (double) matrix.maxParallel());
+    }
+
+    /** Download URLs for the archives of the jobs this one needs that kept files and succeeded. */
+    private List<JobTicket.Download> downloads(JobRecord job, List<JobRecord> needed) {
         List<JobTicket.Download> downloads = new ArrayList<>();
-        for (JobRecord need : store.listJobs(job.runId())) {
-            if (job.needs().contains(need.jobKey()) && need.state() == JobState.SUCCEEDED
+        for (JobRecord need : needed) {
+            if (need.state() == JobState.SUCCEEDED
                     && !need.spec().artifacts().isEmpty()) {
                 // a rerun's reused job kept the archive of the run it succeeded in
                 String archiveRun = need.outcome().reusedFromRunId() != null ? need.outcome().reusedFromRunId() : need.runId();

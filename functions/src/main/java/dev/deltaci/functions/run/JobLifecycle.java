@@ -84,9 +84,10 @@ public final class JobLifecycle {
     /** The lease holder ends its attempt; the run advances (also on a repeat: the first call may have died first). */
     public CompleteOutcome complete(String runId, String jobKey, String runnerId, long epoch, int attempt,
                                     long startedAtEpochMs, JobState finalState, int exitCode,
-                                    FailureClass failure, int logChunks, String artifactSha256) {
+                                    FailureClass failure, int logChunks, String artifactSha256,
+                                    java.util.Map<String, String> outputs) {
         CompleteOutcome outcome = jobs.leases().complete(runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs, finalState,
-                exitCode, failure == null ? null : failure.wireName(), logChunks, artifactSha256);
+                exitCode, failure == null ? null : failure.wireName(), logChunks, artifactSha256, outputs);
         if (!(outcome instanceof CompleteOutcome.LeaseLost)) {
             progressor.advance(runId);
         }

@@ -1,6 +1,7 @@
 package dev.deltaci.functions.run;
 
 import dev.deltaci.api.JobMessage;
+import dev.deltaci.core.expr.GitHubContext;
 import dev.deltaci.core.expr.Scope;
 import dev.deltaci.core.job.DagProgress;
 import dev.deltaci.core.job.JobState;
@@ -84,7 +85,7 @@ public final class RunProgressor {
             MatrixInstance matrix = job.spec().matrix();
             nodes.put(job.jobKey(), new DagProgress.JobNode(job.jobKey(), state, job.needs(),
                     job.spec().condition(), matrix == null ? null : matrix.group(),
-                    matrix == null ? 0 : matrix.maxParallel()));
+                    matrix == null ? 0 : matrix.maxParallel(), job.outcome().outputs()));
         }
         Set<String> toWake = new LinkedHashSet<>();
         failFast(runId, jobs, nodes, states);
@@ -284,14 +285,15 @@ public final class RunProgressor {
         delta.put("event", run.trigger());
         delta.put("repository", run.repository());
         delta.put("run_id", run.runId());
-        return Map.of("delta", delta, "inputs", run.inputs());
+        return Map.of("delta", delta, "inputs", run.inputs(), "github", GitHubContext.of(run.repository(), run.sha(),
+                run.ref(), run.trigger(), run.runId(), 0, null, run.inputs()));
     }
 
     /** The gate of a job's own {@code concurrency:}, its group rendered for this run and matrix instance. */
     static String gateOf(RunRecord run, JobRecord job) {
         Map<String, Object> contexts = new LinkedHashMap<>(contexts(run));
         if (job.spec().matrix() != null) {
-            contexts.put("matrix", job.spec().matrix().values());
+            contexts.put("matrix", MatrixInstance.context(job.spec().matrix().values()));
         }
         String group = job.spec().concurrency().render(new Scope(contexts, true, false, false));
         return GateStore.gateId(run.repository(), group);

@@ -59,12 +59,12 @@ public final class Conditions {
             + " AND #attempt = :attempt AND #startedAtEpochMs = :startedAt";
 
     /**
-     * {@code state = <final>, exitCode, failureClass, finishedAtEpochMs = now, logChunks,
+     * {@code state = <final>, exitCode, failureClass, finishedAtEpochMs = now, logChunks, artifactSha256, outputs,
      * history += <this attempt>}; leaseShard is removed so the job leaves the lease-expiry index.
      */
     public static final String COMPLETE_UPDATE = "SET #state = :final, #exitCode = :exitCode, "
             + "#failureClass = :failureClass, #finishedAtEpochMs = :now, #logChunks = :logChunks, "
-            + "#artifactSha256 = :artifactSha256, "
+            + "#artifactSha256 = :artifactSha256, #outputs = :outputs, "
             + "#history = list_append(if_not_exists(#history, :noHistory), :entry) "
             + "REMOVE #leaseShard";
 

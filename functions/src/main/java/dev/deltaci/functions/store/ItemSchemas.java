@@ -167,6 +167,9 @@ final class ItemSchemas {
                     .setter((b, v) -> b.artifactSha256 = v))
             .addAttribute(String.class, a -> a.name("reusedFromRunId").getter(JobOutcome::reusedFromRunId)
                     .setter((b, v) -> b.reusedFromRunId = v))
+            // what the job's outputs: rendered to, for the jobs that need it (written only when there are some)
+            .addAttribute(EnhancedType.mapOf(String.class, String.class), a -> a.name("outputs")
+                    .getter(o -> o.outputs().isEmpty() ? null : o.outputs()).setter((b, v) -> b.outputs = v))
             .build();
 
     /** A job item: the job's own attributes and its value records', flattened into one item. */

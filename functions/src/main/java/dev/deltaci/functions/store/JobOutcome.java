@@ -8,7 +8,16 @@ package dev.deltaci.functions.store;
  * kept this job's success from that run (its logs and artifacts are that run's), or null.
  */
 public record JobOutcome(Integer exitCode, String failureClass, String reason, int logChunks, String artifactSha256,
-                         String reusedFromRunId) {
+                         String reusedFromRunId, java.util.Map<String, String> outputs) {
+
+    public JobOutcome {
+        outputs = outputs == null ? java.util.Map.of() : java.util.Map.copyOf(outputs);
+    }
+
+    public JobOutcome(Integer exitCode, String failureClass, String reason, int logChunks, String artifactSha256,
+                      String reusedFromRunId) {
+        this(exitCode, failureClass, reason, logChunks, artifactSha256, reusedFromRunId, null);
+    }
 
     static final JobOutcome NONE = new JobOutcome(null, null, null, -1, null);
 
@@ -23,9 +32,10 @@ public record JobOutcome(Integer exitCode, String failureClass, String reason, i
         int logChunks = -1;
         String artifactSha256;
         String reusedFromRunId;
+        java.util.Map<String, String> outputs;
 
         JobOutcome build() {
-            return new JobOutcome(exitCode, failureClass, reason, logChunks, artifactSha256, reusedFromRunId);
+            return new JobOutcome(exitCode, failureClass, reason, logChunks, artifactSha256, reusedFromRunId, outputs);
         }
     }
 }

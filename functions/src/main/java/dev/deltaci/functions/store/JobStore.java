@@ -247,7 +247,7 @@ public final class JobStore {
                 new JobLease(succeeded.lease().epoch(), succeeded.lease().owner(), 0, 0, null),
                 succeeded.attempts(), succeeded.times(),
                 new JobOutcome(null, null, "succeeded in run " + from + "; not run again", succeeded.outcome().logChunks(),
-                        succeeded.outcome().artifactSha256(), from),
+                        succeeded.outcome().artifactSha256(), from, succeeded.outcome().outputs()),
                 null, null);
         try {
             jobs.putItem(PutItemEnhancedRequest.builder(JobRecord.class).item(reused).conditionExpression(ITEM_ABSENT).build());

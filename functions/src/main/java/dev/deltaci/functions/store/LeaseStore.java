@@ -155,16 +155,17 @@ public final class LeaseStore {
                                     long startedAtEpochMs, JobState finalState, int exitCode, String failureClass,
                                     int logChunks) {
         return complete(runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs, finalState, exitCode, failureClass,
-                logChunks, null);
+                logChunks, null, Map.of());
     }
 
     /**
      * As above, recording the SHA-256 of the artifact archive the attempt uploaded (null: none):
-     * dependants accept only those bytes, so an archive replaced after the job ended is refused.
+     * dependants accept only those bytes, so an archive replaced after the job ended is refused;
+     * and what its {@code outputs:} rendered to, for the jobs that need it (kept only on success).
      */
     public CompleteOutcome complete(String runId, String jobKey, String runnerId, long epoch, int attempt,
                                     long startedAtEpochMs, JobState finalState, int exitCode, String failureClass,
-                                    int logChunks, String artifactSha256) {
+                                    int logChunks, String artifactSha256, Map<String, String> outputs) {
         JobTransitions.check(JobState.RUNNING, finalState);
         long now = clock.millis();
         Map<String, String> extraNames = new HashMap<>();
@@ -177,7 +178,11 @@ public final class LeaseStore {
         extraNames.put("#logChunks", "logChunks");
         extraNames.put("#leaseShard", "leaseShard");
         extraNames.put("#artifactSha256", "artifactSha256");
+        extraNames.put("#outputs", "outputs");
         Map<String, AttributeValue> extraValues = new HashMap<>();
+        extraValues.put(":outputs", outputs == null || outputs.isEmpty() || finalState != JobState.SUCCEEDED
+                ? AttributeValue.fromNul(true) : AttributeValue.fromM(outputs.entrySet().stream()
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> s(e.getValue())))));
         extraValues.put(":final", s(finalState.name()));
         extraValues.put(":artifactSha256", artifactSha256 == null ? AttributeValue.fromNul(true) : s(artifactSha256));
         extraValues.put(":exitCode", n(exitCode));

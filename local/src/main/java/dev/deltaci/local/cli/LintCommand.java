@@ -21,8 +21,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code delta lint}: checks a pipeline file without running it, with the parser the webhook uses. */
 @Command(name = "lint", mixinStandardHelpOptions = true,
-        description = "Validate a pipeline file without running it. Each problem is reported as "
-                + "file:line:column: what was found and what was expected.",
+        description = {"Validate a pipeline file (.delta/pipeline.yml, or a GitHub Actions workflow) without "
+                + "running it. Each problem is reported as file:line:column: what was found and what was expected.",
+                "Notes (file:line:column: note: ...) say what Delta CI takes differently from GitHub Actions in a "
+                        + "valid file, such as an event it does not receive; see docs/coming-from-github-actions.md."},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
                 "0:the file is valid",
                 "1:the file has problems",
@@ -36,7 +38,7 @@ public final class LintCommand implements Callable<Integer> {
             description = "The pipeline file (default: ${DEFAULT-VALUE}).")
     Path file;
 
-    @Option(names = "--json", description = "One JSON object for editors: {file, valid, jobs, problems: [{line, column, message}]}.")
+    @Option(names = "--json", description = "One JSON object for editors: {file, valid, jobs, problems: [{line, column, message}], notes: [...]}.")
     boolean json;
 
     @Override
@@ -55,6 +57,7 @@ public final class LintCommand implements Callable<Integer> {
             return ExitCodes.USAGE_OR_CONFIG;
         }
         List<ConfigProblem> problems;
+        List<ConfigProblem> notes = List.of();
         List<String> jobs = List.of();
         try {
             // the control plane's own limits, set by the same variables
@@ -62,6 +65,7 @@ public final class LintCommand implements Callable<Integer> {
                     dev.deltaci.core.pipeline.PipelineLimits.fromEnvironment(System.getenv()),
                     dev.deltaci.core.pipeline.HostedRunners.fromEnvironment(System.getenv()));
             jobs = List.copyOf(pipeline.jobs().keySet());
+            notes = pipeline.notes();
             problems = List.of();
         } catch (PipelineException e) {
             problems = e.problems();
@@ -72,8 +76,11 @@ public final class LintCommand implements Callable<Integer> {
             result.put("valid", problems.isEmpty());
             result.put("jobs", jobs);
             result.put("problems", problems.stream().map(LintCommand::problemJson).toList());
+            result.put("notes", notes.stream().map(LintCommand::problemJson).toList());
             spec.commandLine().getOut().println(new ObjectMapper().writeValueAsString(result));
         } else if (problems.isEmpty()) {
+            // what Delta takes differently from GitHub Actions: the file is valid, and these say how
+            notes.forEach(n -> spec.commandLine().getOut().println(n));
             spec.commandLine().getOut().println(file + ": valid, " + jobs.size() + " job(s): " + String.join(", ", jobs));
         } else {
             problems.forEach(p -> spec.commandLine().getOut().println(p));

@@ -63,7 +63,7 @@ class JobLifecycleTest extends PlaneTest {
         plane.runnerClient("runner-b").lease(runId, "build", 2);
         JobRecord second = store.getJob(runId, "build").orElseThrow();
         lifecycle().complete(runId, "build", second.lease().owner(), 3, 2, second.times().startedAtEpochMs(),
-                JobState.SUCCEEDED, 0, null, 1, null);
+                JobState.SUCCEEDED, 0, null, 1, null, java.util.Map.of());
 
         assertThat(heard).containsExactly("build=QUEUED deploy=BLOCKED", "build=SUCCEEDED deploy=QUEUED");
         // the end advanced the run: its dependant is queued, with its message sent
