@@ -247,7 +247,7 @@
           el('td', {text: run.repository}),
           el('td', {text: run.branch || '–'}),
           el('td', {class: 'mono', text: short(run.sha)}),
-          el('td', {text: run.trigger + (run.rerunOf ? ' (rerun)' : '')}),
+          el('td', {text: run.trigger + (run.rerunOf ? ' (rerun)' : ''), title: run.workflow || '.delta/pipeline.yml'}),
           el('td', {title: absolute(run.createdAtEpochMs), text: ago(run.createdAtEpochMs)}),
           el('td', {class: 'num', text: duration(run.durationMs)}));
       }));
@@ -310,6 +310,7 @@
             el('span', {text: '⎇ ' + (run.branch || '–')}),
             el('span', {class: 'mono', title: run.sha, text: short(run.sha)}),
             el('span', {text: run.trigger}),
+            run.workflow ? el('span', {class: 'mono', title: 'GitHub Actions workflow', text: run.workflow}) : null,
             el('span', {title: absolute(run.createdAtEpochMs), text: 'started ' + ago(run.createdAtEpochMs)}),
             el('span', {text: 'took ' + duration(run.durationMs)}),
             run.rerunOf ? el('a', {href: '#/runs/' + encodeURIComponent(run.rerunOf), text: 'rerun of ' + run.rerunOf}) : null,

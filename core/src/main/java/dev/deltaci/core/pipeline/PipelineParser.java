@@ -31,6 +31,8 @@ public final class PipelineParser extends YamlReader {
 
     public static final String DEFAULT_PATH = ".delta/pipeline.yml";
     public static final int MAX_TIMEOUT_MINUTES = 72 * 60;
+    /** How a file that Delta cannot run on any event it receives is refused ({@code on: workflow_call}). */
+    public static final String NO_DELTA_EVENT = TriggerReader.NO_DELTA_EVENT;
 
     private static final Pattern JOB_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
     private static final List<String> TOP_KEYS = List.of("name", "run-name", "on", "env", "concurrency", "jobs", "permissions",

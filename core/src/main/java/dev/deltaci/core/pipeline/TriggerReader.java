@@ -76,7 +76,7 @@ final class TriggerReader extends YamlReader {
             }
         }
         if (push == null && pullRequest == null && manual == null && schedule == null) {
-            problem(node, "'on' names no event Delta CI runs on" + (ignored.isEmpty() ? "" : " ("
+            problem(node, NO_DELTA_EVENT + (ignored.isEmpty() ? "" : " ("
                     + String.join(", ", ignored) + (ignored.size() == 1 ? " is a GitHub event" : " are GitHub events")
                     + " Delta CI does not receive)") + "; use 'push', 'pull_request', 'workflow_dispatch' or 'schedule'");
             return Triggers.DEFAULT;
@@ -87,6 +87,8 @@ final class TriggerReader extends YamlReader {
         }
         return new Triggers(push, pullRequest, manual, schedule);
     }
+
+    static final String NO_DELTA_EVENT = "'on' names no event Delta CI runs on";
 
     /**
      * GitHub's events that Delta CI does not receive: a workflow may list them beside the ones it

@@ -71,6 +71,30 @@ public final class GitHubPipelineSource implements PipelineSource {
     }
 
     @Override
+    public List<String> list(String cloneUrl, String sha, String directory) throws RepositoryUnavailableException {
+        if (!SHA.matcher(sha).matches()) {
+            throw new IllegalArgumentException("not a full commit sha: '" + sha + "'");
+        }
+        String repository = repository(cloneUrl);
+        try {
+            JsonNode entries = http.send("GET", "repos/" + repository + "/contents/" + encodePath(directory) + "?ref=" + sha,
+                    token(repository), null, patience).json();
+            List<String> files = new java.util.ArrayList<>();
+            for (JsonNode entry : entries) {
+                if ("file".equals(entry.path("type").asText())) {
+                    files.add(entry.path("path").asText());
+                }
+            }
+            return files.stream().sorted().toList();
+        } catch (GitHubException e) {
+            if (e.status() == 404) {
+                return List.of(); // no such directory at that commit
+            }
+            throw unavailable(repository, e);
+        }
+    }
+
+    @Override
     public List<String> changedFiles(String cloneUrl, String before, String after) throws RepositoryUnavailableException {
         return changed(repository(cloneUrl), before, after);
     }

@@ -28,12 +28,33 @@ final class GitPipelineSource implements PipelineSource {
 
     @Override
     public Optional<String> read(String cloneUrl, String sha, String path) throws RepositoryUnavailableException {
+        return atCommit(cloneUrl, sha, repo -> show(repo, sha, path));
+    }
+
+    @Override
+    public List<String> list(String cloneUrl, String sha, String directory) throws RepositoryUnavailableException {
+        return atCommit(cloneUrl, sha, repo -> {
+            Result tree = git(repo, "ls-tree", "--name-only", sha, directory.replaceAll("/+$", "") + "/");
+            if (tree.exitCode() != 0) {
+                throw new RepositoryUnavailableException("cannot list " + directory + " at " + sha + ": " + tree.output());
+            }
+            return tree.output().lines().filter(line -> !line.isBlank()).sorted().toList();
+        });
+    }
+
+    private interface AtCommit<T> {
+        T read(Path repo) throws RepositoryUnavailableException;
+    }
+
+    /** Reads from a repository that holds the commit: a local one in place, a remote one fetched one commit deep. */
+    private <T> T atCommit(String cloneUrl, String sha, AtCommit<T> reader) throws RepositoryUnavailableException {
         if (!SHA.matcher(sha).matches()) {
             throw new IllegalArgumentException("not a full commit sha: '" + sha + "'");
         }
         Path local = localPath(cloneUrl);
         if (local != null) {
-            return show(local, sha, path);
+            requireCommit(local, sha);
+            return reader.read(local);
         }
         Path scratch = null;
         try {
@@ -43,11 +64,17 @@ final class GitPipelineSource implements PipelineSource {
             if (fetch.exitCode() != 0) {
                 throw new RepositoryUnavailableException("cannot fetch " + sha + " from " + cloneUrl + ": " + fetch.output());
             }
-            return show(scratch, sha, path);
+            return reader.read(scratch);
         } catch (IOException e) {
             throw new RepositoryUnavailableException("cannot read " + cloneUrl + ": " + e.getMessage());
         } finally {
             deleteQuietly(scratch);
+        }
+    }
+
+    private void requireCommit(Path repo, String sha) throws RepositoryUnavailableException {
+        if (git(repo, "cat-file", "-e", sha + "^{commit}").exitCode() != 0) {
+            throw new RepositoryUnavailableException("commit " + sha + " is not in " + repo);
         }
     }
 
@@ -140,9 +167,7 @@ final class GitPipelineSource implements PipelineSource {
     }
 
     private Optional<String> show(Path repo, String sha, String path) throws RepositoryUnavailableException {
-        if (git(repo, "cat-file", "-e", sha + "^{commit}").exitCode() != 0) {
-            throw new RepositoryUnavailableException("commit " + sha + " is not in " + repo);
-        }
+        requireCommit(repo, sha);
         if (git(repo, "cat-file", "-e", sha + ":" + path).exitCode() != 0) {
             return Optional.empty();
         }

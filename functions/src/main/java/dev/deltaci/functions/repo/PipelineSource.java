@@ -13,6 +13,12 @@ public interface PipelineSource {
     Optional<String> read(String cloneUrl, String sha, String path) throws RepositoryUnavailableException;
 
     /**
+     * The files directly in a directory at the commit ({@code .github/workflows}), as paths from the
+     * repository's top, sorted; empty if the commit has no such directory.
+     */
+    List<String> list(String cloneUrl, String sha, String directory) throws RepositoryUnavailableException;
+
+    /**
      * The files a push changed: between {@code before} and {@code after}, or those of the
      * {@code after} commit alone when {@code before} is not a commit of the repository (a new
      * branch).

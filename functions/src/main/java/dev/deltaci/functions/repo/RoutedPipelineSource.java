@@ -28,6 +28,11 @@ final class RoutedPipelineSource implements PipelineSource {
     }
 
     @Override
+    public List<String> list(String cloneUrl, String sha, String directory) throws RepositoryUnavailableException {
+        return of(cloneUrl).list(cloneUrl, sha, directory);
+    }
+
+    @Override
     public List<String> changedFiles(String cloneUrl, String before, String after) throws RepositoryUnavailableException {
         return of(cloneUrl).changedFiles(cloneUrl, before, after);
     }

@@ -73,7 +73,7 @@ public final class RerunService {
         RunStarter.RunSource source = new RunStarter.RunSource(run.trigger(), run.repository(), run.cloneUrl(),
                 run.sha(), run.ref(), run.fork(), readCloneUrl);
         ApiResponse started = starter.start(runId, source, pipeline -> new RunStarter.Decision.Start(run.inputs()),
-                new RunStarter.Rerun(run.runId(), reuse));
+                new RunStarter.Rerun(run.runId(), reuse, run.workflow()));
         if (started.status() / 100 != 2) {
             return started;
         }

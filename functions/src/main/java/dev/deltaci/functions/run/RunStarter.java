@@ -74,7 +74,7 @@ public final class RunStarter {
 
         /** The event is valid but the pipeline does not run on it: 202 with the reason. */
         static Decision ignore(String reason) {
-            return new Refuse(ApiResponse.of(202, "ignored", reason));
+            return new Refuse(ignored(reason));
         }
     }
 
@@ -82,11 +82,18 @@ public final class RunStarter {
      * A run that runs another again: {@code of} is that run's id; {@code reuse} holds its jobs that
      * succeeded and are kept as they are (a rerun of failed jobs only), by job key.
      */
-    public record Rerun(String of, Map<String, JobRecord> reuse) {
+    public record Rerun(String of, Map<String, JobRecord> reuse, String workflow) {
         public Rerun {
             reuse = Map.copyOf(reuse);
         }
+
+        public Rerun(String of, Map<String, JobRecord> reuse) {
+            this(of, reuse, null);
+        }
     }
+
+    /** Where a repository without {@code .delta/pipeline.yml} keeps its GitHub Actions workflows. */
+    public static final String WORKFLOWS = ".github/workflows";
 
     @FunctionalInterface
     public interface TriggerCheck {
@@ -154,8 +161,62 @@ public final class RunStarter {
         return start(runId, source, check, null);
     }
 
-    /** {@link #start(String, RunSource, TriggerCheck)} for a rerun (null: not one). */
+    /**
+     * {@link #start(String, RunSource, TriggerCheck)} for a rerun (null: not one). The commit's
+     * {@code .delta/pipeline.yml} makes one run, {@code runId}; without it, each of its
+     * {@code .github/workflows/*.yml} that runs on the event makes a run of its own, its id derived
+     * from {@code runId} and the file (a redelivered event finds them all again), and the answer
+     * lists them. A rerun reads the file its run came from.
+     */
     public ApiResponse start(String runId, RunSource source, TriggerCheck check, Rerun rerun) {
+        try {
+            if (rerun != null && rerun.workflow() != null) {
+                return startOne(runId, source, check, rerun, rerun.workflow(), read(source, rerun.workflow()), false);
+            }
+            Optional<String> pipeline = read(source, PipelineParser.DEFAULT_PATH);
+            List<String> workflows = pipeline.isPresent() || rerun != null ? List.of()
+                    : pipelines.list(source.readCloneUrl(), source.sha(), WORKFLOWS).stream()
+                    .filter(file -> file.endsWith(".yml") || file.endsWith(".yaml")).toList();
+            if (workflows.isEmpty()) {
+                return startOne(runId, source, check, rerun, PipelineParser.DEFAULT_PATH, pipeline, false);
+            }
+            List<Map<String, Object>> started = new ArrayList<>();
+            List<String> ignored = new ArrayList<>();
+            for (String workflow : workflows) {
+                ApiResponse answer = startOne(runIdFor("workflow", runId + ":" + workflow), source, check, null, workflow,
+                        read(source, workflow), true);
+                if (answer.status() == 202) {
+                    ignored.add(workflow + ": " + answer.body().get("ignored"));
+                } else if (answer.status() >= 400) {
+                    return answer; // a store failure: the caller keeps the event, and a retry finds what was started
+                } else {
+                    Map<String, Object> run = new java.util.LinkedHashMap<>(answer.body());
+                    run.put("workflow", workflow);
+                    started.add(run);
+                }
+            }
+            if (started.isEmpty()) {
+                return ignored("no workflow runs on this event (" + String.join("; ", ignored) + ")");
+            }
+            // the first run's id stays the answer's runId, for callers that start one run and follow it
+            return ApiResponse.of(started.stream().anyMatch(r -> !Boolean.TRUE.equals(r.get("duplicate"))) ? 201 : 200,
+                    "runId", started.get(0).get("runId"), "runs", started, "ignored", ignored);
+        } catch (PipelineSource.RepositoryUnavailableException e) {
+            return unreadable(e); // nothing written; the caller keeps the event to try again
+        }
+    }
+
+    private Optional<String> read(RunSource source, String file) throws PipelineSource.RepositoryUnavailableException {
+        return pipelines.read(source.readCloneUrl(), source.sha(), file);
+    }
+
+    /**
+     * One run of one file. {@code workflowOnly}: the file is one of several workflows, and one that
+     * Delta cannot run on any event it receives ({@code on: workflow_call}, {@code on: issues}) is
+     * passed over, as GitHub passes over a workflow that does not run on the event.
+     */
+    private ApiResponse startOne(String runId, RunSource source, TriggerCheck check, Rerun rerun, String file,
+                                 Optional<String> yaml, boolean workflowOnly) {
         Optional<RunRecord> existing = store.getRun(runId);
         if (existing.isPresent() && existing.get().materialized()) {
             return duplicate(existing.get());
@@ -163,18 +224,19 @@ public final class RunStarter {
         Pipeline pipeline;
         String configError = null;
         try {
-            Optional<String> yaml = pipelines.read(source.readCloneUrl(), source.sha(), PipelineParser.DEFAULT_PATH);
             if (yaml.isEmpty()) {
-                configError = PipelineParser.DEFAULT_PATH + ": no such file at commit " + source.sha();
+                configError = file + ": no such file at commit " + source.sha()
+                        + (file.equals(PipelineParser.DEFAULT_PATH) ? " (nor any " + WORKFLOWS + "/*.yml)" : "");
                 pipeline = null;
             } else {
-                pipeline = PipelineParser.parse(PipelineParser.DEFAULT_PATH, yaml.get(), limits, hosted);
+                pipeline = PipelineParser.parse(file, yaml.get(), limits, hosted);
             }
         } catch (PipelineException e) {
+            if (workflowOnly && e.problems().stream().allMatch(p -> p.message().startsWith(PipelineParser.NO_DELTA_EVENT))) {
+                return ignored("runs on no event Delta CI receives");
+            }
             configError = e.getMessage();
             pipeline = null;
-        } catch (PipelineSource.RepositoryUnavailableException e) {
-            return unreadable(e); // nothing written; the caller keeps the event to try again
         }
 
         Map<String, String> inputs = Map.of();
@@ -195,10 +257,10 @@ public final class RunStarter {
         RunRecord run = configError != null
                 ? new RunRecord(runId, source.repository(), source.cloneUrl(), source.sha(), source.ref(), source.trigger(),
                         RunState.FAILED, FailureClass.CONFIG_ERROR.wireName(), configError, 0, true, now, now, null,
-                        null, false, Map.of(), source.fork(), rerun == null ? null : rerun.of())
+                        null, false, Map.of(), source.fork(), rerun == null ? null : rerun.of(), workflowOf(file))
                 : new RunRecord(runId, source.repository(), source.cloneUrl(), source.sha(), source.ref(), source.trigger(),
                         RunState.PENDING, null, null, jobs.size(), false, now, now, null, null, false, inputs,
-                        source.fork(), rerun == null ? null : rerun.of());
+                        source.fork(), rerun == null ? null : rerun.of(), workflowOf(file));
         if (pipeline != null && pipeline.concurrency() != null) {
             // the group is rendered for this run (e.g. deploy-${{ delta.branch }})
             Scope scope = new Scope(RunProgressor.contexts(run), true, false, false);
@@ -265,6 +327,15 @@ public final class RunStarter {
     }
 
     /** The answer when the repository could not be read now (GitHub down, rate-limited): 503, marked so. */
+    /** The event is valid, and nothing runs on it: 202 with the reason. */
+    static ApiResponse ignored(String reason) {
+        return ApiResponse.of(202, "ignored", reason);
+    }
+
+    private static String workflowOf(String file) {
+        return file.equals(PipelineParser.DEFAULT_PATH) ? null : file;
+    }
+
     static ApiResponse unreadable(PipelineSource.RepositoryUnavailableException e) {
         return ApiResponse.of(503, "error", "cannot read the repository: " + e.getMessage(), UNREADABLE, true);
     }

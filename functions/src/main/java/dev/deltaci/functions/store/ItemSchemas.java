@@ -243,6 +243,7 @@ final class ItemSchemas {
             .addAttribute(Boolean.class, a -> a.name("fork").getter(r -> r.fork() ? Boolean.TRUE : null)
                     .setter((b, v) -> b.fork = Boolean.TRUE.equals(v)))
             .addAttribute(String.class, a -> a.name("rerunOf").getter(RunRecord::rerunOf).setter((b, v) -> b.rerunOf = v))
+            .addAttribute(String.class, a -> a.name("workflow").getter(RunRecord::workflow).setter((b, v) -> b.workflow = v))
             // every run is in the runs index, newest first, which GET /runs pages through
             .addAttribute(String.class, a -> a.name("runsShard").getter(r -> JobStore.RUNS_SHARD).setter((b, v) -> { }))
             // until materialized, the run sits in the start index, where the sweeper finds an abandoned start

@@ -13,15 +13,31 @@ import java.util.Map;
  * @param inputs       a manual run's inputs (the {@code inputs} context); empty for other events
  * @param fork         a pull request from a fork: its jobs get no secrets
  * @param rerunOf      the run this one runs again ({@code POST /runs/{id}/rerun}), or null
+ * @param workflow     the file its jobs come from when it is a GitHub Actions workflow
+ *                     ({@code .github/workflows/ci.yml}); null for {@code .delta/pipeline.yml}
  */
 public record RunRecord(String runId, String repository, String cloneUrl, String sha, String ref,
                         String trigger, RunState status, String failureClass, String message,
                         int jobCount, boolean materialized, long createdAtEpochMs, long updatedAtEpochMs,
                         String cancelledBy, String concurrencyGroup, boolean cancelInProgress,
-                        Map<String, String> inputs, boolean fork, String rerunOf) {
+                        Map<String, String> inputs, boolean fork, String rerunOf, String workflow) {
 
     public RunRecord {
         inputs = inputs == null ? Map.of() : Map.copyOf(inputs);
+    }
+
+    public RunRecord(String runId, String repository, String cloneUrl, String sha, String ref, String trigger,
+                     RunState status, String failureClass, String message, int jobCount, boolean materialized,
+                     long createdAtEpochMs, long updatedAtEpochMs, String cancelledBy, String concurrencyGroup,
+                     boolean cancelInProgress, Map<String, String> inputs, boolean fork, String rerunOf) {
+        this(runId, repository, cloneUrl, sha, ref, trigger, status, failureClass, message, jobCount, materialized,
+                createdAtEpochMs, updatedAtEpochMs, cancelledBy, concurrencyGroup, cancelInProgress, inputs, fork, rerunOf,
+                null);
+    }
+
+    /** The file this run's jobs come from: its workflow, or {@code .delta/pipeline.yml}. */
+    public String pipelineFile() {
+        return workflow == null ? dev.deltaci.core.pipeline.PipelineParser.DEFAULT_PATH : workflow;
     }
 
     public RunRecord(String runId, String repository, String cloneUrl, String sha, String ref, String trigger,
@@ -40,7 +56,8 @@ public record RunRecord(String runId, String repository, String cloneUrl, String
     /** This run in another concurrency group (rendered for it when it is created). */
     public RunRecord withGroup(String group, boolean cancelsInProgress) {
         return new RunRecord(runId, repository, cloneUrl, sha, ref, trigger, status, failureClass, message, jobCount,
-                materialized, createdAtEpochMs, updatedAtEpochMs, cancelledBy, group, cancelsInProgress, inputs, fork, rerunOf);
+                materialized, createdAtEpochMs, updatedAtEpochMs, cancelledBy, group, cancelsInProgress, inputs, fork, rerunOf,
+                workflow);
     }
 
     static final class Builder {
@@ -63,11 +80,12 @@ public record RunRecord(String runId, String repository, String cloneUrl, String
         Map<String, String> inputs;
         boolean fork;
         String rerunOf;
+        String workflow;
 
         RunRecord build() {
             return new RunRecord(runId, repository, cloneUrl, sha, ref, trigger, status, failureClass, message, jobCount,
                     materialized, createdAtEpochMs, updatedAtEpochMs, cancelledBy, concurrencyGroup, cancelInProgress,
-                    inputs, fork, rerunOf);
+                    inputs, fork, rerunOf, workflow);
         }
     }
 }

@@ -1,9 +1,7 @@
 package dev.deltaci.functions.trigger;
 
-import dev.deltaci.core.pipeline.Pipeline;
 import dev.deltaci.core.pipeline.PullRequestTrigger;
 import dev.deltaci.core.pipeline.PushTrigger;
-import dev.deltaci.core.pipeline.ScheduleTrigger;
 import dev.deltaci.functions.github.GitHubHttp;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.run.RunStarter.Decision;
@@ -114,11 +112,17 @@ public final class WebhookService {
         if (push.deleted()) {
             return ApiResponse.of(202, "ignored", "push deletes " + push.ref() + "; nothing to build");
         }
-        return starter.start(runId, new RunStarter.RunSource("push", push.repository(), push.cloneUrl(), push.after(), push.ref()),
+        // the default branch's pipeline (or workflows, together) decides the repository's schedules,
+        // whether or not it runs now; null until one of them is read
+        java.util.concurrent.atomic.AtomicReference<java.util.Set<String>> crons = new java.util.concurrent.atomic.AtomicReference<>();
+        ApiResponse answer = starter.start(runId, new RunStarter.RunSource("push", push.repository(), push.cloneUrl(),
+                        push.after(), push.ref()),
                 pipeline -> {
                     if (push.toDefaultBranch()) {
-                        // the default branch's pipeline decides the repository's schedules, whether or not it runs now
-                        updateSchedules(push, pipeline);
+                        crons.compareAndSet(null, new java.util.LinkedHashSet<>());
+                        if (pipeline.on().schedule() != null) {
+                            crons.get().addAll(pipeline.on().schedule().crons());
+                        }
                     }
                     PushTrigger trigger = pipeline.on().push();
                     if (trigger == null) {
@@ -128,6 +132,10 @@ public final class WebhookService {
                             ? starter.pipelines().changedFiles(push.cloneUrl(), push.before(), push.after()) : List.of();
                     return decide(trigger.rejects(push.ref(), changed));
                 });
+        if (crons.get() != null && !RunStarter.unreadable(answer)) {
+            updateSchedules(push, List.copyOf(crons.get()));
+        }
+        return answer;
     }
 
     private ApiResponse pullRequest(String runId, PullRequestEvent pr) {
@@ -151,12 +159,11 @@ public final class WebhookService {
                 });
     }
 
-    private void updateSchedules(PushEvent push, Pipeline pipeline) {
-        ScheduleTrigger schedule = pipeline.on().schedule();
-        if (schedule == null || schedule.crons().isEmpty()) {
+    private void updateSchedules(PushEvent push, List<String> crons) {
+        if (crons.isEmpty()) {
             schedules.remove(push.repository(), clock.millis());
         } else {
-            schedules.register(push.repository(), push.cloneUrl(), push.ref(), push.after(), schedule.crons(), clock.millis());
+            schedules.register(push.repository(), push.cloneUrl(), push.ref(), push.after(), crons, clock.millis());
         }
     }
 

@@ -39,6 +39,7 @@ public final class RunViews {
         view.put("durationMs", (run.status().isTerminal() ? run.updatedAtEpochMs() : nowEpochMs) - run.createdAtEpochMs());
         view.put("cancelledBy", run.cancelledBy());
         view.put("rerunOf", run.rerunOf());
+        view.put("workflow", run.workflow());
         return view;
     }
 

@@ -34,6 +34,11 @@ class RoutedPipelineSourceTest {
         }
 
         @Override
+        public List<String> list(String cloneUrl, String sha, String directory) {
+            throw new AssertionError("git was used for " + cloneUrl);
+        }
+
+        @Override
         public List<String> changedFiles(String cloneUrl, String before, String after) {
             throw new AssertionError("git was used for " + cloneUrl);
         }
@@ -67,6 +72,18 @@ class RoutedPipelineSourceTest {
             assertThatThrownBy(() -> routed.read("/srv/repos/app", sha, ".delta/pipeline.yml"))
                     .isInstanceOf(AssertionError.class).hasMessageContaining("git was used for /srv/repos/app");
             assertThat(app.webhookSecret()).isEqualTo("hook");
+
+            // the workflows of a commit: GitHub's contents listing, files only; no directory is no workflows
+            github.stubRepository(get(urlEqualTo("/repos/octo/app/contents/.github/workflows?ref=" + sha))
+                    .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody("""
+                            [{"type": "file", "path": ".github/workflows/test.yml", "name": "test.yml"},
+                             {"type": "dir", "path": ".github/workflows/shared", "name": "shared"},
+                             {"type": "file", "path": ".github/workflows/lint.yaml", "name": "lint.yaml"}]""")));
+            assertThat(routed.list("https://github.com/octo/app.git", sha, ".github/workflows"))
+                    .containsExactly(".github/workflows/lint.yaml", ".github/workflows/test.yml");
+            github.stubRepository(get(urlEqualTo("/repos/octo/app/contents/none?ref=" + sha))
+                    .willReturn(aResponse().withStatus(404).withBody("{\"message\": \"Not Found\"}")));
+            assertThat(routed.list("https://github.com/octo/app.git", sha, "none")).isEmpty();
         }
     }
 }

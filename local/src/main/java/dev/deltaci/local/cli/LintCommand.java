@@ -26,23 +26,49 @@ import picocli.CommandLine.Spec;
                 "Notes (file:line:column: note: ...) say what Delta CI takes differently from GitHub Actions in a "
                         + "valid file, such as an event it does not receive; see docs/coming-from-github-actions.md."},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
-                "0:the file is valid",
-                "1:the file has problems",
-                "2:usage error, or the file cannot be read"})
+                "0:every file is valid",
+                "1:a file has problems",
+                "2:usage error, or a file cannot be read"})
 public final class LintCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", defaultValue = PipelineParser.DEFAULT_PATH, paramLabel = "FILE",
-            description = "The pipeline file (default: ${DEFAULT-VALUE}).")
-    Path file;
+    @Parameters(arity = "0..*", paramLabel = "FILE",
+            description = "The pipeline files (default: " + PipelineParser.DEFAULT_PATH + ", or without it each "
+                    + ".github/workflows/*.yml, as the control plane reads them).")
+    List<Path> files;
 
-    @Option(names = "--json", description = "One JSON object for editors: {file, valid, jobs, problems: [{line, column, message}], notes: [...]}.")
+    @Option(names = "--json", description = "One JSON object per file, a line each, for editors: {file, valid, jobs, "
+            + "problems: [{line, column, message}], notes: [...]}.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
+        List<Path> toLint = files == null || files.isEmpty() ? defaultFiles() : files;
+        int exit = ExitCodes.SUCCEEDED;
+        for (Path file : toLint) {
+            int code = lint(file);
+            exit = Math.max(exit, code); // a file that cannot be read (2) outranks one with problems (1)
+        }
+        return exit;
+    }
+
+    /** What the control plane would run: .delta/pipeline.yml, or else the repository's workflows. */
+    private static List<Path> defaultFiles() throws IOException {
+        Path pipeline = Path.of(PipelineParser.DEFAULT_PATH);
+        Path workflows = Path.of(".github", "workflows");
+        if (Files.exists(pipeline) || !Files.isDirectory(workflows)) {
+            return List.of(pipeline);
+        }
+        try (java.util.stream.Stream<Path> listing = Files.list(workflows)) {
+            List<Path> found = listing.filter(p -> p.toString().endsWith(".yml") || p.toString().endsWith(".yaml"))
+                    .sorted().toList();
+            return found.isEmpty() ? List.of(pipeline) : found;
+        }
+    }
+
+    private int lint(Path file) throws IOException {
         String text;
         try {
             text = Files.readString(file);

@@ -30,6 +30,7 @@ final class RunSummary {
         putIfPresent(summary, run, "message");
         putIfPresent(summary, run, "cancelledBy");
         putIfPresent(summary, run, "rerunOf");
+        putIfPresent(summary, run, "workflow");
         summary.put("wallMillis", wallMillis);
         List<Map<String, Object>> jobs = new ArrayList<>();
         view.path("jobs").forEach(job -> jobs.add(job(job)));

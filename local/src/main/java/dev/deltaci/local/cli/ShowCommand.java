@@ -30,7 +30,8 @@ public final class ShowCommand extends ApiCommand {
                 run.path("repository").asText(), text(run, "branch"),
                 run.path("sha").asText("").substring(0, Math.min(12, run.path("sha").asText("").length())),
                 run.path("trigger").asText(), duration(run.get("durationMs")));
-        out().printf("  created %s%s%s%n", when(run.get("createdAtEpochMs")),
+        out().printf("  created %s%s%s%s%n", when(run.get("createdAtEpochMs")),
+                run.hasNonNull("workflow") ? ", workflow " + run.get("workflow").asText() : "",
                 run.hasNonNull("rerunOf") ? ", rerun of " + run.get("rerunOf").asText() : "",
                 run.hasNonNull("cancelledBy") ? ", cancelled by " + run.get("cancelledBy").asText() : "");
         if (run.hasNonNull("message")) {

@@ -269,6 +269,11 @@ public final class Fuzzer {
             }
 
             @Override
+            public List<String> list(String cloneUrl, String sha, String directory) {
+                return List.of();
+            }
+
+            @Override
             public List<String> changedFiles(String cloneUrl, String before, String after) {
                 return List.of("src/A.java");
             }

@@ -54,6 +54,22 @@ class LintCommandTest {
     }
 
     @Test
+    void lintOfSeveralWorkflows_shouldReportEachWithItsNotes_andExitWithTheWorst() throws Exception {
+        Path good = dir.resolve("ci.yml");
+        Files.writeString(good, "on: [push, release]\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps: [{run: x}]\n");
+        Path bad = dir.resolve("deploy.yml");
+        Files.writeString(bad, "jobs:\n  a:\n    steps:\n      - uses: actions/setup-node@v4\n");
+
+        Result result = lint(good.toString(), bad.toString());
+
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.out()).contains(good + ":1:5: note: 'on' lists release, a GitHub event Delta CI does not "
+                + "receive; the workflow runs on push", good + ": valid, 1 job(s): a",
+                bad + ":4:15: job 'a' step 1: 'uses: actions/setup-node@v4' installs a tool", "1 problem(s) in " + bad);
+        assertThat(lint(good.toString(), dir.resolve("missing.yml").toString()).exit()).isEqualTo(2);
+    }
+
+    @Test
     void lintJson_shouldGiveEditorsLineColumnAndMessage() throws Exception {
         Path file = dir.resolve("pipeline.yml");
         Files.writeString(file, "jobs:\n  a:\n    timeout-minutes: 0\n    steps: [{run: x}]\n");

@@ -143,6 +143,63 @@ class GitHubWorkflowsTest extends PlaneTest {
         }
     }
 
+    @Test
+    void aRepositoryOfWorkflows_shouldStartARunForEachThatRunsOnTheEvent() throws Exception {
+        var repo = fixture.repositoryOf(Map.of(
+                ".github/workflows/test.yml", """
+                        name: test
+                        on: [push, pull_request]
+                        jobs:
+                          unit:
+                            runs-on: ubuntu-latest
+                            steps:
+                              - uses: actions/checkout@v4
+                              - run: echo "unit tests of $GITHUB_REPOSITORY at ${{ github.sha }}"
+                        """,
+                ".github/workflows/lint.yaml", """
+                        on:
+                          push:
+                            branches: [main]
+                        jobs:
+                          lint:
+                            steps: [{run: echo lint}]
+                        """,
+                ".github/workflows/release.yml", """
+                        on:
+                          release: {types: [published]}
+                        jobs:
+                          publish:
+                            steps: [{run: echo never}]
+                        """,
+                ".github/workflows/docs.yml", """
+                        on:
+                          pull_request:
+                        jobs:
+                          docs:
+                            steps: [{run: echo never}]
+                        """,
+                "README.md", "no .delta/pipeline.yml here\n"));
+        var answer = fixture.pushAnswer(repo);
+        assertThat(answer.path("runs")).hasSize(2);
+        assertThat(answer.path("runs").findValuesAsText("workflow"))
+                .containsExactly(".github/workflows/lint.yaml", ".github/workflows/test.yml");
+        assertThat(answer.path("ignored").toString()).contains("release.yml: runs on no event Delta CI receives")
+                .contains("docs.yml: the pipeline does not run on push");
+        try (RunnerPool pool = RunnerPool.start(2, plane.runnerTarget(), Files.createTempDirectory("delta-gha-"))) {
+            for (var run : answer.path("runs")) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(run.path("runId").asText()).orElseThrow()
+                        .status().isTerminal());
+            }
+        }
+        String testRun = answer.path("runs").get(1).path("runId").asText();
+        assertThat(store.getRun(testRun).orElseThrow().workflow()).isEqualTo(".github/workflows/test.yml");
+        assertThat(store.getJob(testRun, "unit").orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(log(testRun, "unit")).contains("unit tests of " + store.getRun(testRun).orElseThrow().repository()
+                + " at " + repo.sha());
+        // a caller that follows one run (delta run) follows the first
+        assertThat(answer.path("runId").asText()).isEqualTo(answer.path("runs").get(0).path("runId").asText());
+    }
+
     private static byte[] sha256Bytes(String text) throws Exception {
         return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }

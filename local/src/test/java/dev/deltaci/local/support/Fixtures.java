@@ -23,6 +23,20 @@ public final class Fixtures {
         }
     }
 
+    /** A repository of these files (path from the top to text), committed. */
+    public static LocalRepository repoWithFiles(java.util.Map<String, String> files) throws Exception {
+        Path dir = Files.createTempDirectory("delta-fixture-");
+        for (java.util.Map.Entry<String, String> file : files.entrySet()) {
+            Files.createDirectories(dir.resolve(file.getKey()).getParent());
+            Files.writeString(dir.resolve(file.getKey()), file.getValue());
+        }
+        try {
+            return LocalRepository.resolve(dir, null);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
     public static Path example(String name) {
         return DeltaHome.locate().resolve("examples").resolve(name);
     }

@@ -55,11 +55,25 @@ public final class PlaneFixture implements AutoCloseable {
         return repo;
     }
 
+    /** A repository of these files (path to text), which lives until the fixture closes. */
+    public LocalRepository repositoryOf(java.util.Map<String, String> files) throws Exception {
+        LocalRepository repo = Fixtures.repoWithFiles(files);
+        repos.add(repo);
+        return repo;
+    }
+
     /** Sends a new push delivery for the repository's commit and returns the new run's id. */
     public String push(LocalRepository repo) throws Exception {
         GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), SECRET, GitHubPush.payload(repo));
         assertThat(delivery.status()).as(delivery.body()).isEqualTo(201);
         return new ObjectMapper().readTree(delivery.body()).get("runId").asText();
+    }
+
+    /** Sends a push delivery and returns the whole answer (a repository of workflows starts several runs). */
+    public com.fasterxml.jackson.databind.JsonNode pushAnswer(LocalRepository repo) throws Exception {
+        GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), SECRET, GitHubPush.payload(repo));
+        assertThat(delivery.status()).as(delivery.body()).isLessThan(300);
+        return new ObjectMapper().readTree(delivery.body());
     }
 
     /** A JSON body, parsed. */
