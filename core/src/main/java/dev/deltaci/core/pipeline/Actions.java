@@ -15,10 +15,6 @@ final class Actions {
         String lower = action.toLowerCase(Locale.ROOT);
         String repository = lower.contains("@") ? lower.substring(0, lower.indexOf('@')) : lower;
         String head = "'uses: " + action + "' ";
-        if (lower.startsWith("./")) {
-            return head + "is an action in this repository; Delta CI runs composite actions from the repository only "
-                    + "with 'runs: using: composite' (see docs/coming-from-github-actions.md)";
-        }
         if (lower.startsWith("docker://")) {
             return head + "runs a container image; give the job 'image: " + action.substring("docker://".length())
                     + "' and run the command in a 'run:' step";

@@ -66,20 +66,58 @@ public final class PipelineParser extends YamlReader {
         return keys;
     }
 
+    /**
+     * What a parse is told besides the file: the limits it holds the file to, what GitHub's hosted
+     * runner names mean here, and the repository's other files (composite actions and reusable
+     * workflows of the same repository are read from them).
+     */
+    public record Settings(PipelineLimits limits, HostedRunners hosted, RepositoryFiles files) {
+        public static final Settings DEFAULTS = new Settings(PipelineLimits.DEFAULTS, HostedRunners.DEFAULTS,
+                RepositoryFiles.NONE);
+
+        public Settings withFiles(RepositoryFiles newFiles) {
+            return new Settings(limits, hosted, newFiles);
+        }
+    }
+
     private final PipelineLimits limits;
     private final HostedRunners hosted;
+    private final RepositoryFiles files;
     private final ExpressionChecks expressions;
     private final JobFieldReader jobFields;
     private final StepReader steps;
     private StepReader.RunDefaults workflowDefaults = StepReader.RunDefaults.NONE;
 
-    private PipelineParser(String file, PipelineLimits limits, HostedRunners hosted) {
+    private PipelineParser(String file, Settings settings) {
         super(file, new ArrayList<>());
-        this.limits = limits;
-        this.hosted = hosted;
+        this.limits = settings.limits();
+        this.hosted = settings.hosted();
+        this.files = settings.files();
         this.expressions = new ExpressionChecks(file, problems);
         this.jobFields = new JobFieldReader(file, problems, expressions);
-        this.steps = new StepReader(file, problems, expressions, jobFields);
+        this.steps = new StepReader(file, problems, expressions, jobFields,
+                new CompositeActions(file, problems, this::load));
+    }
+
+    /**
+     * Another file of the repository as YAML nodes, marked with its own path (its problems name
+     * it); empty when the commit has no such file, or it is not YAML (its problem is reported).
+     */
+    Optional<Node> load(String path) {
+        Optional<String> text = files.read(path);
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        int bytes = text.get().getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > limits.maxFileBytes()) {
+            problems.add(new ConfigProblem(path, 1, 1, "file is " + bytes + " bytes; the limit is " + limits.maxFileBytes()));
+            return Optional.empty();
+        }
+        Node node = compose(path, text.get());
+        if (node != null) {
+            checkText(node);
+        }
+        return Optional.ofNullable(node);
     }
 
     /** Parses and validates within the default limits; throws with every problem found. */
@@ -95,7 +133,15 @@ public final class PipelineParser extends YamlReader {
     /** As {@link #parse(String, String, PipelineLimits)}, with what GitHub's hosted runner names in {@code runs-on} mean here. */
     public static Pipeline parse(String file, String yaml, PipelineLimits limits, HostedRunners hosted)
             throws PipelineException {
-        return new PipelineParser(file, limits, hosted).run(yaml);
+        return parse(file, yaml, new Settings(limits, hosted, RepositoryFiles.NONE));
+    }
+
+    /**
+     * Parses and validates as {@code settings} say; throws with every problem found, and
+     * {@link RepositoryFiles.Unreadable} when a file it uses from the repository cannot be read now.
+     */
+    public static Pipeline parse(String file, String yaml, Settings settings) throws PipelineException {
+        return new PipelineParser(file, settings).run(yaml);
     }
 
     private Pipeline run(String yaml) throws PipelineException {
@@ -104,7 +150,7 @@ public final class PipelineParser extends YamlReader {
             throw new PipelineException(List.of(new ConfigProblem(file, 1, 1, "file is " + bytes
                     + " bytes; the limit is " + limits.maxFileBytes() + " (" + PipelineLimits.MAX_FILE_BYTES + ")")));
         }
-        Node root = compose(yaml);
+        Node root = compose(file, yaml);
         if (root == null) {
             throw new PipelineException(problems);
         }
@@ -114,7 +160,10 @@ public final class PipelineParser extends YamlReader {
         }
         Pipeline pipeline = readPipeline(root);
         // in the order of the file, as an editor lists them (found in the order the keys are read)
-        problems.sort(java.util.Comparator.comparingInt(ConfigProblem::line).thenComparingInt(ConfigProblem::column));
+        // (this file's first, then those of the actions and workflows it uses)
+        problems.sort(java.util.Comparator.comparing((ConfigProblem p) -> !p.file().equals(file))
+                .thenComparing(ConfigProblem::file).thenComparingInt(ConfigProblem::line)
+                .thenComparingInt(ConfigProblem::column));
         List<ConfigProblem> notes = problems.stream().filter(ConfigProblem::note).toList();
         if (notes.size() < problems.size()) {
             throw new PipelineException(problems.stream().filter(p -> !p.note()).toList());
@@ -122,10 +171,10 @@ public final class PipelineParser extends YamlReader {
         return pipeline.withNotes(notes);
     }
 
-    private Node compose(String yaml) {
+    private Node compose(String label, String yaml) {
         // one buffer for the whole file: snakeyaml-engine 2.9/2.10 throw IndexOutOfBoundsException when a
         // surrogate pair (an emoji) straddles the edge of their 1 KiB read buffer (found by `delta fuzz`)
-        LoadSettings settings = LoadSettings.builder().setLabel(file).setAllowDuplicateKeys(true)
+        LoadSettings settings = LoadSettings.builder().setLabel(label).setAllowDuplicateKeys(true)
                 .setBufferSize(yaml.length() + 1).setMaxAliasesForCollections(Math.max(limits.maxAliases(), 1)).build();
         try {
             // counted on the event stream first, so the problem can give the number found
@@ -137,24 +186,24 @@ public final class PipelineParser extends YamlReader {
                 }
             }
             if (aliases > limits.maxAliases()) {
-                problems.add(new ConfigProblem(file, 1, 1, "the file uses " + aliases + " YAML aliases; the limit is "
+                problems.add(new ConfigProblem(label, 1, 1, "the file uses " + aliases + " YAML aliases; the limit is "
                         + limits.maxAliases() + " (" + PipelineLimits.MAX_ALIASES + ")"));
                 return null;
             }
             Optional<Node> node = new Compose(settings).composeString(yaml);
             if (node.isEmpty()) {
-                problems.add(new ConfigProblem(file, 1, 1, "file is empty; expected a mapping with 'jobs'"));
+                problems.add(new ConfigProblem(label, 1, 1, "file is empty; expected a mapping with 'jobs'"));
                 return null;
             }
             return node.get();
         } catch (MarkedYamlEngineException e) {
             Mark mark = e.getProblemMark().or(e::getContextMark).orElse(null);
             String what = e.getProblem() == null ? e.getMessage() : e.getProblem();
-            problems.add(new ConfigProblem(file, mark == null ? 1 : mark.getLine() + 1,
+            problems.add(new ConfigProblem(label, mark == null ? 1 : mark.getLine() + 1,
                     mark == null ? 1 : mark.getColumn() + 1, "invalid YAML: " + what));
             return null;
         } catch (YamlEngineException e) {
-            problems.add(new ConfigProblem(file, 1, 1, "invalid YAML: " + e.getMessage()));
+            problems.add(new ConfigProblem(label, 1, 1, "invalid YAML: " + e.getMessage()));
             return null;
         }
     }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /** Reads a job's {@code steps}: {@code run:} steps with their shell, env, directory, timeout and {@code if:}, and checkout. */
@@ -17,11 +18,14 @@ final class StepReader extends YamlReader {
 
     private final ExpressionChecks expressions;
     private final JobFieldReader jobFields;
+    private final CompositeActions actions;
 
-    StepReader(String file, List<ConfigProblem> problems, ExpressionChecks expressions, JobFieldReader fields) {
+    StepReader(String file, List<ConfigProblem> problems, ExpressionChecks expressions, JobFieldReader fields,
+               CompositeActions actions) {
         super(file, problems);
         this.expressions = expressions;
         this.jobFields = fields;
+        this.actions = actions;
     }
 
     /** {@code defaults.run}: the shell and working directory of every step that does not name its own. */
@@ -65,12 +69,33 @@ final class StepReader extends YamlReader {
         List<StepSpec> steps = new ArrayList<>();
         Map<String, Integer> ids = new LinkedHashMap<>(); // each earlier step's id, and which step has it
         int index = 0;
+        // a step that uses a composite action of the repository is read as the action's steps, in its place
+        java.util.ArrayDeque<Pending> pending = new java.util.ArrayDeque<>();
+        for (Node stepNode : sequence.getValue()) {
+            pending.add(new Pending(stepNode, where + " step " + (++index), 0));
+        }
+        index = 0;
         try {
-            for (Node stepNode : sequence.getValue()) {
+            while (!pending.isEmpty()) {
+                Pending next = pending.poll();
+                Node stepNode = next.node();
                 index++;
-                String stepWhere = where + " step " + index;
+                String stepWhere = next.where();
                 Map<String, NodeTuple> fields = mapping(stepNode, stepWhere, STEP_KEYS);
                 if (fields == null) {
+                    continue;
+                }
+                if (fields.get("uses") != null && fields.get("uses").getValueNode() instanceof ScalarNode uses
+                        && CompositeActions.isLocal(uses.getValue().strip())) {
+                    if (fields.containsKey("id")) {
+                        id(fields.get("id"), stepWhere, ids); // checked as any id; the action's last step takes it
+                    }
+                    List<Node> inner = actions.expand(stepNode, fields, stepWhere, next.depth());
+                    for (int i = inner.size() - 1; i >= 0; i--) {
+                        pending.addFirst(new Pending(inner.get(i), stepWhere + " (" + uses.getValue().strip() + " step "
+                                + (i + 1) + ")", next.depth() + 1));
+                    }
+                    index--; // the action's steps take its place
                     continue;
                 }
                 expressions.stepsInScope(ids.keySet());
@@ -87,6 +112,10 @@ final class StepReader extends YamlReader {
             expressions.stepsInScope(null);
         }
         return steps;
+    }
+
+    /** A step node to read, what problems call it, and how many actions deep it was found. */
+    private record Pending(Node node, String where, int depth) {
     }
 
     /** A step's {@code id}: a name later steps can use, once per job. */

@@ -176,7 +176,9 @@ abstract class YamlReader {
 
     private void add(Node node, String message, boolean note) {
         Mark mark = node == null ? null : node.getStartMark().orElse(null);
-        problems.add(new ConfigProblem(file, mark == null ? 1 : mark.getLine() + 1,
+        // a node read from another file (a composite action, a reusable workflow) is told with that file
+        String where = mark == null || mark.getName() == null || mark.getName().isEmpty() ? file : mark.getName();
+        problems.add(new ConfigProblem(where, mark == null ? 1 : mark.getLine() + 1,
                 mark == null ? 1 : mark.getColumn() + 1, message, note));
     }
 }

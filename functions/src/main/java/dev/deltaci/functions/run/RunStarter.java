@@ -13,6 +13,7 @@ import dev.deltaci.core.pipeline.Pipeline;
 import dev.deltaci.core.pipeline.PipelineException;
 import dev.deltaci.core.pipeline.PipelineLimits;
 import dev.deltaci.core.pipeline.PipelineParser;
+import dev.deltaci.core.pipeline.RepositoryFiles;
 import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.repo.PipelineSource;
@@ -210,6 +211,15 @@ public final class RunStarter {
         return pipelines.read(source.readCloneUrl(), source.sha(), file);
     }
 
+    /** A file the pipeline uses from its repository (a composite action, a reusable workflow), for the parser. */
+    private Optional<String> readForParser(RunSource source, String file) {
+        try {
+            return read(source, file);
+        } catch (PipelineSource.RepositoryUnavailableException e) {
+            throw new RepositoryFiles.Unreadable(e.getMessage());
+        }
+    }
+
     /**
      * One run of one file. {@code workflowOnly}: the file is one of several workflows, and one that
      * Delta cannot run on any event it receives ({@code on: workflow_call}, {@code on: issues}) is
@@ -229,8 +239,11 @@ public final class RunStarter {
                         + (file.equals(PipelineParser.DEFAULT_PATH) ? " (nor any " + WORKFLOWS + "/*.yml)" : "");
                 pipeline = null;
             } else {
-                pipeline = PipelineParser.parse(file, yaml.get(), limits, hosted);
+                pipeline = PipelineParser.parse(file, yaml.get(), new PipelineParser.Settings(limits, hosted,
+                        path -> readForParser(source, path)));
             }
+        } catch (RepositoryFiles.Unreadable e) {
+            return unreadable(new PipelineSource.RepositoryUnavailableException(e.getMessage()));
         } catch (PipelineException e) {
             if (workflowOnly && e.problems().stream().allMatch(p -> p.message().startsWith(PipelineParser.NO_DELTA_EVENT))) {
                 return ignored("runs on no event Delta CI receives");

@@ -87,14 +87,19 @@ public final class LintCommand implements Callable<Integer> {
         List<String> jobs = List.of();
         try {
             // the control plane's own limits, set by the same variables
-            Pipeline pipeline = PipelineParser.parse(file.toString(), text,
+            Path root = repositoryRoot(file);
+            Pipeline pipeline = PipelineParser.parse(file.toString(), text, new PipelineParser.Settings(
                     dev.deltaci.core.pipeline.PipelineLimits.fromEnvironment(System.getenv()),
-                    dev.deltaci.core.pipeline.HostedRunners.fromEnvironment(System.getenv()));
+                    dev.deltaci.core.pipeline.HostedRunners.fromEnvironment(System.getenv()),
+                    path -> readInRepository(root, path)));
             jobs = List.copyOf(pipeline.jobs().keySet());
             notes = pipeline.notes();
             problems = List.of();
         } catch (PipelineException e) {
             problems = e.problems();
+        } catch (dev.deltaci.core.pipeline.RepositoryFiles.Unreadable e) {
+            spec.commandLine().getErr().println("error: " + file + ": " + e.getMessage());
+            return ExitCodes.USAGE_OR_CONFIG;
         }
         if (json) {
             Map<String, Object> result = new LinkedHashMap<>();
@@ -113,6 +118,34 @@ public final class LintCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(problems.size() + " problem(s) in " + file);
         }
         return problems.isEmpty() ? ExitCodes.SUCCEEDED : ExitCodes.RUN_FAILED;
+    }
+
+    /**
+     * The top of the repository a pipeline file is in, where the actions and workflows it uses are
+     * read from: above {@code .github/workflows/} or {@code .delta/}, else the current directory.
+     */
+    static Path repositoryRoot(Path file) {
+        Path dir = file.toAbsolutePath().normalize().getParent();
+        if (dir != null && dir.getFileName() != null && dir.getFileName().toString().equals(".delta")) {
+            return dir.getParent();
+        }
+        if (dir != null && dir.getFileName() != null && dir.getFileName().toString().equals("workflows")
+                && dir.getParent() != null && dir.getParent().getFileName().toString().equals(".github")) {
+            return dir.getParent().getParent();
+        }
+        return Path.of("").toAbsolutePath();
+    }
+
+    private static java.util.Optional<String> readInRepository(Path root, String path) {
+        Path target = root.resolve(path).normalize();
+        if (!target.startsWith(root) || !Files.isRegularFile(target)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(Files.readString(target));
+        } catch (IOException e) {
+            throw new dev.deltaci.core.pipeline.RepositoryFiles.Unreadable("cannot read " + target + ": " + e.getMessage());
+        }
     }
 
     private static Map<String, Object> problemJson(ConfigProblem problem) {

@@ -200,6 +200,51 @@ class GitHubWorkflowsTest extends PlaneTest {
         assertThat(answer.path("runId").asText()).isEqualTo(answer.path("runs").get(0).path("runId").asText());
     }
 
+    @Test
+    void aCompositeActionOfTheRepository_shouldRunAsItsSteps_andGiveItsOutputs() throws Exception {
+        var repo = fixture.repositoryOf(Map.of(
+                ".github/actions/greet/action.yml", """
+                        name: greet
+                        inputs:
+                          who:
+                            required: true
+                          greeting:
+                            default: hello
+                        outputs:
+                          said:
+                            value: ${{ steps.say.outputs.text }}
+                        runs:
+                          using: composite
+                          steps:
+                            - id: say
+                              shell: bash
+                              run: |
+                                echo "${{ inputs.greeting }}, ${{ inputs.who }} (CC=$CC)"
+                                echo "text=${{ inputs.greeting }} ${{ inputs.who }}" >> "$GITHUB_OUTPUT"
+                        """,
+                ".github/workflows/ci.yml", """
+                        on: push
+                        jobs:
+                          build:
+                            runs-on: ubuntu-latest
+                            steps:
+                              - uses: actions/checkout@v4
+                              - id: greet
+                                uses: ./.github/actions/greet
+                                env: {CC: clang}
+                                with:
+                                  who: ${{ github.repository_owner }}
+                              - run: echo "the action said '${{ steps.greet.outputs.said }}' (${{ steps.greet.outcome }})"
+                        """));
+        String runId = fixture.pushAnswer(repo).path("runId").asText();
+        try (RunnerPool pool = RunnerPool.start(1, plane.runnerTarget(), Files.createTempDirectory("delta-gha-"))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
+        }
+        String log = log(runId, "build");
+        assertThat(store.getJob(runId, "build").orElseThrow().state()).as(log).isEqualTo(JobState.SUCCEEDED);
+        assertThat(log).contains("hello, local (CC=clang)").contains("the action said 'hello local' (success)");
+    }
+
     private static byte[] sha256Bytes(String text) throws Exception {
         return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
