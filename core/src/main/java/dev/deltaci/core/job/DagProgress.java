@@ -22,14 +22,14 @@ public final class DagProgress {
      * (null and 0 otherwise); {@code outputs} is what it gave its dependants when it ended.
      */
     public record JobNode(String key, JobState state, List<String> needs, String condition, String group,
-                          int maxParallel, Map<String, String> outputs) {
+                          int maxParallel, Map<String, String> outputs, dev.deltaci.core.pipeline.WorkflowCall call) {
 
         public JobNode {
             outputs = outputs == null ? Map.of() : outputs;
         }
 
         public JobNode(String key, JobState state, List<String> needs, String condition, String group, int maxParallel) {
-            this(key, state, needs, condition, group, maxParallel, Map.of());
+            this(key, state, needs, condition, group, maxParallel, Map.of(), null);
         }
 
         public JobNode(String key, JobState state, List<String> needs) {
@@ -41,7 +41,7 @@ public final class DagProgress {
         }
 
         public JobNode withState(JobState newState) {
-            return new JobNode(key, newState, needs, condition, group, maxParallel, outputs);
+            return new JobNode(key, newState, needs, condition, group, maxParallel, outputs, call);
         }
     }
 
@@ -145,10 +145,10 @@ public final class DagProgress {
             anyFailed |= state == JobState.FAILED || state == JobState.TIMED_OUT;
             // needs.<job> names the job as written: a matrix's instances answer together
             needs.add(new NeedsContext.Need(dependency == null || dependency.group() == null ? need : dependency.group(),
-                    state, dependency == null ? Map.of() : dependency.outputs()));
+                    state, dependency == null ? Map.of() : dependency.outputs(), dependency == null ? null : dependency.call()));
         }
         Map<String, Object> contexts = new LinkedHashMap<>(facts.contexts());
-        contexts.put("needs", NeedsContext.of(needs));
+        contexts.put("needs", NeedsContext.of(needs, job.call()));
         Scope scope = new Scope(contexts, allSucceeded, anyFailed, facts.cancelled());
         try {
             if (Evaluator.condition(ExpressionParser.parse(job.condition()), scope)) {

@@ -215,7 +215,9 @@ public final class PipelineParser extends YamlReader {
         }
         String name = top.containsKey("name") ? scalar(top.get("name").getValueNode(), "name") : null;
         Triggers on = top.containsKey("on") ? new TriggerReader(file, problems).read(top.get("on").getValueNode()) : Triggers.DEFAULT;
-        expressions.declareInputs(on.manual() == null ? null : on.manual().inputs().keySet());
+        java.util.Set<String> inputs = new java.util.HashSet<>(on.manual() == null ? Set.of() : on.manual().inputs().keySet());
+        inputs.addAll(workflowCallInputs(top.containsKey("on") ? top.get("on").getValueNode() : null));
+        expressions.declareInputs(on.manual() == null && inputs.isEmpty() ? null : inputs);
         Map<String, String> env = top.containsKey("env") ? jobFields.env(top.get("env").getValueNode(), "env") : Map.of();
         if (top.containsKey("permissions")) {
             jobFields.permissions(top.get("permissions").getValueNode(), "'permissions'");
@@ -248,6 +250,9 @@ public final class PipelineParser extends YamlReader {
             problem(jobsTuple.getValueNode(), tooManyJobs(jobNodes.size(), "'jobs' has"));
             return null;
         }
+        // a job that calls a reusable workflow of the repository stands for that workflow's jobs
+        ReusableWorkflows workflows = new ReusableWorkflows(file, problems, this::load);
+        jobNodes = workflows.inline(jobNodes);
         Map<String, JobSpec> jobs = new LinkedHashMap<>();
         for (Map.Entry<String, NodeTuple> entry : jobNodes.entrySet()) {
             String key = entry.getKey();
@@ -265,12 +270,19 @@ public final class PipelineParser extends YamlReader {
                 continue;
             }
             JobSpec job = readJob(key, entry.getValue());
+            if (job != null && workflows.calls.containsKey(key)) {
+                job = job.withCall(workflows.calls.get(key));
+            }
             if (job != null) {
                 Map<String, String> merged = new HashMap<>(env);
                 merged.putAll(job.env());
                 jobs.put(key, job.withEnv(merged));
             }
         }
+        // a job that needs a caller needs every job of the workflow it called
+        jobs.replaceAll((key, job) -> job.needs().stream().anyMatch(workflows.jobsOf::containsKey)
+                ? job.withNeeds(job.needs().stream().flatMap(need -> workflows.jobsOf.getOrDefault(need, List.of(need))
+                .stream()).distinct().toList()) : job);
         new NeedsChecker(file, problems).check(jobs, jobNodes);
         long expanded = jobs.values().stream()
                 .mapToLong(job -> job.strategy() == null ? 1 : MatrixExpansion.combinations(job.strategy()).size()).sum();
@@ -278,6 +290,26 @@ public final class PipelineParser extends YamlReader {
             problem(jobsTuple.getValueNode(), tooManyJobs(expanded, "the pipeline has") + " after matrix expansion");
         }
         return new Pipeline(name, env, jobs, on, concurrency);
+    }
+
+    /** The inputs {@code on.workflow_call} declares: a reusable workflow's steps read them as {@code inputs.*}. */
+    private static Set<String> workflowCallInputs(Node on) {
+        if (on instanceof MappingNode events) {
+            for (NodeTuple event : events.getValue()) {
+                if (event.getKeyNode() instanceof ScalarNode name && name.getValue().equals("workflow_call")
+                        && event.getValueNode() instanceof MappingNode call) {
+                    Set<String> names = new java.util.HashSet<>();
+                    for (NodeTuple field : call.getValue()) {
+                        if (field.getKeyNode() instanceof ScalarNode key && key.getValue().equals("inputs")
+                                && field.getValueNode() instanceof MappingNode declared) {
+                            declared.getValue().forEach(t -> names.add(((ScalarNode) t.getKeyNode()).getValue()));
+                        }
+                    }
+                    return names;
+                }
+            }
+        }
+        return Set.of();
     }
 
     /** Every key and value must be text that can be stored: no lone surrogates ({@code "\uD800"}), NUL or noncharacters. */
@@ -470,6 +502,6 @@ public final class PipelineParser extends YamlReader {
         return new JobSpec(key, name == null ? key : name, env, needs, jobSteps, timeout, queueTimeout, retry, condition,
                 strategy, null, continueOnError[0], concurrency, artifacts, labels, image, outputs,
                 runsOn == null && continueOnErrorByMatrix == null ? null : new MatrixFields(
-                        runsOn == null ? null : runsOn.runsOn(), hosted, continueOnErrorByMatrix));
+                        runsOn == null ? null : runsOn.runsOn(), hosted, continueOnErrorByMatrix), null);
     }
 }

@@ -75,6 +75,11 @@ final class TriggerReader extends YamlReader {
                 }
             }
         }
+        if (push == null && pullRequest == null && manual == null && schedule == null && ignored.equals(List.of("workflow_call"))) {
+            // a reusable workflow: valid as it is, and run where a job calls it
+            note(node, "'on: workflow_call' alone: this workflow runs where a job calls it (jobs.<id>.uses), not by itself");
+            return new Triggers(null, null, null, null);
+        }
         if (push == null && pullRequest == null && manual == null && schedule == null) {
             problem(node, NO_DELTA_EVENT + (ignored.isEmpty() ? "" : " ("
                     + String.join(", ", ignored) + (ignored.size() == 1 ? " is a GitHub event" : " are GitHub events")

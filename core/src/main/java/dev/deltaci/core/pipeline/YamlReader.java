@@ -33,13 +33,10 @@ abstract class YamlReader {
      * met, instead of "unknown key".
      */
     static final Map<String, String> NOT_YET = Map.of(
-            "uses", "a job-level 'uses' calls a reusable workflow, which Delta CI does not run yet; copy its jobs into "
-                    + "this file",
             "services", "'services' (containers beside the job) are not supported yet; start them in a step "
                     + "('docker run -d …') on a runner with Docker",
             "environment", "deployment 'environment's (their own secrets and required approvals) are not supported "
-                    + "yet; a job's secrets are the repository's, and nothing waits for an approval",
-            "secrets", "'secrets' passes secrets to a reusable workflow, which Delta CI does not run yet");
+                    + "yet; a job's secrets are the repository's, and nothing waits for an approval");
 
     /** A mapping's entries by key, in file order; unknown and duplicate keys are problems. */
     protected Map<String, NodeTuple> mapping(Node node, String where, List<String> allowedKeys) {

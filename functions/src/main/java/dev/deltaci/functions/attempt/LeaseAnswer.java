@@ -67,7 +67,7 @@ final class LeaseAnswer {
                 downloads(job, needed), given.values(), given.withheld(), checkoutToken(job),
                 GitHubContext.of(job.source().repository(), job.source().sha(), job.source().ref(), job.source().event(),
                         job.runId(), job.attempts().current(), written, job.source().inputs()),
-                needsContext(needed), strategy(job), spec.outputs());
+                needsContext(needed, spec), strategy(job), spec.outputs());
         return new LeaseReply.Leased(lease, ticket);
     }
 
@@ -119,9 +119,10 @@ final class LeaseAnswer {
     }
 
     /** {@code needs.<job>.result} and {@code .outputs} of each job this one needs, by the name it was written with. */
-    private static Map<String, Object> needsContext(List<JobRecord> needed) {
+    private static Map<String, Object> needsContext(List<JobRecord> needed, JobSpec consumer) {
         return NeedsContext.of(needed.stream().map(need -> new NeedsContext.Need(need.spec().matrix() == null
-                ? need.jobKey() : need.spec().matrix().group(), need.state(), need.outcome().outputs())).toList());
+                ? need.jobKey() : need.spec().matrix().group(), need.state(), need.outcome().outputs(),
+                need.spec().call())).toList(), consumer.call());
     }
 
     /** {@code strategy.*} of a matrix instance: its place among its siblings ({@code job-index} from 0), fail-fast, max-parallel. */

@@ -85,7 +85,7 @@ public final class RunProgressor {
             MatrixInstance matrix = job.spec().matrix();
             nodes.put(job.jobKey(), new DagProgress.JobNode(job.jobKey(), state, job.needs(),
                     job.spec().condition(), matrix == null ? null : matrix.group(),
-                    matrix == null ? 0 : matrix.maxParallel(), job.outcome().outputs()));
+                    matrix == null ? 0 : matrix.maxParallel(), job.outcome().outputs(), job.spec().call()));
         }
         Set<String> toWake = new LinkedHashSet<>();
         failFast(runId, jobs, nodes, states);

@@ -245,7 +245,8 @@ public final class RunStarter {
         } catch (RepositoryFiles.Unreadable e) {
             return unreadable(new PipelineSource.RepositoryUnavailableException(e.getMessage()));
         } catch (PipelineException e) {
-            if (workflowOnly && e.problems().stream().allMatch(p -> p.message().startsWith(PipelineParser.NO_DELTA_EVENT))) {
+            if (workflowOnly && e.problems().stream().anyMatch(p -> p.message().startsWith(PipelineParser.NO_DELTA_EVENT))) {
+                // nothing Delta receives runs it: its other problems are for when it does
                 return ignored("runs on no event Delta CI receives");
             }
             configError = e.getMessage();

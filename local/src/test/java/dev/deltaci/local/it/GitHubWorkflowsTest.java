@@ -245,6 +245,57 @@ class GitHubWorkflowsTest extends PlaneTest {
         assertThat(log).contains("hello, local (CC=clang)").contains("the action said 'hello local' (success)");
     }
 
+    @Test
+    void aReusableWorkflowOfTheRepository_shouldRunAsItsJobs_andGiveItsOutputsToWhoNeedsIt() throws Exception {
+        var repo = fixture.repositoryOf(Map.of(
+                ".github/workflows/build.yml", """
+                        on:
+                          workflow_call:
+                            inputs:
+                              flavour: {type: string, required: true}
+                            outputs:
+                              artifact:
+                                value: ${{ jobs.package.outputs.name }}
+                        jobs:
+                          compile:
+                            steps:
+                              - run: echo "compiling ${{ inputs.flavour }}"
+                          package:
+                            needs: compile
+                            outputs:
+                              name: ${{ steps.pack.outputs.name }}
+                            steps:
+                              - id: pack
+                                run: echo "name=app-${{ inputs.flavour }}.tar" >> "$GITHUB_OUTPUT"
+                        """,
+                ".github/workflows/ci.yml", """
+                        on: push
+                        jobs:
+                          build:
+                            uses: ./.github/workflows/build.yml
+                            with:
+                              flavour: ${{ github.ref_name }}
+                          ship:
+                            needs: build
+                            runs-on: ubuntu-latest
+                            steps:
+                              - run: echo "shipping ${{ needs.build.outputs.artifact }} (${{ needs.build.result }})"
+                        """));
+        var answer = fixture.pushAnswer(repo);
+        // the called workflow runs only where it is called: its file alone starts nothing
+        assertThat(answer.path("runs")).hasSize(1);
+        String runId = answer.path("runId").asText();
+        try (RunnerPool pool = RunnerPool.start(2, plane.runnerTarget(), Files.createTempDirectory("delta-gha-"))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
+        }
+        assertThat(store.listJobs(runId)).extracting(JobRecord::jobKey)
+                .containsExactlyInAnyOrder("build-compile", "build-package", "ship");
+        assertThat(log(runId, "build-compile")).contains("compiling main");
+        String log = log(runId, "ship");
+        assertThat(store.getJob(runId, "ship").orElseThrow().state()).as(log).isEqualTo(JobState.SUCCEEDED);
+        assertThat(log).contains("shipping app-main.tar (success)");
+    }
+
     private static byte[] sha256Bytes(String text) throws Exception {
         return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
