@@ -20,7 +20,7 @@ public record JobTicket(String runId, String jobKey, String name, int attempt, S
                         int timeoutMinutes, List<Step> steps, List<String> artifacts, Map<String, String> inputs,
                         String image, List<Download> downloads, Map<String, String> secrets, String secretsWithheld,
                         String checkoutToken, Map<String, Object> github, Map<String, Object> needs,
-                        Map<String, Object> strategy, Map<String, String> outputs) {
+                        Map<String, Object> strategy, Map<String, String> outputs, List<Service> services) {
 
     @Override
     public String toString() {
@@ -40,6 +40,16 @@ public record JobTicket(String runId, String jobKey, String name, int attempt, S
         needs = needs == null ? Map.of() : needs;
         strategy = strategy == null ? Map.of() : strategy;
         outputs = outputs == null ? Map.of() : outputs;
+        services = services == null ? List.of() : services;
+    }
+
+    /** A container the runner starts beside the job ({@code services:}); {@code env} values are templates. */
+    public record Service(String name, String image, Map<String, String> env, List<String> ports, List<String> options) {
+        public Service {
+            env = env == null ? Map.of() : env;
+            ports = ports == null ? List.of() : ports;
+            options = options == null ? List.of() : options;
+        }
     }
 
     /** A ticket without the GitHub Actions contexts and outputs, as older control planes send it. */
@@ -49,7 +59,7 @@ public record JobTicket(String runId, String jobKey, String name, int attempt, S
                      String image, List<Download> downloads, Map<String, String> secrets, String secretsWithheld,
                      String checkoutToken) {
         this(runId, jobKey, name, attempt, cloneUrl, sha, ref, repository, event, env, matrix, timeoutMinutes, steps,
-                artifacts, inputs, image, downloads, secrets, secretsWithheld, checkoutToken, null, null, null, null);
+                artifacts, inputs, image, downloads, secrets, secretsWithheld, checkoutToken, null, null, null, null, null);
     }
 
     /**

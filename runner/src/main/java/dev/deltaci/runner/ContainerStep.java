@@ -38,6 +38,12 @@ final class ContainerStep {
     /** {@code docker run …} for one step; {@code directory} is the working directory relative to the workspace. */
     static List<String> command(String image, String name, Path workspace, Path script, String directory,
                                 Collection<String> envNames, String shell, Path stepFiles) {
+        return command(image, name, workspace, script, directory, envNames, shell, stepFiles, null);
+    }
+
+    /** As above, on the job's services' network (null: Docker's default), where each service is its name. */
+    static List<String> command(String image, String name, Path workspace, Path script, String directory,
+                                Collection<String> envNames, String shell, Path stepFiles, String network) {
         List<String> command = new ArrayList<>(List.of("docker", "run", "--rm", "--init", "--name", name,
                 "-v", workspace.toAbsolutePath() + ":" + WORKSPACE,
                 "-v", script.toAbsolutePath() + ":" + SCRIPT + StepProcess.scriptExtension(shell) + ":ro",
@@ -47,6 +53,9 @@ final class ContainerStep {
         envNames.stream().filter(n -> !CLI_ONLY.contains(n)).sorted().forEach(n -> command.addAll(List.of("-e", n)));
         command.add("--env");
         command.add("DELTA_WORKSPACE=" + WORKSPACE);
+        if (network != null) {
+            command.addAll(List.of("--network", network));
+        }
         command.add(image);
         command.addAll(StepProcess.shellCommand(shell, Path.of(SCRIPT + StepProcess.scriptExtension(shell))));
         return command;

@@ -89,6 +89,14 @@ final class JobExecutor {
         this.artifacts = new ArtifactTransfer(api, workRoot, storageOutageLimit);
     }
 
+    /** The Docker CLI services are started with: the real one, or a double in tests. */
+    private ServiceContainers.Docker docker = ServiceContainers.CLI;
+
+    JobExecutor withDocker(ServiceContainers.Docker newDocker) {
+        this.docker = newDocker;
+        return this;
+    }
+
     Result run(LeasedJob leased) {
         LeasedJob job = JobExpressions.withRenderedEnv(leased);
         Path workspace = workRoot.resolve(job.runId() + "-" + job.jobKey() + "-e" + job.epoch());
@@ -100,6 +108,8 @@ final class JobExecutor {
         LogStreamer log = new LogStreamer(api, job, logFlushMs, storageOutageLimit,
                 () -> fence.lose("log upload refused: lease lost"));
         StepFiles files = new StepFiles(StepFiles.dirFor(workspace), jobUser);
+        ServiceContainers services = new ServiceContainers(docker, job);
+        Map<String, String> cliEnv = StepProcess.stepEnvironment(job, workspace);
         fence.start();
         int exitCode = 0;
         FailureClass failureClass = null;
@@ -129,10 +139,27 @@ final class JobExecutor {
                 }
             }
             long deadlineNanos = System.nanoTime() + TimeUnit.MINUTES.toNanos(job.timeoutMinutes());
+            if (!job.services().isEmpty()) {
+                Optional<String> noDocker = services.dockerProblem(cliEnv);
+                if (noDocker.isPresent()) {
+                    log.line("::delta:: job '" + job.jobKey() + "' has services (" + String.join(", ", job.services().stream()
+                            .map(LeasedJob.Service::name).toList()) + "), which need Docker, and this runner cannot run "
+                            + "containers: " + noDocker.get() + ". Run such jobs on runners with Docker: start them with a "
+                            + "label (e.g. --labels docker) and list it in the job's 'runs-on' or 'labels'.");
+                    return finish(log, fence, -1, FailureClass.INFRA_ERROR, workspace);
+                }
+                String problem = services.start(JobExpressions.scope(job, Map.of(), false, null, workspace), cliEnv,
+                        deadlineNanos, log);
+                if (problem != null) {
+                    log.line("::delta:: " + problem);
+                    return finish(log, fence, 1, FailureClass.SCRIPT_FAILURE, workspace);
+                }
+            }
             for (int i = 0; i < job.steps().size(); i++) {
                 LeasedJob.Step step = job.steps().get(i);
                 // after a failure only steps whose if: asks for it (failure(), always()) still run
-                Scope scope = JobExpressions.scope(job, step.env(), failureClass != null, files, workspace);
+                Scope scope = JobExpressions.scope(job, step.env(), failureClass != null, files, workspace,
+                        services.context());
                 log.line("::delta:: step " + (i + 1) + "/" + job.steps().size() + ": " + JobExpressions.displayName(step, scope));
                 if (!JobExpressions.shouldRun(step, scope, log)) {
                     files.ended(step.id(), "skipped", "skipped");
@@ -165,7 +192,8 @@ final class JobExecutor {
                 } else {
                     Map<String, String> carried = files.environment(StepProcess.stepEnvironment(job, workspace).get("PATH"));
                     outcome = steps.run(job, resolved, i, workspace, directory, image, log, fence, deadlineNanos,
-                            stepDeadlineNanos, carried, files.prepare(i), files.dir());
+                            stepDeadlineNanos, carried, files.prepare(i), files.dir(),
+                            job.services().isEmpty() ? null : services.network());
                 }
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
                 if (outcome == StepProcess.StepOutcome.FENCED) {
@@ -219,6 +247,11 @@ final class JobExecutor {
         } catch (IOException e) {
             log.line("::delta:: runner error: " + e.getMessage());
             return finish(log, fence, -1, FailureClass.INFRA_ERROR, workspace);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return finish(log, fence, -1, FailureClass.INFRA_ERROR, workspace);
+        } finally {
+            services.stop(cliEnv); // however the job ended
         }
     }
 

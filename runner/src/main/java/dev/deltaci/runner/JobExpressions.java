@@ -49,6 +49,12 @@ final class JobExpressions {
      * {@code job.status}; {@code hashFiles()} reads {@code workspace} (null: not yet checked out).
      */
     static Scope scope(LeasedJob job, Map<String, String> stepEnv, boolean failed, StepFiles earlier, Path workspace) {
+        return scope(job, stepEnv, failed, earlier, workspace, Map.of());
+    }
+
+    /** As above, with {@code job.services} (each started service's id, network and {@code ports}). */
+    static Scope scope(LeasedJob job, Map<String, String> stepEnv, boolean failed, StepFiles earlier, Path workspace,
+                       Map<String, Object> services) {
         Map<String, Object> env = new HashMap<>(job.env());
         if (earlier != null) {
             env.putAll(earlier.env());
@@ -67,7 +73,7 @@ final class JobExpressions {
         contexts.put("needs", job.needs());
         contexts.put("strategy", job.strategy());
         contexts.put("runner", RUNNER);
-        contexts.put("job", Map.of("status", failed ? "failure" : "success"));
+        contexts.put("job", Map.of("status", failed ? "failure" : "success", "services", services));
         return new Scope(contexts, !failed, failed, false,
                 workspace == null ? Scope.NO_FILES : patterns -> HashFiles.hash(workspace, patterns));
     }

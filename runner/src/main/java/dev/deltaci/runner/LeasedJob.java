@@ -15,9 +15,14 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
                  Map<String, String> matrix, List<String> artifacts, List<Download> downloads,
                  Map<String, String> inputs, String image, Map<String, String> secrets, String secretsNote,
                  String checkoutToken, Map<String, Object> github, Map<String, Object> needs,
-                 Map<String, Object> strategy, Map<String, String> outputs) {
+                 Map<String, Object> strategy, Map<String, String> outputs, List<Service> services) {
+
+    /** A container to start beside the job ({@code services:}); {@code env} values are templates. */
+    record Service(String name, String image, Map<String, String> env, List<String> ports, List<String> options) {
+    }
 
     LeasedJob {
+        services = services == null ? List.of() : services;
         github = github == null ? Map.of() : github;
         needs = needs == null ? Map.of() : needs;
         strategy = strategy == null ? Map.of() : strategy;
@@ -33,7 +38,7 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
               String checkoutToken) {
         this(runId, jobKey, name, attempt, epoch, startedAtEpochMs, heartbeatIntervalMs, leaseTtlMs, cloneUrl, sha, ref,
                 env, timeoutMinutes, steps, repository, event, matrix, artifacts, downloads, inputs, image, secrets,
-                secretsNote, checkoutToken, null, null, null, null);
+                secretsNote, checkoutToken, null, null, null, null, null);
     }
 
     /** Never shows the secrets or the checkout token. */
@@ -60,7 +65,7 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
     LeasedJob withEnv(Map<String, String> renderedEnv) {
         return new LeasedJob(runId, jobKey, name, attempt, epoch, startedAtEpochMs, heartbeatIntervalMs, leaseTtlMs,
                 cloneUrl, sha, ref, renderedEnv, timeoutMinutes, steps, repository, event, matrix, artifacts, downloads,
-                inputs, image, secrets, secretsNote, checkoutToken, github, needs, strategy, outputs);
+                inputs, image, secrets, secretsNote, checkoutToken, github, needs, strategy, outputs, services);
     }
 
     /** The {@code delta} context of expressions on this runner. */
@@ -106,7 +111,8 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
                 lease.startedAtEpochMs(), lease.heartbeatIntervalMs(), lease.ttlMs(), job.cloneUrl(), job.sha(),
                 job.ref(), job.env(), job.timeoutMinutes(), steps, nonNull(job.repository()), nonNull(job.event()),
                 job.matrix(), job.artifacts(), downloads, job.inputs(), job.image(), job.secrets(), job.secretsWithheld(),
-                job.checkoutToken(), job.github(), job.needs(), job.strategy(), job.outputs());
+                job.checkoutToken(), job.github(), job.needs(), job.strategy(), job.outputs(), job.services().stream()
+                .map(s -> new Service(s.name(), s.image(), s.env(), s.ports(), s.options())).toList());
     }
 
     private static String nonNull(String value) {

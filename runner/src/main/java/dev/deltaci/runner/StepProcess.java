@@ -83,6 +83,15 @@ final class StepProcess {
                     String image, LogStreamer log, LeaseKeeper fence, long deadlineNanos, long stepDeadlineNanos,
                     Map<String, String> carried, Map<String, String> files, Path filesDir)
             throws IOException {
+        return run(job, step, index, workspace, directory, image, log, fence, deadlineNanos, stepDeadlineNanos, carried,
+                files, filesDir, null);
+    }
+
+    /** @param network the job's services' Docker network, which a container step joins; null: none */
+    StepOutcome run(LeasedJob job, LeasedJob.Step step, int index, Path workspace, Path directory,
+                    String image, LogStreamer log, LeaseKeeper fence, long deadlineNanos, long stepDeadlineNanos,
+                    Map<String, String> carried, Map<String, String> files, Path filesDir, String network)
+            throws IOException {
         // beside the workspace, not in it: the step's files are the repository's
         Path script = workspace.resolveSibling(workspace.getFileName() + ".step" + (index + 1)
                 + scriptExtension(step.shell()));
@@ -95,7 +104,7 @@ final class StepProcess {
             env.putAll(files);
             List<String> command = image == null ? shellCommand(step.shell(), script)
                     : ContainerStep.command(image, container, workspace, script,
-                            workspace.relativize(directory).toString(), env.keySet(), step.shell(), filesDir);
+                            workspace.relativize(directory).toString(), env.keySet(), step.shell(), filesDir, network);
             if (jobUser != null) {
                 jobUser.own(script);
                 env.putAll(Map.of("USER", jobUser.name(), "LOGNAME", jobUser.name(), "HOME", Workspace.home(workspace).toString()));

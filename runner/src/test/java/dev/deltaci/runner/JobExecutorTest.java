@@ -222,6 +222,100 @@ class JobExecutorTest {
                 .contains("--labels docker").doesNotContain("should not run\n");
     }
 
+    /** A Docker CLI double: records each call with its environment, answers as a daemon would. */
+    private static final class DockerDouble implements ServiceContainers.Docker {
+        final List<List<String>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<Map<String, String>> envs = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final java.util.function.Function<List<String>, Result> answer;
+
+        DockerDouble(java.util.function.Function<List<String>, Result> answer) {
+            this.answer = answer;
+        }
+
+        @Override
+        public Result run(List<String> args, Map<String, String> env) {
+            calls.add(args);
+            envs.add(env);
+            return answer.apply(args);
+        }
+
+        List<String> verbs() {
+            return calls.stream().map(c -> c.get(0).equals("network") ? "network " + c.get(1) : c.get(0)).toList();
+        }
+    }
+
+    private static LeasedJob withServices(LeasedJob job, List<LeasedJob.Service> services, Map<String, String> secrets) {
+        return new LeasedJob(job.runId(), job.jobKey(), job.name(), job.attempt(), job.epoch(), job.startedAtEpochMs(),
+                job.heartbeatIntervalMs(), job.leaseTtlMs(), job.cloneUrl(), job.sha(), job.ref(), job.env(),
+                job.timeoutMinutes(), job.steps(), job.repository(), job.event(), job.matrix(), job.artifacts(),
+                job.downloads(), job.inputs(), job.image(), secrets, null, null, Map.of(), Map.of(), Map.of(), Map.of(),
+                services);
+    }
+
+    private static final LeasedJob.Service POSTGRES = new LeasedJob.Service("postgres", "postgres:16",
+            Map.of("POSTGRES_PASSWORD", "${{ secrets.DB_PASSWORD }}"), List.of("5432"),
+            List.of("--health-cmd", "pg_isready", "--health-interval=1s"));
+
+    @Test
+    void services_shouldStartOnTheJobsNetwork_beWaitedForUntilHealthy_andBeRemovedWhenTheJobEnds() {
+        int[] inspections = {0};
+        DockerDouble docker = new DockerDouble(args -> switch (args.get(0)) {
+            case "run" -> new ServiceContainers.Docker.Result(0, "c0ffee");
+            case "port" -> new ServiceContainers.Docker.Result(0, "0.0.0.0:49153\n[::]:49153");
+            case "inspect" -> new ServiceContainers.Docker.Result(0, ++inspections[0] < 2 ? "starting" : "healthy");
+            default -> new ServiceContainers.Docker.Result(0, "");
+        });
+        LeasedJob job = withServices(job(10_000, 30_000,
+                "echo \"postgres on ${{ job.services.postgres.ports['5432'] }}\""), List.of(POSTGRES),
+                Map.of("DB_PASSWORD", "hunter2-secret"));
+
+        JobExecutor.Result result = executor().withDocker(docker).run(job);
+
+        assertThat(reported(result).failureClass()).as(shippedLog()).isNull();
+        assertThat(docker.verbs()).containsExactly("version", "network create", "run", "port", "inspect", "inspect", "rm",
+                "network rm");
+        String network = docker.calls.get(1).get(2);
+        assertThat(docker.calls.get(2)).containsExactly("run", "--detach", "--name", network.replace("-net", "-svc-postgres"),
+                "--network", network, "--network-alias", "postgres", "--env", "POSTGRES_PASSWORD", "--publish", "5432",
+                "--health-cmd", "pg_isready", "--health-interval=1s", "postgres:16");
+        // the secret reaches Docker through its environment, never its command line
+        assertThat(docker.envs.get(2)).containsEntry("POSTGRES_PASSWORD", "hunter2-secret");
+        assertThat(docker.calls.toString()).doesNotContain("hunter2-secret");
+        assertThat(shippedLog()).contains("service postgres is healthy").contains("postgres on 49153");
+        assertThat(docker.calls.get(6)).containsExactly("rm", "--force", "--volumes", network.replace("-net", "-svc-postgres"));
+    }
+
+    @Test
+    void anUnhealthyService_shouldFailTheJobWithItsLog_andStillBeRemoved() {
+        DockerDouble docker = new DockerDouble(args -> switch (args.get(0)) {
+            case "run" -> new ServiceContainers.Docker.Result(0, "c0ffee");
+            case "inspect" -> new ServiceContainers.Docker.Result(0, "unhealthy");
+            case "logs" -> new ServiceContainers.Docker.Result(0, "FATAL: password authentication failed");
+            default -> new ServiceContainers.Docker.Result(0, "0.0.0.0:1");
+        });
+        JobExecutor.Result result = executor().withDocker(docker).run(withServices(job(10_000, 30_000, "echo never"),
+                List.of(POSTGRES), Map.of()));
+
+        assertThat(reported(result).failureClass()).isEqualTo(FailureClass.SCRIPT_FAILURE);
+        assertThat(shippedLog()).contains("postgres: FATAL: password authentication failed")
+                .contains("service 'postgres' is unhealthy").doesNotContain("never\n");
+        assertThat(docker.verbs()).endsWith("rm", "network rm");
+    }
+
+    @Test
+    void services_onARunnerWithoutDocker_shouldFailNamingTheJobAndItsServices_forARunnerThatHasIt() {
+        DockerDouble docker = new DockerDouble(args -> new ServiceContainers.Docker.Result(1,
+                "Cannot connect to the Docker daemon at unix:///var/run/docker.sock"));
+        JobExecutor.Result result = executor().withDocker(docker).run(withServices(job(10_000, 30_000, "echo never"),
+                List.of(POSTGRES, new LeasedJob.Service("redis", "redis:7", Map.of(), List.of(), List.of())), Map.of()));
+
+        assertThat(reported(result).failureClass()).isEqualTo(FailureClass.INFRA_ERROR);
+        assertThat(shippedLog()).contains("job 'build' has services (postgres, redis), which need Docker, and this runner "
+                + "cannot run containers: 'docker version' failed: Cannot connect to the Docker daemon")
+                .contains("--labels docker").doesNotContain("never\n");
+        assertThat(docker.verbs()).containsExactly("version");
+    }
+
     @Test
     void stop_shouldEndTheRunningStep_andReportAnInfraErrorForAnotherRunner() throws Exception {
         JobExecutor executor = executor();

@@ -284,6 +284,67 @@ final class JobFieldReader extends YamlReader {
         return names;
     }
 
+    static final List<String> SERVICE_KEYS = List.of("image", "env", "ports", "options");
+    private static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,62}");
+
+    /**
+     * GitHub Actions' {@code services: {postgres: {image, env, ports, options}}}: containers the
+     * runner starts beside the job (it needs Docker). A bare image name is {@code {image: name}}.
+     */
+    List<ServiceSpec> services(Node node, String where) {
+        Map<String, NodeTuple> entries = mapping(node, where + " 'services'", null);
+        if (entries == null) {
+            return List.of();
+        }
+        List<ServiceSpec> services = new ArrayList<>();
+        for (Map.Entry<String, NodeTuple> entry : entries.entrySet()) {
+            String at = where + " service '" + entry.getKey() + "'";
+            if (!SERVICE_NAME.matcher(entry.getKey()).matches()) {
+                problem(entry.getValue().getKeyNode(), at + ": a service name is letters, digits, '_' and '-', starting "
+                        + "with a letter or '_' (it is the service's host name)");
+                continue;
+            }
+            Node value = entry.getValue().getValueNode();
+            if (value instanceof ScalarNode) {
+                String image = image(value, at + " image");
+                if (image != null) {
+                    services.add(new ServiceSpec(entry.getKey(), image, Map.of(), List.of(), List.of()));
+                }
+                continue;
+            }
+            Map<String, NodeTuple> fields = mapping(value, at, SERVICE_KEYS);
+            if (fields == null) {
+                continue;
+            }
+            if (!fields.containsKey("image")) {
+                problem(value, at + " names no 'image'");
+                continue;
+            }
+            String image = image(fields.get("image").getValueNode(), at + " image");
+            Map<String, String> env = fields.containsKey("env") ? env(fields.get("env").getValueNode(), at + " env") : Map.of();
+            env.forEach((name, text) -> expressions.checkTemplate(valueOf(fields.get("env").getValueNode(), name), text,
+                    at + " env '" + name + "'"));
+            List<String> ports = fields.containsKey("ports") ? stringOrList(fields.get("ports").getValueNode(), at + " ports")
+                    : List.of();
+            for (String port : ports) {
+                if (!ServiceSpec.PORT.matcher(port.strip()).matches()) {
+                    problem(fields.get("ports").getValueNode(), at + " port '" + port + "' must be PORT or HOST_PORT:PORT "
+                            + "(e.g. 5432 or 5432:5432)");
+                }
+            }
+            List<String> options = List.of();
+            if (fields.containsKey("options")) {
+                String text = scalar(fields.get("options").getValueNode(), at + " options");
+                options = text == null ? List.of() : ServiceSpec.words(text);
+                ServiceSpec.problem(options).ifPresent(p -> problem(fields.get("options").getValueNode(), at + " options: " + p));
+            }
+            if (image != null) {
+                services.add(new ServiceSpec(entry.getKey(), image, env, ports.stream().map(String::strip).toList(), options));
+            }
+        }
+        return services;
+    }
+
     /**
      * GitHub Actions' {@code container}: {@code node:20} or {@code {image: node:20}}, Delta's
      * {@code image:}; its other keys (env, ports, volumes, options, credentials) are not taken yet.

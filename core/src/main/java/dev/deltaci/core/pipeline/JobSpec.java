@@ -26,12 +26,14 @@ import java.util.Map;
  * @param matrixFields   its {@code runs-on} and {@code continue-on-error} where they use {@code matrix.*},
  *                       worked out into {@code labels} and {@code continueOnError} for each instance; or null
  * @param call           for a job of a reusable workflow, the job that called it; otherwise null
+ * @param services       containers started beside the job ({@code services:}), by name order as written
  */
 public record JobSpec(String key, String name, Map<String, String> env, List<String> needs,
                       List<StepSpec> steps, int timeoutMinutes, int queueTimeoutMinutes, RetrySpec retry,
                       String condition, Strategy strategy, MatrixInstance matrix, boolean continueOnError,
                       Concurrency concurrency, List<String> artifacts, List<String> labels, String image,
-                      Map<String, String> outputs, MatrixFields matrixFields, WorkflowCall call) {
+                      Map<String, String> outputs, MatrixFields matrixFields, WorkflowCall call,
+                      List<ServiceSpec> services) {
 
     public static final int DEFAULT_TIMEOUT_MINUTES = 60;
     public static final int DEFAULT_QUEUE_TIMEOUT_MINUTES = 24 * 60;
@@ -44,22 +46,23 @@ public record JobSpec(String key, String name, Map<String, String> env, List<Str
         artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
         labels = labels == null ? List.of() : List.copyOf(labels);
         outputs = outputs == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(outputs));
+        services = services == null ? List.of() : List.copyOf(services);
     }
 
     /** A job with only the essentials, as tests and benchmarks write them. */
     public static JobSpec simple(String key, List<String> needs, List<StepSpec> steps) {
         return new JobSpec(key, key, Map.of(), needs, steps, DEFAULT_TIMEOUT_MINUTES, DEFAULT_QUEUE_TIMEOUT_MINUTES,
-                RetrySpec.NONE, null, null, null, false, null, List.of(), List.of(), null, Map.of(), null, null);
+                RetrySpec.NONE, null, null, null, false, null, List.of(), List.of(), null, Map.of(), null, null, List.of());
     }
 
     public JobSpec withEnv(Map<String, String> newEnv) {
         return new JobSpec(key, name, newEnv, needs, steps, timeoutMinutes, queueTimeoutMinutes, retry, condition,
-                strategy, matrix, continueOnError, concurrency, artifacts, labels, image, outputs, matrixFields, call);
+                strategy, matrix, continueOnError, concurrency, artifacts, labels, image, outputs, matrixFields, call, services);
     }
 
     public JobSpec withNeeds(List<String> newNeeds) {
         return new JobSpec(key, name, env, newNeeds, steps, timeoutMinutes, queueTimeoutMinutes, retry, condition,
-                strategy, matrix, continueOnError, concurrency, artifacts, labels, image, outputs, matrixFields, call);
+                strategy, matrix, continueOnError, concurrency, artifacts, labels, image, outputs, matrixFields, call, services);
     }
 
     /** One instance of this job's matrix: its own key and name, no strategy. */
@@ -69,12 +72,12 @@ public record JobSpec(String key, String name, Map<String, String> env, List<Str
                 matrixFields == null || matrixFields.continueOnError() == null ? continueOnError
                         : matrixFields.continuesOnError(instance.values()), concurrency, artifacts,
                 matrixFields == null || matrixFields.runsOn() == null ? labels : matrixFields.labels(instance.values()),
-                image, outputs, null, call);
+                image, outputs, null, call, services);
     }
 
     /** This job as one of a reusable workflow's, called by another. */
     public JobSpec withCall(WorkflowCall newCall) {
         return new JobSpec(key, name, env, needs, steps, timeoutMinutes, queueTimeoutMinutes, retry, condition,
-                strategy, matrix, continueOnError, concurrency, artifacts, labels, image, outputs, matrixFields, newCall);
+                strategy, matrix, continueOnError, concurrency, artifacts, labels, image, outputs, matrixFields, newCall, services);
     }
 }

@@ -39,7 +39,7 @@ public final class PipelineParser extends YamlReader {
             "defaults");
     private static final List<String> JOB_KEYS = List.of("name", "env", "needs", "if", "strategy", "steps",
             "timeout-minutes", "queue-timeout-minutes", "retry", "continue-on-error", "concurrency", "artifacts", "labels", "image",
-            "runs-on", "permissions", "container", "outputs", "defaults");
+            "runs-on", "permissions", "container", "outputs", "defaults", "services");
     static final List<String> CONCURRENCY_KEYS = List.of("group", "cancel-in-progress");
     public static final int MAX_ARTIFACT_PATHS = 32;
     static final List<String> RETRY_KEYS = List.of("max", "when");
@@ -502,6 +502,7 @@ public final class PipelineParser extends YamlReader {
         return new JobSpec(key, name == null ? key : name, env, needs, jobSteps, timeout, queueTimeout, retry, condition,
                 strategy, null, continueOnError[0], concurrency, artifacts, labels, image, outputs,
                 runsOn == null && continueOnErrorByMatrix == null ? null : new MatrixFields(
-                        runsOn == null ? null : runsOn.runsOn(), hosted, continueOnErrorByMatrix), null);
+                        runsOn == null ? null : runsOn.runsOn(), hosted, continueOnErrorByMatrix), null,
+                fields.containsKey("services") ? jobFields.services(fields.get("services").getValueNode(), where) : List.of());
     }
 }

@@ -24,6 +24,9 @@ public final class SecretReferences {
             }
             collect(step.env().values(), names);
         }
+        for (ServiceSpec service : job.services()) {
+            collect(service.env().values(), names); // a database's password
+        }
         return names;
     }
 

@@ -33,10 +33,11 @@ abstract class YamlReader {
      * met, instead of "unknown key".
      */
     static final Map<String, String> NOT_YET = Map.of(
-            "services", "'services' (containers beside the job) are not supported yet; start them in a step "
-                    + "('docker run -d …') on a runner with Docker",
             "environment", "deployment 'environment's (their own secrets and required approvals) are not supported "
-                    + "yet; a job's secrets are the repository's, and nothing waits for an approval");
+                    + "yet; a job's secrets are the repository's, and nothing waits for an approval",
+            "volumes", "a service's 'volumes' are not taken: mounting the runner's disk would reach past the job",
+            "credentials", "registry 'credentials' for a service's image are not supported yet; use an image the "
+                    + "runner's Docker can pull");
 
     /** A mapping's entries by key, in file order; unknown and duplicate keys are problems. */
     protected Map<String, NodeTuple> mapping(Node node, String where, List<String> allowedKeys) {

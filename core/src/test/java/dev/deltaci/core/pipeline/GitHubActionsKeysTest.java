@@ -116,7 +116,7 @@ class GitHubActionsKeysTest {
                     environment: production
                     steps: [{run: ./deploy}]
                   app:
-                    services: {db: {image: postgres}}
+                    services: {db: {image: postgres, volumes: ['/:/host']}}
                     outputs: {v: x}
                     steps:
                       - bogus: 1
@@ -125,7 +125,7 @@ class GitHubActionsKeysTest {
         assertThat(problems).extracting(p -> p.substring(0, p.indexOf(':'))).containsExactly("3", "6", "9");
         assertThat(problems.get(0)).contains("deployment 'environment's (their own secrets and required approvals) are "
                 + "not supported yet");
-        assertThat(problems.get(1)).contains("'services' (containers beside the job) are not supported yet");
+        assertThat(problems.get(1)).contains("a service's 'volumes' are not taken");
         assertThat(problems.get(2)).contains("unknown key 'bogus'");
     }
 }

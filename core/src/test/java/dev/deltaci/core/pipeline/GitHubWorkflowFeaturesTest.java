@@ -130,6 +130,39 @@ class GitHubWorkflowFeaturesTest {
     }
 
     @Test
+    void services_shouldBeRead_andTheirOptionsKeptToWhatCannotReachPastTheJob() throws Exception {
+        Pipeline pipeline = PipelineParser.parse("w.yml", """
+                jobs:
+                  test:
+                    services:
+                      redis: redis:7
+                      postgres:
+                        image: postgres:16
+                        env: {POSTGRES_PASSWORD: '${{ secrets.DB_PASSWORD }}'}
+                        ports: [5432, '6543:5432']
+                        options: --health-cmd "pg_isready -U postgres" --health-interval=2s
+                    steps: [{run: psql -h localhost}]
+                """);
+        assertThat(pipeline.jobs().get("test").services()).containsExactly(
+                new ServiceSpec("redis", "redis:7", Map.of(), List.of(), List.of()),
+                new ServiceSpec("postgres", "postgres:16", Map.of("POSTGRES_PASSWORD", "${{ secrets.DB_PASSWORD }}"),
+                        List.of("5432", "6543:5432"), List.of("--health-cmd", "pg_isready -U postgres", "--health-interval=2s")));
+        assertThat(ParserProblems.of("""
+                jobs:
+                  test:
+                    services:
+                      db:
+                        image: postgres
+                        ports: [http]
+                        options: --privileged -v /:/host
+                    steps: [{run: 'true'}]
+                """)).containsExactly(
+                "6: job 'test' service 'db' port 'http' must be PORT or HOST_PORT:PORT (e.g. 5432 or 5432:5432)",
+                "7: job 'test' service 'db' options: '--privileged' is not allowed; a service may have "
+                        + String.join(", ", ServiceSpec.OPTIONS));
+    }
+
+    @Test
     void actionsDeltaDoesNotRun_shouldNameTheDeltaWay() {
         assertThat(Actions.notRun("actions/setup-node@v4")).contains("give the job an 'image:'");
         assertThat(Actions.notRun("dtolnay/rust-toolchain@stable")).contains("installs a tool");

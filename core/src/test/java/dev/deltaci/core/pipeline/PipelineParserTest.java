@@ -118,7 +118,7 @@ class PipelineParserTest {
         assertThat(problems).extracting(ConfigProblem::toString).contains(
                 FILE + ":3:5: job 'build' has unknown key 'stepz' (did you mean 'steps'?); expected one of: name, env, "
                         + "needs, if, strategy, steps, timeout-minutes, queue-timeout-minutes, retry, continue-on-error, "
-                        + "concurrency, artifacts, labels, image, runs-on, permissions, container, outputs, defaults",
+                        + "concurrency, artifacts, labels, image, runs-on, permissions, container, outputs, defaults, services",
                 FILE + ":2:3: job 'build' has no 'steps': expected a list of steps with 'run'");
     }
 

@@ -67,7 +67,8 @@ final class LeaseAnswer {
                 downloads(job, needed), given.values(), given.withheld(), checkoutToken(job),
                 GitHubContext.of(job.source().repository(), job.source().sha(), job.source().ref(), job.source().event(),
                         job.runId(), job.attempts().current(), written, job.source().inputs()),
-                needsContext(needed, spec), strategy(job), spec.outputs());
+                needsContext(needed, spec), strategy(job), spec.outputs(), spec.services().stream()
+                .map(s -> new JobTicket.Service(s.name(), s.image(), s.env(), s.ports(), s.options())).toList());
         return new LeaseReply.Leased(lease, ticket);
     }
 
