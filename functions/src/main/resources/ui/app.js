@@ -530,7 +530,7 @@
     /** Reads the log again from its start, or from its end. */
     function restart(mode) {
       log.generation += 1;
-      Object.assign(log, {after: null, lineNo: 0, pending: '', complete: false, busy: false, mode});
+      Object.assign(log, {after: null, lineNo: 0, pending: '', complete: false, busy: false, mode, group: null});
       lines.querySelectorAll('.line').forEach((line) => line.remove());
       banner.hidden = true;
       if (mode === 'tail') follow.checked = true;
@@ -591,25 +591,44 @@
     function addLine(text) {
       log.lineNo += 1;
       const n = log.lineNo;
-      if (log.mode === 'tail') {
-        lines.insertBefore(el('div', {class: 'line'}, el('span', {class: 'ln', text: '·'}), ansi(text)), foot);
+      // GitHub's ::group::title … ::endgroup:: fold the lines between, closed, as GitHub shows them
+      if (text === '::endgroup::') {
+        log.group = null;
         return;
       }
+      const group = text.startsWith('::group::') ? text.slice('::group::'.length) : null;
+      const number = log.mode === 'tail' ? el('span', {class: 'ln', text: '·'}) : lineLink(n);
+      const content = group === null ? ansi(text) : el('button', {type: 'button', class: 'tx group-toggle',
+        'aria-expanded': 'false', text: '▸ ' + (group || 'group'), onclick: (event) => {
+          const body = event.currentTarget.closest('.line').nextElementSibling;
+          body.hidden = !body.hidden;
+          event.currentTarget.setAttribute('aria-expanded', String(!body.hidden));
+          event.currentTarget.textContent = (body.hidden ? '▸ ' : '▾ ') + (group || 'group');
+        }});
+      const row = el('div', {class: 'line' + (group === null ? '' : ' group-head'), id: log.mode === 'tail' ? null : 'L' + n},
+        number, content);
+      (log.group || lines).insertBefore(row, log.group ? null : foot);
+      if (group !== null) {
+        log.group = el('div', {class: 'group-body', hidden: true});
+        lines.insertBefore(log.group, foot);
+      }
+    }
+
+    function lineLink(n) {
       const href = jobHref(runId, key, 'attempt=' + (log.attempt || '') + '&line=' + n);
-      const row = el('div', {class: 'line', id: 'L' + n},
-        el('a', {class: 'ln', href, text: String(n), onclick: (event) => {
-          event.preventDefault();
-          history.replaceState(null, '', href);
-          showLine(n, true);
-        }}),
-        ansi(text));
-      lines.insertBefore(row, foot);
+      return el('a', {class: 'ln', href, text: String(n), onclick: (event) => {
+        event.preventDefault();
+        history.replaceState(null, '', href);
+        showLine(n, true);
+      }});
     }
 
     function showLine(n, clicked) {
       lines.querySelectorAll('.line.target').forEach((l) => l.classList.remove('target'));
       const row = document.getElementById('L' + n);
       if (!row) return;
+      const folded = row.closest('.group-body');
+      if (folded && folded.hidden) folded.previousElementSibling.querySelector('.group-toggle').click();
       row.classList.add('target');
       if (!clicked) {
         follow.checked = false;

@@ -143,6 +143,10 @@ class DashboardBrowserTest {
                           printf '\\033[31mred alert\\033[0m and \\033[1;32mbold green\\033[0m\\n'
                           echo '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2"><b>not bold</b>'
                           for i in $(seq 1 12); do echo "tick $i"; sleep 0.5; done
+                          echo '::group::Install deps'
+                          echo 'inside the group'
+                          echo '::endgroup::'
+                          echo 'after the group'
                 """);
         await().atMost(Duration.ofSeconds(30)).until(() -> fixture.store.getJob(runId, "slow").orElseThrow().state()
                 .name().equals("RUNNING"));
@@ -167,6 +171,15 @@ class DashboardBrowserTest {
         assertThat(log.getText()).contains("<script>window.pwned = 1</script><img src=x onerror=\"window.pwned = 2\"><b>not bold</b>");
         assertThat(log.findElements(By.cssSelector("script, img, b"))).isEmpty();
         assertThat(browser.driver.executeScript("return window.pwned === undefined")).isEqualTo(true);
+
+        // ::group:: folds the lines up to ::endgroup::, closed until its title is clicked
+        WebElement group = log.findElement(By.cssSelector("button.group-toggle"));
+        assertThat(group.getText()).isEqualTo("▸ Install deps");
+        assertThat(log.getText()).contains("after the group").doesNotContain("inside the group").doesNotContain("::group::")
+                .doesNotContain("::endgroup::");
+        group.click();
+        assertThat(log.getText()).contains("inside the group");
+        assertThat(group.getAttribute("aria-expanded")).isEqualTo("true");
 
         // every line has a number that links to it
         WebElement third = log.findElement(By.id("L3"));
