@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.snakeyaml.engine.v2.common.FlowStyle;
-import org.snakeyaml.engine.v2.common.ScalarStyle;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -121,7 +120,7 @@ final class CompositeActions extends YamlReader {
         String label = fields.containsKey("name") ? ((ScalarNode) fields.get("name").getValueNode()).getValue() : uses;
         List<Node> expanded = new ArrayList<>();
         for (Node inner : innerSteps.getValue()) {
-            Node rewritten = rewrite(inner, replace);
+            Node rewritten = Inlined.rewrite(inner, replace);
             if (rewritten instanceof MappingNode map) {
                 expanded.add(asCallersStep(map, fields, prefix, label));
             } else {
@@ -198,43 +197,6 @@ final class CompositeActions extends YamlReader {
         return Optional.empty();
     }
 
-    /** The node with every scalar's expressions rewritten (keys kept), marks kept: problems point into the action. */
-    static Node rewrite(Node node, Function<Expr.Path, Optional<Expr>> replace) {
-        if (node instanceof ScalarNode scalar) {
-            try {
-                String text = Rewrite.template(scalar.getValue(), replace);
-                return text.equals(scalar.getValue()) ? scalar : scalar(text, scalar);
-            } catch (ExpressionException e) {
-                return scalar; // left as written: reading it reports the problem
-            }
-        }
-        if (node instanceof MappingNode mapping) {
-            List<NodeTuple> tuples = new ArrayList<>();
-            for (NodeTuple tuple : mapping.getValue()) {
-                Node value = tuple.getValueNode();
-                boolean isCondition = tuple.getKeyNode() instanceof ScalarNode key && key.getValue().equals("if")
-                        && value instanceof ScalarNode;
-                tuples.add(new NodeTuple(tuple.getKeyNode(), isCondition ? condition((ScalarNode) value, replace)
-                        : rewrite(value, replace)));
-            }
-            return new MappingNode(mapping.getTag(), true, tuples, mapping.getFlowStyle(), mapping.getStartMark(),
-                    mapping.getEndMark());
-        }
-        if (node instanceof SequenceNode sequence) {
-            return new SequenceNode(sequence.getTag(), true, sequence.getValue().stream().map(n -> rewrite(n, replace)).toList(),
-                    sequence.getFlowStyle(), sequence.getStartMark(), sequence.getEndMark());
-        }
-        return node;
-    }
-
-    private static Node condition(ScalarNode value, Function<Expr.Path, Optional<Expr>> replace) {
-        try {
-            return scalar(Rewrite.condition(value.getValue(), replace), value);
-        } catch (ExpressionException e) {
-            return value;
-        }
-    }
-
     /** An inner step as a step of the caller's job: ids renamed, the caller's if, env and continue-on-error on it. */
     private Node asCallersStep(MappingNode inner, Map<String, NodeTuple> caller, String prefix, String label) {
         List<NodeTuple> tuples = new ArrayList<>();
@@ -244,17 +206,17 @@ final class CompositeActions extends YamlReader {
             String key = tuple.getKeyNode() instanceof ScalarNode k ? k.getValue() : "";
             Node value = tuple.getValueNode();
             switch (key) {
-                case "id" -> value = value instanceof ScalarNode s ? scalar(prefix + s.getValue(), s) : value;
-                case "name" -> value = value instanceof ScalarNode s ? scalar(label + " / " + s.getValue(), s) : value;
+                case "id" -> value = value instanceof ScalarNode s ? Inlined.scalar(prefix + s.getValue(), s) : value;
+                case "name" -> value = value instanceof ScalarNode s ? Inlined.scalar(label + " / " + s.getValue(), s) : value;
                 case "if" -> {
                     hasIf = true;
                     if (caller.containsKey("if") && value instanceof ScalarNode s) {
-                        value = scalar("(" + bare(caller.get("if")) + ") && (" + bare(s.getValue()) + ")", s);
+                        value = Inlined.both(caller.get("if").getValueNode(), s);
                     }
                 }
                 case "env" -> {
                     hasEnv = true;
-                    value = caller.containsKey("env") ? mergedEnv(caller.get("env").getValueNode(), value) : value;
+                    value = caller.containsKey("env") ? Inlined.mergedUnder(caller.get("env").getValueNode(), value) : value;
                 }
                 default -> {
                     // kept as the action wrote it
@@ -273,22 +235,6 @@ final class CompositeActions extends YamlReader {
             tuples.add(caller.get("continue-on-error"));
         }
         return new MappingNode(inner.getTag(), true, tuples, inner.getFlowStyle(), inner.getStartMark(), inner.getEndMark());
-    }
-
-    /** The caller's env under the inner step's (the inner step's own values win). */
-    private static Node mergedEnv(Node callerEnv, Node innerEnv) {
-        if (!(callerEnv instanceof MappingNode outer) || !(innerEnv instanceof MappingNode inner)) {
-            return innerEnv;
-        }
-        Map<String, NodeTuple> merged = new LinkedHashMap<>();
-        for (NodeTuple tuple : outer.getValue()) {
-            merged.put(((ScalarNode) tuple.getKeyNode()).getValue(), tuple);
-        }
-        for (NodeTuple tuple : inner.getValue()) {
-            merged.put(tuple.getKeyNode() instanceof ScalarNode k ? k.getValue() : "", tuple);
-        }
-        return new MappingNode(inner.getTag(), true, new ArrayList<>(merged.values()), inner.getFlowStyle(),
-                inner.getStartMark(), inner.getEndMark());
     }
 
     /**
@@ -310,36 +256,27 @@ final class CompositeActions extends YamlReader {
                 continue;
             }
             String variable = "DELTA_ACTION_OUTPUT_" + (++i);
-            env.add(new NodeTuple(scalar(variable, outputsNode), rewrite(spec.get("value").getValueNode(), replace)));
+            env.add(new NodeTuple(Inlined.scalar(variable, outputsNode), Inlined.rewrite(spec.get("value").getValueNode(), replace)));
             // a heredoc, so a value of several lines is one output
             run.append("{ echo '").append(output.getKey()).append("<<DELTA_ACTION_OUTPUT_EOF'; printf '%s\\n' \"$")
                     .append(variable).append("\"; echo 'DELTA_ACTION_OUTPUT_EOF'; } >> \"$GITHUB_OUTPUT\"\n");
         }
         List<NodeTuple> last = new ArrayList<>();
-        last.add(new NodeTuple(scalar("name", outputsNode), scalar(at.substring("action ".length())
+        last.add(new NodeTuple(Inlined.scalar("name", outputsNode), Inlined.scalar(at.substring("action ".length())
                 + (env.isEmpty() ? " done" : " outputs"), outputsNode)));
-        last.add(new NodeTuple(scalar("id", outputsNode), scalar(callerId, outputsNode)));
+        last.add(new NodeTuple(Inlined.scalar("id", outputsNode), Inlined.scalar(callerId, outputsNode)));
         if (caller.containsKey("if")) {
             last.add(caller.get("if"));
         }
         if (!env.isEmpty()) {
-            last.add(new NodeTuple(scalar("env", outputsNode), new MappingNode(Tag.MAP, true, env, FlowStyle.BLOCK,
+            last.add(new NodeTuple(Inlined.scalar("env", outputsNode), new MappingNode(Tag.MAP, true, env, FlowStyle.BLOCK,
                     outputsNode.getStartMark(), outputsNode.getEndMark())));
         }
         // its own shell and directory: the job's defaults.run are for the job's steps
-        last.add(new NodeTuple(scalar("shell", outputsNode), scalar("bash", outputsNode)));
-        last.add(new NodeTuple(scalar("working-directory", outputsNode), scalar(".", outputsNode)));
-        last.add(new NodeTuple(scalar("run", outputsNode), scalar(env.isEmpty() ? "true" : run.toString(), outputsNode)));
+        last.add(new NodeTuple(Inlined.scalar("shell", outputsNode), Inlined.scalar("bash", outputsNode)));
+        last.add(new NodeTuple(Inlined.scalar("working-directory", outputsNode), Inlined.scalar(".", outputsNode)));
+        last.add(new NodeTuple(Inlined.scalar("run", outputsNode), Inlined.scalar(env.isEmpty() ? "true" : run.toString(), outputsNode)));
         return new MappingNode(Tag.MAP, true, last, FlowStyle.BLOCK, outputsNode.getStartMark(), outputsNode.getEndMark());
-    }
-
-    private static String bare(NodeTuple condition) {
-        return bare(((ScalarNode) condition.getValueNode()).getValue());
-    }
-
-    private static String bare(String condition) {
-        String text = condition.strip();
-        return text.startsWith("${{") && text.endsWith("}}") ? text.substring(3, text.length() - 2).strip() : text;
     }
 
     private static Optional<String> scalarOf(MappingNode map, String key) {
@@ -349,10 +286,5 @@ final class CompositeActions extends YamlReader {
             }
         }
         return Optional.empty();
-    }
-
-    /** A text node marked where {@code at} is (a problem with it points there). */
-    static ScalarNode scalar(String text, Node at) {
-        return new ScalarNode(Tag.STR, true, text, ScalarStyle.PLAIN, at.getStartMark(), at.getEndMark());
     }
 }

@@ -18,7 +18,6 @@ import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
-import org.snakeyaml.engine.v2.nodes.Tag;
 
 /**
  * A job's {@code uses: ./.github/workflows/x.yml}: a reusable workflow of the same repository
@@ -137,12 +136,12 @@ final class ReusableWorkflows extends YamlReader {
                         + "Delta CI inlines one level of reusable workflows");
                 continue;
             }
-            Node rewritten = CompositeActions.rewrite(calleeJob.getValue().getValueNode(), replace);
+            Node rewritten = Inlined.rewrite(calleeJob.getValue().getValueNode(), replace);
             if (!(rewritten instanceof MappingNode job)) {
                 continue; // reported when read as a job
             }
             String key = caller + "-" + calleeJob.getKey();
-            jobs.put(key, new NodeTuple(CompositeActions.scalar(key, calleeJob.getValue().getKeyNode()),
+            jobs.put(key, new NodeTuple(Inlined.scalar(key, calleeJob.getValue().getKeyNode()),
                     asCallersJob(job, calleeJob.getKey(), callerName, fields, workflow, calleeKeys, caller,
                             outputsOf.getOrDefault(calleeJob.getKey(), Set.of()))));
             // the workflow's outputs this job gives ("version=v": the workflow's version is its v)
@@ -333,11 +332,11 @@ final class ReusableWorkflows extends YamlReader {
                 }
                 case "name" -> {
                     hasName = true;
-                    value = value instanceof ScalarNode s ? CompositeActions.scalar(callerName + " / " + s.getValue(), s) : value;
+                    value = value instanceof ScalarNode s ? Inlined.scalar(callerName + " / " + s.getValue(), s) : value;
                 }
                 case "env" -> {
                     hasEnv = true;
-                    value = workflow.containsKey("env") ? merged(workflow.get("env").getValueNode(), value) : value;
+                    value = workflow.containsKey("env") ? Inlined.mergedUnder(workflow.get("env").getValueNode(), value) : value;
                 }
                 case "defaults" -> hasDefaults = true;
                 case "outputs" -> value = withExported(value, exported);
@@ -348,7 +347,7 @@ final class ReusableWorkflows extends YamlReader {
             tuples.add(new NodeTuple(tuple.getKeyNode(), value));
         }
         if (!hasName) {
-            tuples.add(new NodeTuple(CompositeActions.scalar("name", job), CompositeActions.scalar(callerName + " / " + key, job)));
+            tuples.add(new NodeTuple(Inlined.scalar("name", job), Inlined.scalar(callerName + " / " + key, job)));
         }
         if (!hasEnv && workflow.containsKey("env")) {
             tuples.add(workflow.get("env"));
@@ -377,9 +376,8 @@ final class ReusableWorkflows extends YamlReader {
         for (int i = 0; i < tuples.size(); i++) {
             NodeTuple own = tuples.get(i);
             if (own.getKeyNode() instanceof ScalarNode k && k.getValue().equals("if")) {
-                if (own.getValueNode() instanceof ScalarNode mine && callerIf.getValueNode() instanceof ScalarNode theirs) {
-                    tuples.set(i, new NodeTuple(own.getKeyNode(), CompositeActions.scalar("(" + bare(theirs.getValue())
-                            + ") && (" + bare(mine.getValue()) + ")", mine)));
+                if (own.getValueNode() instanceof ScalarNode mine && callerIf.getValueNode() instanceof ScalarNode) {
+                    tuples.set(i, new NodeTuple(own.getKeyNode(), Inlined.both(callerIf.getValueNode(), mine)));
                 }
                 return;
             }
@@ -387,35 +385,15 @@ final class ReusableWorkflows extends YamlReader {
         tuples.add(callerIf);
     }
 
-    private static String bare(String condition) {
-        String text = condition.strip();
-        return text.startsWith("${{") && text.endsWith("}}") ? text.substring(3, text.length() - 2).strip() : text;
-    }
-
     private static Node renamedNeeds(Node needs, Set<String> jobs, String caller) {
         if (needs instanceof ScalarNode s) {
-            return jobs.contains(s.getValue()) ? CompositeActions.scalar(caller + "-" + s.getValue(), s) : s;
+            return jobs.contains(s.getValue()) ? Inlined.scalar(caller + "-" + s.getValue(), s) : s;
         }
         if (needs instanceof SequenceNode list) {
             return new SequenceNode(list.getTag(), true, list.getValue().stream().map(n -> renamedNeeds(n, jobs, caller)).toList(),
                     list.getFlowStyle(), list.getStartMark(), list.getEndMark());
         }
         return needs;
-    }
-
-    /** The workflow's env under the job's (the job's own values win). */
-    private static Node merged(Node outer, Node inner) {
-        if (!(outer instanceof MappingNode o) || !(inner instanceof MappingNode i)) {
-            return inner;
-        }
-        Map<String, NodeTuple> all = new LinkedHashMap<>();
-        for (NodeTuple t : o.getValue()) {
-            all.put(((ScalarNode) t.getKeyNode()).getValue(), t);
-        }
-        for (NodeTuple t : i.getValue()) {
-            all.put(t.getKeyNode() instanceof ScalarNode k ? k.getValue() : "", t);
-        }
-        return new MappingNode(i.getTag(), true, new ArrayList<>(all.values()), i.getFlowStyle(), i.getStartMark(), i.getEndMark());
     }
 
     /** The job's outputs with the workflow's outputs that name them added ({@code version: <its version's template>}). */
@@ -427,7 +405,7 @@ final class ReusableWorkflows extends YamlReader {
         for (Map.Entry<String, String> export : exported.entrySet()) {
             map.getValue().stream().filter(t -> t.getKeyNode() instanceof ScalarNode k && k.getValue().equals(export.getValue()))
                     .findFirst().filter(t -> !export.getKey().equals(export.getValue()))
-                    .ifPresent(t -> tuples.add(new NodeTuple(CompositeActions.scalar(export.getKey(), t.getKeyNode()),
+                    .ifPresent(t -> tuples.add(new NodeTuple(Inlined.scalar(export.getKey(), t.getKeyNode()),
                             t.getValueNode())));
         }
         return new MappingNode(map.getTag(), true, tuples, FlowStyle.BLOCK, map.getStartMark(), map.getEndMark());

@@ -52,11 +52,15 @@ public final class GitHubPipelineSource implements PipelineSource {
         return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
-    @Override
-    public Optional<String> read(String cloneUrl, String sha, String path) throws RepositoryUnavailableException {
+    private static void requireSha(String sha) {
         if (!SHA.matcher(sha).matches()) {
             throw new IllegalArgumentException("not a full commit sha: '" + sha + "'");
         }
+    }
+
+    @Override
+    public Optional<String> read(String cloneUrl, String sha, String path) throws RepositoryUnavailableException {
+        requireSha(sha);
         String repository = repository(cloneUrl);
         try {
             GitHubHttp.Response file = http.send("GET", "repos/" + repository + "/contents/" + encodePath(path)
@@ -72,9 +76,7 @@ public final class GitHubPipelineSource implements PipelineSource {
 
     @Override
     public List<String> list(String cloneUrl, String sha, String directory) throws RepositoryUnavailableException {
-        if (!SHA.matcher(sha).matches()) {
-            throw new IllegalArgumentException("not a full commit sha: '" + sha + "'");
-        }
+        requireSha(sha);
         String repository = repository(cloneUrl);
         try {
             JsonNode entries = http.send("GET", "repos/" + repository + "/contents/" + encodePath(directory) + "?ref=" + sha,
