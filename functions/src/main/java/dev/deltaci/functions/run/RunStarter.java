@@ -227,10 +227,8 @@ public final class RunStarter {
      */
     private ApiResponse startOne(String runId, RunSource source, TriggerCheck check, Rerun rerun, String file,
                                  Optional<String> yaml, boolean workflowOnly) {
-        Optional<RunRecord> existing = store.getRun(runId);
-        if (existing.isPresent() && existing.get().materialized()) {
-            return duplicate(existing.get());
-        }
+        // no read first: the run's conditional put answers a repeated event with the run it made
+        // (one request fewer per run; a repeat reads the pipeline again, which changes nothing)
         Pipeline pipeline;
         String configError = null;
         try {
