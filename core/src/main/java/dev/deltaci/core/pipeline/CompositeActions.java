@@ -24,7 +24,7 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * its steps. As on GitHub: {@code inputs.<name>} in the action is the caller's {@code with:}
  * value (or the input's default), the action's step ids are its own (renamed
  * {@code <caller id>__<id>} so they cannot meet the job's), the caller's {@code if:},
- * {@code env} and {@code continue-on-error} apply to each of its steps, and its
+ * {@code env}, {@code continue-on-error} and {@code timeout-minutes} apply to each of its steps, and its
  * {@code outputs} are the caller's {@code steps.<id>.outputs}, written by one last step.
  * Problems inside the action are told at its own file and line.
  */
@@ -233,6 +233,10 @@ final class CompositeActions extends YamlReader {
         if (caller.containsKey("continue-on-error")) {
             tuples.removeIf(t -> t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("continue-on-error"));
             tuples.add(caller.get("continue-on-error"));
+        }
+        if (caller.containsKey("timeout-minutes") && tuples.stream().noneMatch(t -> t.getKeyNode() instanceof ScalarNode k
+                && k.getValue().equals("timeout-minutes"))) {
+            tuples.add(caller.get("timeout-minutes")); // each of its steps, at most the action's limit
         }
         return new MappingNode(inner.getTag(), true, tuples, inner.getFlowStyle(), inner.getStartMark(), inner.getEndMark());
     }

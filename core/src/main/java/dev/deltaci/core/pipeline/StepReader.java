@@ -32,7 +32,7 @@ final class StepReader extends YamlReader {
     record RunDefaults(String shell, String workingDirectory) {
         static final RunDefaults NONE = new RunDefaults(null, null);
 
-        /** These defaults, with {@code inner}'s where it names them (a job's over the workflow's). */
+        /** These defaults, and {@code outer}'s where these name none (a job's over the workflow's). */
         RunDefaults over(RunDefaults outer) {
             return new RunDefaults(shell != null ? shell : outer.shell, workingDirectory != null ? workingDirectory
                     : outer.workingDirectory);
