@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
  * a signed push webhook, the webhook function, DynamoDB, SQS, runner processes and S3.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run a repository's .delta/pipeline.yml end to end on the embedded AWS stack.", "",
+        description = {"Run a repository's .delta/pipeline.yml (without one, each of its .github/workflows that runs on "
+                + "a push) end to end on the embedded AWS stack.", "",
                 "Boots dynalite, ElasticMQ and S3Proxy, hosts the functions on a loopback port, starts runner "
                         + "processes and sends a signed GitHub push webhook for the commit. A directory that is not "
                         + "the top of a git repository (such as examples/hello) is copied into a throwaway commit first."},
@@ -250,29 +251,43 @@ public class RunCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("error: the request was refused (" + delivery.status() + "): " + delivery.body());
             return ExitCodes.INTERNAL;
         }
-        String runId = answer.get("runId").asText();
-        // the control API key is this process's alone: it is never printed (progress ends up in CI logs)
-        progress.println("▸ run " + runId + " created by " + delivery.description() + " (Ctrl-C cancels it)");
+        // a repository of workflows starts a run per workflow that runs on the event: each is followed
+        List<JsonNode> started = answer.path("runs").isEmpty() ? List.of(answer) : toList(answer.path("runs"));
+        List<String> runIds = started.stream().map(r -> r.path("runId").asText()).toList();
         ControlApiClient api = new ControlApiClient(endpoint.apiUrl(), endpoint.apiKey());
-        RunWatcher watcher = new RunWatcher(api, progress);
-        Optional<JsonNode> finished;
-        try (Interrupts interrupts = Interrupts.onFirst(() -> cancel(api, runId, progress))) {
-            finished = watcher.follow(runId, Duration.ofMinutes(waitMinutes));
-        } catch (java.io.IOException | ControlApiClient.ApiError e) {
-            spec.commandLine().getErr().println("error: lost the control API while following run " + runId + ": "
-                    + e.getMessage());
-            return ExitCodes.INTERNAL;
+        List<JsonNode> views = new java.util.ArrayList<>();
+        for (JsonNode one : started) {
+            // the control API key is this process's alone: it is never printed (progress ends up in CI logs)
+            progress.println("▸ run " + one.path("runId").asText() + (one.hasNonNull("workflow")
+                    ? " (" + one.get("workflow").asText() + ")" : "") + " created by " + delivery.description()
+                    + " (Ctrl-C cancels it)");
         }
-        if (finished.isEmpty()) {
-            spec.commandLine().getErr().println("error: run " + runId + " did not finish within " + waitMinutes + " minutes");
-            return ExitCodes.INTERNAL;
+        for (String runId : runIds) {
+            RunWatcher watcher = new RunWatcher(api, progress);
+            Optional<JsonNode> finished;
+            try (Interrupts interrupts = Interrupts.onFirst(() -> runIds.forEach(id -> cancel(api, id, progress)))) {
+                finished = watcher.follow(runId, Duration.ofMinutes(waitMinutes));
+            } catch (java.io.IOException | ControlApiClient.ApiError e) {
+                spec.commandLine().getErr().println("error: lost the control API while following run " + runId + ": "
+                        + e.getMessage());
+                return ExitCodes.INTERNAL;
+            }
+            if (finished.isEmpty()) {
+                spec.commandLine().getErr().println("error: run " + runId + " did not finish within " + waitMinutes + " minutes");
+                return ExitCodes.INTERNAL;
+            }
+            views.add(finished.get());
         }
-        JsonNode view = finished.get();
-        JsonNode run = view.path("run");
         long wallMillis = Duration.ofNanos(System.nanoTime() - began).toMillis();
-        printOutcome(view, progress, wallMillis);
+        views.forEach(view -> printOutcome(view, progress, wallMillis));
         ProcessFleet.Stats scaled = fleet == null ? null : awaitScaleIn(fleet, progress);
-        if (json) {
+        JsonNode view = views.get(0);
+        if (json && views.size() > 1) {
+            // one object per run, under "runs": a repository of workflows
+            spec.commandLine().getOut().println(JSON.writeValueAsString(Map.of("runs",
+                    views.stream().map(v -> RunSummary.of(v, wallMillis)).toList())));
+            spec.commandLine().getOut().flush();
+        } else if (json) {
             Map<String, Object> summary = RunSummary.of(view, wallMillis);
             summary.put("stackStartMillis", stackMillis);
             if (scaled != null) {
@@ -288,10 +303,17 @@ public class RunCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(JSON.writeValueAsString(summary));
             spec.commandLine().getOut().flush();
         }
-        if (FailureClass.CONFIG_ERROR.wireName().equals(run.path("failureClass").asText())) {
+        if (views.stream().anyMatch(v -> FailureClass.CONFIG_ERROR.wireName().equals(v.path("run").path("failureClass").asText()))) {
             return ExitCodes.USAGE_OR_CONFIG;
         }
-        return run.path("status").asText().equals("SUCCEEDED") ? ExitCodes.SUCCEEDED : ExitCodes.RUN_FAILED;
+        return views.stream().allMatch(v -> v.path("run").path("status").asText().equals("SUCCEEDED"))
+                ? ExitCodes.SUCCEEDED : ExitCodes.RUN_FAILED;
+    }
+
+    private static List<JsonNode> toList(JsonNode array) {
+        List<JsonNode> items = new java.util.ArrayList<>();
+        array.forEach(items::add);
+        return items;
     }
 
     /** After the run: the scaler drains and stops the idle runners; this waits until none is left. */

@@ -58,6 +58,26 @@ class CliRunTest {
     }
 
     @Test
+    void runOfARepositoryOfWorkflows_shouldFollowEachRunItStarts() throws Exception {
+        Path dir = Files.createTempDirectory("delta-workflows-");
+        Files.createDirectories(dir.resolve(".github/workflows"));
+        Files.writeString(dir.resolve(".github/workflows/test.yml"),
+                "on: push\njobs:\n  unit:\n    runs-on: ubuntu-latest\n    steps: [{run: echo unit}]\n");
+        Files.writeString(dir.resolve(".github/workflows/lint.yml"),
+                "on: [push, pull_request]\njobs:\n  lint:\n    steps: [{run: exit 4}]\n");
+
+        Outcome outcome = delta("run", dir.toString(), "--json");
+
+        assertThat(outcome.exitCode()).as(outcome.stderr()).isEqualTo(1); // one of the two failed
+        JsonNode runs = outcome.json().get("runs");
+        assertThat(runs).hasSize(2);
+        java.util.List<String> statuses = new java.util.ArrayList<>();
+        runs.forEach(run -> statuses.add(run.get("status").asText()));
+        assertThat(statuses).containsExactlyInAnyOrder("SUCCEEDED", "FAILED");
+        assertThat(outcome.stderr()).contains("(.github/workflows/lint.yml) created by", "(.github/workflows/test.yml) created by");
+    }
+
+    @Test
     void run_shouldExit2WithTheLocation_whenThePipelineIsInvalid() throws Exception {
         Path dir = Files.createTempDirectory("delta-invalid-");
         Files.createDirectories(dir.resolve(".delta"));
