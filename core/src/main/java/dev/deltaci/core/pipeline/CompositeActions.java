@@ -169,14 +169,7 @@ final class CompositeActions extends YamlReader {
                 ok = false;
             }
         }
-        for (Map.Entry<String, NodeTuple> entry : given.entrySet()) {
-            if (!declared.containsKey(entry.getKey())) {
-                problem(entry.getValue().getKeyNode(), where + " 'with' has '" + entry.getKey() + "', which action "
-                        + at.substring("action ".length()) + " does not declare; its inputs: "
-                        + (declared.isEmpty() ? "none" : String.join(", ", declared.keySet())));
-                ok = false;
-            }
-        }
+        ok &= onlyDeclared(given, declared, where, at);
         return ok ? values : null;
     }
 

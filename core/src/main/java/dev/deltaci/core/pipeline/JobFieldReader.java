@@ -20,6 +20,7 @@ import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /** Reads a job's (and a step's) fields other than steps: timeouts, env, concurrency, artifacts, image, labels, retry. */
 final class JobFieldReader extends YamlReader {
@@ -185,9 +186,17 @@ final class JobFieldReader extends YamlReader {
         return checkedLabels(node, where, labels);
     }
 
-    /** Whether a {@code runs-on} names an expression ({@code ${{ matrix.os }}}) anywhere. */
-    boolean runsOnHasExpression(Node node) {
-        return runsOnNames(node, "", new ArrayList<>()).stream().anyMatch(name -> name.contains("${{"));
+    /** Whether a {@code runs-on} names an expression ({@code ${{ matrix.os }}}) anywhere; its form is checked when read. */
+    static boolean runsOnHasExpression(Node node) {
+        if (node instanceof ScalarNode scalar) {
+            return scalar.getValue().contains("${{");
+        }
+        if (node instanceof SequenceNode sequence) {
+            return sequence.getValue().stream().anyMatch(JobFieldReader::runsOnHasExpression);
+        }
+        return node instanceof MappingNode mapping && mapping.getValue().stream().anyMatch(t -> t.getKeyNode()
+                instanceof ScalarNode key && List.of("group", "labels").contains(key.getValue())
+                && runsOnHasExpression(t.getValueNode()));
     }
 
     /**
@@ -255,31 +264,26 @@ final class JobFieldReader extends YamlReader {
 
     /** The names a {@code runs-on} lists: a name, a list, or {@code {group, labels}}. */
     private List<String> runsOnNames(Node node, String where) {
-        return runsOnNames(node, where, problems);
-    }
-
-    private List<String> runsOnNames(Node node, String where, List<ConfigProblem> into) {
-        YamlReader reader = into == problems ? this : new YamlReader(file, into) { };
         List<String> names = new ArrayList<>();
         if (node instanceof MappingNode) {
-            Map<String, NodeTuple> fields = reader.mapping(node, where, List.of("group", "labels"));
+            Map<String, NodeTuple> fields = mapping(node, where, List.of("group", "labels"));
             if (fields == null) {
                 return List.of();
             }
             if (fields.containsKey("group")) {
-                String group = reader.scalar(fields.get("group").getValueNode(), where + " group");
+                String group = scalar(fields.get("group").getValueNode(), where + " group");
                 if (group != null) {
                     names.add(group);
                 }
             }
             if (fields.containsKey("labels")) {
-                names.addAll(reader.stringOrList(fields.get("labels").getValueNode(), where + " labels"));
+                names.addAll(stringOrList(fields.get("labels").getValueNode(), where + " labels"));
             }
             if (names.isEmpty()) {
-                reader.problem(node, where + " names no 'group' and no 'labels'");
+                problem(node, where + " names no 'group' and no 'labels'");
             }
         } else {
-            names.addAll(reader.stringOrList(node, where));
+            names.addAll(stringOrList(node, where));
         }
         return names;
     }

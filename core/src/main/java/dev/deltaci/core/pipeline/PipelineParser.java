@@ -472,7 +472,7 @@ public final class PipelineParser extends YamlReader {
             if (fields.containsKey("labels")) {
                 problem(fields.get("runs-on").getKeyNode(), where + " has both 'runs-on' and 'labels', which both choose its "
                         + "runners; keep one");
-            } else if (jobFields.runsOnHasExpression(fields.get("runs-on").getValueNode())) {
+            } else if (JobFieldReader.runsOnHasExpression(fields.get("runs-on").getValueNode())) {
                 runsOn = jobFields.runsOnByMatrix(fields.get("runs-on").getValueNode(), where + " 'runs-on'", hosted, strategy);
             } else {
                 labels = jobFields.runsOn(fields.get("runs-on").getValueNode(), where + " 'runs-on'", hosted);

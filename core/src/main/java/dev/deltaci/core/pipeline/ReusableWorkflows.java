@@ -211,15 +211,7 @@ final class ReusableWorkflows extends YamlReader {
                 ok = false;
             }
         }
-        for (Map.Entry<String, NodeTuple> entry : given.entrySet()) {
-            if (!declared.containsKey(entry.getKey())) {
-                problem(entry.getValue().getKeyNode(), where + " 'with' has '" + entry.getKey() + "', which "
-                        + at + " does not declare; its inputs: "
-                        + (declared.isEmpty() ? "none" : String.join(", ", declared.keySet())));
-                ok = false;
-            }
-        }
-        return ok;
+        return onlyDeclared(given, declared, where, at) && ok;
     }
 
     /** A boolean or number input is one in expressions ({@code if: inputs.deploy}), as on GitHub. */

@@ -101,6 +101,24 @@ abstract class YamlReader {
         return previous[b.length()];
     }
 
+    /**
+     * A caller's {@code with:} names only inputs that {@code owner} (an action, a workflow)
+     * declares: each other name is a problem at its key. Returns whether all were declared.
+     */
+    protected boolean onlyDeclared(Map<String, NodeTuple> given, Map<String, NodeTuple> declared, String where,
+                                   String owner) {
+        boolean ok = true;
+        for (Map.Entry<String, NodeTuple> entry : given.entrySet()) {
+            if (!declared.containsKey(entry.getKey())) {
+                problem(entry.getValue().getKeyNode(), where + " 'with' has '" + entry.getKey() + "', which " + owner
+                        + " does not declare; its inputs: "
+                        + (declared.isEmpty() ? "none" : String.join(", ", declared.keySet())));
+                ok = false;
+            }
+        }
+        return ok;
+    }
+
     /** The value node of {@code key} in a mapping (where a problem with that value is), else the mapping itself. */
     protected static Node valueOf(Node mapping, String key) {
         if (mapping instanceof MappingNode map) {
