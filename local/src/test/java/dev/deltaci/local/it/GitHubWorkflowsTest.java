@@ -9,6 +9,7 @@ import dev.deltaci.local.host.RunnerPool;
 import dev.deltaci.local.support.PlaneTest;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -21,17 +22,7 @@ import org.junit.jupiter.api.Test;
 class GitHubWorkflowsTest extends PlaneTest {
 
     private String runToTheEnd(String pipeline) throws Exception {
-        String runId = pushRun(pipeline);
-        try (RunnerPool pool = RunnerPool.start(2, plane.runnerTarget(), Files.createTempDirectory("delta-gha-"))) {
-            await().atMost(Duration.ofSeconds(90)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
-        }
-        return runId;
-    }
-
-    private String log(String runId, String job) {
-        var logs = plane.plane().logStore();
-        JobRecord record = store.getJob(runId, job).orElseThrow();
-        return String.join("", logs.listChunks(runId, job, record.lease().epoch()).stream().map(logs::read).toList());
+        return runToTheEnd(pipeline, 2, Duration.ofSeconds(90));
     }
 
     @Test
@@ -70,7 +61,7 @@ class GitHubWorkflowsTest extends PlaneTest {
                     if: needs.version.outputs.channel == 'nightly'
                     steps: [{run: echo never}]
                 """);
-        String log = log(runId, "release");
+        String log = jobLog(runId, "release");
         assertThat(store.getJob(runId, "release").orElseThrow().state()).as(log).isEqualTo(JobState.SUCCEEDED);
         assertThat(store.getJob(runId, "version").orElseThrow().outcome().outputs())
                 .isEqualTo(Map.of("tag", "v2.42", "channel", "stable"));
@@ -108,7 +99,7 @@ class GitHubWorkflowsTest extends PlaneTest {
                           echo "token=$value" >> "$GITHUB_OUTPUT"
                       - run: echo "$GITHUB_REPOSITORY $GITHUB_EVENT_NAME ${{ github.event_name }} ${{ github.ref_type }} $RUNNER_OS"
                 """);
-        String log = log(runId, "build");
+        String log = jobLog(runId, "build");
         assertThat(store.getJob(runId, "build").orElseThrow().state()).as(log).isEqualTo(JobState.SUCCEEDED);
         // sh -e is the default shell here, and the job's working directory the steps'
         assertThat(log).contains("in sub with ").contains("bash? no").contains("custom shell ran bash");
@@ -185,16 +176,11 @@ class GitHubWorkflowsTest extends PlaneTest {
                 .containsExactly(".github/workflows/lint.yaml", ".github/workflows/test.yml");
         assertThat(answer.path("ignored").toString()).contains("release.yml: runs on no event Delta CI receives")
                 .contains("docs.yml: the pipeline does not run on push");
-        try (RunnerPool pool = RunnerPool.start(2, plane.runnerTarget(), Files.createTempDirectory("delta-gha-"))) {
-            for (var run : answer.path("runs")) {
-                await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(run.path("runId").asText()).orElseThrow()
-                        .status().isTerminal());
-            }
-        }
+        runToTheEnd(answer.path("runs").findValuesAsText("runId"), 2, Duration.ofSeconds(60));
         String testRun = answer.path("runs").get(1).path("runId").asText();
         assertThat(store.getRun(testRun).orElseThrow().workflow()).isEqualTo(".github/workflows/test.yml");
         assertThat(store.getJob(testRun, "unit").orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
-        assertThat(log(testRun, "unit")).contains("unit tests of " + store.getRun(testRun).orElseThrow().repository()
+        assertThat(jobLog(testRun, "unit")).contains("unit tests of " + store.getRun(testRun).orElseThrow().repository()
                 + " at " + repo.sha());
         // a caller that follows one run (delta run) follows the first
         assertThat(answer.path("runId").asText()).isEqualTo(answer.path("runs").get(0).path("runId").asText());
@@ -237,10 +223,8 @@ class GitHubWorkflowsTest extends PlaneTest {
                               - run: echo "the action said '${{ steps.greet.outputs.said }}' (${{ steps.greet.outcome }})"
                         """));
         String runId = fixture.pushAnswer(repo).path("runId").asText();
-        try (RunnerPool pool = RunnerPool.start(1, plane.runnerTarget(), Files.createTempDirectory("delta-gha-"))) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
-        }
-        String log = log(runId, "build");
+        runToTheEnd(List.of(runId), 1, Duration.ofSeconds(60));
+        String log = jobLog(runId, "build");
         assertThat(store.getJob(runId, "build").orElseThrow().state()).as(log).isEqualTo(JobState.SUCCEEDED);
         assertThat(log).contains("hello, local (CC=clang)").contains("the action said 'hello local' (success)");
     }
@@ -285,13 +269,11 @@ class GitHubWorkflowsTest extends PlaneTest {
         // the called workflow runs only where it is called: its file alone starts nothing
         assertThat(answer.path("runs")).hasSize(1);
         String runId = answer.path("runId").asText();
-        try (RunnerPool pool = RunnerPool.start(2, plane.runnerTarget(), Files.createTempDirectory("delta-gha-"))) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
-        }
+        runToTheEnd(List.of(runId), 2, Duration.ofSeconds(60));
         assertThat(store.listJobs(runId)).extracting(JobRecord::jobKey)
                 .containsExactlyInAnyOrder("build-compile", "build-package", "ship");
-        assertThat(log(runId, "build-compile")).contains("compiling main");
-        String log = log(runId, "ship");
+        assertThat(jobLog(runId, "build-compile")).contains("compiling main");
+        String log = jobLog(runId, "ship");
         assertThat(store.getJob(runId, "ship").orElseThrow().state()).as(log).isEqualTo(JobState.SUCCEEDED);
         assertThat(log).contains("shipping app-main.tar (success)");
     }

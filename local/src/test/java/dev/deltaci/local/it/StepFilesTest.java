@@ -1,13 +1,10 @@
 package dev.deltaci.local.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.functions.store.JobRecord;
-import dev.deltaci.local.host.RunnerPool;
 import dev.deltaci.local.support.PlaneTest;
-import java.nio.file.Files;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -19,16 +16,7 @@ import org.junit.jupiter.api.Test;
 class StepFilesTest extends PlaneTest {
 
     private String runToTheEnd(String pipeline) throws Exception {
-        String runId = pushRun(pipeline);
-        try (RunnerPool pool = RunnerPool.start(1, plane.runnerTarget(), Files.createTempDirectory("delta-files-"))) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
-        }
-        return runId;
-    }
-
-    private String log(String runId, String job) {
-        var logs = plane.plane().logStore();
-        return String.join("", logs.listChunks(runId, job, 1).stream().map(logs::read).toList());
+        return runToTheEnd(pipeline, 1, Duration.ofSeconds(60));
     }
 
     @Test
@@ -61,7 +49,7 @@ class StepFilesTest extends PlaneTest {
                       - run: echo '## All good' >> "$GITHUB_STEP_SUMMARY"
                 """);
         JobRecord build = store.getJob(runId, "build").orElseThrow();
-        String log = log(runId, "build");
+        String log = jobLog(runId, "build");
         assertThat(build.state()).as(log).isEqualTo(JobState.SUCCEEDED);
         assertThat(log).contains("tag is v1.2.3").contains("notes: line one\nline two")
                 .contains("greeting: hello from GITHUB_ENV / hello from GITHUB_ENV").contains("mytool ran")
@@ -77,7 +65,7 @@ class StepFilesTest extends PlaneTest {
                     steps:
                       - run: ln -sf /etc/passwd "$GITHUB_STEP_SUMMARY"
                 """);
-        String log = log(runId, "attack");
+        String log = jobLog(runId, "attack");
         assertThat(store.getJob(runId, "attack").orElseThrow().state()).isEqualTo(JobState.FAILED);
         assertThat(log).contains("::delta:: step 1 fails: $GITHUB_STEP_SUMMARY is no longer the plain file the runner "
                 + "made (a link?); it is not read").doesNotContain("root:x:0:0");
@@ -96,7 +84,7 @@ class StepFilesTest extends PlaneTest {
                       - run: echo "not reached"
                 """);
         JobRecord build = store.getJob(runId, "build").orElseThrow();
-        String log = log(runId, "build");
+        String log = jobLog(runId, "build");
         assertThat(build.state()).isEqualTo(JobState.FAILED);
         assertThat(build.outcome().exitCode()).isEqualTo(1);
         assertThat(log).contains("::delta:: step 1 fails: $GITHUB_OUTPUT line 2: 'no equals sign here' is neither "

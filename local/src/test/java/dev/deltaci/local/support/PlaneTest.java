@@ -35,4 +35,29 @@ public abstract class PlaneTest {
     protected String pushRun(String pipeline) throws Exception {
         return fixture.pushRun(pipeline);
     }
+
+    /** Pushes a run of this pipeline and runs it to its end on {@code runners} runner processes. */
+    protected String runToTheEnd(String pipeline, int runners, java.time.Duration atMost) throws Exception {
+        String runId = pushRun(pipeline);
+        runToTheEnd(java.util.List.of(runId), runners, atMost);
+        return runId;
+    }
+
+    /** Runs these runs to their end on {@code runners} runner processes, each within {@code atMost}. */
+    protected void runToTheEnd(java.util.List<String> runIds, int runners, java.time.Duration atMost) throws Exception {
+        try (dev.deltaci.local.host.RunnerPool pool = dev.deltaci.local.host.RunnerPool.start(runners, plane.runnerTarget(),
+                java.nio.file.Files.createTempDirectory("delta-runners-"))) {
+            for (String runId : runIds) {
+                org.awaitility.Awaitility.await().atMost(atMost)
+                        .until(() -> store.getRun(runId).orElseThrow().status().isTerminal());
+            }
+        }
+    }
+
+    /** A job's log, as stored for its last attempt. */
+    protected String jobLog(String runId, String job) {
+        var logs = plane.plane().logStore();
+        long epoch = store.getJob(runId, job).orElseThrow().lease().epoch();
+        return String.join("", logs.listChunks(runId, job, epoch).stream().map(logs::read).toList());
+    }
 }
