@@ -110,6 +110,21 @@ class WireContractTest {
     }
 
     @Test
+    void aCompletion_shouldRefuseOutputsPastTheirLimit() {
+        java.util.Map<String, String> many = new java.util.HashMap<>();
+        for (int i = 0; i <= CompleteRequest.MAX_OUTPUTS; i++) {
+            many.put("o" + i, "v");
+        }
+        assertThatThrownBy(() -> new CompleteRequest("r", "j", "x", 1, 1, 5, 0, null, 0, null, many))
+                .hasMessageStartingWith("outputs: 65 outputs");
+        java.util.Map<String, String> big = java.util.Map.of("blob", "x".repeat(CompleteRequest.MAX_OUTPUT_BYTES));
+        assertThatThrownBy(() -> new CompleteRequest("r", "j", "x", 1, 1, 5, 0, null, 0, null, big))
+                .hasMessageContaining("at most 64 of 65536 bytes in all");
+        assertThat(new CompleteRequest("r", "j", "x", 1, 1, 5, 0, null, 0, null, java.util.Map.of("v", "1")).outputs())
+                .containsEntry("v", "1");
+    }
+
+    @Test
     void aJobMessage_shouldReadBackWithItsPasses() {
         JobMessage message = new JobMessage("r", "j", 3, List.of("linux")).passedOn();
         assertThat(JobMessage.fromJson(message.toJson())).isEqualTo(message);

@@ -406,6 +406,38 @@ class JobExecutorTest {
     }
 
     @Test
+    void aShellTheRunnerLacks_shouldFailTheStepSayingSo_asAScriptFailureNotAnInfraRetry() {
+        // the first goes on (continue-on-error), so the second, a custom shell, is tried too
+        JobExecutor.Result result = executor().run(jobOf(step("dir", "cmd", Map.of(), null, 0, true),
+                step("echo custom ran", "no-such-shell-here {0}", Map.of(), null, 0, false)));
+
+        assertThat(reported(result).failureClass()).isEqualTo(FailureClass.SCRIPT_FAILURE);
+        assertThat(reported(result).exitCode()).isEqualTo(127);
+        assertThat(shippedLog()).contains("cannot start the step's shell 'cmd'")
+                .contains("'cmd' is Windows' shell: run the job on a Windows runner, e.g. runs-on: windows-latest")
+                .contains("cannot start the step's shell 'no-such-shell-here'").doesNotContain("\ncustom ran\n");
+    }
+
+    @Test
+    void jobOutputs_shouldBeReported_butOnePastTheLimitLeftOutSayingSo() {
+        LeasedJob base = job(10_000, 30_000, "echo \"v=7\" >> \"$GITHUB_OUTPUT\"");
+        LeasedJob.Step withId = new LeasedJob.Step(base.steps().get(0).name(), false, base.steps().get(0).run(), "bash",
+                Map.of(), null, 0, false, null, "s");
+        LeasedJob job = new LeasedJob(base.runId(), base.jobKey(), base.name(), base.attempt(), base.epoch(),
+                base.startedAtEpochMs(), base.heartbeatIntervalMs(), base.leaseTtlMs(), base.cloneUrl(), base.sha(),
+                base.ref(), base.env(), base.timeoutMinutes(), List.of(withId), base.repository(), base.event(),
+                base.matrix(), List.of(), List.of(), Map.of(), null, Map.of(), null, null, Map.of(), Map.of(), Map.of(),
+                new java.util.LinkedHashMap<>(Map.of("version", "${{ steps.s.outputs.v }}",
+                        "huge", "x".repeat(dev.deltaci.api.CompleteRequest.MAX_OUTPUT_BYTES))), List.of());
+
+        JobExecutor.Result result = executor().run(job);
+
+        assertThat(reported(result).failureClass()).as(shippedLog()).isNull();
+        assertThat(reported(result).outputs()).isEqualTo(Map.of("version", "7"));
+        assertThat(shippedLog()).contains("output 'huge' left out: the job's outputs would pass 65536 bytes");
+    }
+
+    @Test
     void run_shouldStopAStepPastItsOwnTimeout_andFailTheJobAsTimeout() {
         long started = System.nanoTime();
 
