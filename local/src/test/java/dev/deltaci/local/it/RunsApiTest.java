@@ -182,7 +182,8 @@ class RunsApiTest extends PlaneTest {
                     steps: [{run: echo build}]
                   test:
                     needs: build
-                    strategy: {matrix: {n: [1, 2]}}
+                    # both instances must fail, in whichever order: fail-fast would cancel the slower one
+                    strategy: {matrix: {n: [1, 2]}, fail-fast: false}
                     steps: [{run: 'exit ${{ matrix.n }}'}]
                   report:
                     needs: test
