@@ -13,10 +13,16 @@ public sealed interface HeartbeatReply extends Reply permits HeartbeatReply.Rene
     /**
      * The lease runs to {@code leaseExpiresAtEpochMs}. {@code stop}, when set, says the job must
      * stop and end with that failure class ({@code timeout}, {@code cancelled}); a runner that
-     * does not stop within the stop grace has its attempt ended for it.
+     * does not stop within the stop grace has its attempt ended for it. {@code logToken} replaces
+     * the lease answer's, good until the renewed expiry.
      */
     @JsonTypeName("renewed")
-    record Renewed(long leaseExpiresAtEpochMs, FailureClass stop) implements HeartbeatReply {
+    record Renewed(long leaseExpiresAtEpochMs, FailureClass stop, String logToken) implements HeartbeatReply {
+
+        public Renewed(long leaseExpiresAtEpochMs, FailureClass stop) {
+            this(leaseExpiresAtEpochMs, stop, null);
+        }
+
         @Override
         public int httpStatus() {
             return 200;

@@ -2,8 +2,15 @@ package dev.deltaci.api;
 
 /**
  * A lease as granted: its epoch (what every later call names), when it expires unless renewed,
- * when the attempt started, and how often to renew it.
+ * when the attempt started, and how often to renew it. {@code logToken} (absent from older
+ * control planes) goes with each log chunk, so the chunk is fenced without a database read;
+ * each heartbeat's answer gives a fresh one.
  */
 public record LeaseTerms(long epoch, long expiresAtEpochMs, long startedAtEpochMs, long ttlMs,
-                         long heartbeatIntervalMs) {
+                         long heartbeatIntervalMs, String logToken) {
+
+    /** Terms without a log token: every chunk is then checked against the stored lease. */
+    public LeaseTerms(long epoch, long expiresAtEpochMs, long startedAtEpochMs, long ttlMs, long heartbeatIntervalMs) {
+        this(epoch, expiresAtEpochMs, startedAtEpochMs, ttlMs, heartbeatIntervalMs, null);
+    }
 }

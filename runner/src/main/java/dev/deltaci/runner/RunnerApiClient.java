@@ -53,6 +53,8 @@ public final class RunnerApiClient {
     private volatile java.util.function.Supplier<dev.deltaci.api.AwsIdentityProof> identityProofs;
     private String credential;
     private long renewAtNanos;
+    /** The latest log token of each attempt in hand (run, job, epoch), from its lease answer and heartbeats. */
+    private final Map<String, String> logTokens = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Where the registration token comes from when the runner registers: read at that moment
@@ -242,15 +244,30 @@ public final class RunnerApiClient {
 
     /** Leases a job; the control plane matches the job's labels against those of this runner's credential. */
     public LeaseReply lease(String runId, String jobKey, long epoch) throws IOException {
-        return call("lease", () -> new LeaseRequest(runId, jobKey, runnerId, epoch), LeaseReply.class);
+        LeaseReply reply = call("lease", () -> new LeaseRequest(runId, jobKey, runnerId, epoch), LeaseReply.class);
+        if (reply instanceof LeaseReply.Leased leased && leased.lease().logToken() != null) {
+            logTokens.put(attempt(runId, jobKey, leased.lease().epoch()), leased.lease().logToken());
+        }
+        return reply;
     }
 
     public HeartbeatReply heartbeat(String runId, String jobKey, long epoch) throws IOException {
-        return call("heartbeat", () -> new HeartbeatRequest(runId, jobKey, runnerId, epoch), HeartbeatReply.class);
+        HeartbeatReply reply = call("heartbeat", () -> new HeartbeatRequest(runId, jobKey, runnerId, epoch),
+                HeartbeatReply.class);
+        if (reply instanceof HeartbeatReply.Renewed renewed && renewed.logToken() != null) {
+            logTokens.put(attempt(runId, jobKey, epoch), renewed.logToken());
+        }
+        return reply;
     }
 
+    /** Sends a log chunk with the attempt's latest log token, so the control plane need not read the lease. */
     public LogReply uploadLog(String runId, String jobKey, long epoch, int seq, String text) throws IOException {
-        return call("logs", () -> new LogRequest(runId, jobKey, runnerId, epoch, seq, text), LogReply.class);
+        String token = logTokens.get(attempt(runId, jobKey, epoch));
+        return call("logs", () -> new LogRequest(runId, jobKey, runnerId, epoch, seq, text, token), LogReply.class);
+    }
+
+    private static String attempt(String runId, String jobKey, long epoch) {
+        return runId + "/" + jobKey + "/" + epoch;
     }
 
     /**
@@ -269,6 +286,7 @@ public final class RunnerApiClient {
     public CompleteReply complete(String runId, String jobKey, long epoch, int attempt, long startedAtEpochMs,
                                   int exitCode, FailureClass failureClass, int logChunks, String artifactSha256,
                                   Map<String, String> outputs) throws IOException {
+        logTokens.remove(attempt(runId, jobKey, epoch)); // no chunk follows the completion
         return call("complete", () -> new CompleteRequest(runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs,
                 exitCode, failureClass, logChunks, artifactSha256, outputs), CompleteReply.class);
     }

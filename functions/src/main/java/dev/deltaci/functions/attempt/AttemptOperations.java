@@ -47,6 +47,8 @@ final class AttemptOperations {
 
     private final JobStore store;
     private final LogStore logs;
+    /** Signs and checks log tokens: a chunk with a good one is stored without reading the lease. */
+    private final RunnerAuth auth;
     private final ArtifactStore artifacts;
     private final LeaseAnswer answers;
     private final Metrics metrics;
@@ -59,7 +61,8 @@ final class AttemptOperations {
 
     AttemptOperations(JobStore store, LogStore logs, ArtifactStore artifacts, LeaseAnswer answers,
                       JobLifecycle lifecycle, Lease.Policy leasePolicy, int infraRetryBudget, Metrics metrics,
-                      Clock clock, FleetStore fleet) {
+                      Clock clock, FleetStore fleet, RunnerAuth auth) {
+        this.auth = auth;
         this.fleet = fleet;
         this.store = store;
         this.logs = logs;
@@ -132,7 +135,8 @@ final class AttemptOperations {
             return new LeaseLost(reason);
         }
         FailureClass stop = verdict instanceof StopPolicy.Verdict.Stop told ? told.why() : null;
-        return new HeartbeatReply.Renewed(renewed.leaseExpiresAtEpochMs(), stop);
+        return new HeartbeatReply.Renewed(renewed.leaseExpiresAtEpochMs(), stop,
+                auth.attemptToken(r.runnerId(), r.runId(), r.jobKey(), r.epoch(), renewed.leaseExpiresAtEpochMs()));
     }
 
     UploadReply artifactUpload(ArtifactUploadRequest r) {
@@ -154,9 +158,13 @@ final class AttemptOperations {
         if (r.text().getBytes(StandardCharsets.UTF_8).length > MAX_LOG_CHUNK_BYTES) {
             return new Problem(413, "log chunk is larger than " + MAX_LOG_CHUNK_BYTES + " bytes");
         }
-        Optional<String> lost = store.leases().checkLease(r.runId(), r.jobKey(), r.runnerId(), r.epoch());
-        if (lost.isPresent()) {
-            return new LeaseLost(lost.get());
+        // a good token is the lease's fence until its expiry; without one (an older runner, a token
+        // outliving a late heartbeat) the stored lease decides
+        if (!auth.attemptTokenValid(r.token(), r.runnerId(), r.runId(), r.jobKey(), r.epoch())) {
+            Optional<String> lost = store.leases().checkLease(r.runId(), r.jobKey(), r.runnerId(), r.epoch());
+            if (lost.isPresent()) {
+                return new LeaseLost(lost.get());
+            }
         }
         try {
             logs.putChunk(r.runId(), r.jobKey(), r.epoch(), r.seq(), r.text());

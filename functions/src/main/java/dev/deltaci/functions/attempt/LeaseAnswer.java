@@ -16,6 +16,7 @@ import dev.deltaci.functions.github.GitHubApp;
 import dev.deltaci.functions.github.GitHubException;
 import dev.deltaci.functions.repo.GitHubPipelineSource;
 import dev.deltaci.functions.security.JobSecrets;
+import dev.deltaci.functions.security.RunnerAuth;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
 import java.util.ArrayList;
@@ -42,8 +43,11 @@ final class LeaseAnswer {
     private final Lease.Policy leasePolicy;
     /** Null when this deployment is not a GitHub App. */
     private final GitHubApp github;
+    private final RunnerAuth auth;
 
-    LeaseAnswer(JobStore store, ArtifactStore artifacts, JobSecrets secrets, Lease.Policy leasePolicy, GitHubApp github) {
+    LeaseAnswer(JobStore store, ArtifactStore artifacts, JobSecrets secrets, Lease.Policy leasePolicy, GitHubApp github,
+                RunnerAuth auth) {
+        this.auth = auth;
         this.store = store;
         this.artifacts = artifacts;
         this.secrets = secrets;
@@ -54,7 +58,8 @@ final class LeaseAnswer {
     /** The lease as granted and the whole job, with downloads and secrets. */
     LeaseReply.Leased leased(JobRecord job) {
         LeaseTerms lease = new LeaseTerms(job.lease().epoch(), job.lease().expiresAtEpochMs(), job.times().startedAtEpochMs(),
-                leasePolicy.ttl().toMillis(), leasePolicy.heartbeatInterval().toMillis());
+                leasePolicy.ttl().toMillis(), leasePolicy.heartbeatInterval().toMillis(), auth.attemptToken(
+                job.lease().owner(), job.runId(), job.jobKey(), job.lease().epoch(), job.lease().expiresAtEpochMs()));
         Secrets given = secrets(job);
         JobSpec spec = job.spec();
         List<JobRecord> needed = job.needs().isEmpty() ? List.of()

@@ -74,8 +74,8 @@ public final class RunnerApiService {
         this.auth = auth;
         this.registry = new RunnerRegistry(auth, ops, fleet, pools, identity);
         this.attempts = new AttemptOperations(store, logs, artifacts,
-                new LeaseAnswer(store, artifacts, secrets, leasePolicy, github), lifecycle, leasePolicy,
-                infraRetryBudget, metrics, clock, fleet);
+                new LeaseAnswer(store, artifacts, secrets, leasePolicy, github, auth), lifecycle, leasePolicy,
+                infraRetryBudget, metrics, clock, fleet, auth);
     }
 
     /** @param authorization the request's {@code Authorization} header, or null */

@@ -34,6 +34,7 @@ public final class RunnerAuth {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String VERSION = "dr1";
+    private static final String ATTEMPT_VERSION = "da1";
     public static final Duration DEFAULT_TTL = Duration.ofHours(1);
 
     /** A registration token's scope; {@code labels} null means any labels. */
@@ -154,6 +155,41 @@ public final class RunnerAuth {
         } catch (IOException | IllegalArgumentException e) {
             return new Check(null, 401, "malformed runner credential");
         }
+    }
+
+    /**
+     * A token that lets one attempt's runner send its log without the lease being read for every
+     * chunk: signed over runner, run, job and epoch, good until the lease's expiry, renewed with
+     * each heartbeat. Log keys are per epoch, so the worst a token outliving its lease can do is
+     * add to the log of the attempt it was issued for, never to a later attempt's.
+     */
+    public String attemptToken(String runnerId, String runId, String jobKey, long epoch, long expiresAtEpochMs) {
+        return ATTEMPT_VERSION + "." + expiresAtEpochMs + "."
+                + sign(attemptClaims(runnerId, runId, jobKey, epoch, expiresAtEpochMs));
+    }
+
+    /** Whether an {@link #attemptToken} is this control plane's, for this attempt, and not yet expired. */
+    public boolean attemptTokenValid(String token, String runnerId, String runId, String jobKey, long epoch) {
+        if (token == null) {
+            return false;
+        }
+        String[] parts = token.split("\\.");
+        if (parts.length != 3 || !parts[0].equals(ATTEMPT_VERSION)) {
+            return false;
+        }
+        long expires;
+        try {
+            expires = Long.parseLong(parts[1]);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        byte[] expected = sign(attemptClaims(runnerId, runId, jobKey, epoch, expires)).getBytes(StandardCharsets.US_ASCII);
+        return MessageDigest.isEqual(expected, parts[2].getBytes(StandardCharsets.US_ASCII)) && expires > clock.millis();
+    }
+
+    /** What an attempt token signs; a separator no id may hold keeps fields from running into each other. */
+    private static String attemptClaims(String runnerId, String runId, String jobKey, long epoch, long expiresAtEpochMs) {
+        return ATTEMPT_VERSION + "\n" + runnerId + "\n" + runId + "\n" + jobKey + "\n" + epoch + "\n" + expiresAtEpochMs;
     }
 
     private String sign(String data) {

@@ -192,6 +192,51 @@ class RunnerIdentityTest extends PlaneTest {
         return withText;
     }
 
+    @Test
+    void aLogToken_shouldStandInForTheLeaseOnlyForItsOwnAttempt_andAForgedOrExpiredOneShouldBeCheckedAgainstTheStore()
+            throws Exception {
+        String runId = pushRun("jobs:\n  build:\n    steps: [{run: 'true'}]\n  lint:\n    steps: [{run: 'true'}]\n");
+        Registered a = registerDirectly("runner-a");
+        Registered b = registerDirectly("runner-b");
+        HttpResponse<String> leased = send("lease", "Bearer " + a.credential(),
+                Map.of("runId", runId, "jobKey", "build", "runnerId", a.runnerId(), "epoch", 0));
+        assertThat(leased.statusCode()).isEqualTo(200);
+        String token = JSON.readTree(leased.body()).path("lease").path("logToken").asText();
+        assertThat(token).startsWith("da1.");
+        RunnerAuth otherKey = RunnerAuth.of("{\"signingKey\": \"" + "cd".repeat(32) + "\", \"registrationTokens\": "
+                + "[{\"sha256\": \"00\", \"pool\": \"x\"}]}", Duration.ofMinutes(10), clock);
+        String forged = otherKey.attemptToken(b.runnerId(), runId, "build", 1, clock.millis() + 600_000);
+
+        // the holder's own chunk, with its token
+        assertThat(sendLog(a, runId, "build", 1, "ok", token).statusCode()).isEqualTo(200);
+        // someone else's token, the token for another epoch or job, or one signed with another key:
+        // each is checked against the stored lease instead, which the caller does not hold
+        List<HttpResponse<String>> refused = List.of(
+                sendLog(b, runId, "build", 1, "runner b with a's token", token),
+                sendLog(a, runId, "build", 2, "a later epoch", token),
+                sendLog(a, runId, "lint", 1, "another job", token),
+                sendLog(b, runId, "build", 1, "signed elsewhere", forged));
+        assertThat(refused).allSatisfy(r -> {
+            assertThat(r.statusCode()).isEqualTo(403);
+            assertThat(r.body()).contains("lease_lost");
+        });
+        assertThat(StackContents.of(stack).bucketObjects()).isEqualTo(1);
+
+        // past the lease's expiry the token is worth nothing: the stored lease decides, and the sweeper
+        // has requeued the job the runner went silent on
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(plane.plane().sweeperService().sweep().requeued()).isEqualTo(1);
+        HttpResponse<String> late = sendLog(a, runId, "build", 1, "after the lease", token);
+        assertThat(late.statusCode()).isEqualTo(403);
+        assertThat(StackContents.of(stack).bucketObjects()).isEqualTo(1);
+    }
+
+    private HttpResponse<String> sendLog(Registered runner, String runId, String jobKey, long epoch, String text,
+                                         String token) throws Exception {
+        return send("logs", "Bearer " + runner.credential(), Map.of("runId", runId, "jobKey", jobKey,
+                "runnerId", runner.runnerId(), "epoch", epoch, "seq", 0, "text", text, "token", token));
+    }
+
     private record Registered(String runnerId, String credential) {
     }
 
