@@ -43,6 +43,12 @@ public final class MetricRegistry implements Metrics {
         return s == null ? 0 : s.sum().sum();
     }
 
+    /** How many values were recorded for the metric with exactly these dimensions: a timer's call count. */
+    public long count(Metric metric, Map<String, String> dimensions) {
+        Series s = series.get(new Key(metric, new TreeMap<>(dimensions)));
+        return s == null ? 0 : s.count().sum();
+    }
+
     /** Prometheus text exposition: counters as {@code _total}, timings as {@code _milliseconds} summaries, gauges as is. */
     public String prometheus() {
         StringBuilder out = new StringBuilder();

@@ -8,6 +8,8 @@ import dev.deltaci.local.host.GitHubPush;
 import dev.deltaci.local.host.LocalControlPlane;
 import dev.deltaci.local.metrics.RequestCounter;
 import dev.deltaci.local.repo.LocalRepository;
+import dev.deltaci.local.stack.CloudFormationTemplate;
+import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.local.stack.EmbeddedStack;
 import dev.deltaci.runner.RunnerAgent;
 import java.io.IOException;
@@ -36,7 +38,9 @@ import software.amazon.awssdk.services.sqs.model.Message;
  *       message, a long-polling receiver gets it, a conditional update, delete the message;</li>
  *   <li>throughput: one run of many trivial jobs (a matrix) on all the runners;</li>
  *   <li>AWS requests per job by service, control plane and runners apart (the sweeper is not
- *       running: it costs per minute, not per job).</li>
+ *       running: it costs per minute, not per job);</li>
+ *   <li>what 1,000 jobs cost at on-demand prices ({@link CostModel}), as one-job runs (the
+ *       measured dispatch runs) and as jobs of one large run (the throughput run).</li>
  * </ul>
  */
 public final class DispatchRun {
@@ -65,7 +69,16 @@ public final class DispatchRun {
 
     /** The report; {@code ratio} is dispatch-to-lease over the floor, at each percentile. */
     public record Report(Map<String, Percentiles> floor, Map<String, Percentiles> dispatch, Map<String, Double> ratio,
-                         Map<String, Object> throughput, Map<String, Map<String, Double>> requestsPerJob) {
+                         Map<String, Object> throughput, Map<String, Map<String, Double>> requestsPerJob,
+                         Map<String, Map<String, Double>> costPer1000Jobs) {
+    }
+
+    /** Function invocations so far: those behind the HTTP API, all of them, and their GB-seconds at the template's memory. */
+    private record FunctionUse(long httpRequests, long invocations, double gbSeconds) {
+        FunctionUse minus(FunctionUse before) {
+            return new FunctionUse(httpRequests - before.httpRequests, invocations - before.invocations,
+                    gbSeconds - before.gbSeconds);
+        }
     }
 
     private static final String ONE_JOB = "jobs:\n  only:\n    steps:\n      - run: 'true'\n";
@@ -101,6 +114,7 @@ public final class DispatchRun {
                 agents.add(agent);
             }
             JobStore store = plane.plane().jobStore();
+            CloudFormationTemplate template = stack.resources().template();
             String table = plane.plane().config().tableName();
 
             progress.printf("▸ floor: %d warm-up + %d rounds of put, send, long-poll receive, conditional update, delete%n",
@@ -112,7 +126,13 @@ public final class DispatchRun {
             List<Long> toLease = new ArrayList<>();
             List<Long> toSucceeded = new ArrayList<>();
             byte[] payload = GitHubPush.payload(oneJob);
+            FunctionUse measuredFrom = null;
             for (int i = 0; i < config.warmup() + config.runs(); i++) {
+                if (i == config.warmup()) {
+                    controlPlane.reset();
+                    runnerSide.reset();
+                    measuredFrom = functionUse(plane, template);
+                }
                 long sent = System.currentTimeMillis();
                 String runId = runIdOf(GitHubPush.send(plane.apiUrl(), "bench", payload));
                 RunRecord run = awaitTerminal(store, runId);
@@ -129,9 +149,14 @@ public final class DispatchRun {
                 }
             }
 
+            Map<String, Map<String, Double>> cost = new LinkedHashMap<>();
+            cost.put("oneJobRuns", CostModel.perThousandJobs(usage(config.runs(), controlPlane, runnerSide,
+                    functionUse(plane, template).minus(measuredFrom)), CostModel.Prices.US_EAST_1));
+
             progress.printf("▸ throughput: %d jobs in one run on %d runners%n", config.throughputJobs(), config.runners());
             controlPlane.reset();
             runnerSide.reset();
+            FunctionUse throughputFrom = functionUse(plane, template);
             long began = System.currentTimeMillis();
             String runId = runIdOf(GitHubPush.send(plane.apiUrl(), "bench", GitHubPush.payload(many)));
             RunRecord run = awaitTerminal(store, runId);
@@ -155,7 +180,9 @@ public final class DispatchRun {
             Map<String, Map<String, Double>> requests = new LinkedHashMap<>();
             requests.put("controlPlane", perJob(controlPlane));
             requests.put("runners", perJob(runnerSide));
-            return new Report(Map.of("toLease", floor), dispatch, ratio, throughput, requests);
+            cost.put("jobsOfOneRun", CostModel.perThousandJobs(usage(config.throughputJobs(), controlPlane, runnerSide,
+                    functionUse(plane, template).minus(throughputFrom)), CostModel.Prices.US_EAST_1));
+            return new Report(Map.of("toLease", floor), dispatch, ratio, throughput, requests, cost);
         } finally {
             agents.forEach(RunnerAgent::stop);
             dev.deltaci.local.TempTrees.deleteQuietly(work);
@@ -195,6 +222,40 @@ public final class DispatchRun {
         }
         sqs.deleteQueue(b -> b.queueUrl(queueUrl));
         return Percentiles.of(samples);
+    }
+
+    /** Counted requests and invocations as billed usage; each invocation's duration rounds up by up to 1 ms. */
+    private static CostModel.Usage usage(int jobs, RequestCounter controlPlane, RequestCounter runners, FunctionUse functions) {
+        Map<String, Long> calls = controlPlane.byOperation();
+        return new CostModel.Usage(jobs, functions.httpRequests(), functions.invocations(),
+                functions.gbSeconds(), controlPlane.writeUnits(), controlPlane.readUnits(), 3,
+                controlPlane.total("Sqs") + runners.total("Sqs"),
+                calls.getOrDefault("S3:PutObject", 0L), calls.getOrDefault("S3:GetObject", 0L));
+    }
+
+    private static FunctionUse functionUse(LocalControlPlane plane, CloudFormationTemplate template) {
+        long http = 0;
+        long invocations = 0;
+        double gbSeconds = 0;
+        for (Map.Entry<String, Map<String, Object>> function
+                : template.resourcesOfType("AWS::Serverless::Function").entrySet()) {
+            Map<String, String> which = Map.of("function", function.getKey());
+            long count = plane.metrics().count(Metric.FUNCTION_LATENCY, which);
+            double millis = plane.metrics().sum(Metric.FUNCTION_LATENCY, which) + count;
+            invocations += count;
+            gbSeconds += millis / 1000 * template.functionMemoryMb(function.getKey()) / 1024.0;
+            if (servesHttp(function.getValue())) {
+                http += count;
+            }
+        }
+        return new FunctionUse(http, invocations, gbSeconds);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static boolean servesHttp(Map<String, Object> function) {
+        Map<String, Object> events = (Map<String, Object>) CloudFormationTemplate.properties(function)
+                .getOrDefault("Events", Map.of());
+        return events.values().stream().anyMatch(e -> "HttpApi".equals(((Map<String, Object>) e).get("Type")));
     }
 
     private RunRecord awaitTerminal(JobStore store, String runId) throws InterruptedException {

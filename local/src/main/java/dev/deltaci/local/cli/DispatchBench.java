@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
         description = {"With warm runners long-polling, measure a signed webhook of a one-job pipeline to the "
                 + "job's lease and to the run's success (p50/p90/p99), and in the same run the bare-protocol floor "
                 + "(put item, send, long-poll receive, conditional update, delete) with the same clients; then the "
-                + "throughput of one run of many trivial jobs and the AWS requests per job by service."},
+                + "throughput of one run of many trivial jobs, the AWS requests per job by service, and what 1,000 "
+                + "jobs cost at on-demand prices (as one-job runs and as jobs of one run)."},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:measured", "2:usage error", "3:the stack or a run failed"})
 final class DispatchBench implements Callable<Integer> {
 
@@ -40,7 +41,7 @@ final class DispatchBench implements Callable<Integer> {
     int limitMinutes;
 
     @Option(names = "--json", description = "Progress to stderr, one JSON object on stdout: floor, dispatch, ratio, "
-            + "throughput, requestsPerJob.")
+            + "throughput, requestsPerJob, costPer1000Jobs.")
     boolean json;
 
     @Override
@@ -72,6 +73,8 @@ final class DispatchBench implements Callable<Integer> {
                     lease.p99(), report.ratio());
             progress.printf("▸ webhook → done  p50 %d  p90 %d  p99 %d ms%n", done.p50(), done.p90(), done.p99());
             progress.printf("▸ throughput %s%n▸ AWS requests per job %s%n", report.throughput(), report.requestsPerJob());
+            report.costPer1000Jobs().forEach((how, cost) -> progress.printf(
+                    "▸ cost per 1,000 jobs (%s, on-demand us-east-1): $%.4f %s%n", how, cost.get("total"), cost));
         }
         return ExitCodes.SUCCEEDED;
     }

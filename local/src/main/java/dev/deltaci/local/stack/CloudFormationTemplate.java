@@ -55,6 +55,16 @@ public record CloudFormationTemplate(Map<String, Object> root) {
         return (Map<String, Object>) resource.getOrDefault("Properties", Map.of());
     }
 
+    /** A function's memory in MB: its own {@code MemorySize}, else the globals', else Lambda's default 128. */
+    @SuppressWarnings("unchecked")
+    public int functionMemoryMb(String logicalId) {
+        Object own = properties(resources().getOrDefault(logicalId, Map.of())).get("MemorySize");
+        Map<String, Object> globals = (Map<String, Object>) root.getOrDefault("Globals", Map.of());
+        Object shared = ((Map<String, Object>) globals.getOrDefault("Function", Map.of())).get("MemorySize");
+        Object memory = own != null ? own : shared;
+        return memory == null ? 128 : Integer.parseInt(memory.toString());
+    }
+
     /** {@code Globals.Function.Environment.Variables}, the environment every function shares. */
     @SuppressWarnings("unchecked")
     public Map<String, Object> globalFunctionEnvironment() {

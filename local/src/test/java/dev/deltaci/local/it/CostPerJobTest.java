@@ -59,6 +59,10 @@ class CostPerJobTest {
             // + lease 2 + complete 3; a log chunk costs none (its log token stands in for reading the lease)
             assertThat(controlPlane.total("DynamoDb")).isEqualTo(9);
             assertThat(controlPlane.byOperation()).doesNotContainKey("DynamoDb:GetItem");
+            // what on-demand billing charges: every write at least one unit, the run's query some read units
+            long writes = controlPlane.total("DynamoDb") - controlPlane.byOperation().getOrDefault("DynamoDb:Query", 0L);
+            assertThat(controlPlane.writeUnits()).isGreaterThanOrEqualTo(writes);
+            assertThat(controlPlane.readUnits()).isPositive();
             assertThat(controlPlane.total("Sqs")).isEqualTo(1);
             assertThat(controlPlane.total("S3")).isEqualTo(job.outcome().logChunks());
             assertThat(runner.byOperation()).containsExactlyInAnyOrderEntriesOf(Map.of(
