@@ -43,6 +43,7 @@ import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -114,14 +115,14 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
         ClientOverrideConfiguration overrides = clientOverrides().build();
         Metrics metrics = new EmfMetrics();
         Optional<GitHubApp> github = GitHubApp.fromEnvironment(env, Clock.systemUTC());
+        // one HTTP client (one TLS context) for every AWS client
+        SdkHttpClient http = UrlConnectionHttpClient.create();
         return new ControlPlane(
-                DynamoDbClient.builder().httpClient(UrlConnectionHttpClient.create())
+                DynamoDbClient.builder().httpClient(http)
                         .overrideConfiguration(clientOverrides().addExecutionInterceptor(new DynamoDbMetrics(metrics))
                                 .build()).build(),
-                SqsClient.builder().httpClient(UrlConnectionHttpClient.create())
-                        .overrideConfiguration(overrides).build(),
-                S3Client.builder().httpClient(UrlConnectionHttpClient.create())
-                        .overrideConfiguration(overrides).build(),
+                SqsClient.builder().httpClient(http).overrideConfiguration(overrides).build(),
+                S3Client.builder().httpClient(http).overrideConfiguration(overrides).build(),
                 S3Presigner.create(),
                 ControlPlaneConfig.fromEnvironment(env),
                 webhookSecret(env, github),

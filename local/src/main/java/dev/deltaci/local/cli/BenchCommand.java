@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 /** {@code delta bench}: measurements anyone can rerun, on this machine. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Rerunnable measurements of Delta CI on this machine.",
-        subcommands = {BenchCommand.Startup.class, SweepBench.class, ChaosBench.class, DispatchBench.class})
+        subcommands = {BenchCommand.Startup.class, SweepBench.class, ChaosBench.class, DispatchBench.class,
+                ColdStartBench.class})
 public final class BenchCommand implements Runnable {
 
     @Spec

@@ -47,6 +47,31 @@ class DispatchBenchTest {
         assertThat(report.at("/requestsPerJob/controlPlane/DynamoDb").asDouble()).isGreaterThanOrEqualTo(2);
         assertThat(report.at("/requestsPerJob/runners/Sqs").asDouble()).isGreaterThanOrEqualTo(1);
         assertThat(outcome.stderr()).contains("▸ floor:").contains("▸ dispatch:").contains("▸ throughput:");
+        // priced from what was counted: every service costs something, and the total is their sum
+        for (String how : java.util.List.of("oneJobRuns", "jobsOfOneRun")) {
+            JsonNode cost = report.at("/costPer1000Jobs/" + how);
+            double sum = 0;
+            for (String service : java.util.List.of("apiGateway", "lambda", "dynamoDb", "sqs", "s3")) {
+                assertThat(cost.get(service).asDouble()).as(how + " " + service).isPositive();
+                sum += cost.get(service).asDouble();
+            }
+            assertThat(cost.get("total").asDouble()).isCloseTo(sum, org.assertj.core.data.Offset.offset(0.00001));
+        }
+    }
+
+    @Test
+    void benchColdstart_shouldSayHowToBuildTheJar_whenThereIsNone_andNameTheFunctionWhoseInitFailed() throws Exception {
+        Outcome missing = delta("bench", "coldstart", "--jar", "/nonexistent/delta-functions.jar");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.stderr()).contains("mvn -Plambda -pl functions package");
+
+        java.nio.file.Path empty = java.nio.file.Files.createTempFile("delta-empty-", ".jar");
+        try (var jar = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(empty))) {
+            jar.putNextEntry(new java.util.jar.JarEntry("README"));
+        }
+        Outcome failed = delta("bench", "coldstart", "--samples", "1", "--jar", empty.toString());
+        assertThat(failed.exitCode()).isEqualTo(3);
+        assertThat(failed.stderr()).contains("WebhookFunction").contains("ClassNotFoundException");
     }
 
     @Test

@@ -75,6 +75,60 @@ class TemplateDeployTest {
         assertThat(manifest.path("hook_attributes").path("url").asText()).endsWith("/webhooks/github");
     }
 
+    /**
+     * SnapStart snapshots published versions only: a function invoked as $LATEST starts cold every
+     * time. So every function has SnapStart, and, as SAM deploys it, everything that invokes a
+     * function (the HTTP API's permissions, the schedules, the queue's event source) names its alias.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyFunction_shouldResumeFromASnapStartSnapshot_andBeInvokedThroughItsPublishedAlias() throws Exception {
+        Process process;
+        try {
+            process = new ProcessBuilder("python3", HOME.resolve("local/src/test/resources/sam/translate.py").toString(),
+                    "infra/template.yaml").directory(HOME.toFile()).start();
+        } catch (IOException e) {
+            assumeThat(false).as("python3 is not installed here: " + e.getMessage()).isTrue();
+            return;
+        }
+        String json = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String errors = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assumeThat(process.exitValue()).as("aws-sam-translator is not installed here: " + errors).isNotEqualTo(3);
+        assertThat(process.exitValue()).as(errors).isZero();
+        Map<String, Map<String, Object>> resources = (Map<String, Map<String, Object>>) new com.fasterxml.jackson.databind
+                .ObjectMapper().readValue(json, Map.class).get("Resources");
+
+        Map<String, Object> aliases = new java.util.HashMap<>();
+        List<String> functions = new java.util.ArrayList<>();
+        resources.forEach((id, resource) -> {
+            Map<String, Object> props = (Map<String, Object>) resource.getOrDefault("Properties", Map.of());
+            switch (String.valueOf(resource.get("Type"))) {
+                case "AWS::Lambda::Function" -> {
+                    functions.add(id);
+                    assertThat(props.get("SnapStart")).as(id).isEqualTo(Map.of("ApplyOn", "PublishedVersions"));
+                }
+                case "AWS::Lambda::Alias" -> aliases.put(id, props);
+                default -> { }
+            }
+        });
+        assertThat(functions).hasSize(7);
+        assertThat(aliases).hasSize(functions.size());
+        List<Object> invokers = new java.util.ArrayList<>();
+        resources.forEach((id, resource) -> {
+            Map<String, Object> props = (Map<String, Object>) resource.getOrDefault("Properties", Map.of());
+            switch (String.valueOf(resource.get("Type"))) {
+                case "AWS::Lambda::Permission", "AWS::Lambda::EventSourceMapping" -> invokers.add(props.get("FunctionName"));
+                case "AWS::Events::Rule" -> ((List<Map<String, Object>>) props.get("Targets"))
+                        .forEach(target -> invokers.add(target.get("Arn")));
+                default -> { }
+            }
+        });
+        assertThat(invokers).hasSizeGreaterThan(functions.size()).allSatisfy(target -> assertThat(target)
+                .as("invoked through an alias").isInstanceOf(Map.class)
+                .satisfies(ref -> assertThat(aliases).containsKey(String.valueOf(((Map<String, Object>) ref).get("Ref")))));
+    }
+
     @Test
     void cfnLint_shouldFindNoErrorAndNoWarning() throws Exception {
         Process process;
