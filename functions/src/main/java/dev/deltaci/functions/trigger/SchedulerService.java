@@ -7,13 +7,19 @@ import dev.deltaci.functions.run.RunStarter;
 import dev.deltaci.functions.store.ScheduleStore;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import dev.deltaci.functions.repo.PipelineSource;
 
 /**
  * The scheduled function behind {@code on: schedule}: once a minute, for each repository whose
- * default branch declares crons, starts a run of that branch's latest pushed commit for every
- * cron that fell due since the last look. Safe to run twice at once or to repeat after a crash:
- * the run id is derived from repository, cron and due time, so a due time starts one run at most.
+ * default branch declared crons, starts a run of that branch's head commit (as GitHub does) for
+ * every cron that fell due since the last look — if the head still declares it. A repository
+ * whose head declares no cron any more is forgotten: pushes that drop schedules write nothing.
+ * Safe to run twice at once or to repeat after a crash: the run id is derived from repository,
+ * cron and due time, so a due time starts one run at most.
  */
 public final class SchedulerService {
 
@@ -37,17 +43,35 @@ public final class SchedulerService {
         int failed = 0;
         var entries = schedules.list();
         for (ScheduleStore.Entry entry : entries) {
+            List<String> due = entry.crons().stream().filter(cron -> ScheduleTrigger.lastDue(cron, now)
+                    .filter(at -> at.toEpochMilli() > entry.checkedUntilEpochMs()).isPresent()).toList();
+            if (due.isEmpty()) {
+                continue;
+            }
+            Optional<PipelineSource.ResolvedRef> head;
+            try {
+                head = starter.pipelines().resolve(entry.cloneUrl(), entry.ref());
+            } catch (PipelineSource.RepositoryUnavailableException e) {
+                failed++; // try again next tick
+                continue;
+            }
+            if (head.isEmpty()) {
+                schedules.remove(entry.repository(), entry.pushedAtEpochMs()); // the branch is gone
+                continue;
+            }
             boolean allStarted = true;
-            for (String cron : entry.crons()) {
-                Optional<Instant> due = ScheduleTrigger.lastDue(cron, now);
-                if (due.isEmpty() || due.get().toEpochMilli() <= entry.checkedUntilEpochMs()) {
-                    continue;
-                }
-                String runId = RunStarter.runIdFor("schedule", entry.repository() + "|" + cron + "|" + due.get());
+            Set<String> declared = new HashSet<>(); // by the head's pipeline or workflows, together
+            for (String cron : due) {
+                Instant at = ScheduleTrigger.lastDue(cron, now).orElseThrow();
+                String runId = RunStarter.runIdFor("schedule", entry.repository() + "|" + cron + "|" + at);
                 ApiResponse answer = starter.start(runId, new RunStarter.RunSource("schedule", entry.repository(),
-                        entry.cloneUrl(), entry.sha(), entry.ref()), pipeline ->
-                        pipeline.on().schedule() != null && pipeline.on().schedule().crons().contains(cron)
-                                ? Decision.start() : Decision.ignore("cron '" + cron + "' is no longer scheduled"));
+                        entry.cloneUrl(), head.get().sha(), entry.ref()), pipeline -> {
+                            if (pipeline.on().schedule() != null) {
+                                declared.addAll(pipeline.on().schedule().crons());
+                            }
+                            return pipeline.on().schedule() != null && pipeline.on().schedule().crons().contains(cron)
+                                    ? Decision.start() : Decision.ignore("cron '" + cron + "' is no longer scheduled");
+                        });
                 if (answer.status() == 201) {
                     started++;
                 } else if (answer.status() >= 500) {
@@ -55,7 +79,10 @@ public final class SchedulerService {
                     failed++;
                 }
             }
-            if (allStarted) {
+            if (allStarted && declared.isEmpty()) {
+                // the head declares no schedule: forget the repository, unless a push registered anew since
+                schedules.remove(entry.repository(), entry.pushedAtEpochMs());
+            } else if (allStarted) {
                 schedules.checked(entry.repository(), entry.checkedUntilEpochMs(), now.toEpochMilli());
             }
         }

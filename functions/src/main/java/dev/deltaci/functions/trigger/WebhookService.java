@@ -159,10 +159,13 @@ public final class WebhookService {
                 });
     }
 
+    /**
+     * A push that declares schedules registers them. One that declares none writes nothing (most
+     * pushes of most repositories: a delete on each would cost a write per push): crons it dropped
+     * are forgotten by the scheduler, which reads the branch's head when one falls due.
+     */
     private void updateSchedules(PushEvent push, List<String> crons) {
-        if (crons.isEmpty()) {
-            schedules.remove(push.repository(), clock.millis());
-        } else {
+        if (!crons.isEmpty()) {
             schedules.register(push.repository(), push.cloneUrl(), push.ref(), push.after(), crons, clock.millis());
         }
     }

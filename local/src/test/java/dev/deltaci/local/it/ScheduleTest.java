@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * on: schedule through the scheduled function, with an injected clock: a push to the default
- * branch registers the crons, each due time starts one run of that commit (however often the
- * function runs), and a pipeline without schedules unregisters them.
+ * branch registers the crons, each due time starts one run of the branch's head (however often
+ * the function runs), and crons the head no longer declares are forgotten when they fall due.
  */
 class ScheduleTest extends PlaneTest {
 
@@ -89,7 +89,8 @@ class ScheduleTest extends PlaneTest {
     }
 
     @Test
-    void aPushWithoutSchedules_shouldUnregisterThem_andAPushToAnotherBranchChangeNothing() throws Exception {
+    void aPushWithoutSchedules_shouldWriteNothing_andTheSchedulerForgetThemWhenTheyFallDue_atTheBranchsHead()
+            throws Exception {
         LocalRepository scheduled = fixture.repository("on: {schedule: [{cron: '* * * * *'}]}\njobs:\n  a:\n    steps: [{run: x}]\n");
         push(scheduled);
         assertThat(plane.plane().scheduleStore().list()).hasSize(1);
@@ -101,7 +102,30 @@ class ScheduleTest extends PlaneTest {
         assertThat(plane.plane().scheduleStore().list()).as("only the default branch decides").hasSize(1);
 
         assertThat(push(unscheduled).status()).isEqualTo(201);
+        assertThat(plane.plane().scheduleStore().list()).as("a push without schedules writes nothing").hasSize(1);
+
+        // the cron falls due: the scheduler reads the branch's head, which no longer declares it
+        clock.advance(Duration.ofMinutes(1).plusSeconds(5));
+        TickReport due = (TickReport) plane.scheduleNow();
+        assertThat(due.started()).isZero();
+        assertThat(allRuns()).noneMatch(run -> run.trigger().equals("schedule"));
         assertThat(plane.plane().scheduleStore().list()).isEmpty();
+    }
+
+    @Test
+    void aDueCron_shouldRunTheBranchsHead_notTheCommitThatRegisteredIt() throws Exception {
+        LocalRepository first = fixture.repository("on: {schedule: [{cron: '* * * * *'}]}\njobs:\n  a:\n    steps: [{run: x}]\n");
+        push(first);
+        // a later commit on main whose push was never delivered (GitHub down, say): the schedule runs it all the same
+        LocalRepository head = commit(first, "on: {schedule: [{cron: '* * * * *'}]}\njobs:\n  b:\n    steps: [{run: y}]\n");
+
+        clock.advance(Duration.ofMinutes(1).plusSeconds(5));
+        assertThat(((TickReport) plane.scheduleNow()).started()).isEqualTo(1);
+        assertThat(allRuns()).singleElement().satisfies(run -> {
+            assertThat(run.sha()).isEqualTo(head.sha()).isNotEqualTo(first.sha());
+            assertThat(store.listJobs(run.runId())).extracting(j -> j.jobKey()).containsExactly("b");
+        });
+        assertThat(plane.plane().scheduleStore().list()).hasSize(1);
     }
 
     /** A second commit on the fixture repository's main branch, with another pipeline. */
