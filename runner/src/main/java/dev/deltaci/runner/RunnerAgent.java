@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,8 @@ public final class RunnerAgent {
     private volatile long stateSinceNanos = System.nanoTime();
     /** Why the control plane drained this runner's instance; null while it takes work. */
     private volatile String drained;
+    /** Lease and complete without running anything ({@link #noop()}). */
+    private volatile boolean noop;
 
     /**
      * @param retryDelaySeconds how soon a message whose lease call failed (control plane
@@ -65,6 +68,15 @@ public final class RunnerAgent {
         this.executor = new JobExecutor(api, workRoot, killGraceMs, logFlushMs, storageOutageLimit, jobUser);
         this.pollSeconds = pollSeconds;
         this.retryDelaySeconds = retryDelaySeconds;
+    }
+
+    /**
+     * From now on, lease each job and report it succeeded at once, running nothing (no checkout,
+     * no step, no log): what the control plane alone can sustain ({@code delta bench dispatch --noop}).
+     */
+    public RunnerAgent noop() {
+        noop = true;
+        return this;
     }
 
     /** Polls until {@link #stop()}; runs at most {@code maxJobs} jobs (0: no limit). */
@@ -194,7 +206,8 @@ public final class RunnerAgent {
         MDC.put("attempt", Integer.toString(leasedJob.attempt()));
         LOG.info("leased " + job.runId() + "/" + job.jobKey() + " epoch " + leasedJob.epoch());
         stateSinceNanos = System.nanoTime();
-        JobExecutor.Result result = executor.run(leasedJob);
+        JobExecutor.Result result = noop ? new JobExecutor.Result.Report(0, null, 0, null, Map.of())
+                : executor.run(leasedJob);
         if (result instanceof JobExecutor.Result.Report report) {
             report(leasedJob, report);
         } else if (result instanceof JobExecutor.Result.LeaseLost lost) {

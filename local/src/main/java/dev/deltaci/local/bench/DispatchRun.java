@@ -45,12 +45,16 @@ import software.amazon.awssdk.services.sqs.model.Message;
  */
 public final class DispatchRun {
 
-    /** What to measure. */
-    public record Config(int runs, int warmup, int runners, int throughputJobs, Duration limit) {
+    /** What to measure; {@code noop}: runners lease and complete without running anything (the control plane alone). */
+    public record Config(int runs, int warmup, int runners, int throughputJobs, Duration limit, boolean noop) {
         public Config {
             if (runs < 1 || warmup < 0 || runners < 1 || runners > 16 || throughputJobs < 1 || throughputJobs > 256) {
                 throw new IllegalArgumentException("need runs >= 1, warmup >= 0, runners 1-16, throughput jobs 1-256");
             }
+        }
+
+        public Config(int runs, int warmup, int runners, int throughputJobs, Duration limit) {
+            this(runs, warmup, runners, throughputJobs, limit, false);
         }
     }
 
@@ -108,6 +112,9 @@ public final class DispatchRun {
             for (int i = 1; i <= config.runners(); i++) {
                 RunnerAgent agent = new RunnerAgent(runnerSqs, plane.queueUrl(), plane.runnerClient("bench-runner-" + i),
                         Files.createDirectories(work.resolve("runner-" + i)), 20, 1, 1000, 1000, Duration.ofMinutes(1));
+                if (config.noop()) {
+                    agent.noop();
+                }
                 Thread loop = new Thread(() -> agent.runLoop(0), "bench-runner-" + i);
                 loop.setDaemon(true);
                 loop.start();
@@ -177,6 +184,23 @@ public final class DispatchRun {
             throughput.put("runners", config.runners());
             throughput.put("wallMillis", wallMs);
             throughput.put("jobsPerSecond", round(config.throughputJobs() * 1000.0 / Math.max(1, wallMs)));
+            throughput.put("noop", config.noop());
+            // the store's own ceiling: its conditional-write rate from as many writers as runners,
+            // over the conditional writes a job costs
+            Map<String, Long> calls = controlPlane.byOperation();
+            long writes = calls.entrySet().stream().filter(e -> e.getKey().startsWith("DynamoDb:")
+                    && WRITES.contains(e.getKey().substring("DynamoDb:".length()))).mapToLong(Map.Entry::getValue).sum();
+            double writesPerJob = (double) writes / config.throughputJobs();
+            progress.printf("▸ store: conditional puts of job-sized items from %d writers%n", config.runners());
+            Map<String, AttributeValue> jobItem = floorDynamo.query(b -> b.tableName(table)
+                    .keyConditionExpression("pk = :pk AND begins_with(sk, :job)")
+                    .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS("RUN#" + runId),
+                            ":job", AttributeValue.fromS("JOB#"))).limit(1)).items().get(0);
+            double storeRate = conditionalWriteRate(floorDynamo, table, config.runners(), jobItem);
+            throughput.put("writesPerJob", round(writesPerJob));
+            throughput.put("storeConditionalWritesPerSecond", round(storeRate));
+            throughput.put("storeCeilingJobsPerSecond", round(storeRate / writesPerJob));
+            throughput.put("ofCeiling", round(config.throughputJobs() * 1000.0 / Math.max(1, wallMs) / (storeRate / writesPerJob)));
             Map<String, Map<String, Double>> requests = new LinkedHashMap<>();
             requests.put("controlPlane", perJob(controlPlane));
             requests.put("runners", perJob(runnerSide));
@@ -187,6 +211,37 @@ public final class DispatchRun {
             agents.forEach(RunnerAgent::stop);
             dev.deltaci.local.TempTrees.deleteQuietly(work);
         }
+    }
+
+    private static final java.util.Set<String> WRITES = java.util.Set.of("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem");
+    private static final int STORE_WRITES_PER_WRITER = 500;
+
+    /**
+     * Conditional puts per second ({@code attribute_not_exists}) from {@code writers} threads, each on
+     * its own keys, of an item shaped like {@code sample} (a job of the throughput run: its size, and
+     * the index attributes the store maintains for it).
+     */
+    private static double conditionalWriteRate(DynamoDbClient dynamo, String table, int writers,
+                                               Map<String, AttributeValue> sample) throws InterruptedException {
+        List<Thread> threads = new ArrayList<>();
+        long began = System.nanoTime();
+        for (int w = 0; w < writers; w++) {
+            int writer = w;
+            Thread thread = new Thread(() -> {
+                for (int i = 0; i < STORE_WRITES_PER_WRITER; i++) {
+                    Map<String, AttributeValue> item = new LinkedHashMap<>(sample);
+                    item.put("pk", AttributeValue.fromS("BENCH#W" + writer + "#" + i));
+                    dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
+                }
+            }, "bench-writer-" + w);
+            thread.start();
+            threads.add(thread);
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        double seconds = (System.nanoTime() - began) / 1e9;
+        return writers * STORE_WRITES_PER_WRITER / seconds;
     }
 
     /** The bare protocol: item, message, receive by a long-polling consumer, conditional update, delete. */

@@ -40,6 +40,11 @@ final class DispatchBench implements Callable<Integer> {
     @Option(names = "--limit-minutes", paramLabel = "M", defaultValue = "10", description = "Longest wait for one run (default: ${DEFAULT-VALUE}).")
     int limitMinutes;
 
+    @Option(names = "--noop", description = "Runners lease each job and report it succeeded at once, running nothing "
+            + "(no checkout, no step, no log): the control plane's own throughput, against the store's conditional-write "
+            + "rate measured in the same run.")
+    boolean noop;
+
     @Option(names = "--json", description = "Progress to stderr, one JSON object on stdout: floor, dispatch, ratio, "
             + "throughput, requestsPerJob, costPer1000Jobs.")
     boolean json;
@@ -48,7 +53,7 @@ final class DispatchBench implements Callable<Integer> {
     public Integer call() throws Exception {
         DispatchRun.Config config;
         try {
-            config = new DispatchRun.Config(runs, warmup, runners, throughputJobs, Duration.ofMinutes(limitMinutes));
+            config = new DispatchRun.Config(runs, warmup, runners, throughputJobs, Duration.ofMinutes(limitMinutes), noop);
         } catch (IllegalArgumentException e) {
             spec.commandLine().getErr().println("error: " + e.getMessage());
             return ExitCodes.USAGE_OR_CONFIG;

@@ -75,6 +75,24 @@ class DispatchBenchTest {
     }
 
     @Test
+    void benchDispatchNoop_shouldRunEveryJobWithoutForking_andSetItAgainstTheStoresWriteRate() throws Exception {
+        Outcome outcome = delta("bench", "dispatch", "--runs", "2", "--warmup", "0", "--runners", "2",
+                "--throughput-jobs", "8", "--noop", "--json");
+
+        assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
+        JsonNode throughput = new ObjectMapper().readTree(outcome.stdout()).get("throughput");
+        assertThat(throughput.get("noop").asBoolean()).isTrue();
+        // a job is at least its lease, its completion and the run's end in writes; the log chunk is gone with the step
+        assertThat(throughput.get("writesPerJob").asDouble()).isGreaterThanOrEqualTo(2);
+        assertThat(throughput.get("storeConditionalWritesPerSecond").asDouble()).isPositive();
+        assertThat(throughput.get("storeCeilingJobsPerSecond").asDouble()).isCloseTo(
+                throughput.get("storeConditionalWritesPerSecond").asDouble() / throughput.get("writesPerJob").asDouble(),
+                org.assertj.core.data.Percentage.withPercentage(2));
+        assertThat(new ObjectMapper().readTree(outcome.stdout()).at("/requestsPerJob/controlPlane/S3").asDouble())
+                .as("no step ran, so no log was shipped").isZero();
+    }
+
+    @Test
     void benchDispatch_shouldRefuseNonsense_withExit2() {
         Outcome outcome = delta("bench", "dispatch", "--runners", "0");
 
