@@ -16,7 +16,6 @@ import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.core.job.JobState;
 import dev.deltaci.core.job.Lease;
 import dev.deltaci.core.job.RetryPolicy;
-import dev.deltaci.core.job.RunState;
 import dev.deltaci.core.job.StopPolicy;
 import dev.deltaci.functions.artifacts.ArtifactStore;
 import dev.deltaci.functions.logs.LogStore;
@@ -103,8 +102,8 @@ final class AttemptOperations {
             metrics.record(Metric.LEASE_ACQUIRED, 1);
             metrics.record(Metric.DISPATCH_LATENCY, Math.max(0, job.times().startedAtEpochMs() - job.times().queuedAtEpochMs()));
             if (job.needs().isEmpty()) {
-                // a root job starting is what moves a run from PENDING to RUNNING
-                store.updateRunStatus(job.runId(), RunState.RUNNING);
+                // a root job starting is what moves a run from PENDING to RUNNING, and proves its start complete
+                store.markStarted(job.runId());
             }
             return answers.leased(job);
         }

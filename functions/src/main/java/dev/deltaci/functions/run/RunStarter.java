@@ -280,7 +280,9 @@ public final class RunStarter {
                     pipeline.concurrency().cancelInProgress());
         }
         Optional<RunRecord> raced = store.createRunIfAbsent(run);
-        if (raced.isPresent() && raced.get().materialized()) {
+        if (raced.isPresent() && (raced.get().materialized()
+                || store.listJobs(runId).size() >= raced.get().jobCount())) {
+            // a repeat: its run was started (marked so once a job was leased, or with every job written)
             return duplicate(raced.get());
         }
         if (configError != null) {
@@ -302,7 +304,8 @@ public final class RunStarter {
             }
             throw e;
         }
-        store.markMaterialized(runId);
+        // not marked materialized here (a write per run): the first lease of a root job marks it
+        // (JobStore.markStarted), and the sweeper finishes a start nobody leased from (finishAbandonedStarts)
         return ApiResponse.of(201, "runId", runId, "status", RunState.PENDING.name(), "jobs", jobs.size());
     }
 

@@ -120,6 +120,20 @@ public final class Conditions {
     /** {@code status = <new>, updatedAtEpochMs = now}. */
     public static final String RUN_STATUS_UPDATE = "SET #status = :status, #updatedAtEpochMs = :now";
 
+    /** As {@link #RUN_STATUS_UPDATE}, for a finished run: its start is over too, out of the unfinished-starts index. */
+    public static final String RUN_STATUS_END_UPDATE = "SET #status = :status, #updatedAtEpochMs = :now, "
+            + "#materialized = :true REMOVE #queueShard";
+
+    /** Not started, or started but its start not yet marked finished: what a root job's first lease changes. */
+    public static final String RUN_NOT_MARKED_STARTED = "#status = :pending OR (#status = :running AND attribute_exists(#queueShard))";
+
+    /**
+     * {@code status = RUNNING}, and materialized (out of the unfinished-starts index): a job is
+     * leased only after its message was sent, and a start sends messages only after writing every job.
+     */
+    public static final String RUN_STARTED_UPDATE = "SET #status = :running, #materialized = :true, "
+            + "#updatedAtEpochMs = :now REMOVE #queueShard";
+
     /** {@code status = PENDING}: no job of the run has started. */
     public static final String RUN_PENDING = "#status = :pending";
 

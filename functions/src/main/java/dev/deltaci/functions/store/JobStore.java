@@ -136,12 +136,33 @@ public final class JobStore {
 
     /** Stores the run's derived status unless it is already that or the run has finished. */
     public Written updateRunStatus(String runId, RunState status) {
+        Map<String, String> names = new java.util.HashMap<>(Map.of("#status", "status", "#updatedAtEpochMs", "updatedAtEpochMs"));
+        Map<String, AttributeValue> values = new java.util.HashMap<>(Map.of(":status", s(status.name()),
+                ":pending", s(RunState.PENDING.name()), ":running", s(RunState.RUNNING.name()), ":now", n(clock.millis())));
+        if (status.isTerminal()) {
+            names.putAll(Map.of("#materialized", "materialized", "#queueShard", "queueShard"));
+            values.put(":true", AttributeValue.fromBool(true));
+        }
         return Items.write(dynamo, UpdateItemRequest.builder().tableName(table).key(runKey(runId))
                 .conditionExpression(Conditions.RUN_STATUS_CHANGES)
-                .updateExpression(Conditions.RUN_STATUS_UPDATE)
-                .expressionAttributeNames(Map.of("#status", "status", "#updatedAtEpochMs", "updatedAtEpochMs"))
-                .expressionAttributeValues(Map.of(":status", s(status.name()),
-                        ":pending", s(RunState.PENDING.name()), ":running", s(RunState.RUNNING.name()),
+                .updateExpression(status.isTerminal() ? Conditions.RUN_STATUS_END_UPDATE : Conditions.RUN_STATUS_UPDATE)
+                .expressionAttributeNames(names).expressionAttributeValues(values)
+                .build());
+    }
+
+    /**
+     * A root job was leased: the run is RUNNING, and its start is known to be complete (every
+     * message is sent after every job is written), so it leaves the unfinished-starts index — the
+     * write that used to follow every start. Not applied once both are so.
+     */
+    public Written markStarted(String runId) {
+        return Items.write(dynamo, UpdateItemRequest.builder().tableName(table).key(runKey(runId))
+                .conditionExpression(Conditions.RUN_NOT_MARKED_STARTED)
+                .updateExpression(Conditions.RUN_STARTED_UPDATE)
+                .expressionAttributeNames(Map.of("#status", "status", "#updatedAtEpochMs", "updatedAtEpochMs",
+                        "#materialized", "materialized", "#queueShard", "queueShard"))
+                .expressionAttributeValues(Map.of(":pending", s(RunState.PENDING.name()),
+                        ":running", s(RunState.RUNNING.name()), ":true", AttributeValue.fromBool(true),
                         ":now", n(clock.millis())))
                 .build());
     }

@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * A run as stored. {@code status} is a cache of the state derived from its jobs.
  *
- * @param materialized true once all its jobs are written and its first jobs enqueued
+ * @param materialized true once its start is known complete (every job written, the first sent): marked by a
+ *                     root job's first lease, by the run's end, or by the sweeper
  * @param cancelledBy  who asked for the run to be cancelled, or null
  * @param concurrencyGroup the gate of the pipeline's {@code concurrency:} for this run, or null
  * @param cancelInProgress whether this run, waiting for its group, cancels the runs ahead of it

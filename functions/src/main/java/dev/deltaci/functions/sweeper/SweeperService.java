@@ -123,15 +123,21 @@ public final class SweeperService {
             }
         }
 
+        // starts first: a queued job of a start not known to be complete is sent only once it is
+        int abandonedStarts = finishAbandonedStarts(clock.millis() - policy.abandonedStartAfter().toMillis());
         int reenqueued = 0;
         int queueTimedOut = 0;
         long queuedCutoff = clock.millis() - policy.reconcileAfter().toMillis();
         List<JobRef> stale = sweeps.queuedSince(queuedCutoff, policy.batchLimit());
+        java.util.Map<String, Boolean> startsComplete = new java.util.HashMap<>();
         for (JobRef ref : stale) {
             Optional<JobRecord> current = jobs.getJob(ref.runId(), ref.jobKey());
             if (current.isEmpty() || current.get().state() != JobState.QUEUED
                     || current.get().times().enqueuedAtEpochMs() >= queuedCutoff) {
                 continue;
+            }
+            if (!startsComplete.computeIfAbsent(ref.runId(), this::startComplete)) {
+                continue; // its run's start may still be writing jobs: finishAbandonedStarts decides it in time
             }
             JobRecord job = current.get();
             long waitedMs = clock.millis() - job.times().queuedAtEpochMs();
@@ -146,16 +152,36 @@ public final class SweeperService {
             }
         }
         int gatesFreed = checkGates(queuedCutoff);
-        int abandonedStarts = finishAbandonedStarts(clock.millis() - policy.abandonedStartAfter().toMillis());
         return new SweepReport(expired.size(), requeued, failed, timedOut, stale.size(), reenqueued, queueTimedOut,
                 gatesFreed, abandonedStarts, clock.millis() - began);
     }
 
     /**
-     * Runs whose start a function left unfinished (killed or timed out between writing the run
-     * and marking it materialized), older than any function can run: if every job was written the
-     * start is complete and the run goes on; otherwise the jobs written are cancelled and the run
-     * fails with the reason. Either way it does not stay PENDING.
+     * Whether a run's start is known to be complete, so a queued job of it may be sent again: it was
+     * marked so (a root job was leased, or the run ended), or every job is written (then it is
+     * marked now; a message sent twice is harmless, the lease being the claim). Otherwise a function
+     * may still be writing it, and its jobs wait for {@link #finishAbandonedStarts}.
+     */
+    private boolean startComplete(String runId) {
+        Optional<RunRecord> run = jobs.getRun(runId);
+        if (run.isEmpty()) {
+            return false;
+        }
+        if (run.get().materialized()) {
+            return true;
+        }
+        if (jobs.listJobs(runId).size() < run.get().jobCount()) {
+            return false;
+        }
+        jobs.markMaterialized(runId);
+        return true;
+    }
+
+    /**
+     * Runs whose start is not known to be complete (no root job leased yet, or a function killed
+     * between writing the run and its jobs), older than any function can run: if every job was
+     * written the start is complete and the run goes on; otherwise the jobs written are cancelled
+     * and the run fails with the reason. Either way it does not stay PENDING.
      */
     private int finishAbandonedStarts(long cutoff) {
         int finished = 0;

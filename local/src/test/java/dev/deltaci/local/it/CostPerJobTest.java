@@ -53,10 +53,12 @@ class CostPerJobTest {
             System.out.printf("cost of one trivial job: control plane %s; runner %s%n",
                     controlPlane.byOperation(), runner.byOperation());
             assertThat(job.outcome().logChunks()).isEqualTo(1);
-            // webhook 3 (put run, put job, mark materialized; the conditional put of the run finds a repeat
-            // without a read before it, and a push to the default branch that declares no schedule writes
-            // none) + lease 2 + complete 3; a log chunk costs none (its log token stands in for the lease)
-            assertThat(controlPlane.total("DynamoDb")).isEqualTo(8);
+            // webhook 2 (put run, put job: the conditional put of the run finds a repeat without a read
+            // before it, a push to the default branch that declares no schedule writes none, and the
+            // root job's lease marks the start complete) + lease 2 (job, run RUNNING and started)
+            // + complete 3 (job, query run, run status); a log chunk costs none (its token fences it)
+            assertThat(controlPlane.total("DynamoDb")).isEqualTo(7);
+            assertThat(controlPlane.byOperation()).containsEntry("DynamoDb:Query", 1L);
             assertThat(controlPlane.byOperation()).doesNotContainKey("DynamoDb:GetItem");
             // what on-demand billing charges: every write at least one unit, the run's query some read units
             long writes = controlPlane.total("DynamoDb") - controlPlane.byOperation().getOrDefault("DynamoDb:Query", 0L);

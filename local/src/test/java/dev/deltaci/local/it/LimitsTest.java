@@ -31,15 +31,14 @@ class LimitsTest extends PlaneTest {
 
     private static final Predicate<SdkRequest> FAIL_UNSTARTED = r -> r instanceof UpdateItemRequest u
             && Conditions.RUN_FAIL_UNSTARTED_UPDATE.equals(u.updateExpression());
-    private static final Predicate<SdkRequest> MARK_MATERIALIZED = r -> r instanceof UpdateItemRequest u
-            && Conditions.MATERIALIZED_UPDATE.equals(u.updateExpression());
 
     private final FaultInjector faults = new FaultInjector();
+    private final dev.deltaci.local.metrics.RequestCounter requests = new dev.deltaci.local.metrics.RequestCounter();
     private final MutableClock clock = new MutableClock();
 
     @Override
     protected LocalControlPlane.Options options(LocalControlPlane.Options o) {
-        return o.withInterceptors(List.of(faults)).withScheduleInterval(null).withClock(clock);
+        return o.withInterceptors(List.of(faults, requests)).withScheduleInterval(null).withClock(clock);
     }
 
     @Test
@@ -101,13 +100,23 @@ class LimitsTest extends PlaneTest {
     }
 
     @Test
-    void aStartThatWroteEveryJobButNotItsEnd_shouldBeCompletedByTheSweeper_notFailed() throws Exception {
+    void aStartNoRunnerTookAJobFrom_shouldBeMarkedCompleteByTheSweeper_notFailed_andARepeatOfItsEventWriteNothing()
+            throws Exception {
         var repo = fixture.repository("jobs:\n  a: {steps: [{run: x}]}\n");
-        faults.inject(MARK_MATERIALIZED, Fault.UNREACHABLE, 100);
         GitHubPush.Delivery delivery = GitHubPush.send(plane.apiUrl(), PlaneFixture.SECRET, GitHubPush.payload(repo));
-        faults.clear();
         String runId = dev.deltaci.functions.trigger.WebhookService.runIdFor(delivery.deliveryId());
+        // the start writes no mark of its own: a root job's first lease is the proof it is complete
         assertThat(store.getRun(runId).orElseThrow().materialized()).isFalse();
+
+        // GitHub delivers the event again before any runner took the job: every job is there, so it is a repeat
+        requests.reset();
+        GitHubPush.Delivery again = GitHubPush.send(plane.apiUrl(), PlaneFixture.SECRET, GitHubPush.payload(repo),
+                delivery.deliveryId());
+        assertThat(again.body()).contains("\"duplicate\":true");
+        assertThat(requests.byOperation()).as("no write but the run's conditional put, answered by its failed "
+                + "condition; a read of its jobs finds them all").containsEntry("DynamoDb:PutItem", 1L)
+                .containsEntry("DynamoDb:Query", 1L).doesNotContainKeys("DynamoDb:UpdateItem", "DynamoDb:DeleteItem",
+                        "Sqs:SendMessageBatch", "Sqs:SendMessage");
 
         clock.advance(java.time.Duration.ofMinutes(3));
         plane.sweepNow();
@@ -117,6 +126,23 @@ class LimitsTest extends PlaneTest {
         assertThat(run.status()).isEqualTo(RunState.PENDING); // waiting for a runner, as any new run
         assertThat(store.listJobs(runId)).singleElement()
                 .satisfies(job -> assertThat(job.state()).isEqualTo(dev.deltaci.core.job.JobState.QUEUED));
+    }
+
+    @Test
+    void aRootJobsFirstLease_shouldMarkItsRunRunning_andItsStartComplete_inOneWrite() throws Exception {
+        String runId = pushRun("jobs:\n  a: {steps: [{run: x}]}\n  b: {steps: [{run: x}]}\n");
+        assertThat(store.getRun(runId).orElseThrow().materialized()).isFalse();
+
+        assertThat(plane.runnerClient("r1").lease(runId, "a", 0).httpStatus()).isEqualTo(200);
+        RunRecord started = store.getRun(runId).orElseThrow();
+        assertThat(started.status()).isEqualTo(RunState.RUNNING);
+        assertThat(started.materialized()).isTrue();
+        // out of the unfinished-starts index: the sweeper never looks at it again
+        assertThat(plane.plane().sweepStore().unfinishedStartsBefore(Long.MAX_VALUE, 10)).doesNotContain(runId);
+
+        // the second root's lease finds both done, and changes nothing
+        assertThat(plane.runnerClient("r2").lease(runId, "b", 0).httpStatus()).isEqualTo(200);
+        assertThat(store.getRun(runId).orElseThrow().updatedAtEpochMs()).isEqualTo(started.updatedAtEpochMs());
     }
 
     @Test
