@@ -36,6 +36,7 @@ final class GitPipelineSource implements PipelineSource {
         return atCommit(cloneUrl, sha, repo -> {
             Result tree = git(repo, "ls-tree", "--name-only", sha, directory.replaceAll("/+$", "") + "/");
             if (tree.exitCode() != 0) {
+                requireCommit(repo, sha); // says so if the commit is what is missing
                 throw new RepositoryUnavailableException("cannot list " + directory + " at " + sha + ": " + tree.output());
             }
             return tree.output().lines().filter(line -> !line.isBlank()).sorted().toList();
@@ -53,7 +54,8 @@ final class GitPipelineSource implements PipelineSource {
         }
         Path local = localPath(cloneUrl);
         if (local != null) {
-            requireCommit(local, sha);
+            // one git process in the usual case: a reader asks whether the commit is there only when
+            // its own call failed (a webhook used to fork four per file read)
             return reader.read(local);
         }
         Path scratch = null;
@@ -166,16 +168,14 @@ final class GitPipelineSource implements PipelineSource {
         return candidate.startsWith("/") ? Path.of(candidate) : null;
     }
 
+    /** The file's bytes as committed; empty when the commit (which must be there) has no such file. */
     private Optional<String> show(Path repo, String sha, String path) throws RepositoryUnavailableException {
-        requireCommit(repo, sha);
-        if (git(repo, "cat-file", "-e", sha + ":" + path).exitCode() != 0) {
-            return Optional.empty();
+        Result blob = git(repo, "cat-file", "blob", sha + ":" + path);
+        if (blob.exitCode() == 0) {
+            return Optional.of(blob.output());
         }
-        Result show = git(repo, "show", sha + ":" + path);
-        if (show.exitCode() != 0) {
-            throw new RepositoryUnavailableException("cannot read " + path + " at " + sha + ": " + show.output());
-        }
-        return Optional.of(show.output());
+        requireCommit(repo, sha); // the commit is there, so the file is not
+        return Optional.empty();
     }
 
     private record Result(int exitCode, String output) {
