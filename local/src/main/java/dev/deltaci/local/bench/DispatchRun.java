@@ -33,7 +33,8 @@ import software.amazon.awssdk.services.sqs.model.Message;
  * one embedded stack, with warm runners already long-polling:
  * <ul>
  *   <li>dispatch: a signed webhook of a one-job pipeline → the job's lease (RUNNING, its
- *       {@code startedAtEpochMs}) and → the run SUCCEEDED, one run at a time;</li>
+ *       {@code startedAtEpochMs}) and → the run SUCCEEDED, one run at a time, and the phases in
+ *       between from the job's timestamps (queued, leased, completed, run ended);</li>
  *   <li>floor: the same clients doing the bare minimum a dispatch needs — put an item, send a
  *       message, a long-polling receiver gets it, a conditional update, delete the message;</li>
  *   <li>throughput: one run of many trivial jobs (a matrix) on all the runners;</li>
@@ -132,6 +133,11 @@ public final class DispatchRun {
                     config.runners());
             List<Long> toLease = new ArrayList<>();
             List<Long> toSucceeded = new ArrayList<>();
+            // where a dispatch's time goes, from the job's own timestamps
+            Map<String, List<Long>> phases = new LinkedHashMap<>();
+            for (String phase : List.of("webhookToQueued", "queuedToLeased", "leasedToCompleted", "completedToRunEnd")) {
+                phases.put(phase, new ArrayList<>());
+            }
             byte[] payload = GitHubPush.payload(oneJob);
             FunctionUse measuredFrom = null;
             for (int i = 0; i < config.warmup() + config.runs(); i++) {
@@ -150,6 +156,10 @@ public final class DispatchRun {
                 if (i >= config.warmup()) {
                     toLease.add(job.times().startedAtEpochMs() - sent);
                     toSucceeded.add(run.updatedAtEpochMs() - sent);
+                    phases.get("webhookToQueued").add(job.times().queuedAtEpochMs() - sent);
+                    phases.get("queuedToLeased").add(job.times().startedAtEpochMs() - job.times().queuedAtEpochMs());
+                    phases.get("leasedToCompleted").add(job.times().finishedAtEpochMs() - job.times().startedAtEpochMs());
+                    phases.get("completedToRunEnd").add(run.updatedAtEpochMs() - job.times().finishedAtEpochMs());
                 }
                 if ((i + 1) % 50 == 0) {
                     progress.printf("  %d/%d%n", i + 1, config.warmup() + config.runs());
@@ -175,6 +185,7 @@ public final class DispatchRun {
             Map<String, Percentiles> dispatch = new LinkedHashMap<>();
             dispatch.put("toLease", Percentiles.of(toLease));
             dispatch.put("toSucceeded", Percentiles.of(toSucceeded));
+            phases.forEach((phase, samples) -> dispatch.put(phase, Percentiles.of(samples)));
             Map<String, Double> ratio = new LinkedHashMap<>();
             ratio.put("p50", ratio(dispatch.get("toLease").p50(), floor.p50()));
             ratio.put("p90", ratio(dispatch.get("toLease").p90(), floor.p90()));
