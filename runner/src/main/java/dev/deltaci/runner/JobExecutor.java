@@ -97,9 +97,13 @@ final class JobExecutor {
         return this;
     }
 
+    /**
+     * Runs the job; its workspace is left for {@link #cleanUp}, so that deleting a large tree
+     * (a {@code node_modules}, a build's output) does not hold back the job's report.
+     */
     Result run(LeasedJob leased) {
         LeasedJob job = JobExpressions.withRenderedEnv(leased);
-        Path workspace = workRoot.resolve(job.runId() + "-" + job.jobKey() + "-e" + job.epoch());
+        Path workspace = workspaceOf(job);
         LeaseKeeper fence = new LeaseKeeper(api, job);
         current = fence;
         if (stopping) {
@@ -255,6 +259,18 @@ final class JobExecutor {
         }
     }
 
+    /** Deletes what {@link #run} left of the job: its workspace, step files and home. */
+    void cleanUp(LeasedJob job) {
+        Path workspace = workspaceOf(job);
+        Workspace.deleteTree(StepFiles.dirFor(workspace));
+        Workspace.deleteTree(workspace);
+        Workspace.deleteTree(Workspace.home(workspace));
+    }
+
+    private Path workspaceOf(LeasedJob job) {
+        return workRoot.resolve(job.runId() + "-" + job.jobKey() + "-e" + job.epoch());
+    }
+
     /**
      * The runner is shutting down (scale-in, SIGTERM): the running step is stopped (SIGTERM, then
      * SIGKILL after the grace period) and the job is reported as an infrastructure failure, so it
@@ -281,9 +297,6 @@ final class JobExecutor {
             exitCode = -1;
         }
         fence.close();
-        Workspace.deleteTree(StepFiles.dirFor(workspace));
-        Workspace.deleteTree(workspace);
-        Workspace.deleteTree(Workspace.home(workspace));
         if (fence.isLost()) {
             return new Result.LeaseLost(fence.lostReason());
         }

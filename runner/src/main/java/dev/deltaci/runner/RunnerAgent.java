@@ -206,12 +206,16 @@ public final class RunnerAgent {
         MDC.put("attempt", Integer.toString(leasedJob.attempt()));
         LOG.info("leased " + job.runId() + "/" + job.jobKey() + " epoch " + leasedJob.epoch());
         stateSinceNanos = System.nanoTime();
-        JobExecutor.Result result = noop ? new JobExecutor.Result.Report(0, null, 0, null, Map.of())
-                : executor.run(leasedJob);
-        if (result instanceof JobExecutor.Result.Report report) {
-            report(leasedJob, report);
-        } else if (result instanceof JobExecutor.Result.LeaseLost lost) {
-            LOG.warn("lease lost on " + job.runId() + "/" + job.jobKey() + " (" + lost.reason() + "); not reporting");
+        try {
+            JobExecutor.Result result = noop ? new JobExecutor.Result.Report(0, null, 0, null, Map.of())
+                    : executor.run(leasedJob);
+            if (result instanceof JobExecutor.Result.Report report) {
+                report(leasedJob, report);
+            } else if (result instanceof JobExecutor.Result.LeaseLost lost) {
+                LOG.warn("lease lost on " + job.runId() + "/" + job.jobKey() + " (" + lost.reason() + "); not reporting");
+            }
+        } finally {
+            executor.cleanUp(leasedJob); // after the report: the job's outcome does not wait for its workspace to go
         }
         return true;
     }

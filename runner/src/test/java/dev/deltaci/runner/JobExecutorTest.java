@@ -167,6 +167,8 @@ class JobExecutorTest {
         assertThat(shippedLog()).contains("from the repository", "env says yes", "broken", "step 2 exited 3")
                 .doesNotContain("\nunreachable");
         assertThat(logCalls).extracting(c -> c.get("epoch").asLong()).containsOnly(1L);
+        assertThat(workRoot).as("the workspace waits for its clean-up, after the report").isNotEmptyDirectory();
+        executor().cleanUp(job(10_000, 30_000));
         assertThat(workRoot).isEmptyDirectory();
     }
 
