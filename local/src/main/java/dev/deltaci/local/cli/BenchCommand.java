@@ -3,9 +3,9 @@ package dev.deltaci.local.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.deltaci.local.DeltaHome;
+import dev.deltaci.local.bench.FreshJvm;
 import dev.deltaci.local.stack.EmbeddedStack;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -106,16 +106,14 @@ public final class BenchCommand implements Runnable {
 
         /** One start in a child JVM running {@link ColdStart}; its phases come back as one JSON line. */
         private static Map<String, Long> startInFreshJvm() throws Exception {
-            String javaBin = ProcessHandle.current().info().command().orElse("java");
-            Process child = new ProcessBuilder(javaBin, "-XX:TieredStopAtLevel=1", "-Ddelta.home=" + DeltaHome.locate(),
-                    "-Dlog4j2.configurationFile=log4j2-local.xml", "-cp", System.getProperty("java.class.path"),
-                    ColdStart.class.getName()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (child.waitFor() != 0) {
-                throw new IllegalStateException("the measuring JVM exited " + child.exitValue());
+            FreshJvm.Outcome child = FreshJvm.run(System.getProperty("java.class.path"), List.of(
+                    "-Ddelta.home=" + DeltaHome.locate(), "-Dlog4j2.configurationFile=log4j2-local.xml"),
+                    ColdStart.class.getName(), List.of(), null, false);
+            if (child.exitCode() != 0) {
+                throw new IllegalStateException("the measuring JVM exited " + child.exitCode());
             }
             Map<String, Long> phases = new LinkedHashMap<>();
-            new ObjectMapper().readTree(out).fields().forEachRemaining(e -> phases.put(e.getKey(), e.getValue().asLong()));
+            new ObjectMapper().readTree(child.output()).fields().forEachRemaining(e -> phases.put(e.getKey(), e.getValue().asLong()));
             return phases;
         }
 

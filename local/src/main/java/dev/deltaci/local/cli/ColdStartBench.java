@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.deltaci.local.DeltaHome;
+import dev.deltaci.local.bench.FreshJvm;
 import dev.deltaci.local.bench.HandlerInit;
 import dev.deltaci.local.stack.CloudFormationTemplate;
 import dev.deltaci.local.stack.ProvisionedStack;
 import java.io.File;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -116,27 +116,23 @@ final class ColdStartBench implements Callable<Integer> {
 
     /** One init in a child JVM running {@link HandlerInit} on the jar; it answers with one JSON line. */
     private static JsonNode initInFreshJvm(Path jar, String handlerClass, Map<String, String> functionEnv) throws Exception {
-        String javaBin = ProcessHandle.current().info().command().orElse("java");
         String probe = Path.of(HandlerInit.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        ProcessBuilder builder = new ProcessBuilder(javaBin, "-XX:TieredStopAtLevel=1", "-cp",
-                probe + File.pathSeparator + jar, HandlerInit.class.getName(), handlerClass)
-                .redirectErrorStream(true);
-        // what Lambda's runtime sets, and the function's own variables; nothing of this shell's
-        Map<String, String> env = builder.environment();
-        env.keySet().retainAll(List.of("PATH", "HOME", "TMPDIR"));
-        env.putAll(Map.of("AWS_REGION", "us-east-1", "AWS_DEFAULT_REGION", "us-east-1",
+        // what Lambda's runtime sets, and the function's own variables; nothing of this shell's but PATH
+        Map<String, String> env = new LinkedHashMap<>(Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"),
+                "AWS_REGION", "us-east-1", "AWS_DEFAULT_REGION", "us-east-1",
                 "AWS_ACCESS_KEY_ID", "bench", "AWS_SECRET_ACCESS_KEY", "bench", "AWS_SESSION_TOKEN", "bench",
                 "AWS_LAMBDA_FUNCTION_NAME", handlerClass, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024"));
         env.putAll(functionEnv);
-        Process child = builder.start();
-        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (child.waitFor() != 0) {
+        FreshJvm.Outcome child = FreshJvm.run(probe + File.pathSeparator + jar, List.of(), HandlerInit.class.getName(),
+                List.of(handlerClass), env, true);
+        String out = child.output();
+        if (child.exitCode() != 0) {
             // the root cause if the trace has one, else the exception the JVM died of
             List<String> lines = out.strip().lines().toList();
             String cause = lines.stream().filter(l -> l.startsWith("Caused by:")).reduce((a, b) -> b)
                     .or(() -> lines.stream().filter(l -> l.startsWith("Exception in thread")).findFirst())
                     .orElse(lines.isEmpty() ? "no output" : lines.get(lines.size() - 1));
-            throw new IllegalStateException("init failed (exit " + child.exitValue() + "): " + cause);
+            throw new IllegalStateException("init failed (exit " + child.exitCode() + "): " + cause);
         }
         String last = out.strip().substring(out.strip().lastIndexOf('\n') + 1);
         return new ObjectMapper().readTree(last);
