@@ -256,6 +256,8 @@ public final class RunnerApiClient {
                 HeartbeatReply.class);
         if (reply instanceof HeartbeatReply.Renewed renewed && renewed.logToken() != null) {
             logTokens.put(attempt(runId, jobKey, epoch), renewed.logToken());
+        } else if (reply instanceof dev.deltaci.api.LeaseLost) {
+            logTokens.remove(attempt(runId, jobKey, epoch)); // nothing more is sent for this attempt
         }
         return reply;
     }
