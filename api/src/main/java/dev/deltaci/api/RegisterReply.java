@@ -10,10 +10,19 @@ import java.util.List;
 @JsonSubTypes({@JsonSubTypes.Type(RegisterReply.Registered.class)})
 public sealed interface RegisterReply extends Reply permits RegisterReply.Registered, Problem {
 
-    /** The runner's credential (a bearer token), the id it was given, and how long the credential lasts. */
+    /**
+     * The runner's credential (a bearer token), the id it was given, and how long the credential
+     * lasts; {@code retryQueueUrl}, where requeued jobs wait for it to look first (null: none).
+     */
     @JsonTypeName("registered")
     record Registered(String credential, String runnerId, String pool, List<String> labels, long expiresAtEpochMs,
-                      long ttlMs) implements RegisterReply {
+                      long ttlMs, String retryQueueUrl) implements RegisterReply {
+
+        public Registered(String credential, String runnerId, String pool, List<String> labels, long expiresAtEpochMs,
+                          long ttlMs) {
+            this(credential, runnerId, pool, labels, expiresAtEpochMs, ttlMs, null);
+        }
+
         @Override
         public int httpStatus() {
             return 200;

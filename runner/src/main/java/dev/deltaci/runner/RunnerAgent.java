@@ -47,6 +47,12 @@ public final class RunnerAgent {
     private volatile String drained;
     /** Lease and complete without running anything ({@link #noop()}). */
     private volatile boolean noop;
+    /** The queue the message in hand came from: the job queue, or the retry queue. */
+    private volatile String inHandFrom;
+    /** When the retry queue was last looked at; the first look comes a {@link #RETRY_LOOK_EVERY_NANOS} after start. */
+    private long retryLookedAtNanos = System.nanoTime();
+    /** How often a runner between jobs looks at the retry queue: a short poll costs a request each time. */
+    static final long RETRY_LOOK_EVERY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
 
     /**
      * @param retryDelaySeconds how soon a message whose lease call failed (control plane
@@ -83,6 +89,13 @@ public final class RunnerAgent {
     public void runLoop(int maxJobs) {
         int done = 0;
         while (!stopping.get() && drained == null && (maxJobs == 0 || done < maxJobs)) {
+            Message retried = retriedJob();
+            if (retried != null) {
+                if (handle(retried, api.retryQueueUrl())) {
+                    done++;
+                }
+                continue;
+            }
             List<Message> messages;
             try {
                 messages = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(1)
@@ -96,10 +109,31 @@ public final class RunnerAgent {
                 continue;
             }
             for (Message message : messages) {
-                if (handle(message)) {
+                if (handle(message, queueUrl)) {
                     done++;
                 }
             }
+        }
+    }
+
+    /**
+     * A job requeued after an attempt that did not finish (its runner lost, an infrastructure
+     * failure), if one waits: looked for first, so such work does not wait behind the whole job
+     * queue — with a short poll, at most once a second (each look is a request, also when empty).
+     */
+    private Message retriedJob() {
+        String retryQueue = api.retryQueueUrl();
+        if (retryQueue == null || System.nanoTime() - retryLookedAtNanos < RETRY_LOOK_EVERY_NANOS) {
+            return null;
+        }
+        retryLookedAtNanos = System.nanoTime();
+        try {
+            List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(retryQueue).maxNumberOfMessages(1)
+                    .waitTimeSeconds(0)).messages();
+            return messages.isEmpty() ? null : messages.get(0);
+        } catch (RuntimeException e) {
+            LOG.warn("retry queue receive failed: " + e.getMessage());
+            return null;
         }
     }
 
@@ -125,7 +159,8 @@ public final class RunnerAgent {
     }
 
     /** Returns true if a job was run. Log lines meanwhile carry the message's and job's correlation keys. */
-    boolean handle(Message message) {
+    boolean handle(Message message, String fromQueue) {
+        inHandFrom = fromQueue;
         MDC.put("messageId", message.messageId());
         // busy from the moment a message is in hand: a stop then waits for it to be handed back
         busy.set(true);
@@ -325,7 +360,7 @@ public final class RunnerAgent {
 
     private void changeVisibility(Message message, int seconds) {
         try {
-            sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle())
+            sqs.changeMessageVisibility(b -> b.queueUrl(inHandFrom).receiptHandle(message.receiptHandle())
                     .visibilityTimeout(seconds));
         } catch (RuntimeException e) {
             LOG.warn("could not delay message " + message.messageId() + ": " + e.getMessage());
@@ -334,7 +369,7 @@ public final class RunnerAgent {
 
     private void delete(Message message) {
         try {
-            sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
+            sqs.deleteMessage(b -> b.queueUrl(inHandFrom).receiptHandle(message.receiptHandle()));
         } catch (RuntimeException e) {
             // redelivery of a handled message is harmless: its lease will be refused
             LOG.warn("could not delete message " + message.messageId() + ": " + e.getMessage());

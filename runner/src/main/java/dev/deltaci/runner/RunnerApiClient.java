@@ -53,6 +53,8 @@ public final class RunnerApiClient {
     private volatile java.util.function.Supplier<dev.deltaci.api.AwsIdentityProof> identityProofs;
     private String credential;
     private long renewAtNanos;
+    /** Where requeued jobs wait for this runner to look first, as its registration said; null: nowhere. */
+    private volatile String retryQueueUrl;
     /** The latest log token of each attempt in hand (run, job, epoch), from its lease answer and heartbeats. */
     private final Map<String, String> logTokens = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -204,6 +206,7 @@ public final class RunnerApiClient {
         }
         credential = registered.credential();
         runnerId = registered.runnerId();
+        retryQueueUrl = registered.retryQueueUrl();
         long ttlNanos = TimeUnit.MILLISECONDS.toNanos(registered.ttlMs() > 0 ? registered.ttlMs() : 60_000);
         renewAtNanos = askedAtNanos + ttlNanos * 4 / 5;
     }
@@ -230,6 +233,11 @@ public final class RunnerApiClient {
 
     public List<String> labels() {
         return labels;
+    }
+
+    /** The queue of requeued jobs, to look at before the job queue (null until registered, or when there is none). */
+    public String retryQueueUrl() {
+        return retryQueueUrl;
     }
 
     /** Tells the control plane this runner is here: idle, busy, or gone when it stops. */

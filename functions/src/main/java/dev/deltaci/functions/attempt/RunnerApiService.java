@@ -70,9 +70,9 @@ public final class RunnerApiService {
     public RunnerApiService(JobStore store, LogStore logs, ArtifactStore artifacts, RunnerAuth auth, JobSecrets secrets,
                             JobLifecycle lifecycle, OpsStore ops, Lease.Policy leasePolicy,
                             int infraRetryBudget, Metrics metrics, Clock clock, GitHubApp github, FleetStore fleet,
-                            RunnerPools pools, AwsInstanceIdentity identity) {
+                            RunnerPools pools, AwsInstanceIdentity identity, String retryQueueUrl) {
         this.auth = auth;
-        this.registry = new RunnerRegistry(auth, ops, fleet, pools, identity);
+        this.registry = new RunnerRegistry(auth, ops, fleet, pools, identity, retryQueueUrl);
         this.attempts = new AttemptOperations(store, logs, artifacts,
                 new LeaseAnswer(store, artifacts, secrets, leasePolicy, github, auth), lifecycle, leasePolicy,
                 infraRetryBudget, metrics, clock, fleet, auth);

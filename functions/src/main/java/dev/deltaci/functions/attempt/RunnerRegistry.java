@@ -32,8 +32,12 @@ final class RunnerRegistry {
     private final FleetStore fleet;
     private final RunnerPools pools;
     private final AwsInstanceIdentity identity;
+    /** Told to every runner it registers: where requeued jobs wait for it to look first; null for none. */
+    private final String retryQueueUrl;
 
-    RunnerRegistry(RunnerAuth auth, OpsStore ops, FleetStore fleet, RunnerPools pools, AwsInstanceIdentity identity) {
+    RunnerRegistry(RunnerAuth auth, OpsStore ops, FleetStore fleet, RunnerPools pools, AwsInstanceIdentity identity,
+                   String retryQueueUrl) {
+        this.retryQueueUrl = retryQueueUrl;
         this.auth = auth;
         this.ops = ops;
         this.fleet = fleet;
@@ -168,7 +172,7 @@ final class RunnerRegistry {
 
     private ApiResponse credentialAnswer(RunnerAuth.Credential credential) {
         return ApiResponse.reply(new RegisterReply.Registered(auth.encode(credential), credential.runnerId(),
-                credential.pool(), credential.labels(), credential.expiresAtEpochMs(), auth.ttl().toMillis()));
+                credential.pool(), credential.labels(), credential.expiresAtEpochMs(), auth.ttl().toMillis(), retryQueueUrl));
     }
 
     /**

@@ -170,7 +170,7 @@ public final class JobLifecycle {
 
     private void requeued(JobRecord job, long newEpoch) {
         // duplicates are harmless; a message lost here is re-sent by the sweeper
-        queue.enqueue(List.of(new JobMessage(job.runId(), job.jobKey(), newEpoch, job.spec().labels())));
+        queue.requeue(new JobMessage(job.runId(), job.jobKey(), newEpoch, job.spec().labels()));
         listener.jobsChanged(job.runId());
     }
 

@@ -155,7 +155,7 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
     }
 
     public JobQueue jobQueue() {
-        return new JobQueue(sqs, config.queueUrl());
+        return new JobQueue(sqs, config.queueUrl(), config.retryQueueUrl());
     }
 
     public LogStore logStore() {
@@ -203,7 +203,8 @@ public record ControlPlane(DynamoDbClient dynamo, SqsClient sqs, S3Client s3, S3
         return new RunnerApiService(jobStore(), logStore(), artifactStore(), runnerAuth(), jobSecrets(), jobLifecycle(),
                 opsStore(), config.leasePolicy(), config.sweepPolicy().infraRetryBudget(), metrics, clock, github,
                 fleetStore(), config.runnerPools(),
-                new AwsInstanceIdentity(config.identityStsEndpoint(), config.identityAudience(), clock));
+                new AwsInstanceIdentity(config.identityStsEndpoint(), config.identityAudience(), clock),
+                config.retryQueueUrl());
     }
 
     public SweeperService sweeperService() {

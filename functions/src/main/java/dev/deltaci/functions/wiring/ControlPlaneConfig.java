@@ -36,12 +36,15 @@ import java.util.Map;
  * @param identityAudience what a proof must be signed for (env {@code RUNNER_IDENTITY_AUDIENCE}, default delta-ci)
  * @param hostedRunners   what GitHub's hosted runner names in {@code runs-on} stand for here (env
  *                        {@code DELTA_HOSTED_RUNNER_LABELS}, {@link HostedRunners})
+ * @param retryQueueUrl   where requeued jobs go too, for runners to take first (env {@code RETRY_QUEUE_URL}),
+ *                        or null: requeued jobs wait in the job queue like any other
  */
 public record ControlPlaneConfig(String tableName, String queueUrl, String bucketName,
                                  Lease.Policy leasePolicy, int maxWebhookBytes, SweepPolicy sweepPolicy,
                                  String deadLetterQueueUrl, Duration presenceWindow, PipelineLimits pipelineLimits,
                                  String reportQueueUrl, RunnerPools runnerPools, Duration scalerInterval,
-                                 java.net.URI identityStsEndpoint, String identityAudience, HostedRunners hostedRunners) {
+                                 java.net.URI identityStsEndpoint, String identityAudience, HostedRunners hostedRunners,
+                                 String retryQueueUrl) {
 
     public static final int DEFAULT_MAX_WEBHOOK_BYTES = 1024 * 1024;
 
@@ -63,7 +66,8 @@ public record ControlPlaneConfig(String tableName, String queueUrl, String bucke
                 java.net.URI.create(env.getOrDefault("RUNNER_IDENTITY_STS_ENDPOINT",
                         "https://sts." + env.getOrDefault("AWS_REGION", "us-east-1") + ".amazonaws.com/")),
                 env.getOrDefault("RUNNER_IDENTITY_AUDIENCE", dev.deltaci.api.AwsIdentityProof.DEFAULT_AUDIENCE),
-                HostedRunners.fromEnvironment(env));
+                HostedRunners.fromEnvironment(env),
+                env.get("RETRY_QUEUE_URL"));
     }
 
     private static String required(Map<String, String> env, String name) {

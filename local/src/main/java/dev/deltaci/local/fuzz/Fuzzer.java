@@ -154,7 +154,7 @@ public final class Fuzzer {
                 new Lease.Policy(Duration.ofSeconds(30), Duration.ofSeconds(10)), 3, dev.deltaci.functions.metrics.Metrics.NONE,
                 clock, null, new dev.deltaci.functions.store.FleetStore(aws.dynamo(), "DeltaTable", clock),
                 dev.deltaci.functions.scale.RunnerPools.none(), new dev.deltaci.functions.security.AwsInstanceIdentity(
-                        URI.create("http://127.0.0.1:1/"), "delta-ci", clock));
+                        URI.create("http://127.0.0.1:1/"), "delta-ci", clock), null);
         String own = "Bearer " + auth.encode(auth.issue("fuzz-runner", "fuzz", List.of("linux")));
         String other = "Bearer " + auth.encode(auth.issue("other-runner", "fuzz", List.of()));
         Mutator mutator = new Mutator(seed);
