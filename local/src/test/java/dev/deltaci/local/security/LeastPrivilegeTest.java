@@ -72,7 +72,7 @@ class LeastPrivilegeTest {
         Map<String, String> slips = Map.of(
                 "dynamodb:GetItem, dynamodb:PutItem", "dynamodb:*, dynamodb:PutItem",
                 "Resource: !Sub \"${ArtifactBucket.Arn}/logs/*\"", "Resource: !Sub \"${ArtifactBucket.Arn}/*\"",
-                "Resource: !GetAtt JobQueue.Arn", "Resource: \"*\"",
+                "Resource: [!GetAtt JobQueue.Arn, !GetAtt RetryQueue.Arn]", "Resource: \"*\"",
                 "autoScalingGroupName/${AWS::StackName}-runners\"", "autoScalingGroupName/*\"",
                 "Action: [autoscaling:DescribeAutoScalingGroups]", "Action: [autoscaling:DescribeAutoScalingGroups, autoscaling:SetDesiredCapacity]",
                 "Resource: !Sub \"${ArtifactBucket.Arn}/runners/*\"", "Resource: !Sub \"${ArtifactBucket.Arn}/*\"");
