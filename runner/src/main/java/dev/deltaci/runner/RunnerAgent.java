@@ -49,7 +49,7 @@ public final class RunnerAgent {
     private volatile boolean noop;
     /** The queue the message in hand came from: the job queue, or the retry queue. */
     private volatile String inHandFrom;
-    /** When the retry queue was last looked at; the first look comes a {@link #RETRY_LOOK_EVERY_NANOS} after start. */
+    /** When the retry queue was last looked at: at start, so the first look comes one interval after it. */
     private long retryLookedAtNanos = System.nanoTime();
     /** How often a runner between jobs looks at the retry queue: a short poll costs a request each time. */
     static final long RETRY_LOOK_EVERY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
