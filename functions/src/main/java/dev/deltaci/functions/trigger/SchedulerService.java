@@ -8,7 +8,8 @@ import dev.deltaci.functions.store.ScheduleStore;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashSet;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import dev.deltaci.functions.repo.PipelineSource;
@@ -43,8 +44,12 @@ public final class SchedulerService {
         int failed = 0;
         var entries = schedules.list();
         for (ScheduleStore.Entry entry : entries) {
-            List<String> due = entry.crons().stream().filter(cron -> ScheduleTrigger.lastDue(cron, now)
-                    .filter(at -> at.toEpochMilli() > entry.checkedUntilEpochMs()).isPresent()).toList();
+            // each cron that fell due since the last look, with the time it fell due
+            Map<String, Instant> due = new LinkedHashMap<>();
+            for (String cron : entry.crons()) {
+                ScheduleTrigger.lastDue(cron, now).filter(at -> at.toEpochMilli() > entry.checkedUntilEpochMs())
+                        .ifPresent(at -> due.put(cron, at));
+            }
             if (due.isEmpty()) {
                 continue;
             }
@@ -61,9 +66,9 @@ public final class SchedulerService {
             }
             boolean allStarted = true;
             Set<String> declared = new HashSet<>(); // by the head's pipeline or workflows, together
-            for (String cron : due) {
-                Instant at = ScheduleTrigger.lastDue(cron, now).orElseThrow();
-                String runId = RunStarter.runIdFor("schedule", entry.repository() + "|" + cron + "|" + at);
+            for (Map.Entry<String, Instant> fell : due.entrySet()) {
+                String cron = fell.getKey();
+                String runId = RunStarter.runIdFor("schedule", entry.repository() + "|" + cron + "|" + fell.getValue());
                 ApiResponse answer = starter.start(runId, new RunStarter.RunSource("schedule", entry.repository(),
                         entry.cloneUrl(), head.get().sha(), entry.ref()), pipeline -> {
                             if (pipeline.on().schedule() != null) {
