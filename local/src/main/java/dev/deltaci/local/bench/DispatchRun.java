@@ -198,10 +198,7 @@ public final class DispatchRun {
             throughput.put("noop", config.noop());
             // the store's own ceiling: its conditional-write rate from as many writers as runners,
             // over the conditional writes a job costs
-            Map<String, Long> calls = controlPlane.byOperation();
-            long writes = calls.entrySet().stream().filter(e -> e.getKey().startsWith("DynamoDb:")
-                    && WRITES.contains(e.getKey().substring("DynamoDb:".length()))).mapToLong(Map.Entry::getValue).sum();
-            double writesPerJob = (double) writes / config.throughputJobs();
+            double writesPerJob = (double) controlPlane.dynamoDbWrites() / config.throughputJobs();
             progress.printf("▸ store: conditional puts of job-sized items from %d writers%n", config.runners());
             Map<String, AttributeValue> jobItem = floorDynamo.query(b -> b.tableName(table)
                     .keyConditionExpression("pk = :pk AND begins_with(sk, :job)")
@@ -224,7 +221,6 @@ public final class DispatchRun {
         }
     }
 
-    private static final java.util.Set<String> WRITES = java.util.Set.of("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem");
     private static final int STORE_WRITES_PER_WRITER = 500;
 
     /**

@@ -121,6 +121,16 @@ public final class RequestCounter implements ExecutionInterceptor {
         return snapshot;
     }
 
+    /** The DynamoDB operations that write: what on-demand billing charges in write units. */
+    private static final java.util.Set<String> DYNAMODB_WRITES = java.util.Set.of(
+            "DynamoDb:PutItem", "DynamoDb:UpdateItem", "DynamoDb:DeleteItem", "DynamoDb:BatchWriteItem");
+
+    /** DynamoDB write requests (puts, updates, deletes, batch writes), conditional ones that failed included. */
+    public long dynamoDbWrites() {
+        return counts.entrySet().stream().filter(e -> DYNAMODB_WRITES.contains(e.getKey()))
+                .mapToLong(e -> e.getValue().get()).sum();
+    }
+
     /** Total requests to one service, e.g. {@code DynamoDb}, {@code Sqs}, {@code S3}. */
     public long total(String service) {
         return counts.entrySet().stream().filter(e -> e.getKey().startsWith(service + ":"))
