@@ -43,12 +43,16 @@ public enum RunState {
             boolean started = jobs.stream().anyMatch(s -> s == JobState.RUNNING || s.isTerminal());
             return started ? RUNNING : PENDING;
         }
-        if (jobs.stream().anyMatch(s -> s == JobState.FAILED || s == JobState.TIMED_OUT)) {
-            return FAILED;
-        }
-        if (jobs.stream().anyMatch(s -> s == JobState.CANCELLED)) {
-            return CANCELLED;
-        }
-        return SUCCEEDED;
+        return ended(jobs.stream().anyMatch(RunState::failedJob), jobs.stream().anyMatch(s -> s == JobState.CANCELLED));
+    }
+
+    /** Whether a job in this state makes its run FAILED. */
+    public static boolean failedJob(JobState job) {
+        return job == JobState.FAILED || job == JobState.TIMED_OUT;
+    }
+
+    /** The state of a run whose jobs have all finished: FAILED if one failed, else CANCELLED if one was, else SUCCEEDED. */
+    public static RunState ended(boolean anyFailed, boolean anyCancelled) {
+        return anyFailed ? FAILED : anyCancelled ? CANCELLED : SUCCEEDED;
     }
 }

@@ -88,10 +88,15 @@ public final class JobLifecycle {
                                     java.util.Map<String, String> outputs) {
         CompleteOutcome outcome = jobs.leases().complete(runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs, finalState,
                 exitCode, failure == null ? null : failure.wireName(), logChunks, artifactSha256, outputs);
-        if (!(outcome instanceof CompleteOutcome.LeaseLost)) {
+        boolean runEnded = false;
+        if (outcome instanceof CompleteOutcome.Accepted accepted) {
+            runEnded = progressor.completed(accepted.job());
+        } else if (outcome instanceof CompleteOutcome.AlreadyCompleted repeat) {
+            runEnded = progressor.completed(repeat.job()); // the first call may have died before this
+        } else if (outcome instanceof CompleteOutcome.Retrying) {
             progressor.advance(runId);
         }
-        if (outcome instanceof CompleteOutcome.Accepted) {
+        if (outcome instanceof CompleteOutcome.Accepted || runEnded) {
             listener.jobsChanged(runId);
         }
         return outcome;

@@ -15,6 +15,7 @@ import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.RunRecord;
 import dev.deltaci.functions.store.RunSnapshot;
+import dev.deltaci.functions.store.RunTally;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -27,11 +28,13 @@ import java.util.Set;
 
 /**
  * Moves a run forward after one of its jobs changed: queues dependants whose needs are met,
- * skips those that can no longer run, takes and lets go of concurrency groups, and stores the
- * run state derived from its jobs.
+ * skips those that can no longer run, takes and lets go of concurrency groups, adds the jobs that
+ * ended to the run's tally ({@link RunTally}) and ends the run once the tally is complete.
  *
- * <p>Convergent and safe to repeat or to run concurrently: it reads the run's jobs, and every
- * move is a conditional write from BLOCKED, so two progressors cannot both queue a job.
+ * <p>Convergent and safe to repeat or to run concurrently: it reads the run's jobs, every move is
+ * a conditional write from BLOCKED, so two progressors cannot both queue a job, and the tally is
+ * a set, so a job counts once however often it is added. A runner's completion of a job whose end
+ * can change nothing else ({@link #completed}) only adds to the tally: no read of the run.
  */
 public final class RunProgressor {
 
@@ -88,28 +91,64 @@ public final class RunProgressor {
                     matrix == null ? 0 : matrix.maxParallel(), job.outcome().outputs(), job.spec().call()));
         }
         Set<String> toWake = new LinkedHashSet<>();
+        Set<String> notMine = new HashSet<>(); // ends decided here that another progressor wrote first
         failFast(runId, jobs, nodes, states);
         if (run.cancelledBy() != null) {
             // a cancelled run starts nothing more: whatever has not started is cancelled instead
             for (JobRecord job : jobs) {
-                if (job.state() == JobState.BLOCKED || job.state() == JobState.QUEUED) {
-                    store.cancelNotStarted(runId, job.jobKey(), "run cancelled by " + run.cancelledBy());
+                if ((job.state() == JobState.BLOCKED || job.state() == JobState.QUEUED)
+                        && store.cancelNotStarted(runId, job.jobKey(), "run cancelled by " + run.cancelledBy()).applied()) {
                     states.put(job.jobKey(), JobState.CANCELLED);
                 }
             }
         } else {
-            queueReadyJobs(run, jobs, nodes, states, toWake);
+            queueReadyJobs(run, jobs, nodes, states, toWake, notMine);
         }
         letGoOfGates(run, jobs, states, toWake);
-        boolean ended = storeDerived(run, states, toWake);
         RunState derived = RunState.derive(states.values());
-        if (ended || jobs.stream().anyMatch(job -> states.get(job.jobKey()) != effective(job, job.state())
+        Map<String, JobState> ended = new LinkedHashMap<>();
+        states.forEach((key, state) -> {
+            if (state.isTerminal() && !notMine.contains(key)) {
+                ended.put(key, state);
+            }
+        });
+        boolean runEnded = storeProgress(run, ended, derived, toWake);
+        if (runEnded || jobs.stream().anyMatch(job -> states.get(job.jobKey()) != effective(job, job.state())
                 && states.get(job.jobKey()).isTerminal())) {
             // it skipped or cancelled jobs, or the run ended (also when a sweep finishes what a crash left)
             listener.jobsChanged(runId);
         }
         wake(toWake);
         return derived;
+    }
+
+    /**
+     * A runner ended {@code job} (its completion, or a repeat of it): when its end can change
+     * nothing but the run's tally — its {@link dev.deltaci.functions.store.JobPlace place} says so
+     * and no fail-fast is due — it is tallied in one write with no read, the run ending with the
+     * write that completes the tally (with its only job, the same write); otherwise the run
+     * advances. Whether the run ended here.
+     */
+    public boolean completed(JobRecord job) {
+        JobState state = effective(job, job.state());
+        MatrixInstance matrix = job.spec().matrix();
+        boolean failFastDue = matrix != null && matrix.failFast() && RunState.failedJob(state);
+        if (!job.place().endsAlone() || failFastDue || !state.isTerminal()) {
+            return advance(job.runId()).isTerminal();
+        }
+        Set<String> toWake = new LinkedHashSet<>();
+        boolean runEnded;
+        if (job.place().runJobCount() == 1) {
+            Optional<RunTally> endedWithIt = store.endWithSoleJob(job.runId(), job.jobKey(), state);
+            endedWithIt.ifPresent(tally -> recordEnd(tally.run(), tally.endState(), toWake));
+            runEnded = endedWithIt.isPresent();
+        } else {
+            Optional<RunTally> tally = store.tally(job.runId(), Map.of(job.jobKey(), state), true);
+            runEnded = tally.isPresent() && tally.get().complete()
+                    && endRun(tally.get().run(), tally.get().endState(), toWake);
+        }
+        wake(toWake);
+        return runEnded;
     }
 
     /** A job with {@code continue-on-error} that failed counts as succeeded for its dependants and its run. */
@@ -119,7 +158,7 @@ public final class RunProgressor {
     }
 
     private void queueReadyJobs(RunRecord run, List<JobRecord> jobs, Map<String, DagProgress.JobNode> nodes,
-                                Map<String, JobState> states, Set<String> toWake) {
+                                Map<String, JobState> states, Set<String> toWake, Set<String> notMine) {
         Map<String, JobRecord> byKey = new LinkedHashMap<>();
         jobs.forEach(job -> byKey.put(job.jobKey(), job));
         List<JobMessage> toEnqueue = new ArrayList<>();
@@ -133,7 +172,9 @@ public final class RunProgressor {
                 break;
             }
             for (Map.Entry<String, String> skip : decisions.toSkip().entrySet()) {
-                store.skip(run.runId(), skip.getKey(), skip.getValue());
+                if (!store.skip(run.runId(), skip.getKey(), skip.getValue()).applied()) {
+                    notMine.add(skip.getKey()); // skipped (and tallied) by a progressor that moved first
+                }
                 settle(nodes, states, skip.getKey(), JobState.SKIPPED);
             }
             for (String key : ready) {
@@ -309,20 +350,49 @@ public final class RunProgressor {
         return "waiting for concurrency group '" + group + "', held by " + who;
     }
 
-    /** Stores the run's state derived from its jobs; whether this write ended the run. */
-    private boolean storeDerived(RunRecord run, Map<String, JobState> states, Set<String> toWake) {
-        RunState derived = RunState.derive(states.values());
-        boolean ended = store.updateRunStatus(run.runId(), derived).applied() && derived.isTerminal();
-        if (ended) {
-            // the one write that ended the run records it: a repeated progression finds it ended
-            metrics.record(Metric.RUN_DURATION, clock.millis() - run.createdAtEpochMs(),
-                    "result", derived.name().toLowerCase(java.util.Locale.ROOT));
+    /**
+     * Tallies the jobs that ended and stores the run as RUNNING once a job has started, in one
+     * write (none when nothing changed); the run ends when the tally is complete, or when all its
+     * jobs, as read, have ended. Whether the run ended here.
+     */
+    private boolean storeProgress(RunRecord run, Map<String, JobState> ended, RunState derived, Set<String> toWake) {
+        boolean toRunning = derived != RunState.PENDING && run.status() == RunState.PENDING;
+        if (run.status().isTerminal()) {
+            releaseRunGroup(run, toWake); // a repeat: the run's end may have died before letting go
+            return false;
         }
-        if (derived.isTerminal() && run.concurrencyGroup() != null) {
-            // a finished run leaves its group, whether it held it or waited
-            gates.release(run.concurrencyGroup(), run.runId()).ifPresent(next -> toWake.add(GateStore.runOf(next)));
+        Optional<RunTally> tally = ended.isEmpty() && !toRunning ? Optional.empty()
+                : store.tally(run.runId(), ended, toRunning);
+        boolean allEnded = derived.isTerminal();
+        if (tally.isPresent() && tally.get().complete()) {
+            return endRun(tally.get().run(), allEnded ? derived : tally.get().endState(), toWake);
+        }
+        return allEnded && endRun(tally.map(RunTally::run).orElse(run), derived, toWake);
+    }
+
+    /** Ends the run as {@code end}; whether this write did (a repeat finds it ended). */
+    private boolean endRun(RunRecord run, RunState end, Set<String> toWake) {
+        boolean ended = store.updateRunStatus(run.runId(), end).applied();
+        if (ended) {
+            recordEnd(run, end, toWake);
+        } else {
+            releaseRunGroup(run, toWake);
         }
         return ended;
+    }
+
+    /** What follows the one write that ended a run: its duration, and its concurrency group let go. */
+    private void recordEnd(RunRecord run, RunState end, Set<String> toWake) {
+        metrics.record(Metric.RUN_DURATION, clock.millis() - run.createdAtEpochMs(),
+                "result", end.name().toLowerCase(java.util.Locale.ROOT));
+        releaseRunGroup(run, toWake);
+    }
+
+    /** A finished run leaves its group, whether it held it or waited; the next in line is woken. */
+    private void releaseRunGroup(RunRecord run, Set<String> toWake) {
+        if (run.concurrencyGroup() != null) {
+            gates.release(run.concurrencyGroup(), run.runId()).ifPresent(next -> toWake.add(GateStore.runOf(next)));
+        }
     }
 
     private static void settle(Map<String, DagProgress.JobNode> nodes, Map<String, JobState> states, String key,

@@ -27,10 +27,12 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Creates a run from an event (a webhook, a manual request): reads the pipeline at the commit,
@@ -312,6 +314,8 @@ public final class RunStarter {
     private void writeJobs(RunRecord run, Map<String, JobSpec> jobs, Map<String, JobRecord> reuse) {
         List<JobMessage> toEnqueue = new ArrayList<>();
         Map<String, Integer> startedInGroup = new HashMap<>();
+        Set<String> needed = new HashSet<>();
+        jobs.values().forEach(job -> needed.addAll(job.needs()));
         boolean decideRootsNow = false;
         for (JobSpec job : jobs.values()) {
             if (reuse.containsKey(job.key())) {
@@ -328,7 +332,9 @@ public final class RunStarter {
                     && startedInGroup.merge(job.matrix().group(), 1, Integer::sum) > job.matrix().maxParallel()) {
                 initial = JobState.BLOCKED; // max-parallel: queued when a sibling finishes
             }
-            store.createJobIfAbsent(run, job, initial);
+            boolean endsAlone = !needed.contains(job.key()) && job.concurrency() == null
+                    && (job.matrix() == null || job.matrix().maxParallel() == 0);
+            store.createJobIfAbsent(run, job, initial, endsAlone);
             if (initial == JobState.QUEUED) {
                 toEnqueue.add(new JobMessage(run.runId(), job.key(), 0, job.labels()));
             }

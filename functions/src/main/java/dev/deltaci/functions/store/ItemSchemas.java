@@ -112,6 +112,15 @@ final class ItemSchemas {
                     .setter((b, v) -> b.fork = Boolean.TRUE.equals(v)))
             .build();
 
+    private static final TableSchema<JobPlace> JOB_PLACE = StaticImmutableTableSchema
+            .builder(JobPlace.class, JobPlace.Builder.class)
+            .newItemBuilder(JobPlace.Builder::new, JobPlace.Builder::build)
+            .addAttribute(Integer.class, a -> a.name("runJobCount").getter(p -> p.runJobCount() == 0 ? null : p.runJobCount())
+                    .setter((b, v) -> b.runJobCount = orZero(v)))
+            .addAttribute(Boolean.class, a -> a.name("endsAlone").getter(p -> p.endsAlone() ? Boolean.TRUE : null)
+                    .setter((b, v) -> b.endsAlone = Boolean.TRUE.equals(v)))
+            .build();
+
     private static final TableSchema<JobLease> JOB_LEASE = StaticImmutableTableSchema
             .builder(JobLease.class, JobLease.Builder.class)
             .newItemBuilder(JobLease.Builder::new, JobLease.Builder::build)
@@ -202,6 +211,7 @@ final class ItemSchemas {
             .flatten(JOB_ATTEMPTS, JobRecord::attempts, (b, v) -> b.attempts = v)
             .flatten(JOB_TIMES, JobRecord::times, (b, v) -> b.times = v)
             .flatten(JOB_OUTCOME, JobRecord::outcome, (b, v) -> b.outcome = v)
+            .flatten(JOB_PLACE, JobRecord::place, (b, v) -> b.place = v)
             .build();
 
     /** A run item; an unfinished start puts it in the sparse start index until its jobs are all written. */

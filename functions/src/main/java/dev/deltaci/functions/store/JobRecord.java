@@ -11,10 +11,11 @@ import java.util.List;
  *
  * @param gate       the concurrency gate this job holds or waits for, until it has let go; or null
  * @param waitingFor while it waits for a concurrency group: which one and who holds it; or null
+ * @param place      where it sits in its run: the run's size, and whether its end can change anything else
  */
 public record JobRecord(String runId, String jobKey, String name, JobState state, List<String> needs, JobSpec spec,
                         JobSource source, JobLease lease, JobAttempts attempts, JobTimes times, JobOutcome outcome,
-                        String gate, String waitingFor) {
+                        String gate, String waitingFor, JobPlace place) {
 
     public JobRecord {
         needs = needs == null ? List.of() : List.copyOf(needs);
@@ -23,14 +24,22 @@ public record JobRecord(String runId, String jobKey, String name, JobState state
         attempts = attempts == null ? JobAttempts.FIRST : attempts;
         times = times == null ? JobTimes.NONE : times;
         outcome = outcome == null ? JobOutcome.NONE : outcome;
+        place = place == null ? JobPlace.UNKNOWN : place;
+    }
+
+    public JobRecord(String runId, String jobKey, String name, JobState state, List<String> needs, JobSpec spec,
+                     JobSource source, JobLease lease, JobAttempts attempts, JobTimes times, JobOutcome outcome,
+                     String gate, String waitingFor) {
+        this(runId, jobKey, name, state, needs, spec, source, lease, attempts, times, outcome, gate, waitingFor,
+                JobPlace.UNKNOWN);
     }
 
     /** A job as its run's start writes it: first attempt, epoch 0, queued now or blocked on its needs. */
-    static JobRecord created(RunRecord run, JobSpec spec, JobState state, long now) {
+    static JobRecord created(RunRecord run, JobSpec spec, JobState state, boolean endsAlone, long now) {
         long queuedAt = state == JobState.QUEUED ? now : 0;
         return new JobRecord(run.runId(), spec.key(), spec.name(), state, spec.needs(), spec, JobSource.of(run),
                 JobLease.NONE, JobAttempts.FIRST, new JobTimes(now, queuedAt, queuedAt, 0, 0), JobOutcome.NONE,
-                null, null);
+                null, null, new JobPlace(run.jobCount(), endsAlone));
     }
 
     /** The job as a reference: run id and job key. */
@@ -52,10 +61,11 @@ public record JobRecord(String runId, String jobKey, String name, JobState state
         JobOutcome outcome;
         String gate;
         String waitingFor;
+        JobPlace place;
 
         JobRecord build() {
             return new JobRecord(runId, jobKey, name, state, needs, spec, source, lease, attempts, times, outcome, gate,
-                    waitingFor);
+                    waitingFor, place);
         }
     }
 }

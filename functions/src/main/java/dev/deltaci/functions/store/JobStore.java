@@ -28,6 +28,7 @@ import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
@@ -167,6 +168,75 @@ public final class JobStore {
                 .build());
     }
 
+    /**
+     * Adds ended jobs (key → state, as their dependants see it) to the run's {@link RunTally} and,
+     * when {@code running}, stores the run as RUNNING — one write, no read. Empty if the run has
+     * finished (or does not exist): then nothing changed.
+     */
+    public Optional<RunTally> tally(String runId, Map<String, JobState> ended, boolean running) {
+        Map<String, String> names = new HashMap<>(Map.of("#status", "status", "#updatedAtEpochMs", "updatedAtEpochMs"));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":pending", s(RunState.PENDING.name()),
+                ":running", s(RunState.RUNNING.name()), ":now", n(clock.millis())));
+        String set = "SET #updatedAtEpochMs = :now" + (running ? ", #status = :running" : "");
+        return tallyWrite(runId, set + tallyAdditions(ended, names, values), names, values);
+    }
+
+    /**
+     * The run's only job ended: the run ends with it, as {@code state} makes it, in the one write
+     * that also tallies the job. Empty if the run had already finished (a repeated completion).
+     */
+    public Optional<RunTally> endWithSoleJob(String runId, String jobKey, JobState state) {
+        Map<String, String> names = new HashMap<>(Map.of("#status", "status", "#updatedAtEpochMs", "updatedAtEpochMs",
+                "#materialized", "materialized", "#queueShard", "queueShard"));
+        RunState end = RunState.ended(RunState.failedJob(state), state == JobState.CANCELLED);
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":pending", s(RunState.PENDING.name()),
+                ":running", s(RunState.RUNNING.name()), ":now", n(clock.millis()), ":status", s(end.name()),
+                ":true", AttributeValue.fromBool(true)));
+        String update = "SET #status = :status, #updatedAtEpochMs = :now, #materialized = :true"
+                + tallyAdditions(Map.of(jobKey, state), names, values) + " REMOVE #queueShard";
+        return tallyWrite(runId, update, names, values);
+    }
+
+    /** {@code ADD} of the ended jobs to the tally's sets (a set ignores a key already in it). */
+    private static String tallyAdditions(Map<String, JobState> ended, Map<String, String> names,
+                                         Map<String, AttributeValue> values) {
+        if (ended.isEmpty()) {
+            return "";
+        }
+        List<String> adds = new ArrayList<>();
+        Map<String, List<String>> sets = Map.of(
+                "endedJobs", List.copyOf(ended.keySet()),
+                "failedJobs", ended.entrySet().stream().filter(e -> RunState.failedJob(e.getValue())).map(Map.Entry::getKey).toList(),
+                "cancelledJobs", ended.entrySet().stream().filter(e -> e.getValue() == JobState.CANCELLED).map(Map.Entry::getKey).toList());
+        sets.forEach((attribute, keys) -> {
+            if (!keys.isEmpty()) { // DynamoDB has no empty set
+                names.put("#" + attribute, attribute);
+                values.put(":" + attribute, AttributeValue.fromSs(keys));
+                adds.add("#" + attribute + " :" + attribute);
+            }
+        });
+        return " ADD " + String.join(", ", adds);
+    }
+
+    private Optional<RunTally> tallyWrite(String runId, String update, Map<String, String> names,
+                                          Map<String, AttributeValue> values) {
+        try {
+            Map<String, AttributeValue> item = dynamo.updateItem(UpdateItemRequest.builder().tableName(table)
+                    .key(runKey(runId)).conditionExpression(Conditions.RUN_UNFINISHED).updateExpression(update)
+                    .expressionAttributeNames(names).expressionAttributeValues(values)
+                    .returnValues(ReturnValue.ALL_NEW).build()).attributes();
+            return Optional.of(new RunTally(toRun(item), setSize(item, "endedJobs"), setSize(item, "failedJobs") > 0,
+                    setSize(item, "cancelledJobs") > 0));
+        } catch (ConditionalCheckFailedException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static int setSize(Map<String, AttributeValue> item, String attribute) {
+        AttributeValue set = item.get(attribute);
+        return set == null || !set.hasSs() ? 0 : set.ss().size();
+    }
+
     /** What {@link #listRuns} keeps: exact matches, each null for any. */
     public record RunFilter(String repository, String ref, RunState status) {
     }
@@ -243,11 +313,14 @@ public final class JobStore {
 
     // --- jobs -----------------------------------------------------------------------------------
 
-    /** Writes a job unless it exists (a repeated webhook re-runs this safely). */
-    public void createJobIfAbsent(RunRecord run, JobSpec spec, JobState initialState) {
+    /**
+     * Writes a job unless it exists (a repeated webhook re-runs this safely); {@code endsAlone}: its
+     * end can change nothing in the run but the tally ({@link JobPlace}).
+     */
+    public void createJobIfAbsent(RunRecord run, JobSpec spec, JobState initialState, boolean endsAlone) {
         try {
             jobs.putItem(PutItemEnhancedRequest.builder(JobRecord.class)
-                    .item(JobRecord.created(run, spec, initialState, clock.millis()))
+                    .item(JobRecord.created(run, spec, initialState, endsAlone, clock.millis()))
                     .conditionExpression(ITEM_ABSENT).build());
         } catch (ConditionalCheckFailedException e) {
             // already written by an earlier delivery of the same webhook
@@ -260,7 +333,7 @@ public final class JobStore {
      * from there ({@link JobOutcome#reusedFromRunId}). Unless it exists.
      */
     public void createReusedJobIfAbsent(RunRecord run, JobSpec spec, JobRecord succeeded) {
-        JobRecord created = JobRecord.created(run, spec, JobState.SUCCEEDED, clock.millis());
+        JobRecord created = JobRecord.created(run, spec, JobState.SUCCEEDED, false, clock.millis());
         String from = succeeded.outcome().reusedFromRunId() != null ? succeeded.outcome().reusedFromRunId()
                 : succeeded.runId();
         JobRecord reused = new JobRecord(created.runId(), created.jobKey(), created.name(), JobState.SUCCEEDED,
@@ -269,7 +342,7 @@ public final class JobStore {
                 succeeded.attempts(), succeeded.times(),
                 new JobOutcome(null, null, "succeeded in run " + from + "; not run again", succeeded.outcome().logChunks(),
                         succeeded.outcome().artifactSha256(), from, succeeded.outcome().outputs()),
-                null, null);
+                null, null, created.place());
         try {
             jobs.putItem(PutItemEnhancedRequest.builder(JobRecord.class).item(reused).conditionExpression(ITEM_ABSENT).build());
         } catch (ConditionalCheckFailedException e) {

@@ -195,19 +195,22 @@ public final class LeaseStore {
         extraValues.put(":entry", Items.historyEntry(new AttemptRecord(attempt, epoch, runnerId, startedAtEpochMs, now,
                 finalState.name(), failureClass, exitCode)));
         try {
-            dynamo.updateItem(UpdateItemRequest.builder().tableName(table).key(jobKey(runId, jobKey))
+            // the job comes back with the write: what its run's progress needs, without reading it
+            Map<String, AttributeValue> ended = dynamo.updateItem(UpdateItemRequest.builder().tableName(table)
+                    .key(jobKey(runId, jobKey))
                     .conditionExpression(Conditions.HOLDS_LEASE_FOR_ATTEMPT)
                     .updateExpression(Conditions.COMPLETE_UPDATE)
                     .expressionAttributeNames(leaseHolderNames(extraNames))
                     .expressionAttributeValues(leaseHolderValues(runnerId, epoch, extraValues))
+                    .returnValues(ReturnValue.ALL_NEW)
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
-                    .build());
-            return new CompleteOutcome.Accepted(finalState);
+                    .build()).attributes();
+            return new CompleteOutcome.Accepted(finalState, toJob(ended));
         } catch (ConditionalCheckFailedException e) {
             Optional<JobRecord> current = currentOf(e, runId, jobKey);
             if (current.isPresent() && current.get().state() == finalState && current.get().lease().epoch() == epoch
                     && runnerId.equals(current.get().lease().owner())) {
-                return new CompleteOutcome.AlreadyCompleted(finalState);
+                return new CompleteOutcome.AlreadyCompleted(finalState, current.get());
             }
             Optional<AttemptRecord> retried = current.flatMap(j -> j.attempts().history().stream()
                     .filter(a -> isOwnRetry(a, runnerId, epoch, failureClass)).findFirst());

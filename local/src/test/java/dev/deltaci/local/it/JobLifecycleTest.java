@@ -2,6 +2,7 @@ package dev.deltaci.local.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.deltaci.api.CompleteReply;
 import dev.deltaci.api.JobMessage;
 import dev.deltaci.core.job.FailureClass;
 import dev.deltaci.core.job.JobState;
@@ -10,6 +11,7 @@ import dev.deltaci.functions.run.JobLifecycle;
 import dev.deltaci.functions.store.CompleteOutcome;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.local.host.LocalControlPlane;
+import dev.deltaci.local.metrics.RequestCounter;
 import dev.deltaci.local.support.PlaneTest;
 import dev.deltaci.runner.RunnerApiClient;
 import java.util.ArrayList;
@@ -25,10 +27,11 @@ import software.amazon.awssdk.services.sqs.model.Message;
 class JobLifecycleTest extends PlaneTest {
 
     private final List<String> heard = new ArrayList<>();
+    private final RequestCounter requests = new RequestCounter();
 
     @Override
     protected LocalControlPlane.Options options(LocalControlPlane.Options o) {
-        return o.withScheduleInterval(null);
+        return o.withScheduleInterval(null).withInterceptors(List.of(requests));
     }
 
     private JobLifecycle lifecycle() {
@@ -87,6 +90,59 @@ class JobLifecycleTest extends PlaneTest {
         assertThat(again).as("the lease it was conditional on is gone").isFalse();
         assertThat(heard).as("heard at least once, after the write").isNotEmpty().containsOnly("slow=CANCELLED");
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.CANCELLED);
+    }
+
+    @Test
+    void independentJobs_shouldEndTheirRunByTally_withoutReadingIt_andARepeatedCompletionCountsOnce() throws Exception {
+        String runId = pushRun("jobs:\n  a:\n    steps: [{run: 'true'}]\n  b:\n    steps: [{run: 'true'}]\n");
+        drain();
+        RunnerApiClient runner = plane.runnerClient("runner-a");
+        runner.lease(runId, "a", 0);
+        runner.lease(runId, "b", 0);
+
+        CompleteReply first = complete(runner, store.getJob(runId, "a").orElseThrow(), null);
+        CompleteReply repeat = complete(runner, store.getJob(runId, "a").orElseThrow(), null);
+
+        assertThat(first).isInstanceOf(CompleteReply.Accepted.class);
+        assertThat(repeat).isInstanceOf(CompleteReply.AlreadyCompleted.class);
+        assertThat(store.getRun(runId).orElseThrow().status())
+                .as("a counted once: one of two jobs has ended").isEqualTo(RunState.RUNNING);
+        requests.reset();
+
+        complete(runner, store.getJob(runId, "b").orElseThrow(), null);
+
+        assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
+        // the job's write, the tally's (which found the run complete), the run's end: no read of the run
+        assertThat(requests.byOperation()).containsExactlyInAnyOrderEntriesOf(java.util.Map.of("DynamoDb:UpdateItem", 3L));
+    }
+
+    @Test
+    void aJobThatOthersNeed_shouldStillAdvanceTheRun_andTheTallyEndsItAfterASkip() throws Exception {
+        String runId = pushRun("jobs:\n  build:\n    steps: [{run: 'false'}]\n"
+                + "  deploy:\n    needs: build\n    steps: [{run: 'true'}]\n  lint:\n    steps: [{run: 'true'}]\n");
+        drain();
+        RunnerApiClient runner = plane.runnerClient("runner-a");
+        runner.lease(runId, "build", 0);
+        runner.lease(runId, "lint", 0);
+
+        complete(runner, store.getJob(runId, "build").orElseThrow(), FailureClass.SCRIPT_FAILURE);
+
+        assertThat(store.getJob(runId, "deploy").orElseThrow().state()).isEqualTo(JobState.SKIPPED);
+        assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.RUNNING);
+        requests.reset();
+
+        complete(runner, store.getJob(runId, "lint").orElseThrow(), null);
+
+        // the advance after build tallied build and the skip of deploy: lint's completion ends the run unread
+        assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.FAILED);
+        assertThat(requests.byOperation()).doesNotContainKeys("DynamoDb:Query", "DynamoDb:GetItem");
+    }
+
+    /** The lease holder's completion, through the runner API. */
+    private static CompleteReply complete(RunnerApiClient runner, JobRecord leased, FailureClass failure)
+            throws java.io.IOException {
+        return runner.complete(leased.runId(), leased.jobKey(), leased.lease().epoch(), leased.attempts().current(),
+                leased.times().startedAtEpochMs(), failure == null ? 0 : 1, failure, 1);
     }
 
     /** The job messages waiting in the queue, taken off it. */
