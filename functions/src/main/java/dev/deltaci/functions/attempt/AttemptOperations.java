@@ -26,6 +26,7 @@ import dev.deltaci.functions.security.RunnerAuth;
 import dev.deltaci.functions.store.CompleteOutcome;
 import dev.deltaci.functions.store.FleetStore;
 import dev.deltaci.functions.store.HeartbeatOutcome;
+import dev.deltaci.functions.store.JobPlace;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.LeaseOutcome;
@@ -101,8 +102,9 @@ final class AttemptOperations {
             MDC.put("attempt", Integer.toString(job.attempts().current()));
             metrics.record(Metric.LEASE_ACQUIRED, 1);
             metrics.record(Metric.DISPATCH_LATENCY, Math.max(0, job.times().startedAtEpochMs() - job.times().queuedAtEpochMs()));
-            if (job.needs().isEmpty()) {
-                // a root job starting is what moves a run from PENDING to RUNNING, and proves its start complete
+            if (JobPlace.marksStart(job)) {
+                // the first job queued starting is what moves a run from PENDING to RUNNING, and proves its start
+                // complete (every message is sent after every job is written)
                 store.markStarted(job.runId());
             }
             return answers.leased(job);

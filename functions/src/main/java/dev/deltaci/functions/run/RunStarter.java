@@ -18,6 +18,7 @@ import dev.deltaci.functions.http.ApiResponse;
 import dev.deltaci.functions.queue.JobQueue;
 import dev.deltaci.functions.repo.PipelineSource;
 import dev.deltaci.functions.store.GateStore;
+import dev.deltaci.functions.store.JobPlace;
 import dev.deltaci.functions.store.JobRecord;
 import dev.deltaci.functions.store.JobStore;
 import dev.deltaci.functions.store.RunRecord;
@@ -317,6 +318,7 @@ public final class RunStarter {
         Set<String> needed = new HashSet<>();
         jobs.values().forEach(job -> needed.addAll(job.needs()));
         boolean decideRootsNow = false;
+        boolean startMarker = false; // one job's lease marks the run started: the first that needs none
         for (JobSpec job : jobs.values()) {
             if (reuse.containsKey(job.key())) {
                 store.createReusedJobIfAbsent(run, job, reuse.get(job.key()));
@@ -334,7 +336,9 @@ public final class RunStarter {
             }
             boolean endsAlone = !needed.contains(job.key()) && job.concurrency() == null
                     && (job.matrix() == null || job.matrix().maxParallel() == 0);
-            store.createJobIfAbsent(run, job, initial, endsAlone);
+            boolean marksStart = job.needs().isEmpty() && !startMarker;
+            startMarker |= marksStart;
+            store.createJobIfAbsent(run, job, initial, new JobPlace(run.jobCount(), endsAlone, marksStart));
             if (initial == JobState.QUEUED) {
                 toEnqueue.add(new JobMessage(run.runId(), job.key(), 0, job.labels()));
             }

@@ -119,6 +119,8 @@ final class ItemSchemas {
                     .setter((b, v) -> b.runJobCount = orZero(v)))
             .addAttribute(Boolean.class, a -> a.name("endsAlone").getter(p -> p.endsAlone() ? Boolean.TRUE : null)
                     .setter((b, v) -> b.endsAlone = Boolean.TRUE.equals(v)))
+            .addAttribute(Boolean.class, a -> a.name("marksStart").getter(p -> p.marksStart() ? Boolean.TRUE : null)
+                    .setter((b, v) -> b.marksStart = Boolean.TRUE.equals(v)))
             .build();
 
     private static final TableSchema<JobLease> JOB_LEASE = StaticImmutableTableSchema

@@ -35,11 +35,11 @@ public record JobRecord(String runId, String jobKey, String name, JobState state
     }
 
     /** A job as its run's start writes it: first attempt, epoch 0, queued now or blocked on its needs. */
-    static JobRecord created(RunRecord run, JobSpec spec, JobState state, boolean endsAlone, long now) {
+    static JobRecord created(RunRecord run, JobSpec spec, JobState state, JobPlace place, long now) {
         long queuedAt = state == JobState.QUEUED ? now : 0;
         return new JobRecord(run.runId(), spec.key(), spec.name(), state, spec.needs(), spec, JobSource.of(run),
                 JobLease.NONE, JobAttempts.FIRST, new JobTimes(now, queuedAt, queuedAt, 0, 0), JobOutcome.NONE,
-                null, null, new JobPlace(run.jobCount(), endsAlone));
+                null, null, place);
     }
 
     /** The job as a reference: run id and job key. */

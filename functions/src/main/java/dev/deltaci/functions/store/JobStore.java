@@ -313,14 +313,11 @@ public final class JobStore {
 
     // --- jobs -----------------------------------------------------------------------------------
 
-    /**
-     * Writes a job unless it exists (a repeated webhook re-runs this safely); {@code endsAlone}: its
-     * end can change nothing in the run but the tally ({@link JobPlace}).
-     */
-    public void createJobIfAbsent(RunRecord run, JobSpec spec, JobState initialState, boolean endsAlone) {
+    /** Writes a job unless it exists (a repeated webhook re-runs this safely), with its place in the run. */
+    public void createJobIfAbsent(RunRecord run, JobSpec spec, JobState initialState, JobPlace place) {
         try {
             jobs.putItem(PutItemEnhancedRequest.builder(JobRecord.class)
-                    .item(JobRecord.created(run, spec, initialState, endsAlone, clock.millis()))
+                    .item(JobRecord.created(run, spec, initialState, place, clock.millis()))
                     .conditionExpression(ITEM_ABSENT).build());
         } catch (ConditionalCheckFailedException e) {
             // already written by an earlier delivery of the same webhook
@@ -333,7 +330,8 @@ public final class JobStore {
      * from there ({@link JobOutcome#reusedFromRunId}). Unless it exists.
      */
     public void createReusedJobIfAbsent(RunRecord run, JobSpec spec, JobRecord succeeded) {
-        JobRecord created = JobRecord.created(run, spec, JobState.SUCCEEDED, false, clock.millis());
+        JobRecord created = JobRecord.created(run, spec, JobState.SUCCEEDED, new JobPlace(run.jobCount(), false, false),
+                clock.millis());
         String from = succeeded.outcome().reusedFromRunId() != null ? succeeded.outcome().reusedFromRunId()
                 : succeeded.runId();
         JobRecord reused = new JobRecord(created.runId(), created.jobKey(), created.name(), JobState.SUCCEEDED,

@@ -26,19 +26,19 @@ class ItemSchemasTest {
         JobSpec spec = PipelineParser.parse("p.yml", "jobs:\n  build:\n    labels: [gpu]\n    steps: [{run: make}]\n")
                 .jobs().get("build");
 
-        Map<String, AttributeValue> item = ItemSchemas.JOB.itemToMap(JobRecord.created(RUN, spec, JobState.QUEUED, true, 5000), true);
+        Map<String, AttributeValue> item = ItemSchemas.JOB.itemToMap(JobRecord.created(RUN, spec, JobState.QUEUED, new JobPlace(2, true, true), 5000), true);
 
         assertThat(item.keySet()).containsExactlyInAnyOrder("pk", "sk", "type", "runId", "jobKey", "name", "state", "needs",
                 "spec", "cloneUrl", "sha", "ref", "repository", "event", "inputs", "fork", "attempt", "leaseEpoch",
-                "createdAtEpochMs", "queuedAtEpochMs", "enqueuedAtEpochMs", "queueShard", "labelsKey", "runJobCount",
+                "createdAtEpochMs", "queuedAtEpochMs", "enqueuedAtEpochMs", "queueShard", "labelsKey", "runJobCount", "marksStart",
                 "endsAlone");
         assertThat(item).containsEntry("pk", AttributeValue.fromS("RUN#r-1")).containsEntry("sk", AttributeValue.fromS("JOB#build"))
                 .containsEntry("state", AttributeValue.fromS("QUEUED")).containsEntry("leaseEpoch", AttributeValue.fromN("0"))
                 .containsEntry("attempt", AttributeValue.fromN("1")).containsEntry("queueShard", AttributeValue.fromS("queued#0"))
                 .containsEntry("fork", AttributeValue.fromBool(true))
                 .containsEntry("runJobCount", AttributeValue.fromN("2")).containsEntry("endsAlone", AttributeValue.fromBool(true));
-        assertThat(ItemSchemas.JOB.mapToItem(item).place()).isEqualTo(new JobPlace(2, true));
-        Map<String, AttributeValue> blocked = ItemSchemas.JOB.itemToMap(JobRecord.created(RUN, spec, JobState.BLOCKED, false, 5000), true);
+        assertThat(ItemSchemas.JOB.mapToItem(item).place()).isEqualTo(new JobPlace(2, true, true));
+        Map<String, AttributeValue> blocked = ItemSchemas.JOB.itemToMap(JobRecord.created(RUN, spec, JobState.BLOCKED, new JobPlace(2, false, false), 5000), true);
         assertThat(blocked).doesNotContainKeys("queueShard", "queuedAtEpochMs", "enqueuedAtEpochMs", "endsAlone");
         assertThat(ItemSchemas.JOB.mapToItem(blocked).place().endsAlone()).isFalse();
     }

@@ -37,7 +37,8 @@ import software.amazon.awssdk.services.sqs.model.Message;
  *       between from the job's timestamps (queued, leased, completed, run ended);</li>
  *   <li>floor: the same clients doing the bare minimum a dispatch needs — put an item, send a
  *       message, a long-polling receiver gets it, a conditional update, delete the message;</li>
- *   <li>throughput: one run of many trivial jobs (a matrix) on all the runners;</li>
+ *   <li>throughput: one run of many trivial jobs (a matrix) on all the runners, after one unmeasured run of
+ *       the same shape when there is a warm-up;</li>
  *   <li>AWS requests per job by service, control plane and runners apart (the sweeper is not
  *       running: it costs per minute, not per job);</li>
  *   <li>what 1,000 jobs cost at on-demand prices ({@link CostModel}), as one-job runs (the
@@ -170,6 +171,12 @@ public final class DispatchRun {
             cost.put("oneJobRuns", CostModel.perThousandJobs(usage(config.runs(), controlPlane, runnerSide,
                     functionUse(plane, template).minus(measuredFrom)), CostModel.Prices.US_EAST_1));
 
+            if (config.warmup() > 0) {
+                // one unmeasured run of the same shape first: the measured one then meets compiled code and
+                // loaded classes, as a warm function does, rather than the JVM's first minutes
+                progress.printf("▸ throughput warm-up: %d jobs in one run%n", config.throughputJobs());
+                awaitTerminal(store, runIdOf(GitHubPush.send(plane.apiUrl(), "bench", GitHubPush.payload(many))));
+            }
             progress.printf("▸ throughput: %d jobs in one run on %d runners%n", config.throughputJobs(), config.runners());
             controlPlane.reset();
             runnerSide.reset();

@@ -136,7 +136,7 @@ final class SweepBench implements Callable<Integer> {
             RunRecord run = new RunRecord("bench-live-" + i, "bench/sweep", "/dev/null", "0".repeat(40),
                     "refs/heads/main", "push", RunState.PENDING, null, null, 1, true, 0, 0, null, null, false, Map.of(), false);
             store.createRunIfAbsent(run);
-            store.createJobIfAbsent(run, spec, JobState.QUEUED, false);
+            store.createJobIfAbsent(run, spec, JobState.QUEUED, dev.deltaci.functions.store.JobPlace.UNKNOWN);
             store.leases().lease(run.runId(), "job", "bench-runner", 0, lease);
         }
         JobRecord job = store.getJob("bench-live-0", "job").orElseThrow();

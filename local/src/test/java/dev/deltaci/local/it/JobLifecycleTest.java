@@ -97,9 +97,13 @@ class JobLifecycleTest extends PlaneTest {
         String runId = pushRun("jobs:\n  a:\n    steps: [{run: 'true'}]\n  b:\n    steps: [{run: 'true'}]\n");
         drain();
         RunnerApiClient runner = plane.runnerClient("runner-a");
+        requests.reset();
         runner.lease(runId, "a", 0);
         runner.lease(runId, "b", 0);
 
+        // two leases, and one of them (the first job that needs none) marks the run started: not one per job
+        assertThat(requests.byOperation()).containsExactlyInAnyOrderEntriesOf(java.util.Map.of("DynamoDb:UpdateItem", 3L));
+        assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.RUNNING);
         CompleteReply first = complete(runner, store.getJob(runId, "a").orElseThrow(), null);
         CompleteReply repeat = complete(runner, store.getJob(runId, "a").orElseThrow(), null);
 

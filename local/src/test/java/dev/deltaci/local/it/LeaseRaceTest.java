@@ -60,7 +60,7 @@ class LeaseRaceTest {
         RunRecord run = new RunRecord(runId, "t/race", "/tmp/none", "0".repeat(40), "refs/heads/main", "push",
                 RunState.PENDING, null, null, 1, true, 1, 1, null, null, false, Map.of(), false);
         store.createRunIfAbsent(run);
-        store.createJobIfAbsent(run, JobSpec.simple("build", List.of(), List.of(StepSpec.run(null, "true"))), JobState.QUEUED, false);
+        store.createJobIfAbsent(run, JobSpec.simple("build", List.of(), List.of(StepSpec.run(null, "true"))), JobState.QUEUED, dev.deltaci.functions.store.JobPlace.UNKNOWN);
         return runId;
     }
 
