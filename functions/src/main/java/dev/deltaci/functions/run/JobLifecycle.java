@@ -21,9 +21,11 @@ import java.util.List;
  * cancel call this; the run's own moves (queueing dependants, skipping) are {@link RunProgressor}'s.
  *
  * <p>Each write is conditional and each after-effect safe to repeat: a message sent twice is
- * refused at lease time by its epoch, and advancing converges. If the process dies between the
- * write and the after-effect, the sweeper finds the job (queued without a lease, or a run not
- * advanced) and does it again. A {@link Listener} hears every transition that took effect.
+ * refused at lease time by its epoch, advancing converges, and a tally counts a job once. If the
+ * process dies between the write and the after-effect, it is done again by whoever repeats the
+ * call: the runner retries its completion until it is answered (a repeat is {@code
+ * AlreadyCompleted} and tallies or advances again), and the sweeper re-sends a job queued without
+ * its message. A {@link Listener} hears every transition that took effect.
  */
 public final class JobLifecycle {
 

@@ -317,6 +317,11 @@ public final class RunStarter {
         Map<String, Integer> startedInGroup = new HashMap<>();
         Set<String> needed = new HashSet<>();
         jobs.values().forEach(job -> needed.addAll(job.needs()));
+        // A start that leaves jobs for the progressor to decide (reused jobs' dependants, roots with an
+        // if: or a concurrency group) gives no job a tally-only end: should the function die before that
+        // advance, the next job to end advances the run and decides them, as it always did
+        boolean startAdvances = !reuse.isEmpty() || jobs.values().stream().anyMatch(job -> job.needs().isEmpty()
+                && (job.condition() != null || job.concurrency() != null || run.concurrencyGroup() != null));
         boolean decideRootsNow = false;
         boolean startMarker = false; // one job's lease marks the run started: the first that needs none
         for (JobSpec job : jobs.values()) {
@@ -334,7 +339,7 @@ public final class RunStarter {
                     && startedInGroup.merge(job.matrix().group(), 1, Integer::sum) > job.matrix().maxParallel()) {
                 initial = JobState.BLOCKED; // max-parallel: queued when a sibling finishes
             }
-            boolean endsAlone = !needed.contains(job.key()) && job.concurrency() == null
+            boolean endsAlone = !startAdvances && !needed.contains(job.key()) && job.concurrency() == null
                     && (job.matrix() == null || job.matrix().maxParallel() == 0);
             boolean marksStart = job.needs().isEmpty() && !startMarker;
             startMarker |= marksStart;

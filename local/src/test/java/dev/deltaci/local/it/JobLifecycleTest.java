@@ -142,6 +142,22 @@ class JobLifecycleTest extends PlaneTest {
         assertThat(requests.byOperation()).doesNotContainKeys("DynamoDb:Query", "DynamoDb:GetItem");
     }
 
+    @Test
+    void aStartThatLeavesJobsToDecide_shouldGiveNoJobATallyOnlyEnd() throws Exception {
+        String plain = pushRun("jobs:\n  a:\n    steps: [{run: 'true'}]\n  b:\n    needs: a\n    steps: [{run: 'true'}]\n"
+                + "  c:\n    steps: [{run: 'true'}]\n");
+        String decided = pushRun("jobs:\n  a:\n    steps: [{run: 'true'}]\n"
+                + "  main-only:\n    if: delta.branch == 'release'\n    steps: [{run: 'true'}]\n");
+
+        // b and c end alone (nothing needs them), a does not (b needs it); only a marks the run started
+        assertThat(store.listJobs(plain)).extracting(JobRecord::jobKey, j -> j.place().endsAlone(), j -> j.place().marksStart())
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("a", false, true),
+                        org.assertj.core.groups.Tuple.tuple("b", true, false), org.assertj.core.groups.Tuple.tuple("c", true, false));
+        // the start's own advance decides main-only: were it cut short, a's end must advance the run to decide it
+        assertThat(store.listJobs(decided)).allSatisfy(job -> assertThat(job.place().endsAlone()).isFalse());
+        assertThat(store.listJobs(decided)).allSatisfy(job -> assertThat(job.place().runJobCount()).isEqualTo(2));
+    }
+
     /** The lease holder's completion, through the runner API. */
     private static CompleteReply complete(RunnerApiClient runner, JobRecord leased, FailureClass failure)
             throws java.io.IOException {
