@@ -124,15 +124,16 @@ public final class Conditions {
     public static final String RUN_STATUS_END_UPDATE = "SET #status = :status, #updatedAtEpochMs = :now, "
             + "#materialized = :true REMOVE #queueShard";
 
-    /** Not started, or started but its start not yet marked finished: what a root job's first lease changes. */
-    public static final String RUN_NOT_MARKED_STARTED = "#status = :pending OR (#status = :running AND attribute_exists(#queueShard))";
+    /** Not started, or started but its start not yet marked finished: what the start-marking lease changes. */
+    public static final String RUN_NOT_MARKED_STARTED = "#status = :pending OR (#status = :running AND #queueShard = :starting)";
 
     /**
-     * {@code status = RUNNING}, and materialized (out of the unfinished-starts index): a job is
-     * leased only after its message was sent, and a start sends messages only after writing every job.
+     * {@code status = RUNNING}, and materialized (out of the unfinished starts, into the live runs of
+     * the queue index until it ends): a job is leased only after its message was sent, and a start
+     * sends messages only after writing every job.
      */
     public static final String RUN_STARTED_UPDATE = "SET #status = :running, #materialized = :true, "
-            + "#updatedAtEpochMs = :now REMOVE #queueShard";
+            + "#updatedAtEpochMs = :now, #queueShard = :live, #enqueuedAtEpochMs = :now";
 
     /** {@code status = PENDING}: no job of the run has started. */
     public static final String RUN_PENDING = "#status = :pending";
@@ -162,8 +163,15 @@ public final class Conditions {
     public static final String REQUEST_STOP_UPDATE =
             "SET #cancelRequestedAtEpochMs = if_not_exists(#cancelRequestedAtEpochMs, :now)";
 
-    /** {@code materialized = true}, and out of the unfinished-starts partition of the queue index. */
-    public static final String MATERIALIZED_UPDATE = "SET #materialized = :true REMOVE #queueShard";
+    /** {@code materialized = true}: out of the unfinished starts, into the live runs of the queue index. */
+    public static final String MATERIALIZED_UPDATE = "SET #materialized = :true, #queueShard = :live, "
+            + "#enqueuedAtEpochMs = :now";
+
+    /** A live run the sweeper just advanced: looked at again only after it has been idle that long once more. */
+    public static final String RUN_LIVE = "#queueShard = :live";
+
+    /** {@code enqueuedAtEpochMs = now}: when the sweeper last advanced a live run. */
+    public static final String RUN_LIVE_TOUCH_UPDATE = "SET #enqueuedAtEpochMs = :now";
 
     // --- concurrency gates (GateStore) ------------------------------------------------------------
 

@@ -63,6 +63,12 @@ public final class JobStore {
      * function left half done without a scan (and with no index of its own to deploy).
      */
     static final String START_SHARD = "starting#0";
+    /**
+     * Runs whose start is complete and that have not ended, by when the sweeper last looked
+     * (their start mark, or its last advance): a run whose progress was lost (a function died after
+     * a job's end, before the run's tally, and nobody repeated the call) is advanced from here.
+     */
+    static final String LIVE_SHARD = "live#0";
 
     /** Creating an item: only if no item has its key yet. */
     private static final Expression ITEM_ABSENT = Expression.builder().expression(Conditions.ITEM_ABSENT)
@@ -109,11 +115,25 @@ public final class JobStore {
                 .key(Key.builder().partitionValue(runPk(runId)).sortValue(Items.RUN_SK).build())));
     }
 
-    public void markMaterialized(String runId) {
-        dynamo.updateItem(UpdateItemRequest.builder().tableName(table).key(runKey(runId))
+    /** The run's start is complete: it becomes a live run; not applied to a run that has ended. */
+    public Written markMaterialized(String runId) {
+        return Items.write(dynamo, UpdateItemRequest.builder().tableName(table).key(runKey(runId))
                 .updateExpression(Conditions.MATERIALIZED_UPDATE)
-                .expressionAttributeNames(Map.of("#materialized", "materialized", "#queueShard", "queueShard"))
-                .expressionAttributeValues(Map.of(":true", AttributeValue.fromBool(true)))
+                .conditionExpression(Conditions.RUN_UNFINISHED) // an ended run stays out of the live runs
+                .expressionAttributeNames(Map.of("#materialized", "materialized", "#queueShard", "queueShard",
+                        "#enqueuedAtEpochMs", "enqueuedAtEpochMs", "#status", "status"))
+                .expressionAttributeValues(Map.of(":true", AttributeValue.fromBool(true), ":live", s(LIVE_SHARD),
+                        ":now", n(clock.millis()), ":pending", s(RunState.PENDING.name()),
+                        ":running", s(RunState.RUNNING.name())))
+                .build());
+    }
+
+    /** The sweeper advanced this live run now: it is looked at again once it has been idle as long. */
+    public Written touchLive(String runId) {
+        return Items.write(dynamo, UpdateItemRequest.builder().tableName(table).key(runKey(runId))
+                .conditionExpression(Conditions.RUN_LIVE).updateExpression(Conditions.RUN_LIVE_TOUCH_UPDATE)
+                .expressionAttributeNames(Map.of("#queueShard", "queueShard", "#enqueuedAtEpochMs", "enqueuedAtEpochMs"))
+                .expressionAttributeValues(Map.of(":live", s(LIVE_SHARD), ":now", n(clock.millis())))
                 .build());
     }
 
@@ -161,10 +181,11 @@ public final class JobStore {
                 .conditionExpression(Conditions.RUN_NOT_MARKED_STARTED)
                 .updateExpression(Conditions.RUN_STARTED_UPDATE)
                 .expressionAttributeNames(Map.of("#status", "status", "#updatedAtEpochMs", "updatedAtEpochMs",
-                        "#materialized", "materialized", "#queueShard", "queueShard"))
+                        "#materialized", "materialized", "#queueShard", "queueShard",
+                        "#enqueuedAtEpochMs", "enqueuedAtEpochMs"))
                 .expressionAttributeValues(Map.of(":pending", s(RunState.PENDING.name()),
                         ":running", s(RunState.RUNNING.name()), ":true", AttributeValue.fromBool(true),
-                        ":now", n(clock.millis())))
+                        ":now", n(clock.millis()), ":starting", s(START_SHARD), ":live", s(LIVE_SHARD)))
                 .build());
     }
 

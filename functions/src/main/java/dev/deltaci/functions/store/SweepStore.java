@@ -51,6 +51,12 @@ public final class SweepStore {
                 cutoffEpochMs, limit, item -> item.get("pk").s().substring("RUN#".length()));
     }
 
+    /** Ids of live runs (started, not ended) the sweeper has not looked at since {@code cutoffEpochMs}, oldest first. */
+    public List<String> liveRunsIdleSince(long cutoffEpochMs, int limit) {
+        return indexBefore(JobStore.QUEUE_INDEX, "queueShard", JobStore.LIVE_SHARD, "enqueuedAtEpochMs",
+                cutoffEpochMs, limit, item -> item.get("pk").s().substring("RUN#".length()));
+    }
+
     private static JobRef jobRef(Map<String, AttributeValue> key) {
         return new JobRef(key.get("pk").s().substring("RUN#".length()), key.get("sk").s().substring("JOB#".length()));
     }

@@ -152,8 +152,9 @@ public final class SweeperService {
             }
         }
         int gatesFreed = checkGates(queuedCutoff);
+        int runsEnded = advanceIdleRuns(clock.millis() - policy.abandonedStartAfter().toMillis());
         return new SweepReport(expired.size(), requeued, failed, timedOut, stale.size(), reenqueued, queueTimedOut,
-                gatesFreed, abandonedStarts, clock.millis() - began);
+                gatesFreed, abandonedStarts, runsEnded, clock.millis() - began);
     }
 
     /**
@@ -175,6 +176,29 @@ public final class SweeperService {
         }
         jobs.markMaterialized(runId);
         return true;
+    }
+
+    /**
+     * Live runs nobody has advanced for the abandoned-start age: each is advanced (which decides
+     * what its ended jobs unblock and tallies them, ending the run if every job has ended) and
+     * looked at again only after as long. A job's end is followed by its run's tally or advance in
+     * the same call, repeated by the runner until answered; this catches what is left when both the
+     * function and the runner died in between. Costs a read or two per long-running run per period.
+     */
+    private int advanceIdleRuns(long cutoff) {
+        int ended = 0;
+        for (String runId : sweeps.liveRunsIdleSince(cutoff, policy.batchLimit())) {
+            Optional<RunRecord> run = jobs.getRun(runId);
+            if (run.isEmpty() || run.get().status().isTerminal()) {
+                continue; // the index lags the item
+            }
+            if (progressor.advance(runId).isTerminal()) {
+                ended++;
+            } else {
+                jobs.touchLive(runId);
+            }
+        }
+        return ended;
     }
 
     /**

@@ -213,6 +213,28 @@ class SweeperTest extends PlaneTest {
     }
 
     @Test
+    void aRunWhoseEndWasLost_shouldBeEndedByTheSweeper_onceIdlePastTheAbandonedStartAge() throws Exception {
+        String runId = pushRun("jobs:\n  build:\n    steps: [{run: 'true'}]\n");
+        plane.runnerClient("runner-a").lease(runId, "build", 0);
+        JobRecord leased = store.getJob(runId, "build").orElseThrow();
+        // the job's end is written, and the function dies before its run's tally (nobody repeats the call)
+        store.leases().complete(runId, "build", leased.lease().owner(), leased.lease().epoch(), 1,
+                leased.times().startedAtEpochMs(), JobState.SUCCEEDED, 0, null, 1);
+        assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.RUNNING);
+
+        SweepReport early = sweeper(Clock.offset(Clock.systemUTC(), Duration.ofSeconds(60)), 500).sweep();
+        assertThat(early.runsEnded()).as("not idle long enough yet").isZero();
+        assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.RUNNING);
+
+        SweepReport report = sweeper(Clock.offset(Clock.systemUTC(), Duration.ofSeconds(121)), 500).sweep();
+
+        assertThat(report.runsEnded()).isEqualTo(1);
+        assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
+        assertThat(sweeper(Clock.offset(Clock.systemUTC(), Duration.ofSeconds(300)), 500).sweep().runsEnded())
+                .as("an ended run is no longer live").isZero();
+    }
+
+    @Test
     void silentJobPastItsTimeout_shouldBeTimedOutByTheSweeper() throws Exception {
         String runId = pushRun("jobs:\n  build:\n    timeout-minutes: 1\n    steps: [{run: sleep 600}]\n");
         plane.runnerClient("silent-runner").lease(runId, "build", 0);
