@@ -133,7 +133,7 @@ public final class RunProgressor {
         JobState state = effective(job, job.state());
         MatrixInstance matrix = job.spec().matrix();
         boolean failFastDue = matrix != null && matrix.failFast() && RunState.failedJob(state);
-        if (!job.place().endsAlone() || failFastDue || !state.isTerminal()) {
+        if (!job.place().endsAlone() || failFastDue) {
             return advance(job.runId()).isTerminal();
         }
         Set<String> toWake = new LinkedHashSet<>();
@@ -153,8 +153,7 @@ public final class RunProgressor {
 
     /** A job with {@code continue-on-error} that failed counts as succeeded for its dependants and its run. */
     private static JobState effective(JobRecord job, JobState state) {
-        boolean failed = state == JobState.FAILED || state == JobState.TIMED_OUT;
-        return failed && job.spec().continueOnError() ? JobState.SUCCEEDED : state;
+        return RunState.failedJob(state) && job.spec().continueOnError() ? JobState.SUCCEEDED : state;
     }
 
     private void queueReadyJobs(RunRecord run, List<JobRecord> jobs, Map<String, DagProgress.JobNode> nodes,

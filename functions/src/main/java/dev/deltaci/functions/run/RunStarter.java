@@ -322,19 +322,16 @@ public final class RunStarter {
         // advance, the next job to end advances the run and decides them, as it always did
         boolean startAdvances = !reuse.isEmpty() || jobs.values().stream().anyMatch(job -> job.needs().isEmpty()
                 && (job.condition() != null || job.concurrency() != null || run.concurrencyGroup() != null));
-        boolean decideRootsNow = false;
         boolean startMarker = false; // one job's lease marks the run started: the first that needs none
         for (JobSpec job : jobs.values()) {
             if (reuse.containsKey(job.key())) {
-                store.createReusedJobIfAbsent(run, job, reuse.get(job.key()));
-                decideRootsNow = true; // its dependants are queued by the progressor, as after a job's success
+                store.createReusedJobIfAbsent(run, job, reuse.get(job.key())); // its dependants: the advance below
                 continue;
             }
             JobState initial = DagProgress.initialState(job.needs(), job.condition());
             if (initial == JobState.QUEUED && (run.concurrencyGroup() != null || job.concurrency() != null)) {
                 initial = JobState.BLOCKED; // the progressor queues it once it holds its concurrency group
             }
-            decideRootsNow |= initial == JobState.BLOCKED && job.needs().isEmpty();
             if (initial == JobState.QUEUED && job.matrix() != null && job.matrix().maxParallel() > 0
                     && startedInGroup.merge(job.matrix().group(), 1, Integer::sum) > job.matrix().maxParallel()) {
                 initial = JobState.BLOCKED; // max-parallel: queued when a sibling finishes
@@ -349,8 +346,8 @@ public final class RunStarter {
             }
         }
         queue.enqueue(toEnqueue);
-        if (decideRootsNow) {
-            // jobs that need nothing but have an if: or a concurrency group are decided now
+        if (startAdvances) {
+            // reused jobs' dependants, and jobs that need nothing but have an if: or a concurrency group
             progressor.advance(run.runId());
         }
         progressor.listener().jobsChanged(run.runId()); // its jobs exist: GitHub shows them queued

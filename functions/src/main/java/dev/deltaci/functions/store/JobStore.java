@@ -195,9 +195,8 @@ public final class JobStore {
      * finished (or does not exist): then nothing changed.
      */
     public Optional<RunTally> tally(String runId, Map<String, JobState> ended, boolean running) {
-        Map<String, String> names = new HashMap<>(Map.of("#status", "status", "#updatedAtEpochMs", "updatedAtEpochMs"));
-        Map<String, AttributeValue> values = new HashMap<>(Map.of(":pending", s(RunState.PENDING.name()),
-                ":running", s(RunState.RUNNING.name()), ":now", n(clock.millis())));
+        Map<String, String> names = new HashMap<>();
+        Map<String, AttributeValue> values = new HashMap<>();
         String set = "SET #updatedAtEpochMs = :now" + (running ? ", #status = :running" : "");
         return tallyWrite(runId, set + tallyAdditions(ended, names, values), names, values);
     }
@@ -207,11 +206,9 @@ public final class JobStore {
      * that also tallies the job. Empty if the run had already finished (a repeated completion).
      */
     public Optional<RunTally> endWithSoleJob(String runId, String jobKey, JobState state) {
-        Map<String, String> names = new HashMap<>(Map.of("#status", "status", "#updatedAtEpochMs", "updatedAtEpochMs",
-                "#materialized", "materialized", "#queueShard", "queueShard"));
+        Map<String, String> names = new HashMap<>(Map.of("#materialized", "materialized", "#queueShard", "queueShard"));
         RunState end = RunState.ended(RunState.failedJob(state), state == JobState.CANCELLED);
-        Map<String, AttributeValue> values = new HashMap<>(Map.of(":pending", s(RunState.PENDING.name()),
-                ":running", s(RunState.RUNNING.name()), ":now", n(clock.millis()), ":status", s(end.name()),
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":status", s(end.name()),
                 ":true", AttributeValue.fromBool(true)));
         String update = "SET #status = :status, #updatedAtEpochMs = :now, #materialized = :true"
                 + tallyAdditions(Map.of(jobKey, state), names, values) + " REMOVE #queueShard";
@@ -239,8 +236,12 @@ public final class JobStore {
         return " ADD " + String.join(", ", adds);
     }
 
+    /** The tally's write, conditional on the run being unfinished, returning the run as it left it. */
     private Optional<RunTally> tallyWrite(String runId, String update, Map<String, String> names,
                                           Map<String, AttributeValue> values) {
+        names.putAll(Map.of("#status", "status", "#updatedAtEpochMs", "updatedAtEpochMs"));
+        values.putAll(Map.of(":pending", s(RunState.PENDING.name()), ":running", s(RunState.RUNNING.name()),
+                ":now", n(clock.millis())));
         try {
             Map<String, AttributeValue> item = dynamo.updateItem(UpdateItemRequest.builder().tableName(table)
                     .key(runKey(runId)).conditionExpression(Conditions.RUN_UNFINISHED).updateExpression(update)
