@@ -9,13 +9,15 @@ import dev.deltaci.core.job.FailureClass;
  * {@code artifactSha256} is the SHA-256 of the archive the attempt uploaded (null: none), which
  * the jobs that need this one are given to check their download against. {@code outputs} is what
  * the job's {@code outputs:} rendered to (null: none), at most {@link #MAX_OUTPUT_BYTES} in all.
+ * {@code lastLog} is the attempt's last log chunk (null: all were sent to {@code /runner/logs});
+ * {@code logChunks} counts it.
  */
 public record CompleteRequest(String runId, String jobKey, String runnerId, @JsonProperty(required = true) long epoch,
                               @JsonProperty(required = true) int attempt,
                               @JsonProperty(required = true) long startedAtEpochMs,
                               @JsonProperty(required = true) int exitCode, FailureClass failureClass,
                               @JsonProperty(required = true) int logChunks, String artifactSha256,
-                              java.util.Map<String, String> outputs)
+                              java.util.Map<String, String> outputs, LogTail lastLog)
         implements AttemptCall {
 
     /** GitHub keeps 1 MB of outputs per job; Delta keeps them on the job's item, which DynamoDB caps at 400 KB. */
@@ -29,6 +31,10 @@ public record CompleteRequest(String runId, String jobKey, String runnerId, @Jso
         WireChecks.atLeastZero("epoch", epoch);
         WireChecks.sha256OrNull("artifactSha256", artifactSha256);
         outputs = outputs == null ? java.util.Map.of() : java.util.Map.copyOf(outputs);
+        if (lastLog != null && lastLog.seq() >= logChunks) {
+            throw new IllegalArgumentException("'lastLog.seq' is " + lastLog.seq() + " but 'logChunks' is " + logChunks
+                    + ": the last chunk is numbered logChunks - 1");
+        }
         if (outputs.size() > MAX_OUTPUTS || outputBytes(outputs) > MAX_OUTPUT_BYTES) {
             throw new IllegalArgumentException("outputs: " + outputs.size() + " outputs of " + outputBytes(outputs)
                     + " bytes; at most " + MAX_OUTPUTS + " of " + MAX_OUTPUT_BYTES + " bytes in all");
@@ -38,7 +44,7 @@ public record CompleteRequest(String runId, String jobKey, String runnerId, @Jso
     public CompleteRequest(String runId, String jobKey, String runnerId, long epoch, int attempt, long startedAtEpochMs,
                            int exitCode, FailureClass failureClass, int logChunks, String artifactSha256) {
         this(runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs, exitCode, failureClass, logChunks, artifactSha256,
-                null);
+                null, null);
     }
 
     /** The bytes outputs take, names and values in UTF-8: what the limit counts. */

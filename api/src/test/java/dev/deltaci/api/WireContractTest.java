@@ -115,13 +115,27 @@ class WireContractTest {
         for (int i = 0; i <= CompleteRequest.MAX_OUTPUTS; i++) {
             many.put("o" + i, "v");
         }
-        assertThatThrownBy(() -> new CompleteRequest("r", "j", "x", 1, 1, 5, 0, null, 0, null, many))
+        assertThatThrownBy(() -> new CompleteRequest("r", "j", "x", 1, 1, 5, 0, null, 0, null, many, null))
                 .hasMessageStartingWith("outputs: 65 outputs");
         java.util.Map<String, String> big = java.util.Map.of("blob", "x".repeat(CompleteRequest.MAX_OUTPUT_BYTES));
-        assertThatThrownBy(() -> new CompleteRequest("r", "j", "x", 1, 1, 5, 0, null, 0, null, big))
+        assertThatThrownBy(() -> new CompleteRequest("r", "j", "x", 1, 1, 5, 0, null, 0, null, big, null))
                 .hasMessageContaining("at most 64 of 65536 bytes in all");
-        assertThat(new CompleteRequest("r", "j", "x", 1, 1, 5, 0, null, 0, null, java.util.Map.of("v", "1")).outputs())
+        assertThat(new CompleteRequest("r", "j", "x", 1, 1, 5, 0, null, 0, null, java.util.Map.of("v", "1"), null).outputs())
                 .containsEntry("v", "1");
+    }
+
+    @Test
+    void aCompletion_carriesItsLastLogChunk_numberedInsideTheChunksItCounts() throws WireJson.Invalid {
+        CompleteRequest request = WireJson.read("{\"runId\":\"r\",\"jobKey\":\"j\",\"runnerId\":\"x\",\"epoch\":1,"
+                + "\"attempt\":1,\"startedAtEpochMs\":5,\"exitCode\":0,\"logChunks\":2,"
+                + "\"lastLog\":{\"seq\":1,\"text\":\"done\\n\",\"token\":\"t\"}}", CompleteRequest.class);
+        assertThat(request.lastLog()).isEqualTo(new LogTail(1, "done\n", "t"));
+        assertThat(invalid("{\"runId\":\"r\",\"jobKey\":\"j\",\"runnerId\":\"x\",\"epoch\":1,\"attempt\":1,"
+                + "\"startedAtEpochMs\":5,\"exitCode\":0,\"logChunks\":1,\"lastLog\":{\"seq\":1,\"text\":\"x\"}}",
+                CompleteRequest.class)).isEqualTo("'lastLog.seq' is 1 but 'logChunks' is 1: the last chunk is numbered logChunks - 1");
+        assertThat(invalid("{\"runId\":\"r\",\"jobKey\":\"j\",\"runnerId\":\"x\",\"epoch\":1,\"attempt\":1,"
+                + "\"startedAtEpochMs\":5,\"exitCode\":0,\"logChunks\":1,\"lastLog\":{\"seq\":0}}",
+                CompleteRequest.class)).isEqualTo("'lastLog.text' must be a string");
     }
 
     @Test

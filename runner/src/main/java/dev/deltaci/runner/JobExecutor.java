@@ -29,16 +29,33 @@ final class JobExecutor {
         /**
          * What the runner reports: {@code failureClass} null for a success, and the SHA-256 of the
          * artifact archive it uploaded (null when it kept none), and what the job's {@code outputs:}
-         * rendered to (a success's only).
+         * rendered to (a success's only). {@code lastLog} is the log's last chunk, held back for the
+         * completion to carry (null: every chunk is stored); {@code logChunks} counts it.
          */
         record Report(int exitCode, FailureClass failureClass, int logChunks, String artifactSha256,
-                      Map<String, String> outputs) implements Result {
+                      Map<String, String> outputs, LogStreamer.Held lastLog) implements Result {
             public Report {
                 outputs = outputs == null ? Map.of() : outputs;
             }
 
             Report(int exitCode, FailureClass failureClass, int logChunks) {
-                this(exitCode, failureClass, logChunks, null, Map.of());
+                this(exitCode, failureClass, logChunks, null, Map.of(), null);
+            }
+
+            /**
+             * The report once the held chunk went on its own ({@link LogStreamer.Held#sendAlone}): as
+             * before if it was stored, else no success (a log with a gap is not one anyone can check).
+             */
+            Report lastLogSentAlone() {
+                if (lastLog == null) {
+                    return this;
+                }
+                String failure = lastLog.sendAlone();
+                if (failure == null) {
+                    return new Report(exitCode, failureClass, logChunks, artifactSha256, outputs, null);
+                }
+                return failureClass == null ? new Report(-1, FailureClass.INFRA_ERROR, lastLog.seq(), null, Map.of(), null)
+                        : new Report(exitCode, failureClass, lastLog.seq(), null, Map.of(), null);
             }
         }
 
@@ -290,7 +307,7 @@ final class JobExecutor {
 
     private Result finish(LogStreamer log, LeaseKeeper fence, int exitCode, FailureClass failureClass, Path workspace,
                           String artifactSha256, Map<String, String> outputs) {
-        log.close();
+        LogStreamer.Held lastLog = log.closeHoldingLast();
         if (log.storageFailed() != null && failureClass == null) {
             // the steps passed but their log is not all stored: not a success anyone can check
             failureClass = FailureClass.INFRA_ERROR;
@@ -300,7 +317,7 @@ final class JobExecutor {
         if (fence.isLost()) {
             return new Result.LeaseLost(fence.lostReason());
         }
-        return new Result.Report(exitCode, failureClass, log.chunksSent(), failureClass == null ? artifactSha256 : null,
-                failureClass == null ? outputs : Map.of());
+        return new Result.Report(exitCode, failureClass, log.chunksSent() + (lastLog == null ? 0 : 1),
+                failureClass == null ? artifactSha256 : null, failureClass == null ? outputs : Map.of(), lastLog);
     }
 }

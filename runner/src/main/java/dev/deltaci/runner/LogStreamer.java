@@ -73,7 +73,7 @@ final class LogStreamer implements AutoCloseable {
             if (correlation != null) {
                 MDC.setContextMap(correlation);
             }
-            flushQuietly();
+            flushQuietly(0);
         }, flushIntervalMs, flushIntervalMs, TimeUnit.MILLISECONDS);
     }
 
@@ -89,7 +89,7 @@ final class LogStreamer implements AutoCloseable {
             full = buffer.length() >= MAX_CHUNK_CHARS;
         }
         if (full) {
-            flusher.execute(this::flushQuietly);
+            flusher.execute(() -> flushQuietly(0));
         }
     }
 
@@ -99,14 +99,63 @@ final class LogStreamer implements AutoCloseable {
      */
     @Override
     public void close() {
+        stopFlusher();
+        sendWaiting(0);
+    }
+
+    /**
+     * As {@link #close()}, but the last chunk is held back for the completion to carry: one
+     * request fewer per job. Null when there is none to hold (nothing left, the lease is lost, or
+     * the log store failed); otherwise {@link Held#sendAlone()} sends it the usual way if the
+     * completion cannot take it.
+     */
+    Held closeHoldingLast() {
+        stopFlusher();
+        sendWaiting(1);
+        synchronized (this) {
+            return pending.size() == 1 && !leaseLost && storageFailure == null
+                    ? new Held(nextSeq, pending.peekFirst()) : null;
+        }
+    }
+
+    /** The last chunk of a closed log, not yet stored. */
+    final class Held {
+        private final int seq;
+        private final String text;
+
+        private Held(int seq, String text) {
+            this.seq = seq;
+            this.text = text;
+        }
+
+        int seq() {
+            return seq;
+        }
+
+        String text() {
+            return text;
+        }
+
+        /** Sends it to the log store on its own, waiting out an outage as {@link #close()} does; why it could not be stored, or null. */
+        String sendAlone() {
+            close();
+            return storageFailure;
+        }
+    }
+
+    private void stopFlusher() {
         flusher.shutdown();
         try {
             flusher.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Sends until at most {@code keep} chunks wait, retrying through an outage up to its limit. */
+    private void sendWaiting(int keep) {
         long pauseMs = 250;
-        while (!flushQuietly() && storageFailure == null && !Thread.currentThread().isInterrupted()) {
+        while (!flushQuietly(keep) && storageFailure == null && !Thread.currentThread().isInterrupted()) {
             sleep(pauseMs);
             pauseMs = Math.min(pauseMs * 2, 5000);
         }
@@ -121,8 +170,11 @@ final class LogStreamer implements AutoCloseable {
         return storageFailure;
     }
 
-    /** Cuts the buffer into a chunk and sends every waiting chunk in order; true when none is left waiting. */
-    private synchronized boolean flushQuietly() {
+    /**
+     * Cuts the buffer into chunks and sends the waiting ones in order, all but the last
+     * {@code keep}; true when no more than those are left waiting.
+     */
+    private synchronized boolean flushQuietly(int keep) {
         synchronized (buffer) {
             if (!buffer.isEmpty() && !leaseLost) {
                 // a step can print faster than the flusher runs: the buffer may hold many chunks' worth
@@ -133,7 +185,7 @@ final class LogStreamer implements AutoCloseable {
                 buffer.setLength(0);
             }
         }
-        while (!pending.isEmpty() && !leaseLost && storageFailure == null) {
+        while (pending.size() > keep && !leaseLost && storageFailure == null) {
             String text = pending.peekFirst();
             String problem;
             try {
@@ -179,7 +231,7 @@ final class LogStreamer implements AutoCloseable {
             }
             return false;
         }
-        return pending.isEmpty();
+        return pending.size() <= keep;
     }
 
     /**

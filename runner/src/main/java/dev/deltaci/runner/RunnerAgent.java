@@ -242,7 +242,7 @@ public final class RunnerAgent {
         LOG.info("leased " + job.runId() + "/" + job.jobKey() + " epoch " + leasedJob.epoch());
         stateSinceNanos = System.nanoTime();
         try {
-            JobExecutor.Result result = noop ? new JobExecutor.Result.Report(0, null, 0, null, Map.of())
+            JobExecutor.Result result = noop ? new JobExecutor.Result.Report(0, null, 0, null, Map.of(), null)
                     : executor.run(leasedJob);
             if (result instanceof JobExecutor.Result.Report report) {
                 report(leasedJob, report);
@@ -312,7 +312,7 @@ public final class RunnerAgent {
             try {
                 CompleteReply reply = api.complete(job.runId(), job.jobKey(), job.epoch(), job.attempt(),
                         job.startedAtEpochMs(), result.exitCode(), result.failureClass(), result.logChunks(),
-                        result.artifactSha256(), result.outputs());
+                        result.artifactSha256(), result.outputs(), result.lastLog() == null ? null : result.lastLog().text());
                 if (reply instanceof LeaseLost lost) {
                     LOG.warn("completion not accepted: " + lost.reason());
                     return;
@@ -327,12 +327,27 @@ public final class RunnerAgent {
                     return;
                 }
                 LOG.warn("completion refused for now (" + problem.status() + "): " + problem.error());
+                if (result.lastLog() != null) {
+                    result = lastLogSentAlone(job, result);
+                }
             } catch (IOException e) {
                 LOG.warn("completion failed (attempt " + attempt + "): " + e.getMessage());
             }
             pause(250L << Math.min(attempt, 5));
         }
         LOG.warn("gave up reporting " + job.runId() + "/" + job.jobKey() + "; its lease will expire");
+    }
+
+    /**
+     * The completion could not take the log's last chunk (the log store, or the control plane,
+     * is struggling): it goes on its own, under the log's outage rules, with the lease kept
+     * meanwhile, and the completion follows without it.
+     */
+    private JobExecutor.Result.Report lastLogSentAlone(LeasedJob job, JobExecutor.Result.Report result) {
+        try (LeaseKeeper fence = new LeaseKeeper(api, job)) {
+            fence.start();
+            return result.lastLogSentAlone();
+        }
     }
 
     /**

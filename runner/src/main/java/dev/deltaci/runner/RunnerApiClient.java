@@ -9,6 +9,7 @@ import dev.deltaci.api.LeaseReply;
 import dev.deltaci.api.LeaseRequest;
 import dev.deltaci.api.LogReply;
 import dev.deltaci.api.LogRequest;
+import dev.deltaci.api.LogTail;
 import dev.deltaci.api.Presence;
 import dev.deltaci.api.PresenceReply;
 import dev.deltaci.api.PresenceRequest;
@@ -296,9 +297,26 @@ public final class RunnerApiClient {
     public CompleteReply complete(String runId, String jobKey, long epoch, int attempt, long startedAtEpochMs,
                                   int exitCode, FailureClass failureClass, int logChunks, String artifactSha256,
                                   Map<String, String> outputs) throws IOException {
-        logTokens.remove(attempt(runId, jobKey, epoch)); // no chunk follows the completion
-        return call("complete", () -> new CompleteRequest(runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs,
-                exitCode, failureClass, logChunks, artifactSha256, outputs), CompleteReply.class);
+        return complete(runId, jobKey, epoch, attempt, startedAtEpochMs, exitCode, failureClass, logChunks, artifactSha256,
+                outputs, null);
+    }
+
+    /**
+     * As above, carrying the log's last chunk ({@code lastLogText}, numbered {@code logChunks - 1};
+     * null: every chunk was sent) with the attempt's latest log token. The token is kept until the
+     * completion is answered: a completion that cannot take the chunk leaves it to {@link #uploadLog}.
+     */
+    public CompleteReply complete(String runId, String jobKey, long epoch, int attempt, long startedAtEpochMs,
+                                  int exitCode, FailureClass failureClass, int logChunks, String artifactSha256,
+                                  Map<String, String> outputs, String lastLogText) throws IOException {
+        String key = attempt(runId, jobKey, epoch);
+        LogTail lastLog = lastLogText == null ? null : new LogTail(logChunks - 1, lastLogText, logTokens.get(key));
+        CompleteReply reply = call("complete", () -> new CompleteRequest(runId, jobKey, runnerId, epoch, attempt,
+                startedAtEpochMs, exitCode, failureClass, logChunks, artifactSha256, outputs, lastLog), CompleteReply.class);
+        if (!(reply instanceof Problem)) {
+            logTokens.remove(key); // no chunk follows an answered completion
+        }
+        return reply;
     }
 
     /** As above, for an attempt that kept no artifacts. */

@@ -102,7 +102,7 @@ class JobExecutorTest {
                     + "/env && cat /proc/$$/cmdline > " + seen + "/cmdline && cat hello.txt"),
                     github.url(repo.getFileName().toString()), token);
 
-            JobExecutor.Result result = executor().run(job);
+            JobExecutor.Result result = run(executor(), job);
 
             assertThat(result).as(shippedLog()).isInstanceOf(JobExecutor.Result.Report.class);
             assertThat(reported(result).failureClass()).as(shippedLog()).isNull();
@@ -126,7 +126,7 @@ class JobExecutorTest {
             LeasedJob job = withCheckout(job(10_000, 30_000, "echo should not run"),
                     github.url(repo.getFileName().toString()), null);
 
-            JobExecutor.Result result = executor().run(job);
+            JobExecutor.Result result = run(executor(), job);
 
             assertThat(reported(result).failureClass()).isEqualTo(FailureClass.INFRA_ERROR);
             assertThat(shippedLog()).contains("checkout failed").doesNotContain("should not run");
@@ -151,6 +151,19 @@ class JobExecutorTest {
                 workRoot, 500, 100, storageOutageLimit);
     }
 
+    /**
+     * Runs the job as the agent would, and takes the log's held-back last chunk as the control
+     * plane takes it from the completion: as one more stored chunk.
+     */
+    private JobExecutor.Result run(JobExecutor executor, LeasedJob job) {
+        JobExecutor.Result result = executor.run(job);
+        if (result instanceof JobExecutor.Result.Report report && report.lastLog() != null) {
+            logCalls.add(JSON.createObjectNode().put("seq", report.lastLog().seq()).put("text", report.lastLog().text())
+                    .put("epoch", job.epoch()).put("via", "complete"));
+        }
+        return result;
+    }
+
     private String shippedLog() {
         StringBuilder all = new StringBuilder();
         logCalls.stream().sorted((a, b) -> a.get("seq").asInt() - b.get("seq").asInt())
@@ -160,10 +173,11 @@ class JobExecutorTest {
 
     @Test
     void run_shouldStopAtTheFailingStep_andShipItsOutput() {
-        JobExecutor.Result result = executor().run(job(10_000, 30_000,
+        JobExecutor.Result result = run(executor(), job(10_000, 30_000,
                 "cat hello.txt && echo \"env says $FROM_PIPELINE\"", "echo broken >&2; exit 3", "echo unreachable"));
 
-        assertThat(result).isEqualTo(new JobExecutor.Result.Report(3, FailureClass.SCRIPT_FAILURE, logCalls.size()));
+        assertThat(reported(result)).extracting("exitCode", "failureClass", "logChunks")
+                .containsExactly(3, FailureClass.SCRIPT_FAILURE, logCalls.size());
         assertThat(shippedLog()).contains("from the repository", "env says yes", "broken", "step 2 exited 3")
                 .doesNotContain("\nunreachable");
         assertThat(logCalls).extracting(c -> c.get("epoch").asLong()).containsOnly(1L);
@@ -177,7 +191,7 @@ class JobExecutorTest {
         status = action -> action.equals("heartbeat") ? 403 : 200;
         long started = System.nanoTime();
 
-        JobExecutor.Result result = executor().run(job(200, 30_000, "sleep 30"));
+        JobExecutor.Result result = run(executor(), job(200, 30_000, "sleep 30"));
 
         assertThat(result).isInstanceOf(JobExecutor.Result.LeaseLost.class);
         assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(10_000);
@@ -188,7 +202,7 @@ class JobExecutorTest {
         status = action -> action.equals("heartbeat") ? 503 : 200;
         long started = System.nanoTime();
 
-        JobExecutor.Result result = executor().run(job(200, 900, "sleep 30"));
+        JobExecutor.Result result = run(executor(), job(200, 900, "sleep 30"));
 
         assertThat(result).isInstanceOf(JobExecutor.Result.LeaseLost.class);
         assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(10_000);
@@ -199,7 +213,7 @@ class JobExecutorTest {
         LeasedJob missing = new LeasedJob("r-1", "build", "build", 1, 1, 1000, 10_000, 30_000, repo.resolve("nope").toString(),
                 sha, "refs/heads/main", Map.of(), 5, List.of(LeasedJob.Step.run("x", "true")), "t/repo", "push", Map.of("os", "linux"));
 
-        JobExecutor.Result result = executor().run(missing);
+        JobExecutor.Result result = run(executor(), missing);
 
         assertThat(result).isInstanceOf(JobExecutor.Result.Report.class);
         assertThat(reported(result).failureClass()).isEqualTo(FailureClass.INFRA_ERROR);
@@ -217,7 +231,7 @@ class JobExecutorTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(ContainerStep.dockerProblem(noDocker).isPresent(),
                 "this machine has Docker: the no-Docker path cannot be shown here");
 
-        JobExecutor.Result result = executor().run(withImage);
+        JobExecutor.Result result = run(executor(), withImage);
 
         assertThat(reported(result).failureClass()).isEqualTo(FailureClass.INFRA_ERROR);
         assertThat(shippedLog()).contains("the job runs in image node:20-alpine, but this runner cannot run containers: ")
@@ -271,7 +285,7 @@ class JobExecutorTest {
                 "echo \"postgres on ${{ job.services.postgres.ports['5432'] }}\""), List.of(POSTGRES),
                 Map.of("DB_PASSWORD", "hunter2-secret"));
 
-        JobExecutor.Result result = executor().withDocker(docker).run(job);
+        JobExecutor.Result result = run(executor().withDocker(docker), job);
 
         assertThat(reported(result).failureClass()).as(shippedLog()).isNull();
         assertThat(docker.verbs()).containsExactly("version", "network create", "run", "port", "inspect", "inspect", "rm",
@@ -295,7 +309,7 @@ class JobExecutorTest {
             case "logs" -> new ServiceContainers.Docker.Result(0, "FATAL: password authentication failed");
             default -> new ServiceContainers.Docker.Result(0, "0.0.0.0:1");
         });
-        JobExecutor.Result result = executor().withDocker(docker).run(withServices(job(10_000, 30_000, "echo never"),
+        JobExecutor.Result result = run(executor().withDocker(docker), withServices(job(10_000, 30_000, "echo never"),
                 List.of(POSTGRES), Map.of()));
 
         assertThat(reported(result).failureClass()).isEqualTo(FailureClass.SCRIPT_FAILURE);
@@ -308,7 +322,7 @@ class JobExecutorTest {
     void services_onARunnerWithoutDocker_shouldFailNamingTheJobAndItsServices_forARunnerThatHasIt() {
         DockerDouble docker = new DockerDouble(args -> new ServiceContainers.Docker.Result(1,
                 "Cannot connect to the Docker daemon at unix:///var/run/docker.sock"));
-        JobExecutor.Result result = executor().withDocker(docker).run(withServices(job(10_000, 30_000, "echo never"),
+        JobExecutor.Result result = run(executor().withDocker(docker), withServices(job(10_000, 30_000, "echo never"),
                 List.of(POSTGRES, new LeasedJob.Service("redis", "redis:7", Map.of(), List.of(), List.of())), Map.of()));
 
         assertThat(reported(result).failureClass()).isEqualTo(FailureClass.INFRA_ERROR);
@@ -322,7 +336,7 @@ class JobExecutorTest {
     void stop_shouldEndTheRunningStep_andReportAnInfraErrorForAnotherRunner() throws Exception {
         JobExecutor executor = executor();
         var running = java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> executor.run(job(10_000, 30_000, "sleep 30", "echo never")));
+                () -> run(executor, job(10_000, 30_000, "sleep 30", "echo never")));
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
                 .until(() -> shippedLog().contains("step 1/2"));
         long stopped = System.nanoTime();
@@ -341,7 +355,7 @@ class JobExecutorTest {
         long outageEnds = System.nanoTime() + 3_000_000_000L;
         status = action -> action.equals("logs") && System.nanoTime() < outageEnds ? 503 : 200;
 
-        JobExecutor.Result result = executor().run(job(10_000, 30_000,
+        JobExecutor.Result result = run(executor(), job(10_000, 30_000,
                 "for i in 1 2 3 4 5 6; do echo line-$i; sleep 0.5; done"));
 
         assertThat(reported(result).failureClass()).isNull();
@@ -357,11 +371,34 @@ class JobExecutorTest {
         storageOutageLimit = java.time.Duration.ofSeconds(2);
         status = action -> action.equals("logs") ? 503 : 200;
 
-        JobExecutor.Result result = executor().run(job(10_000, 30_000, "echo done"));
+        // the first chunk goes while the step sleeps (flushes are 100 ms apart): only the last is held back
+        JobExecutor.Result result = run(executor(), job(10_000, 30_000, "echo first; sleep 0.5; echo done"));
 
         assertThat(result).isInstanceOf(JobExecutor.Result.Report.class);
         assertThat(reported(result).failureClass()).isEqualTo(FailureClass.INFRA_ERROR);
         assertThat(reported(result).logChunks()).isZero();
+        assertThat(reported(result).lastLog()).as("nothing held back once the log store failed").isNull();
+    }
+
+    @Test
+    void aLastChunkTheCompletionCouldNotTake_goesAlone_underTheSameOutageRules() {
+        JobExecutor.Result.Report held = (JobExecutor.Result.Report) executor().run(job(10_000, 30_000, "echo done"));
+        assertThat(held.lastLog()).isNotNull();
+        assertThat(logCalls).as("the only chunk waits for the completion").isEmpty();
+
+        JobExecutor.Result.Report alone = held.lastLogSentAlone();
+
+        assertThat(alone.lastLog()).isNull();
+        assertThat(alone.failureClass()).isNull();
+        assertThat(alone.logChunks()).isEqualTo(1).isEqualTo(logCalls.size());
+        assertThat(shippedLog()).contains("step 1 exited 0");
+
+        storageOutageLimit = java.time.Duration.ofSeconds(1);
+        status = action -> action.equals("logs") ? 503 : 200;
+        JobExecutor.Result.Report failing = (JobExecutor.Result.Report) executor().run(job(10_000, 30_000, "echo done"));
+        JobExecutor.Result.Report gap = failing.lastLogSentAlone();
+        assertThat(gap.failureClass()).as("a log with a gap is no success").isEqualTo(FailureClass.INFRA_ERROR);
+        assertThat(gap.logChunks()).isZero();
     }
 
     @Test
@@ -395,14 +432,15 @@ class JobExecutorTest {
         git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "sub");
         sha = git(repo, "rev-parse", "HEAD").strip();
 
-        JobExecutor.Result result = executor().run(jobOf(
+        JobExecutor.Result result = run(executor(), jobOf(
                 new LeasedJob.Step("checkout", true, null, "bash", Map.of(), null, 0, false, null),
                 step("cat inner.txt; echo \"step says $ONLY_HERE, job says $FROM_PIPELINE\"", "bash",
                         Map.of("ONLY_HERE", "hi"), "sub", 0, false),
                 step("echo from sh; exit 5", "sh", Map.of(), null, 0, true),
                 step("import os; print('python sees', os.environ['DELTA_JOB'])", "python", Map.of(), null, 0, false)));
 
-        assertThat(result).isEqualTo(new JobExecutor.Result.Report(0, null, logCalls.size()));
+        assertThat(reported(result)).extracting("exitCode", "failureClass", "logChunks")
+                .containsExactly(0, null, logCalls.size());
         assertThat(shippedLog()).contains("checkout is built in", "inner", "step says hi, job says yes", "from sh",
                 "step 3 exited 5", "continue-on-error: the job goes on", "python sees build");
     }
@@ -410,7 +448,7 @@ class JobExecutorTest {
     @Test
     void aShellTheRunnerLacks_shouldFailTheStepSayingSo_asAScriptFailureNotAnInfraRetry() {
         // the first goes on (continue-on-error), so the second, a custom shell, is tried too
-        JobExecutor.Result result = executor().run(jobOf(step("dir", "cmd", Map.of(), null, 0, true),
+        JobExecutor.Result result = run(executor(), jobOf(step("dir", "cmd", Map.of(), null, 0, true),
                 step("echo custom ran", "no-such-shell-here {0}", Map.of(), null, 0, false)));
 
         assertThat(reported(result).failureClass()).isEqualTo(FailureClass.SCRIPT_FAILURE);
@@ -432,7 +470,7 @@ class JobExecutorTest {
                 new java.util.LinkedHashMap<>(Map.of("version", "${{ steps.s.outputs.v }}",
                         "huge", "x".repeat(dev.deltaci.api.CompleteRequest.MAX_OUTPUT_BYTES))), List.of());
 
-        JobExecutor.Result result = executor().run(job);
+        JobExecutor.Result result = run(executor(), job);
 
         assertThat(reported(result).failureClass()).as(shippedLog()).isNull();
         assertThat(reported(result).outputs()).isEqualTo(Map.of("version", "7"));
@@ -443,7 +481,7 @@ class JobExecutorTest {
     void run_shouldStopAStepPastItsOwnTimeout_andFailTheJobAsTimeout() {
         long started = System.nanoTime();
 
-        JobExecutor.Result result = executor().run(jobOf(step("sleep 30", "bash", Map.of(), null, 500, false),
+        JobExecutor.Result result = run(executor(), jobOf(step("sleep 30", "bash", Map.of(), null, 500, false),
                 step("echo unreachable", "bash", Map.of(), null, 0, false)));
 
         assertThat(reported(result).failureClass()).isEqualTo(FailureClass.TIMEOUT);
@@ -454,7 +492,7 @@ class JobExecutorTest {
 
     @Test
     void run_shouldFailTheStep_whenItsWorkingDirectoryDoesNotExist() {
-        JobExecutor.Result result = executor().run(jobOf(step("true", "bash", Map.of(), "missing", 0, false)));
+        JobExecutor.Result result = run(executor(), jobOf(step("true", "bash", Map.of(), "missing", 0, false)));
 
         assertThat(reported(result).failureClass()).isEqualTo(FailureClass.SCRIPT_FAILURE);
         assertThat(shippedLog()).contains("working-directory 'missing' does not exist");
@@ -466,7 +504,7 @@ class JobExecutorTest {
 
     @Test
     void stepConditions_shouldRunFailureAndAlwaysStepsAfterAFailure_andSkipTheRest() {
-        JobExecutor.Result result = executor().run(jobOf(
+        JobExecutor.Result result = run(executor(), jobOf(
                 step("echo \"building ${{ delta.job }} on ${{ delta.branch }} (attempt ${{ delta.attempt }})\"", "bash",
                         Map.of("WHERE", "${{ delta.ref }}"), null, 0, false),
                 step("echo \"where=$WHERE\"; exit 4", "bash", Map.of("WHERE", "${{ delta.ref }}"), null, 0, false),

@@ -156,30 +156,49 @@ final class AttemptOperations {
     }
 
     LogReply logs(LogRequest r) {
-        if (r.text().getBytes(StandardCharsets.UTF_8).length > MAX_LOG_CHUNK_BYTES) {
+        return storeChunk(r.runId(), r.jobKey(), r.runnerId(), r.epoch(), r.seq(), r.text(), r.token());
+    }
+
+    private LogReply storeChunk(String runId, String jobKey, String runnerId, long epoch, int seq, String text,
+                                String token) {
+        if (text.getBytes(StandardCharsets.UTF_8).length > MAX_LOG_CHUNK_BYTES) {
             return new Problem(413, "log chunk is larger than " + MAX_LOG_CHUNK_BYTES + " bytes");
         }
         // a good token is the lease's fence until its expiry; without one (an older runner, a token
         // outliving a late heartbeat) the stored lease decides
-        if (!auth.attemptTokenValid(r.token(), r.runnerId(), r.runId(), r.jobKey(), r.epoch())) {
-            Optional<String> lost = store.leases().checkLease(r.runId(), r.jobKey(), r.runnerId(), r.epoch());
+        if (!auth.attemptTokenValid(token, runnerId, runId, jobKey, epoch)) {
+            Optional<String> lost = store.leases().checkLease(runId, jobKey, runnerId, epoch);
             if (lost.isPresent()) {
                 return new LeaseLost(lost.get());
             }
         }
         try {
-            logs.putChunk(r.runId(), r.jobKey(), r.epoch(), r.seq(), r.text());
+            logs.putChunk(runId, jobKey, epoch, seq, text);
         } catch (SdkException e) {
             // the runner keeps the chunk and sends it again; the outage is counted, not hidden
             metrics.record(Metric.STORAGE_ERRORS, 1, "operation", "PutObject");
             return new Problem(503, "the log store is unavailable (" + e.getClass().getSimpleName()
                     + "); keep the chunk and send it again");
         }
-        return new LogReply.Stored(r.seq());
+        return new LogReply.Stored(seq);
     }
 
+    /**
+     * Ends the attempt. A last log chunk sent with it is stored first, so that whoever sees the job
+     * end finds its whole log; if it cannot be, nothing is written and the runner is told why
+     * (it then sends the chunk to {@code /runner/logs}, with that path's outage rules).
+     */
     CompleteReply complete(CompleteRequest r) {
         MDC.put("attempt", Integer.toString(r.attempt()));
+        if (r.lastLog() != null) {
+            LogReply stored = storeChunk(r.runId(), r.jobKey(), r.runnerId(), r.epoch(), r.lastLog().seq(),
+                    r.lastLog().text(), r.lastLog().token());
+            // a lost lease stores nothing; the completion's own fence then answers precisely (a repeat
+            // of a completion that was applied, whose chunk is already stored, is already_completed)
+            if (stored instanceof Problem problem) {
+                return problem;
+            }
+        }
         FailureClass failureClass = r.failure();
         if (failureClass != null) {
             Optional<CompleteReply> retried = retryIfEarned(r, failureClass);

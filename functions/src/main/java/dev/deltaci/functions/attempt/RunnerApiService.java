@@ -45,9 +45,11 @@ import org.slf4j.MDC;
  * POST /runner/heartbeat  {runId, jobKey, runnerId, epoch}          → 200 renewed  | 403 lease_lost
  * POST /runner/logs       {runId, jobKey, runnerId, epoch, seq, text} → 200 stored | 403 lease_lost
  * POST /runner/complete   {runId, jobKey, runnerId, epoch, attempt, startedAtEpochMs, exitCode,
- *                          failureClass, logChunks, artifactSha256}  (attempt and start echo the lease
- *                          answer; the SHA-256 of the archive it uploaded, recorded for dependants)
+ *                          failureClass, logChunks, artifactSha256, lastLog?: {seq, text, token}}
+ *                          (attempt and start echo the lease answer; the SHA-256 of the archive it
+ *                          uploaded, recorded for dependants; the log's last chunk, stored first)
  *                                                                   → 200 accepted | already_completed | 403
+ *                                                                     | 503 the chunk could not be stored
  * POST /runner/artifacts  {runId, jobKey, runnerId, epoch}          → 200 presigned PUT for this attempt's
  *                                                                     archive | 403 lease_lost | 400 job keeps none
  * </pre>

@@ -207,6 +207,28 @@ class DisasterRecoveryTest {
     }
 
     @Test
+    void logStoreDownWhenTheJobEnds_shouldStoreTheLastChunkOnItsOwn_andThenComplete() throws Exception {
+        pool = RunnerPool.start(1, plane.runnerTarget(), workDir);
+        String runId = push("jobs:\n  build:\n    steps:\n      - run: echo first; sleep 3; echo the-last-line\n");
+        long epoch = awaitRunning(runId, "build").lease().epoch();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !plane.plane().logStore().listChunks(runId, "build", epoch).isEmpty());
+
+        // the job ends while S3 is away: the completion cannot store the chunk it carries (503,
+        // nothing written), so the runner sends it on its own, waiting the outage out
+        stack.stopS3();
+        Thread.sleep(5000);
+        assertThat(store().getJob(runId, "build").orElseThrow().state()).isEqualTo(JobState.RUNNING);
+        stack.startS3();
+
+        assertThat(awaitEnd(runId, Duration.ofSeconds(60))).isEqualTo(RunState.SUCCEEDED);
+        JobRecord job = store().getJob(runId, "build").orElseThrow();
+        assertThat(job.attempts().current()).isEqualTo(1);
+        assertThat(log(runId, job)).contains("first\n", "the-last-line\n", "step 1 exited 0");
+        assertThat(plane.plane().logStore().listChunks(runId, "build", job.lease().epoch())).hasSize(job.outcome().logChunks());
+    }
+
+    @Test
     void restoreFromPersistedState_shouldKeepRunsAndLogs_andRunNewWork() throws Exception {
         pool = RunnerPool.start(1, plane.runnerTarget(), workDir);
         String before = push("jobs:\n  build:\n    steps:\n      - run: echo before-the-restore-$((3 + 3))\n");

@@ -38,8 +38,9 @@ class FencingTest extends PlaneTest {
 
         var staleHeartbeat = runnerA.heartbeat(runId, "build", 0);
         var foreignHeartbeat = runnerB.heartbeat(runId, "build", 1);
-        var staleComplete = runnerA.complete(runId, "build", 0, 1, started, 0, null, 0);
-        var foreignComplete = runnerB.complete(runId, "build", 1, 1, started, 0, null, 0);
+        // completions carrying a last log chunk: a refused one stores no chunk either
+        var staleComplete = runnerA.complete(runId, "build", 0, 1, started, 0, null, 1, null, Map.of(), "forged");
+        var foreignComplete = runnerB.complete(runId, "build", 1, 1, started, 0, null, 1, null, Map.of(), "forged");
         var staleLog = runnerA.uploadLog(runId, "build", 0, 0, "forged");
         var secondLease = runnerB.lease(runId, "build", 0);
 
@@ -55,14 +56,17 @@ class FencingTest extends PlaneTest {
                 .isGreaterThanOrEqualTo(5);
         assertThat(plane.metrics().prometheus()).contains("delta_dynamo_db_write_latency_milliseconds_count{operation=\"UpdateItem\"}");
 
-        var accepted = runnerA.complete(runId, "build", 1, 1, started, 0, null, 0);
-        var repeated = runnerA.complete(runId, "build", 1, 1, started, 0, null, 0);
+        var accepted = runnerA.complete(runId, "build", 1, 1, started, 0, null, 1, null, Map.of(), "the end\n");
+        var repeated = runnerA.complete(runId, "build", 1, 1, started, 0, null, 1, null, Map.of(), "the end\n");
         var lateHeartbeat = runnerA.heartbeat(runId, "build", 1);
 
         assertThat(accepted).isInstanceOf(CompleteReply.Accepted.class);
         assertThat(repeated.httpStatus()).isEqualTo(200);
         assertThat(repeated).isInstanceOf(CompleteReply.AlreadyCompleted.class);
         assertThat(lateHeartbeat).isEqualTo(new LeaseLost("job is SUCCEEDED"));
+        assertThat(plane.plane().logStore().read(LogStore.chunkKey(runId, "build", 1, 0)))
+                .as("the chunk the completion carried").contains("the end\n");
+        assertThat(StackContents.of(stack).bucketObjects()).isEqualTo(1);
         assertThat(store.getRun(runId).orElseThrow().status()).isEqualTo(RunState.SUCCEEDED);
     }
 
