@@ -52,6 +52,7 @@ public final class ControlApiHandler implements RequestHandler<APIGatewayV2HTTPE
     private final FleetStore fleet;
     private final ApiKeys keys;
     private final Invocations invocations;
+    private final SnapStartPriming priming;
 
     public ControlApiHandler() {
         this(ControlPlane.fromEnvironment(System.getenv()));
@@ -68,6 +69,9 @@ public final class ControlApiHandler implements RequestHandler<APIGatewayV2HTTPE
         this.fleet = plane.fleetStore();
         this.keys = plane.apiKeys();
         this.invocations = new Invocations("ControlApiFunction", plane);
+        // a call without an API key is refused before any key is read
+        this.priming = SnapStartPriming.register("ControlApiFunction",
+                SnapStartPriming.refusedRequest("/runs", Map.of(), null, this::answer));
     }
 
     /** Each autoscaled pool as the scaler's last pass left it (none before its first pass). */

@@ -4,10 +4,13 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.deltaci.core.pipeline.PipelineParser;
+import dev.deltaci.functions.trigger.PushEvent;
 import dev.deltaci.functions.trigger.WebhookService;
 import dev.deltaci.functions.metrics.Metric;
 import dev.deltaci.functions.metrics.Metrics;
 import dev.deltaci.functions.wiring.ControlPlane;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -20,6 +23,7 @@ public final class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEven
     private final WebhookService service;
     private final Invocations invocations;
     private final Metrics metrics;
+    private final SnapStartPriming priming;
 
     /** Lambda's constructor: real clients, built once per container. */
     public WebhookHandler() {
@@ -30,6 +34,13 @@ public final class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEven
         this.service = plane.webhookService();
         this.metrics = plane.metrics();
         this.invocations = new Invocations("WebhookFunction", plane);
+        // an unsigned delivery is refused before the secret is read; parsing a push and a pipeline is what every run does
+        this.priming = SnapStartPriming.register("WebhookFunction",
+                SnapStartPriming.refusedRequest("/webhooks/github", Map.of("x-github-event", "push"),
+                        new String(SnapStartPriming.samplePush(), java.nio.charset.StandardCharsets.UTF_8),
+                        event -> service.handle(HttpHandlers.headers(event), HttpHandlers.body(event))),
+                () -> PushEvent.parse(SnapStartPriming.samplePush()),
+                () -> PipelineParser.parse(".delta/pipeline.yml", SnapStartPriming.SAMPLE_PIPELINE));
     }
 
     @Override

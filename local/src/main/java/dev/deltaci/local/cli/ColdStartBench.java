@@ -28,7 +28,9 @@ import picocli.CommandLine.Spec;
                 + "Java runtime does, with -XX:TieredStopAtLevel=1), load the handler class and build it with its "
                 + "no-argument constructor, as the init phase does, with the function's environment from the template "
                 + "(resources as placeholders: nothing is called). Report the handler's init and the JVM's uptime when "
-                + "ready (median of the samples), and the jar's size. Build the jar first: mvn -Plambda -pl functions package."},
+                + "ready (median of the samples), what its SnapStart priming takes (the work it moves out of the first "
+                + "request after a restore) and takes again once primed, and the jar's size. Build the jar first: "
+                + "mvn -Plambda -pl functions package."},
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:measured", "2:usage error (no jar)",
                 "3:a handler failed to initialize"})
 final class ColdStartBench implements Callable<Integer> {
@@ -42,7 +44,8 @@ final class ColdStartBench implements Callable<Integer> {
     @Option(names = "--jar", paramLabel = "FILE", description = "The Lambda jar (default: functions/target/lambda/delta-functions.jar).")
     Path jar;
 
-    @Option(names = "--json", description = "Progress to stderr, one JSON object on stdout: jarBytes, handlers.")
+    @Option(names = "--json", description = "Progress to stderr, one JSON object on stdout: jarBytes, handlers "
+            + "(initMillis, jvmReadyMillis, primeMillis and primedAgainMillis, null without priming).")
     boolean json;
 
     @Override
@@ -68,6 +71,8 @@ final class ColdStartBench implements Callable<Integer> {
             String handlerClass = handler.contains("::") ? handler.substring(0, handler.indexOf("::")) : handler;
             List<Long> init = new ArrayList<>();
             List<Long> ready = new ArrayList<>();
+            List<Long> prime = new ArrayList<>();
+            List<Long> primedAgain = new ArrayList<>();
             for (int i = 0; i < samples; i++) {
                 JsonNode sample;
                 try {
@@ -78,15 +83,21 @@ final class ColdStartBench implements Callable<Integer> {
                 }
                 init.add(sample.get("initMs").asLong());
                 ready.add(sample.get("jvmMs").asLong());
+                prime.add(sample.get("primeMs").asLong());
+                primedAgain.add(sample.get("primedAgainMs").asLong());
             }
             Map<String, Object> figures = new LinkedHashMap<>();
             figures.put("handler", handlerClass);
             figures.put("initMillis", median(init));
             figures.put("jvmReadyMillis", median(ready));
+            boolean primes = median(prime) >= 0;
+            figures.put("primeMillis", primes ? median(prime) : null);
+            figures.put("primedAgainMillis", primes ? median(primedAgain) : null);
             figures.put("memoryMb", template.functionMemoryMb(function.getKey()));
             handlers.put(function.getKey(), figures);
-            progress.printf("▸ %-20s init %4d ms, JVM ready at %4d ms (median of %d)%n", function.getKey(),
-                    median(init), median(ready), samples);
+            progress.printf("▸ %-20s init %4d ms, JVM ready at %4d ms, %s (median of %d)%n", function.getKey(),
+                    median(init), median(ready), primes ? "priming " + median(prime) + " ms (again: " + median(primedAgain)
+                            + " ms)" : "no priming", samples);
         }
         long bytes = Files.size(lambdaJar);
         progress.printf("▸ %s: %,d bytes (%.1f MB)%n", lambdaJar.getFileName(), bytes, bytes / 1e6);

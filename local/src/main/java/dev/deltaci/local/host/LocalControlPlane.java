@@ -42,6 +42,8 @@ public final class LocalControlPlane implements AutoCloseable {
     private final MetricRegistry metrics = new MetricRegistry();
     private final List<AutoCloseable> clients = new java.util.ArrayList<>();
     private final LocalFunctionHost host;
+    /** A function's control plane, as the host builds it: the functions' clients, the interceptors on them. */
+    private final java.util.function.Function<String, ControlPlane> functionPlanes;
     private final ControlPlane operatorView;
 
     /**
@@ -146,9 +148,9 @@ public final class LocalControlPlane implements AutoCloseable {
         SqsClient sqs = track(endpoints.sqsClient(interceptors));
         S3Client s3 = track(endpoints.s3Client(interceptors));
         S3Presigner presigner = track(endpoints.s3Presigner());
-        this.host = new LocalFunctionHost(stack.resources().template(),
-                functionId -> planeFor(stack.resources().functionEnvironment(functionId), options, runnerAuth, apiKeys,
-                        metrics, dynamo, sqs, s3, presigner), options.port(),
+        this.functionPlanes = functionId -> planeFor(stack.resources().functionEnvironment(functionId), options,
+                runnerAuth, apiKeys, metrics, dynamo, sqs, s3, presigner);
+        this.host = new LocalFunctionHost(stack.resources().template(), functionPlanes, options.port(),
                 options.scheduleInterval(), queueId -> Map.entry(stack.resources().ref(queueId),
                         stack.resources().arns().get(queueId)));
         // the operator's reads have clients of their own, so interceptors see only the functions' requests
@@ -232,6 +234,11 @@ public final class LocalControlPlane implements AutoCloseable {
     /** Read access for the CLI: the same stores the functions use. */
     public ControlPlane plane() {
         return operatorView;
+    }
+
+    /** A new control plane as the host builds one for the function: its environment, the functions' clients. */
+    public ControlPlane functionPlane(String functionId) {
+        return functionPlanes.apply(functionId);
     }
 
     public RunnerPool.Target runnerTarget() {
