@@ -82,10 +82,10 @@ final class SweepBench implements Callable<Integer> {
             JobStore store = new JobStore(dynamo, table, clock);
             JobQueue queue = new JobQueue(sqs, stack.resources().ref("JobQueue"));
             GateStore gates = new GateStore(dynamo, table, clock);
-            SweepStore sweeps = new SweepStore(dynamo, table, clock);
+            SweepStore sweepStore = new SweepStore(dynamo, table, clock);
             RunProgressor progressor = new RunProgressor(store, queue, gates);
-            SweeperService sweeper = new SweeperService(store, sweeps, gates,
-                    new JobLifecycle(store, sweeps, queue, progressor), progressor, new SweepPolicy(Duration.ofSeconds(2), 3, Duration.ofMinutes(3), 200),
+            SweeperService sweeper = new SweeperService(store, sweepStore, gates,
+                    new JobLifecycle(store, sweepStore, queue, progressor), progressor, new SweepPolicy(Duration.ofSeconds(2), 3, Duration.ofMinutes(3), 200),
                     dev.deltaci.functions.metrics.Metrics.NONE,
                     clock);
             Map<String, AttributeValue> finishedItem = liveJobsAndOneFinished(store, dynamo, table);
