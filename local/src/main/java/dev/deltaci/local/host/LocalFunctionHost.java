@@ -116,7 +116,9 @@ public final class LocalFunctionHost implements AutoCloseable {
         server.setExecutor(workers);
         server.createContext("/", this::serve);
         server.start();
-        timers = Executors.newSingleThreadScheduledExecutor(r -> {
+        // a thread per schedule, as Lambda runs each function on its own: a slow scheduler or scaler
+        // (a store restarting under it) does not hold back the sweeper
+        timers = Executors.newScheduledThreadPool(Math.max(1, schedules.size()), r -> {
             Thread t = new Thread(r, "function-schedules");
             t.setDaemon(true);
             return t;
