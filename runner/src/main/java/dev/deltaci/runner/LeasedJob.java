@@ -8,14 +8,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** A job this runner holds the lease on, as the lease answer describes it. */
+/**
+ * A job this runner holds the lease on, as the lease answer describes it.
+ * {@code completionTakesLastLog}: the control plane stores a last log chunk sent with the
+ * completion (false from an older one: every chunk then goes to {@code /runner/logs}).
+ */
 record LeasedJob(String runId, String jobKey, String name, int attempt, long epoch, long startedAtEpochMs,
                  long heartbeatIntervalMs, long leaseTtlMs, String cloneUrl, String sha, String ref,
                  Map<String, String> env, int timeoutMinutes, List<Step> steps, String repository, String event,
                  Map<String, String> matrix, List<String> artifacts, List<Download> downloads,
                  Map<String, String> inputs, String image, Map<String, String> secrets, String secretsNote,
                  String checkoutToken, Map<String, Object> github, Map<String, Object> needs,
-                 Map<String, Object> strategy, Map<String, String> outputs, List<Service> services) {
+                 Map<String, Object> strategy, Map<String, String> outputs, List<Service> services,
+                 boolean completionTakesLastLog) {
 
     /** A container to start beside the job ({@code services:}); {@code env} values are templates. */
     record Service(String name, String image, Map<String, String> env, List<String> ports, List<String> options) {
@@ -29,7 +34,7 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
         outputs = outputs == null ? Map.of() : outputs;
     }
 
-    /** A job without the GitHub Actions contexts and outputs. */
+    /** A job without the GitHub Actions contexts and outputs, from a control plane of this version. */
     LeasedJob(String runId, String jobKey, String name, int attempt, long epoch, long startedAtEpochMs,
               long heartbeatIntervalMs, long leaseTtlMs, String cloneUrl, String sha, String ref,
               Map<String, String> env, int timeoutMinutes, List<Step> steps, String repository, String event,
@@ -38,7 +43,7 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
               String checkoutToken) {
         this(runId, jobKey, name, attempt, epoch, startedAtEpochMs, heartbeatIntervalMs, leaseTtlMs, cloneUrl, sha, ref,
                 env, timeoutMinutes, steps, repository, event, matrix, artifacts, downloads, inputs, image, secrets,
-                secretsNote, checkoutToken, null, null, null, null, null);
+                secretsNote, checkoutToken, null, null, null, null, null, true);
     }
 
     /** Never shows the secrets or the checkout token. */
@@ -65,7 +70,8 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
     LeasedJob withEnv(Map<String, String> renderedEnv) {
         return new LeasedJob(runId, jobKey, name, attempt, epoch, startedAtEpochMs, heartbeatIntervalMs, leaseTtlMs,
                 cloneUrl, sha, ref, renderedEnv, timeoutMinutes, steps, repository, event, matrix, artifacts, downloads,
-                inputs, image, secrets, secretsNote, checkoutToken, github, needs, strategy, outputs, services);
+                inputs, image, secrets, secretsNote, checkoutToken, github, needs, strategy, outputs, services,
+                completionTakesLastLog);
     }
 
     /** The {@code delta} context of expressions on this runner. */
@@ -112,7 +118,8 @@ record LeasedJob(String runId, String jobKey, String name, int attempt, long epo
                 job.ref(), job.env(), job.timeoutMinutes(), steps, nonNull(job.repository()), nonNull(job.event()),
                 job.matrix(), job.artifacts(), downloads, job.inputs(), job.image(), job.secrets(), job.secretsWithheld(),
                 job.checkoutToken(), job.github(), job.needs(), job.strategy(), job.outputs(), job.services().stream()
-                .map(s -> new Service(s.name(), s.image(), s.env(), s.ports(), s.options())).toList());
+                .map(s -> new Service(s.name(), s.image(), s.env(), s.ports(), s.options())).toList(),
+                lease.completionTakesLastLog());
     }
 
     private static String nonNull(String value) {

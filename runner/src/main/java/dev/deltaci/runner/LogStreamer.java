@@ -106,10 +106,15 @@ final class LogStreamer implements AutoCloseable {
     /**
      * As {@link #close()}, but the last chunk is held back for the completion to carry: one
      * request fewer per job. Null when there is none to hold (nothing left, the lease is lost, or
-     * the log store failed); otherwise {@link Held#sendAlone()} sends it the usual way if the
-     * completion cannot take it.
+     * the log store failed) or the control plane does not take one (the lease answer said so: it
+     * is older); otherwise {@link Held#sendAlone()} sends it the usual way if the completion
+     * cannot take it.
      */
     Held closeHoldingLast() {
+        if (!job.completionTakesLastLog()) {
+            close();
+            return null;
+        }
         stopFlusher();
         sendWaiting(1);
         synchronized (this) {

@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.deltaci.api.CompleteReply;
 import dev.deltaci.api.HeartbeatReply;
+import dev.deltaci.api.JobTicket;
+import dev.deltaci.api.LeaseReply;
+import dev.deltaci.api.LeaseTerms;
 import dev.deltaci.api.LeaseLost;
 import dev.deltaci.api.LogReply;
 import dev.deltaci.api.Presence;
@@ -265,7 +268,7 @@ class JobExecutorTest {
                 job.heartbeatIntervalMs(), job.leaseTtlMs(), job.cloneUrl(), job.sha(), job.ref(), job.env(),
                 job.timeoutMinutes(), job.steps(), job.repository(), job.event(), job.matrix(), job.artifacts(),
                 job.downloads(), job.inputs(), job.image(), secrets, null, null, Map.of(), Map.of(), Map.of(), Map.of(),
-                services);
+                services, true);
     }
 
     private static final LeasedJob.Service POSTGRES = new LeasedJob.Service("postgres", "postgres:16",
@@ -402,6 +405,24 @@ class JobExecutorTest {
     }
 
     @Test
+    void anOlderControlPlane_thatDoesNotTakeTheLastChunk_getsEveryChunkOnItsOwn() {
+        // its lease answer has no completionTakesLastLog: the wire default is false
+        LeaseTerms older = new LeaseTerms(1, System.currentTimeMillis() + 30_000, System.currentTimeMillis(), 30_000,
+                10_000);
+        JobTicket ticket = new JobTicket("r-1", "build", "build", 1, repo.toUri().toString(), sha, "refs/heads/main",
+                "t/repo", "push", Map.of(), Map.of(), 5,
+                List.of(new JobTicket.Step("s", false, "echo done", "bash", Map.of(), null, 0, false, null)), List.of(),
+                Map.of(), null, List.of(), Map.of(), null, null);
+
+        JobExecutor.Result result = executor().run(LeasedJob.fromLeaseAnswer(new LeaseReply.Leased(older, ticket)));
+
+        assertThat(reported(result).lastLog()).isNull();
+        assertThat(reported(result).failureClass()).isNull();
+        assertThat(reported(result).logChunks()).isEqualTo(logCalls.size()).isPositive();
+        assertThat(shippedLog()).contains("step 1 exited 0");
+    }
+
+    @Test
     void containerCommand_shouldMountTheWorkspaceAndScript_andPassVariablesByNameOnly() {
         List<String> command = ContainerStep.command("node:20", "delta-r-1-build-e1-s1", Path.of("/w/ws"),
                 Path.of("/w/ws.step1"), "app", List.of("PATH", "HOME", "SECRET_TOKEN", "CI"), "sh", Path.of("/w/ws.files"));
@@ -468,7 +489,7 @@ class JobExecutorTest {
                 base.ref(), base.env(), base.timeoutMinutes(), List.of(withId), base.repository(), base.event(),
                 base.matrix(), List.of(), List.of(), Map.of(), null, Map.of(), null, null, Map.of(), Map.of(), Map.of(),
                 new java.util.LinkedHashMap<>(Map.of("version", "${{ steps.s.outputs.v }}",
-                        "huge", "x".repeat(dev.deltaci.api.CompleteRequest.MAX_OUTPUT_BYTES))), List.of());
+                        "huge", "x".repeat(dev.deltaci.api.CompleteRequest.MAX_OUTPUT_BYTES))), List.of(), true);
 
         JobExecutor.Result result = run(executor(), job);
 

@@ -59,7 +59,8 @@ final class LeaseAnswer {
     LeaseReply.Leased leased(JobRecord job) {
         LeaseTerms lease = new LeaseTerms(job.lease().epoch(), job.lease().expiresAtEpochMs(), job.times().startedAtEpochMs(),
                 leasePolicy.ttl().toMillis(), leasePolicy.heartbeatInterval().toMillis(), auth.attemptToken(
-                job.lease().owner(), job.runId(), job.jobKey(), job.lease().epoch(), job.lease().expiresAtEpochMs()));
+                job.lease().owner(), job.runId(), job.jobKey(), job.lease().epoch(), job.lease().expiresAtEpochMs()),
+                true);
         Secrets given = secrets(job);
         JobSpec spec = job.spec();
         List<JobRecord> needed = job.needs().isEmpty() ? List.of()

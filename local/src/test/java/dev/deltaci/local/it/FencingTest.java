@@ -32,7 +32,10 @@ class FencingTest extends PlaneTest {
         String runId = pushRun("jobs:\n  build:\n    steps:\n      - run: 'true'\n");
         RunnerApiClient runnerA = plane.runnerClient("runner-a");
         RunnerApiClient runnerB = plane.runnerClient("runner-b");
-        assertThat(runnerA.lease(runId, "build", 0).httpStatus()).isEqualTo(200);
+        var leaseAnswer = runnerA.lease(runId, "build", 0);
+        assertThat(leaseAnswer.httpStatus()).isEqualTo(200);
+        assertThat(((LeaseReply.Leased) leaseAnswer).lease().completionTakesLastLog())
+                .as("the runner may send the last chunk with the completion").isTrue();
         JobRecord leased = store.getJob(runId, "build").orElseThrow();
         long started = leased.times().startedAtEpochMs();
 
