@@ -40,10 +40,16 @@ class CtrlCTest {
                 "    steps: [{run: echo never}]",
                 ""));
         String java = ProcessHandle.current().info().command().orElse("java");
-        // setsid: a new session and process group, whose id is the CLI's pid, like a shell's foreground job
-        Process cli = new ProcessBuilder(List.of("setsid", java, "-Xmx384m", "-Ddelta.home=" + DeltaHome.locate(),
-                "-cp", System.getProperty("java.class.path"), "dev.deltaci.local.cli.DeltaCli",
-                "run", repo.toString(), "--runners", "1"))
+        // setsid: a new session and process group, whose id is the CLI's pid, like a shell's foreground job;
+        // env --default-signal: SIGINT as a terminal's foreground job has it, even when this build was
+        // started in the background (a shell then ignores SIGINT for it, and an ignored signal is inherited)
+        List<String> command = new java.util.ArrayList<>(List.of("setsid", java, "-Xmx384m",
+                "-Ddelta.home=" + DeltaHome.locate(), "-cp", System.getProperty("java.class.path"),
+                "dev.deltaci.local.cli.DeltaCli", "run", repo.toString(), "--runners", "1"));
+        if (new ProcessBuilder("env", "--default-signal=INT", "true").start().waitFor() == 0) {
+            command.addAll(0, List.of("env", "--default-signal=INT"));
+        }
+        Process cli = new ProcessBuilder(command)
                 .redirectErrorStream(true).start();
         cli.getOutputStream().close();
         StringBuilder output = new StringBuilder();
