@@ -43,19 +43,29 @@ final class JobExecutor {
             }
 
             /**
-             * The report once the held chunk went on its own ({@link LogStreamer.Held#sendAlone}): as
-             * before if it was stored, else no success (a log with a gap is not one anyone can check).
+             * What an attempt reports whose log could not all be stored ({@code storageFailure}, null:
+             * it was): steps that passed are then no success anyone can check, and only a success
+             * reports its archive and outputs.
              */
+            static Report of(int exitCode, FailureClass failureClass, String storageFailure, int logChunks,
+                             String artifactSha256, Map<String, String> outputs, LogStreamer.Held lastLog) {
+                if (storageFailure != null && failureClass == null) {
+                    failureClass = FailureClass.INFRA_ERROR;
+                    exitCode = -1;
+                }
+                boolean success = failureClass == null;
+                return new Report(exitCode, failureClass, logChunks, success ? artifactSha256 : null,
+                        success ? outputs : Map.of(), lastLog);
+            }
+
+            /** The report once the held chunk went on its own ({@link LogStreamer.Held#sendAlone}). */
             Report lastLogSentAlone() {
                 if (lastLog == null) {
                     return this;
                 }
                 String failure = lastLog.sendAlone();
-                if (failure == null) {
-                    return new Report(exitCode, failureClass, logChunks, artifactSha256, outputs, null);
-                }
-                return failureClass == null ? new Report(-1, FailureClass.INFRA_ERROR, lastLog.seq(), null, Map.of(), null)
-                        : new Report(exitCode, failureClass, lastLog.seq(), null, Map.of(), null);
+                return of(exitCode, failureClass, failure, failure == null ? logChunks : lastLog.seq(), artifactSha256,
+                        outputs, null);
             }
         }
 
@@ -308,16 +318,11 @@ final class JobExecutor {
     private Result finish(LogStreamer log, LeaseKeeper fence, int exitCode, FailureClass failureClass, Path workspace,
                           String artifactSha256, Map<String, String> outputs) {
         LogStreamer.Held lastLog = log.closeHoldingLast();
-        if (log.storageFailed() != null && failureClass == null) {
-            // the steps passed but their log is not all stored: not a success anyone can check
-            failureClass = FailureClass.INFRA_ERROR;
-            exitCode = -1;
-        }
         fence.close();
         if (fence.isLost()) {
             return new Result.LeaseLost(fence.lostReason());
         }
-        return new Result.Report(exitCode, failureClass, log.chunksSent() + (lastLog == null ? 0 : 1),
-                failureClass == null ? artifactSha256 : null, failureClass == null ? outputs : Map.of(), lastLog);
+        return Result.Report.of(exitCode, failureClass, log.storageFailed(), log.chunksSent() + (lastLog == null ? 0 : 1),
+                artifactSha256, outputs, lastLog);
     }
 }
